@@ -1,0 +1,263 @@
+"""AWS accelerated instance types and EKS AMI types, as data.
+
+Adding an instance type is one line in FAMILIES (or one size in an existing family). Every family carries
+the source its numbers came from; `verified=False` marks a number that shared ACCELERATORS.md lists as
+unverified. Such entries ship, marked, and `llmops preview` says so when a pool uses one.
+Validation of pools against this data lives in components/catalog/aws_rules.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Vendor = Literal["nvidia", "neuron"]
+Arch = Literal["x86_64", "arm64"]
+
+EC2_ACCELERATED_DOC = "https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html"
+# EC2's instance-type data (GPU count, maximum EFA interfaces) as Karpenter publishes it, generated from the
+# EC2 DescribeInstanceTypes API; used where the EC2 guide was not at hand to confirm a number.
+KARPENTER_TYPES = (
+    "github.com/aws/karpenter-provider-aws website/content/en/docs/reference/instance-types.md"
+    " (generated from EC2 DescribeInstanceTypes)"
+)
+
+
+@dataclass(frozen=True)
+class Size:
+    """One instance size: how many accelerators it carries and how many EFA interfaces it has (0: none)."""
+
+    accelerators: int
+    efa_interfaces: int = 0
+    verified: bool = True
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    accelerator: str
+    vendor: Vendor
+    memory_gib_each: int | None
+    sizes: dict[str, Size]
+    source: str
+    arch: Arch = "x86_64"
+    notes: str = ""
+
+
+def _sizes(accelerators: dict[str, int], efa: dict[str, int] | None = None, **flags: bool) -> dict[str, Size]:
+    efa = efa or {}
+    return {size: Size(n, efa.get(size, 0), **flags) for size, n in accelerators.items()}
+
+
+# g5 and g6 share a layout: one GPU up to 16xlarge, four on 12xlarge/24xlarge, eight on 48xlarge.
+_G_LAYOUT = {
+    "xlarge": 1,
+    "2xlarge": 1,
+    "4xlarge": 1,
+    "8xlarge": 1,
+    "16xlarge": 1,
+    "12xlarge": 4,
+    "24xlarge": 4,
+    "48xlarge": 8,
+}
+
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (
+        Family(
+            "g5",
+            "NVIDIA A10G",
+            "nvidia",
+            24,
+            _sizes(_G_LAYOUT, efa={s: 1 for s in ("8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge")}),
+            source=EC2_ACCELERATED_DOC,
+        ),
+        Family(
+            "g6",
+            "NVIDIA L4",
+            "nvidia",
+            24,
+            _sizes(_G_LAYOUT, efa={s: 1 for s in ("8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge")}),
+            source=f"{EC2_ACCELERATED_DOC}; EFA: {KARPENTER_TYPES}",
+        ),
+        Family(
+            "g6e",
+            "NVIDIA L40S",
+            "nvidia",
+            48,
+            _sizes(_G_LAYOUT, efa={"8xlarge": 1, "12xlarge": 1, "16xlarge": 1, "24xlarge": 2, "48xlarge": 4}),
+            source=f"{EC2_ACCELERATED_DOC}; EFA: {KARPENTER_TYPES}",
+        ),
+        Family("p4d", "NVIDIA A100", "nvidia", 40, _sizes({"24xlarge": 8}, efa={"24xlarge": 4}), EC2_ACCELERATED_DOC),
+        Family("p4de", "NVIDIA A100", "nvidia", 80, _sizes({"24xlarge": 8}, efa={"24xlarge": 4}), EC2_ACCELERATED_DOC),
+        Family(
+            "p5",
+            "NVIDIA H100",
+            "nvidia",
+            80,
+            # p5.4xlarge exists with 1 EFA interface; its GPU count (1) is reported by some sources and not by
+            # EC2's data as Karpenter publishes it, so the size stays marked unverified.
+            {"48xlarge": Size(8, 32), "4xlarge": Size(1, 1, verified=False)},
+            source=f"{EC2_ACCELERATED_DOC}; {KARPENTER_TYPES}",
+        ),
+        Family("p5e", "NVIDIA H200", "nvidia", 141, _sizes({"48xlarge": 8}, efa={"48xlarge": 32}), EC2_ACCELERATED_DOC),
+        Family("p5en", "NVIDIA H200", "nvidia", 141, _sizes({"48xlarge": 8}, efa={"48xlarge": 16}), EC2_ACCELERATED_DOC),
+        Family(
+            "p6-b200",
+            "NVIDIA B200",
+            "nvidia",
+            None,
+            _sizes({"48xlarge": 8}, efa={"48xlarge": 8}),
+            source=KARPENTER_TYPES,
+            notes="GPU memory: EC2 reports 183,359 MiB per GPU; the catalog records no rounded figure",
+        ),
+        Family(
+            "inf2",
+            "AWS Inferentia2",
+            "neuron",
+            None,
+            _sizes({"xlarge": 1, "8xlarge": 1, "24xlarge": 6, "48xlarge": 12}),
+            source=EC2_ACCELERATED_DOC,
+        ),
+        Family(
+            "trn1",
+            "AWS Trainium",
+            "neuron",
+            None,
+            _sizes({"2xlarge": 1, "32xlarge": 16}, efa={"32xlarge": 8}),
+            source=EC2_ACCELERATED_DOC,
+        ),
+        Family(
+            "trn2",
+            "AWS Trainium2",
+            "neuron",
+            None,
+            _sizes({"48xlarge": 16}, efa={"48xlarge": 16}),
+            source=KARPENTER_TYPES,
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class AmiType:
+    """An EKS managed node group AMI type (https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html)."""
+
+    name: str
+    vendor: Vendor
+    arch: Arch
+    # Block devices to encrypt: the OS volume, plus Bottlerocket's separate data volume.
+    root_device: str = "/dev/xvda"
+    data_device: str | None = None
+    ships_device_plugin: bool = False
+    legacy: bool = False
+
+
+AMI_TYPES: dict[str, AmiType] = {
+    a.name: a
+    for a in (
+        AmiType("AL2023_x86_64_NVIDIA", "nvidia", "x86_64"),
+        AmiType("AL2023_ARM_64_NVIDIA", "nvidia", "arm64"),
+        AmiType("BOTTLEROCKET_x86_64_NVIDIA", "nvidia", "x86_64", data_device="/dev/xvdb", ships_device_plugin=True),
+        AmiType("BOTTLEROCKET_ARM_64_NVIDIA", "nvidia", "arm64", data_device="/dev/xvdb", ships_device_plugin=True),
+        AmiType("AL2_x86_64_GPU", "nvidia", "x86_64", legacy=True),
+        AmiType("AL2023_x86_64_NEURON", "neuron", "x86_64"),
+    )
+}
+
+# The default AMI type per (vendor, arch): current, and the one the catalog notes in ACCELERATORS.md name.
+DEFAULT_AMI: dict[tuple[Vendor, Arch], str] = {
+    ("nvidia", "x86_64"): "AL2023_x86_64_NVIDIA",
+    ("nvidia", "arm64"): "AL2023_ARM_64_NVIDIA",
+    ("neuron", "x86_64"): "AL2023_x86_64_NEURON",
+}
+
+
+@dataclass(frozen=True)
+class Scheduling:
+    """How nodes of a vendor are tainted and what extended resource their device plugin advertises."""
+
+    taint_key: str
+    taint_value: str
+    resource: str
+
+
+SCHEDULING: dict[Vendor, Scheduling] = {
+    "nvidia": Scheduling("nvidia.com/gpu", "true", "nvidia.com/gpu"),
+    "neuron": Scheduling("aws.amazon.com/neuron", "true", "aws.amazon.com/neuron"),
+}
+
+
+@dataclass(frozen=True)
+class InstanceType:
+    """A resolved instance type: the family's facts with the size's."""
+
+    name: str
+    family: Family
+    size: Size
+
+    @property
+    def accelerators(self) -> int:
+        return self.size.accelerators
+
+    @property
+    def efa_interfaces(self) -> int:
+        return self.size.efa_interfaces
+
+    @property
+    def verified(self) -> bool:
+        return self.size.verified
+
+    @property
+    def default_ami(self) -> str:
+        return DEFAULT_AMI[(self.family.vendor, self.family.arch)]
+
+    @property
+    def scheduling(self) -> Scheduling:
+        return SCHEDULING[self.family.vendor]
+
+
+def split_instance_type(name: str) -> tuple[str, str] | None:
+    family, dot, size = name.partition(".")
+    return (family, size) if dot and family and size else None
+
+
+def lookup(name: str) -> InstanceType | None:
+    parts = split_instance_type(name)
+    if parts is None:
+        return None
+    family = FAMILIES.get(parts[0])
+    size = family.sizes.get(parts[1]) if family else None
+    return InstanceType(name, family, size) if family and size else None
+
+
+def known_instance_types() -> list[str]:
+    return sorted(f"{f.name}.{s}" for f in FAMILIES.values() for s in f.sizes)
+
+
+@dataclass(frozen=True)
+class CapacityType:
+    """EKS node group capacity types (EKS API Nodegroup.capacityType) and what each needs."""
+
+    name: str
+    launch_template_market: str | None = None
+    needs_reservation: bool = False
+    allows_reservation: bool = True
+    fixed_instance_type_in_template: bool = False
+    description: str = field(default="", compare=False)
+
+
+CAPACITY_TYPES: dict[str, CapacityType] = {
+    c.name: c
+    for c in (
+        CapacityType("ON_DEMAND", description="on-demand, optionally in a capacity reservation"),
+        CapacityType("SPOT", allows_reservation=False, description="spot: interruptible, no reservation"),
+        CapacityType(
+            "CAPACITY_BLOCK",
+            launch_template_market="capacity-block",
+            needs_reservation=True,
+            fixed_instance_type_in_template=True,
+            description="an EC2 Capacity Block for ML, by its reservation id",
+        ),
+    )
+}

@@ -1,0 +1,248 @@
+"""The environment spec: what one stack config (`llmops-infra:platform`) may say, as pydantic models.
+
+Shape and single values are checked here; rules that need the accelerator catalog live in
+components/catalog/aws_rules.py. `parse_platform` runs both and raises one SpecError listing every problem
+with its key path, so a config is fixed in one pass. Keys are camelCase in YAML (Pulumi's convention) and
+snake_case in Python; components take these models directly, so a platform team can build them in code.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+Target = Literal["aws", "gcp", "onprem", "hybrid", "edge"]
+Framework = Literal["hipaa", "gdpr"]
+Classification = Literal["phi", "personal", "internal", "public"]
+CapacityTypeName = Literal["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"]
+WorkloadIdentity = Literal["pod-identity", "irsa"]
+BucketPurpose = Literal["model-artifacts", "datasets", "checkpoints"]
+PoolRole = Literal["training", "inference"]
+TaintEffect = Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
+
+# CloudWatch Logs accepts only these retention periods (pulumi_aws cloudwatch.LogGroup.retention_in_days);
+# 0, "never expire", is deliberately not offered: every log here has a retention.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                      3288, 3653)  # fmt: skip
+
+# Interface endpoints private nodes need when they have no NAT: image pulls (ecr.api, ecr.dkr), IAM roles for
+# pods (sts, eks-auth for Pod Identity), node bootstrap (ec2, eks), logs and Session Manager (logs, ssm, ssmmessages,
+# ec2messages). S3 is always added as a gateway endpoint (ECR layers live in S3).
+DEFAULT_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs", "ssm", "ssmmessages", "ec2messages", "ec2",
+                               "eks", "eks-auth")  # fmt: skip
+
+DnsLabel = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")]
+KubernetesLabelValue = Annotated[str, Field(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+class Taint(Model):
+    key: str = Field(min_length=1, max_length=253)
+    value: KubernetesLabelValue = ""
+    effect: TaintEffect = "NO_SCHEDULE"
+
+
+class NetworkSpec(Model):
+    cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.0.0.0/16")
+    availability_zones: int = Field(default=2, ge=2, le=6)
+    nat_gateway: bool = True
+    interface_endpoints: tuple[str, ...] = DEFAULT_INTERFACE_ENDPOINTS
+
+    @field_validator("cidr")
+    @classmethod
+    def _private(cls, cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+        if not cidr.is_private or not 16 <= cidr.prefixlen <= 24:
+            raise ValueError("must be a private (RFC 1918) IPv4 range from /16 to /24")
+        return cidr
+
+
+class ClusterSpec(Model):
+    version: str = Field(default="1.33", pattern=r"^1\.[0-9]{2}$")
+    # Empty: the API endpoint is private only. Otherwise public too, restricted to these ranges.
+    endpoint_public_access_cidrs: tuple[ipaddress.IPv4Network, ...] = ()
+    admin_role_arns: tuple[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")], ...] = ()
+    workload_identity: WorkloadIdentity = "pod-identity"
+
+    @field_validator("endpoint_public_access_cidrs")
+    @classmethod
+    def _not_open(cls, cidrs: tuple[ipaddress.IPv4Network, ...]) -> tuple[ipaddress.IPv4Network, ...]:
+        if any(c.prefixlen == 0 for c in cidrs):
+            raise ValueError("0.0.0.0/0 opens the API to the internet; list the operator ranges instead")
+        return cidrs
+
+
+class BucketSpec(Model):
+    name: DnsLabel
+    purpose: BucketPurpose
+    classification: Classification | None = None  # None: the platform's dataClassification
+    noncurrent_version_expiration_days: int = Field(default=90, ge=1, le=36500)
+    # Current objects expire after this many days; None keeps them (set it for GDPR storage limitation).
+    expiration_days: int | None = Field(default=None, ge=1, le=36500)
+
+
+class AcceleratorPoolSpec(Model):
+    name: DnsLabel
+    role: PoolRole = "inference"
+    instance_type: str
+    ami_type: str | None = None  # None: the catalog's default for the instance family
+    capacity_type: CapacityTypeName = "ON_DEMAND"
+    min_size: int = Field(default=0, ge=0, le=1000)
+    desired_size: int | None = Field(default=None, ge=0, le=1000)  # None: minSize
+    max_size: int = Field(ge=1, le=1000)
+    efa: bool = False
+    placement_group: bool = False
+    capacity_reservation_id: str | None = Field(default=None, pattern=r"^cr-[0-9a-f]{8,17}$")
+    disk_size_gib: int = Field(default=200, ge=20, le=16384)
+    labels: dict[str, KubernetesLabelValue] = Field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+
+    @property
+    def desired(self) -> int:
+        return self.min_size if self.desired_size is None else self.desired_size
+
+
+class PlatformSpec(Model):
+    targets: tuple[Target, ...] = Field(min_length=1)
+    region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+    compliance: tuple[Framework, ...] = ()
+    data_classification: Classification = "internal"
+    owner: str = Field(min_length=1, max_length=128)
+    tags: dict[str, str] = Field(default_factory=dict)
+    log_retention_days: int = 365
+    network: NetworkSpec = NetworkSpec()
+    cluster: ClusterSpec = ClusterSpec()
+    accelerator_pools: tuple[AcceleratorPoolSpec, ...] = ()
+    buckets: tuple[BucketSpec, ...] = ()
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, days: int) -> int:
+        if days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"CloudWatch Logs accepts only {', '.join(map(str, LOG_RETENTION_DAYS))}")
+        return days
+
+    def classification_of(self, bucket: BucketSpec) -> Classification:
+        return bucket.classification or self.data_classification
+
+
+# ---- errors -----------------------------------------------------------------------------------------------
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a config: where (key path under the platform value), the value, and what is allowed."""
+
+    path: Path
+    value: Any
+    message: str
+
+
+def format_path(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class SpecError(Exception):
+    """A config that cannot be turned into a spec. `str()` is the whole message a user sees."""
+
+    def __init__(self, problems: Iterable[Problem], source: str = "config", root: str = "llmops-infra:platform"):
+        self.problems = list(problems)
+        self.source = source
+        self.root = root
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        count = len(self.problems)
+        lines = [f"{self.source}: {count} problem{'s' if count != 1 else ''} in {self.root}:"]
+        for p in self.problems:
+            key = ".".join(x for x in (self.root, format_path(p.path)) if x)
+            shown = "" if p.value is _MISSING else f" = {p.value!r}"
+            lines.append(f"  {key}{shown}: {p.message}")
+        return "\n".join(lines)
+
+
+_MISSING: Any = object()
+
+
+def _allowed_keys(model: type[BaseModel], loc: Path) -> list[str] | None:
+    """The keys a model accepts at `loc` (which ends at the unknown key), for 'unknown key' messages."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = next((f for n, f in current.model_fields.items() if (f.alias or n) == part), None)
+        if field is None:
+            return None
+        current = _model_in(field.annotation)
+        if current is None:
+            return None
+    return sorted((f.alias or n) for n, f in current.model_fields.items())
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def problems_from_validation(error: ValidationError, model: type[BaseModel]) -> list[Problem]:
+    problems = []
+    for e in error.errors(include_url=False):
+        loc = tuple(e["loc"])
+        if e["type"] == "extra_forbidden":
+            allowed = _allowed_keys(model, loc)
+            message = "unknown key" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else "")
+        elif e["type"] == "missing":
+            problems.append(Problem(loc, _MISSING, "required key is missing"))
+            continue
+        else:
+            message = e["msg"].removeprefix("Value error, ")
+        problems.append(Problem(loc, e.get("input"), message))
+    return problems
+
+
+def _pool_problems(data: dict) -> list[Problem]:
+    """Catalog problems of the pools that are well-formed on their own, so one run reports everything."""
+    from components.catalog.aws_rules import check_pool
+
+    pools = data.get("acceleratorPools")
+    problems: list[Problem] = []
+    for i, raw in enumerate(pools if isinstance(pools, list) else []):
+        try:
+            pool = AcceleratorPoolSpec.model_validate(raw)
+        except ValidationError:
+            continue  # its shape problems are already reported with the platform's
+        problems += check_pool(pool, ("acceleratorPools", i))
+    return problems
+
+
+def parse_platform(data: Any, source: str = "config") -> PlatformSpec:
+    """Validate a raw platform value completely; raise SpecError naming every problem, or return the spec."""
+    from components.catalog.aws_rules import check_platform  # the rules read the spec models defined above
+
+    if not isinstance(data, dict):
+        raise SpecError([Problem((), data, "must be a mapping of keys (targets, owner, network, ...)")], source)
+    try:
+        spec = PlatformSpec.model_validate(data)
+    except ValidationError as error:
+        raise SpecError(problems_from_validation(error, PlatformSpec) + _pool_problems(data), source) from None
+    problems = check_platform(spec)
+    if problems:
+        raise SpecError(problems, source)
+    return spec

@@ -1,0 +1,283 @@
+"""The offline engine: run a Pulumi program on Pulumi's own mock runtime and record what it registers.
+
+The program runs exactly as the Python language host runs it for `pulumi preview`: inside `run_in_stack`, with
+the stack's config set and preview mode on. Instead of a resource monitor that talks to the engine, a
+RecordingMonitor takes each RegisterResource request and keeps it whole (URN with the parent chain, inputs in
+the engine's wire format, so secrets stay marked secret and unknowns stay unknown, options, dependencies,
+provider), and creates default providers the way the engine does when a custom resource names none.
+Outputs are the inputs plus the few computed values a program reads back (ids, ARNs, names), from
+llmops/mock_outputs.py; every other output is unknown, as in a real preview.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from llmops import mock_outputs
+from llmops.wire import SECRET_SIG, SIG_KEY
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass
+class Registration:
+    """One resource as the engine sees it: a row of the preview and, later, of the stack export."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str = ""
+    provider: str = ""  # "<provider urn>::<provider id>" for custom resources
+    id: str = ""
+    inputs: dict[str, Any] = field(default_factory=dict)  # wire format: secrets and unknowns marked
+    outputs: dict[str, Any] = field(default_factory=dict)
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    protect: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StackSettings:
+    """What a run needs to know of its stack: names and config (values as Pulumi stores them: strings)."""
+
+    project: str
+    stack: str
+    config: dict[str, str] = field(default_factory=dict)
+    secret_keys: frozenset[str] = frozenset()
+    organization: str = "organization"
+
+    def get(self, key: str) -> str | None:
+        return self.config.get(key)
+
+
+@dataclass
+class Recording:
+    settings: StackSettings
+    resources: list[Registration]
+
+    @property
+    def stack(self) -> Registration:
+        return next(r for r in self.resources if r.type == STACK_TYPE)
+
+    @property
+    def stack_outputs(self) -> dict[str, Any]:
+        return self.stack.outputs
+
+    def of_type(self, token: str) -> list[Registration]:
+        return [r for r in self.resources if r.type == token]
+
+    def one(self, token: str, name: str | None = None) -> Registration:
+        found = [r for r in self.of_type(token) if name is None or r.name == name]
+        if len(found) != 1:
+            raise LookupError(f"expected one {token}{f' named {name}' if name else ''}, found {len(found)}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def children_of(self, urn: str) -> list[Registration]:
+        return [r for r in self.resources if r.parent == urn]
+
+    def descendants_of(self, urn: str) -> list[Registration]:
+        out = []
+        for child in self.children_of(urn):
+            out += [child, *self.descendants_of(child.urn)]
+        return out
+
+
+def _struct_to_wire(struct: struct_pb2.Struct) -> dict[str, Any]:
+    return json_format.MessageToDict(struct, preserving_proto_field_name=True)
+
+
+def _wire_to_struct(value: dict[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    json_format.ParseDict(value, struct)
+    return struct
+
+
+def _stable_id(*parts: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "::".join(parts)))
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A resource monitor that keeps every registration as the engine would see it."""
+
+    def __init__(self, settings: StackSettings):
+        super().__init__(mocks=_Unused())
+        self.settings = settings
+        self.recorded: list[Registration] = []
+        self._by_urn: dict[str, Registration] = {}
+        self._default_providers: dict[tuple[str, str], str] = {}
+
+    # -- helpers -------------------------------------------------------------------------------------------
+
+    def _urn(self, parent: str, type_: str, name: str) -> str:
+        qualified = type_
+        if parent:
+            parent_type = parent.split("::")[2]
+            qualified = f"{parent_type}${type_}"
+        return f"urn:pulumi:{self.settings.stack}::{self.settings.project}::{qualified}::{name}"
+
+    def _record(self, registration: Registration) -> None:
+        self.recorded.append(registration)
+        self._by_urn[registration.urn] = registration
+
+    def _default_provider(self, package: str, version: str) -> str:
+        """The provider reference the engine would give a custom resource that names no provider."""
+        key = (package, version)
+        if key not in self._default_providers:
+            name = "default" + (f"_{version.replace('.', '_')}" if version else "")
+            urn = self._urn("", f"pulumi:providers:{package}", name)
+            prefix = f"{package}:"
+            inputs: dict[str, Any] = {
+                k[len(prefix) :]: v for k, v in sorted(self.settings.config.items()) if k.startswith(prefix)
+            }
+            inputs = {
+                k: ({SIG_KEY: SECRET_SIG, "value": v} if f"{package}:{k}" in self.settings.secret_keys else v)
+                for k, v in inputs.items()
+            }
+            if version:
+                inputs["version"] = version
+            provider_id = _stable_id(urn)
+            self._record(Registration(urn, f"pulumi:providers:{package}", name, True, "", "", provider_id, inputs, inputs))
+            self._default_providers[key] = f"{urn}::{provider_id}"
+        return self._default_providers[key]
+
+    # -- the resource monitor protocol ---------------------------------------------------------------------
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        urn = self._urn(request.parent, request.type, request.name)
+        inputs = _struct_to_wire(request.object)
+        provider = request.provider
+        is_provider = request.type.startswith("pulumi:providers:")
+        if request.custom and not provider and not is_provider and request.type != STACK_TYPE:
+            provider = self._default_provider(request.type.split(":")[0], request.version)
+        registration = Registration(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent,
+            provider=provider,
+            inputs=inputs,
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            protect=bool(request.protect),
+            options=_options(request),
+        )
+        if request.custom:
+            registration.id = request.importId or _stable_id(urn)
+            registration.outputs = mock_outputs.outputs_for(registration, self.settings)
+        self._record(registration)
+        return resource_pb2.RegisterResourceResponse(
+            urn=urn, id=registration.id, object=_wire_to_struct(registration.outputs)
+        )
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802
+        registration = self._by_urn.get(request.urn)
+        if registration is not None:
+            registration.outputs = _struct_to_wire(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+    def ReadResource(self, request):  # noqa: N802
+        urn = self._urn(request.parent, request.type, request.name)
+        registration = Registration(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=True,
+            parent=request.parent,
+            provider=request.provider or self._default_provider(request.type.split(":")[0], request.version),
+            id=request.id,
+            inputs=_struct_to_wire(request.properties),
+            options={"external": True},
+        )
+        registration.outputs = mock_outputs.outputs_for(registration, self.settings)
+        self._record(registration)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=_wire_to_struct(registration.outputs))
+
+    def Invoke(self, request):  # noqa: N802
+        args = _struct_to_wire(request.args)
+        result = mock_outputs.invoke(request.tok, args, self.settings)
+        return resource_pb2.ResourceInvokeResponse(**{"return": _wire_to_struct(result), "failures": None})
+
+
+def _options(request) -> dict[str, Any]:
+    """The resource options worth keeping in a report or an export (only the ones that were set)."""
+    options: dict[str, Any] = {}
+    if request.deleteBeforeReplace:
+        options["deleteBeforeReplace"] = True
+    if request.retainOnDelete:
+        options["retainOnDelete"] = True
+    if list(request.ignoreChanges):
+        options["ignoreChanges"] = list(request.ignoreChanges)
+    if list(request.additionalSecretOutputs):
+        options["additionalSecretOutputs"] = list(request.additionalSecretOutputs)
+    if list(request.replaceOnChanges):
+        options["replaceOnChanges"] = list(request.replaceOnChanges)
+    if request.version:
+        options["version"] = request.version
+    if request.deletedWith:
+        options["deletedWith"] = request.deletedWith
+    return options
+
+
+class _Unused(pulumi_mocks.Mocks):
+    """RecordingMonitor answers every call itself; the Mocks interface is required by MockMonitor only."""
+
+    def call(self, args):  # pragma: no cover - never called
+        raise NotImplementedError
+
+    def new_resource(self, args):  # pragma: no cover - never called
+        raise NotImplementedError
+
+
+@contextlib.contextmanager
+def _runtime(monitor: RecordingMonitor, settings: StackSettings) -> Iterator[None]:
+    previous_root = pulumi_settings.get_root_resource()
+    pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
+    set_all_config(dict(settings.config), sorted(settings.secret_keys))
+    features = set(monitor.GetDeploymentInfo(None).supportedFeatures)
+    pulumi_settings.configure(
+        pulumi_mocks.MockSettings(
+            monitor=monitor,
+            monitor_features=features,
+            engine=pulumi_mocks.MockEngine(None),
+            project=settings.project,
+            stack=settings.stack,
+            organization=settings.organization,
+            dry_run=True,
+            callbacks=None,
+        )
+    )
+    try:
+        yield
+    finally:
+        pulumi_settings.set_root_resource(previous_root)  # type: ignore[arg-type]
+        set_all_config({}, [])
+
+
+def run(program: Callable[[], Any], settings: StackSettings) -> Recording:
+    """Run `program` as a preview of the stack described by `settings`; return everything it registered.
+
+    An exception raised by the program propagates after outstanding registrations have finished, as in the
+    language host; what was registered before it is lost with it, which is what callers want for bad input.
+    """
+    monitor = RecordingMonitor(settings)
+    with _runtime(monitor, settings):
+        _sync_await(run_in_stack(program))
+    return Recording(settings, monitor.recorded)

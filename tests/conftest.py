@@ -1,0 +1,22 @@
+"""Shared test helpers: run a program on the offline engine and look at what it registered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from llmops.engine import Recording, StackSettings, run
+
+DEFAULT_CONFIG = {"aws:region": "us-east-1"}
+
+
+def preview(program: Callable[[], Any], config: dict[str, str] | None = None, stack: str = "test") -> Recording:
+    """Run `program` as a preview of a throwaway stack and return every registration it made."""
+    return run(program, StackSettings("llmops-infra", stack, {**DEFAULT_CONFIG, **(config or {})}))
+
+
+@pytest.fixture
+def run_preview() -> Callable[..., Recording]:
+    return preview

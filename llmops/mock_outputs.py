@@ -145,7 +145,10 @@ COMPUTED: dict[str, Computed] = {
     "aws:ec2/vpc:Vpc": _vpc,
     "aws:ec2/subnet:Subnet": _arn("ec2", "subnet/{id}"),
     "aws:ec2/securityGroup:SecurityGroup": _arn("ec2", "security-group/{id}"),
-    "aws:ec2/placementGroup:PlacementGroup": _arn("ec2", "placement-group/{name}"),
+    "aws:ec2/placementGroup:PlacementGroup": lambda r, s: {
+        **_arn("ec2", "placement-group/{name}")(r, s),
+        **_named()(r, s),
+    },
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
 }
 

@@ -1,0 +1,174 @@
+"""Find and read a stack: Pulumi.yaml plus one Pulumi.<stack>.yaml, the way the Pulumi CLI reads them.
+
+A STACK argument is an environment name from the project's stackConfigDir (configs/) or a path to any
+Pulumi.<stack>.yaml. Config values reach the program as the CLI hands them over: strings, structured values
+as JSON, keys namespaced (`key` alone means `<project>:key`). A `secure:` value cannot be decrypted offline;
+its key is marked secret and the program sees a placeholder, so nothing secret is ever read or shown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from llmops.engine import StackSettings
+
+SECRET_PLACEHOLDER = "offline-secret-placeholder"
+
+
+class InputError(Exception):
+    """Wrong input from the user (path, stack name, file content): exit 2 with this message, no traceback."""
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    name: str
+    main: Path
+    stack_config_dir: Path
+    config_defaults: dict[str, Any]
+
+    def stack_file(self, stack: str) -> Path:
+        return self.stack_config_dir / f"Pulumi.{stack}.yaml"
+
+    def stacks(self) -> list[str]:
+        files = sorted(self.stack_config_dir.glob("Pulumi.*.yaml"))
+        return [f.name[len("Pulumi.") : -len(".yaml")] for f in files]
+
+
+@dataclass(frozen=True)
+class Stack:
+    project: Project
+    name: str
+    file: Path
+    settings: StackSettings
+
+    @property
+    def display_file(self) -> str:
+        try:
+            return str(self.file.relative_to(Path.cwd()))
+        except ValueError:
+            return str(self.file)
+
+
+def _read_yaml(path: Path, what: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such {what}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot read the {what}: {error}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        at = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
+        raise InputError(f"{path}: not valid YAML{at}: {getattr(error, 'problem', error)}") from None
+
+
+def default_project_root() -> Path:
+    """The nearest folder at or above the working directory with a Pulumi.yaml; else this checkout's root."""
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+    return Path(__file__).resolve().parents[1]
+
+
+def load_project(root: Path) -> Project:
+    data = _read_yaml(root / "Pulumi.yaml", "project file (Pulumi.yaml)")
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        raise InputError(f"{root / 'Pulumi.yaml'}: a Pulumi project file needs a `name`")
+    defaults = {}
+    for key, declared in (data.get("config") or {}).items():
+        value = declared.get("default") if isinstance(declared, dict) else declared
+        if value is not None:
+            defaults[_namespaced(key, data["name"])] = value
+    return Project(
+        root=root,
+        name=data["name"],
+        main=root / str(data.get("main") or "."),
+        stack_config_dir=root / str(data.get("stackConfigDir") or "."),
+        config_defaults=defaults,
+    )
+
+
+def _namespaced(key: str, project: str) -> str:
+    return key if ":" in key else f"{project}:{key}"
+
+
+def _as_config_string(value: Any) -> str:
+    """How the CLI passes a config value to a program: scalars as text, structures as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value)
+
+
+def _contains_secure(value: Any) -> bool:
+    if isinstance(value, dict):
+        return "secure" in value and len(value) == 1 or any(_contains_secure(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_secure(v) for v in value)
+    return False
+
+
+def _without_secure(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER
+        return {k: _without_secure(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_secure(v) for v in value]
+    return value
+
+
+def _is_stack_path(arg: str) -> bool:
+    return arg.endswith((".yaml", ".yml")) or os.sep in arg or "/" in arg
+
+
+def resolve(arg: str, project_root: Path | None = None) -> Stack:
+    """Turn a STACK argument into a readable stack, or raise InputError saying what exists."""
+    if _is_stack_path(arg):
+        file = Path(arg).resolve()
+        if not file.is_file():
+            raise InputError(f"{arg}: no such stack file")
+        if not (file.name.startswith("Pulumi.") and file.name.endswith((".yaml", ".yml"))):
+            raise InputError(f"{arg}: a stack file is named Pulumi.<stack>.yaml")
+        name = file.name[len("Pulumi.") :].rsplit(".", 1)[0]
+        root = next((d for d in file.parents if (d / "Pulumi.yaml").is_file()), None)
+        project = load_project(root or default_project_root())
+    else:
+        project = load_project(project_root or default_project_root())
+        name, file = arg, project.stack_file(arg)
+        if not file.is_file():
+            known = ", ".join(project.stacks()) or "none"
+            raise InputError(f"unknown stack '{arg}': there is no {file}; stacks here: {known}")
+    return Stack(project, name, file, _settings(project, name, file))
+
+
+def _settings(project: Project, name: str, file: Path) -> StackSettings:
+    data = _read_yaml(file, "stack file") or {}
+    if not isinstance(data, dict):
+        raise InputError(f"{file}: a stack file is a mapping with a `config:` key")
+    raw = data.get("config") or {}
+    if not isinstance(raw, dict):
+        raise InputError(f"{file}: `config` must be a mapping of key: value")
+    values: dict[str, Any] = dict(project.config_defaults)
+    values.update({_namespaced(str(k), project.name): v for k, v in raw.items()})
+    secret_keys = frozenset(k for k, v in values.items() if _contains_secure(v))
+    config = {k: _as_config_string(_without_secure(v)) for k, v in values.items()}
+    return StackSettings(project.name, name, config, secret_keys)
+
+
+def all_stacks(project_root: Path | None = None) -> list[Stack]:
+    project = load_project(project_root or default_project_root())
+    return [resolve(name, project.root) for name in project.stacks()]

@@ -1,0 +1,99 @@
+"""The AWS target: keys, an isolated VPC, encrypted buckets, a private EKS cluster and its accelerator pools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.aws.bucket import AccessLogBucket, EncryptedBucket
+from components.aws.eks import EksCluster
+from components.aws.iam import NodeRole, WorkloadAccess, WorkloadRole
+from components.aws.kms import KeySpec, KmsKeys
+from components.aws.network import FlowLogSettings, IsolatedVpc
+from components.aws.nodepool import GpuNodePool
+from components.spec import PlatformSpec
+from components.tagging import Tagging
+
+# The namespace and service account whose pods may read model artifacts (the inference servers).
+MODEL_READER = WorkloadAccess(namespace="inference", service_account="model-reader")
+
+
+def deploy_aws(spec: PlatformSpec) -> dict[str, Any]:
+    tagging = Tagging(spec.owner, spec.data_classification, spec.tags)
+    cluster_name = f"llmops-{pulumi.get_stack()}"
+
+    keys = KmsKeys("platform", KeySpec(tags=tagging.tags("encryption")))
+    network = IsolatedVpc(
+        "platform",
+        spec.network,
+        flow_logs=FlowLogSettings(logs_key_arn=keys.arn("logs"), retention_days=spec.log_retention_days),
+        tags=tagging.tags("network"),
+    )
+
+    access_logs = AccessLogBucket(
+        "access-logs", tags=tagging.tags("access-logs", "internal"), retention_days=spec.log_retention_days
+    )
+    buckets = {
+        b.name: EncryptedBucket(
+            b.name,
+            b,
+            kms_key_arn=keys.arn("storage"),
+            log_bucket=access_logs.bucket_name,
+            tags=tagging.tags(b.purpose, spec.classification_of(b)),
+        )
+        for b in spec.buckets
+    }
+
+    cluster = EksCluster(
+        cluster_name,
+        spec.cluster,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.private_subnet_ids,
+        secrets_key_arn=keys.arn("cluster"),
+        logs_key_arn=keys.arn("logs"),
+        log_retention_days=spec.log_retention_days,
+        tags=tagging.tags("kubernetes"),
+    )
+    node_role = NodeRole(f"{cluster_name}-nodes", tags=tagging.tags("kubernetes-nodes"))
+    pools = [
+        GpuNodePool(
+            pool.name,
+            pool,
+            cluster_name=cluster.cluster_name,
+            node_role_arn=node_role.role_arn,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.private_subnet_ids,
+            storage_key_arn=keys.arn("storage"),
+            cluster_security_group_id=cluster.cluster_security_group_id,
+            tags=tagging.tags(f"accelerators-{pool.role}"),
+        )
+        for pool in spec.accelerator_pools
+    ]
+
+    model_buckets = [b for b in spec.buckets if b.purpose == "model-artifacts"]
+    if model_buckets:
+        WorkloadRole(
+            f"{cluster_name}-model-reader",
+            WorkloadAccess(
+                MODEL_READER.namespace,
+                MODEL_READER.service_account,
+                read_bucket_arns=[buckets[b.name].arn for b in model_buckets],
+                decrypt_key_arns=[keys.arn("storage")],
+            ),
+            cluster_name=cluster.cluster_name,
+            identity=spec.cluster.workload_identity,
+            oidc_provider_arn=cluster.oidc_provider_arn,
+            oidc_issuer_url=cluster.oidc_issuer_url,
+            tags=tagging.tags("workload-identity"),
+        )
+
+    return {
+        "clusterName": cluster.cluster_name,
+        "kubeconfig": cluster.kubeconfig,
+        "vpcId": network.vpc_id,
+        "buckets": {name: b.bucket_name for name, b in buckets.items()},
+        "accessLogBucket": access_logs.bucket_name,
+        "nodePools": [pool.name for pool in spec.accelerator_pools],
+        "capacity": [p.capacity for p in pools],
+    }

@@ -1,0 +1,46 @@
+"""Read the environment's platform config into a validated spec: the first step of the stack program.
+
+The same function serves `pulumi up` (values from pulumi.Config) and `llmops` (values from the stack file),
+so a bad config gets the same message either way, before any resource is registered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from components.spec import PlatformSpec, Problem, SpecError, parse_platform
+
+PLATFORM_KEY = "llmops-infra:platform"
+REGION_KEYS = {"aws": "aws:region"}
+
+ConfigGetter = Callable[[str], "str | None"]
+
+
+def platform_from_config(get: ConfigGetter, source: str) -> PlatformSpec:
+    raw = get(PLATFORM_KEY)
+    if raw is None:
+        raise SpecError([Problem((), None, "missing: every environment declares its platform here")], source)
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        data = raw  # a plain string: parse_platform says it must be a mapping
+    if isinstance(data, dict):
+        data = _with_provider_region(data, get, source)
+    return parse_platform(data, source)
+
+
+def _with_provider_region(data: dict, get: ConfigGetter, source: str) -> dict:
+    """The platform's region is the provider's (`aws:region`), so a stack states it once, where Pulumi reads it."""
+    targets = data.get("targets") if isinstance(data.get("targets"), list) else []
+    for target, key in REGION_KEYS.items():
+        provider_region = get(key)
+        if target not in targets or provider_region is None:
+            continue
+        if "region" in data and data["region"] != provider_region:
+            raise SpecError(
+                [Problem(("region",), data["region"], f"differs from {key} ({provider_region}); set the region once, in {key}")],
+                source,
+            )
+        return {**data, "region": provider_region}
+    return data

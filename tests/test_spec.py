@@ -1,0 +1,179 @@
+"""Config validation: every bad config gets a message naming its key path, value and what is allowed."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from components.spec import SpecError, format_path, parse_platform
+from stacks.config import platform_from_config
+
+BASE: dict[str, Any] = {
+    "targets": ["aws"],
+    "region": "us-east-1",
+    "owner": "ml-platform",
+    "acceleratorPools": [{"name": "gpu", "instanceType": "g6.xlarge", "maxSize": 2}],
+    "buckets": [{"name": "models", "purpose": "model-artifacts"}],
+}
+
+
+def _with(path: str, value: Any) -> dict[str, Any]:
+    data = copy.deepcopy(BASE)
+    *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+    node: Any = data
+    for part in parents:
+        node = node.setdefault(part, {}) if isinstance(part, str) else node[part]
+    node[last] = value
+    return data
+
+
+def _errors(data: Any) -> list[str]:
+    with pytest.raises(SpecError) as caught:
+        parse_platform(data, "configs/Pulumi.bad.yaml")
+    return [f"{format_path(p.path)}: {p.message}" for p in caught.value.problems]
+
+
+def test_baseline_is_valid_and_defaults_are_the_secure_ones():
+    spec = parse_platform(BASE)
+    assert spec.cluster.endpoint_public_access_cidrs == ()
+    assert spec.accelerator_pools[0].capacity_type == "ON_DEMAND"
+    assert spec.accelerator_pools[0].desired == 0
+    assert spec.classification_of(spec.buckets[0]) == "internal"
+
+
+# (key path to change, bad value, key path the error must name, words the message must contain)
+BAD_CONFIGS = [
+    ("acceleratorPools.0.amiType", "AL2023_x86_64_NVIDIA", "acceleratorPools[0].amiType", "allowed: "),
+    ("acceleratorPools.0.instanceType", "g6.huge", "acceleratorPools[0].instanceType", "not an accelerated instance"),
+    ("acceleratorPools.0.capacityType", "RESERVED", "acceleratorPools[0].capacityType", "'ON_DEMAND', 'SPOT'"),
+    ("acceleratorPools.0.minSize", 5, "acceleratorPools[0].minSize", "at most maxSize (2)"),
+    ("acceleratorPools.0.desiredSize", 3, "acceleratorPools[0].desiredSize", "between minSize (0) and maxSize (2)"),
+    ("acceleratorPools.0.efa", True, "acceleratorPools[0].efa", "g6.xlarge has no EFA interfaces"),
+    ("acceleratorPools.0.capacityReservationId", "res-1", "acceleratorPools[0].capacityReservationId", "pattern"),
+    ("acceleratorPools.0.name", "GPU_Pool", "acceleratorPools[0].name", "pattern"),
+    ("acceleratorPools.0.gpus", 4, "acceleratorPools[0].gpus", "unknown key; allowed keys here: amiType"),
+    ("targets", ["azure"], "targets[0]", "'aws'"),
+    ("targets", [], "targets", "at least 1"),
+    ("logRetentionDays", 2000, "logRetentionDays", "2192"),
+    ("dataClassification", "secret", "dataClassification", "'phi', 'personal'"),
+    ("network.cidr", "8.8.0.0/16", "network.cidr", "private (RFC 1918)"),
+    ("network.availabilityZones", 1, "network.availabilityZones", "greater than or equal to 2"),
+    ("cluster.endpointPublicAccessCidrs", ["0.0.0.0/0"], "cluster.endpointPublicAccessCidrs", "internet"),
+    ("cluster.adminRoleArns", ["admin"], "cluster.adminRoleArns[0]", "pattern"),
+    ("cluster.workloadIdentity", "node", "cluster.workloadIdentity", "'pod-identity' or 'irsa'"),
+    ("buckets.0.purpose", "backups", "buckets[0].purpose", "'model-artifacts'"),
+    ("buckets.0.noncurrentVersionExpirationDays", 0, "buckets[0].noncurrentVersionExpirationDays", "greater than"),
+    ("owner", "", "owner", "at least 1 character"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "key", "words"), BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
+def test_bad_config_names_key_and_what_is_allowed(path, value, key, words):
+    data = _with(path, value)
+    if path == "acceleratorPools.0.amiType":
+        data["acceleratorPools"][0]["instanceType"] = "inf2.xlarge"
+    errors = _errors(data)
+    assert any(e.startswith(f"{key}: ") and words in e for e in errors), errors
+
+
+def test_nvidia_ami_on_inferentia_names_the_neuron_ami():
+    errors = _errors(_with("acceleratorPools.0", {"name": "x", "instanceType": "inf2.xlarge", "maxSize": 1,
+                                                  "amiType": "BOTTLEROCKET_x86_64_NVIDIA"}))  # fmt: skip
+    assert errors == [
+        "acceleratorPools[0].amiType: an AMI for nvidia on x86_64, but inf2.xlarge carries AWS Inferentia2 "
+        "(neuron, x86_64); allowed: AL2023_x86_64_NEURON"
+    ]
+
+
+def test_neuron_ami_on_nvidia_lists_the_nvidia_amis():
+    (error,) = _errors(_with("acceleratorPools.0.amiType", "AL2023_x86_64_NEURON"))
+    assert "allowed: AL2023_x86_64_NVIDIA, AL2_x86_64_GPU, BOTTLEROCKET_x86_64_NVIDIA" in error
+
+
+def test_arm_ami_on_x86_gpu_is_rejected():
+    (error,) = _errors(_with("acceleratorPools.0.amiType", "AL2023_ARM_64_NVIDIA"))
+    assert error.startswith("acceleratorPools[0].amiType: an AMI for nvidia on arm64")
+
+
+def test_efa_error_suggests_efa_capable_sizes_of_the_family():
+    (error,) = _errors(_with("acceleratorPools.0", {"name": "x", "instanceType": "g6e.xlarge", "maxSize": 1, "efa": True}))
+    assert "EFA types in this family: g6e.12xlarge, g6e.16xlarge, g6e.24xlarge, g6e.48xlarge, g6e.8xlarge" in error
+
+
+def test_misspelt_instance_type_gets_a_suggestion():
+    (error,) = _errors(_with("acceleratorPools.0.instanceType", "p5.48xlrge"))
+    assert "did you mean p5.48xlarge" in error
+
+
+def test_capacity_block_needs_a_reservation_and_spot_refuses_one():
+    pools = [
+        {"name": "block", "instanceType": "p5.48xlarge", "maxSize": 1, "capacityType": "CAPACITY_BLOCK"},
+        {"name": "spot", "instanceType": "g6.xlarge", "maxSize": 1, "capacityType": "SPOT",
+         "capacityReservationId": "cr-0123456789abcdef0"},
+        {"name": "pg", "instanceType": "p5.48xlarge", "maxSize": 1, "placementGroup": True,
+         "capacityReservationId": "cr-0123456789abcdef0"},
+    ]  # fmt: skip
+    errors = _errors(_with("acceleratorPools", pools))
+    assert errors == [
+        "acceleratorPools[0].capacityReservationId: capacityType CAPACITY_BLOCK needs the reservation id of the block (cr-...)",
+        "acceleratorPools[1].capacityReservationId: a capacity reservation cannot back SPOT capacity; "
+        "use ON_DEMAND or CAPACITY_BLOCK",
+        "acceleratorPools[2].placementGroup: cannot be combined with capacityReservationId: "
+        "the reservation decides placement; drop placementGroup",
+    ]
+
+
+def test_duplicate_names_are_rejected():
+    errors = _errors(_with("buckets", [{"name": "m", "purpose": "datasets"}, {"name": "m", "purpose": "checkpoints"}]))
+    assert errors == ["buckets[1].name: another entry in buckets already has this name; names must be unique"]
+
+
+def test_shape_and_catalog_problems_are_reported_together():
+    data = _with("owner", "")
+    data["acceleratorPools"][0]["efa"] = True
+    errors = _errors(data)
+    assert [e.split(":")[0] for e in errors] == ["owner", "acceleratorPools[0].efa"]
+
+
+def test_message_names_file_root_key_and_value():
+    with pytest.raises(SpecError) as caught:
+        parse_platform(_with("acceleratorPools.0.minSize", 5), "configs/Pulumi.bad.yaml")
+    text = str(caught.value)
+    assert text.splitlines()[0] == "configs/Pulumi.bad.yaml: 1 problem in llmops-infra:platform:"
+    assert "llmops-infra:platform.acceleratorPools[0].minSize = 5: must be at most maxSize (2)" in text
+
+
+def test_platform_must_be_a_mapping():
+    assert _errors(["aws"]) == [": must be a mapping of keys (targets, owner, network, ...)"]
+
+
+class TestPlatformFromConfig:
+    def _config(self, platform: Any, region: str | None = "eu-west-1") -> dict[str, str]:
+        config = {"llmops-infra:platform": json.dumps(platform)}
+        if region:
+            config["aws:region"] = region
+        return config
+
+    def test_region_comes_from_aws_region(self):
+        data = {k: v for k, v in BASE.items() if k != "region"}
+        spec = platform_from_config(self._config(data).get, "f.yaml")
+        assert spec.region == "eu-west-1"
+
+    def test_conflicting_region_is_an_error(self):
+        with pytest.raises(SpecError) as caught:
+            platform_from_config(self._config(BASE).get, "f.yaml")
+        assert "differs from aws:region (eu-west-1)" in str(caught.value)
+
+    def test_missing_platform_key_is_an_error(self):
+        with pytest.raises(SpecError) as caught:
+            platform_from_config({}.get, "f.yaml")
+        assert "llmops-infra:platform = None: missing" in str(caught.value)
+
+    def test_missing_region_is_reported_as_the_region_key(self):
+        data = {k: v for k, v in BASE.items() if k != "region"}
+        with pytest.raises(SpecError) as caught:
+            platform_from_config(self._config(data, region=None).get, "f.yaml")
+        assert "llmops-infra:platform.region: required key is missing" in str(caught.value)

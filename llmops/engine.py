@@ -126,10 +126,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     # -- helpers -------------------------------------------------------------------------------------------
 
     def _urn(self, parent: str, type_: str, name: str) -> str:
+        # As the engine's NewURN: the parent's qualified type prefixes the child's, except the root stack's.
         qualified = type_
         if parent:
             parent_type = parent.split("::")[2]
-            qualified = f"{parent_type}${type_}"
+            if parent_type != STACK_TYPE:
+                qualified = f"{parent_type}${type_}"
         return f"urn:pulumi:{self.settings.stack}::{self.settings.project}::{qualified}::{name}"
 
     def _record(self, registration: Registration) -> None:

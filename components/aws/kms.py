@@ -1,0 +1,166 @@
+"""Customer-managed KMS keys, one per purpose, with key policies that let the AWS services using them work.
+
+Every data store in a platform is encrypted with a CMK (encryption-at-rest) that rotates (key-rotation). A key
+policy is explicit rather than the KMS default so that the two service principals that cannot rely on IAM
+delegation are named with the narrowest condition AWS documents for them:
+- CloudWatch Logs encrypts log groups as `logs.<region>.amazonaws.com`, limited to this account's log groups
+  through the encryption context;
+- EC2 Auto Scaling launches EKS managed nodes as its service-linked role; without a grant to that role, a node
+  whose EBS volume uses a CMK fails to launch (Client.InternalError) and the node group never becomes ready.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+MIN_DELETION_WINDOW_DAYS = 7
+MAX_DELETION_WINDOW_DAYS = 30
+
+# Actions AWS documents for encrypting a CloudWatch Logs log group with a CMK.
+LOGS_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
+# Actions AWS documents for the Auto Scaling service-linked role on a CMK that encrypts EBS volumes.
+AUTOSCALING_ACTIONS = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+)
+AUTOSCALING_SLR_PATH = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+
+_DESCRIPTIONS = {
+    "storage": "encrypts data at rest: S3 buckets, EBS volumes of GPU nodes",
+    "cluster": "encrypts Kubernetes secrets in the EKS control plane",
+    "logs": "encrypts CloudWatch log groups (VPC flow logs, EKS control-plane logs)",
+}
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    tags: Mapping[str, str]
+    purposes: tuple[str, ...] = ("storage", "cluster", "logs")
+    deletion_window_days: int = 30
+
+
+def key_policy(purpose: str, *, partition: str, account: str, region: str, dns_suffix: str) -> dict[str, Any]:
+    """The key policy document for one purpose (a plain function, so it can be read and tested on its own)."""
+    root = f"arn:{partition}:iam::{account}:root"
+    statements: list[dict[str, Any]] = [
+        {
+            # Without the account root, a key policy can lock every administrator out of the key for good.
+            "Sid": "AccountRootAdministersKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if purpose == "logs":
+        log_groups = f"arn:{partition}:logs:{region}:{account}:log-group:*"
+        statements.append(
+            {
+                "Sid": "CloudWatchLogsEncryptsThisAccountsLogGroups",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.{dns_suffix}"},
+                "Action": list(LOGS_ACTIONS),
+                "Resource": "*",
+                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
+            }
+        )
+    if purpose == "storage":
+        slr = f"arn:{partition}:iam::{account}:{AUTOSCALING_SLR_PATH}"
+        statements += [
+            {
+                "Sid": "AutoScalingUsesKeyForNodeVolumes",
+                "Effect": "Allow",
+                "Principal": {"AWS": slr},
+                "Action": list(AUTOSCALING_ACTIONS),
+                "Resource": "*",
+            },
+            {
+                "Sid": "AutoScalingGrantsOnlyToAwsResources",
+                "Effect": "Allow",
+                "Principal": {"AWS": slr},
+                "Action": "kms:CreateGrant",
+                "Resource": "*",
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": True}},
+            },
+        ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _policy_json(purpose: str, args: list[str]) -> str:
+    partition, account, region, dns_suffix = args
+    return json.dumps(
+        key_policy(purpose, partition=partition, account=account, region=region, dns_suffix=dns_suffix)
+    )
+
+
+class KmsKeys(pulumi.ComponentResource):
+    """A rotating customer-managed key and alias per purpose; `arn(purpose)` for the components using them."""
+
+    keys: dict[str, aws.kms.Key]
+    arns: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, spec: KeySpec, opts: pulumi.ResourceOptions | None = None) -> None:
+        if not MIN_DELETION_WINDOW_DAYS <= spec.deletion_window_days <= MAX_DELETION_WINDOW_DAYS:
+            raise ValueError(
+                f"KmsKeys {name!r}: deletion_window_days={spec.deletion_window_days} is outside KMS's range; "
+                f"use {MIN_DELETION_WINDOW_DAYS} to {MAX_DELETION_WINDOW_DAYS} days"
+            )
+        if not spec.purposes:
+            raise ValueError(
+                f"KmsKeys {name!r}: purposes is empty; name at least one (storage, cluster, logs)"
+            )
+        if len(set(spec.purposes)) != len(spec.purposes):
+            raise ValueError(
+                f"KmsKeys {name!r}: purposes {spec.purposes} repeat a purpose; each key is one purpose"
+            )
+        super().__init__("llmops:aws:KmsKeys", name, None, opts)
+
+        # Invokes parented to the component resolve with the component's provider (its account and region).
+        invoke_opts = pulumi.InvokeOptions(parent=self)
+        partition = aws.get_partition_output(opts=invoke_opts)
+        account = aws.get_caller_identity_output(opts=invoke_opts).account_id
+        region = aws.get_region_output(opts=invoke_opts).region
+
+        self.keys = {}
+        self.arns = {}
+        for purpose in spec.purposes:
+            policy = pulumi.Output.all(partition.partition, account, region, partition.dns_suffix).apply(
+                functools.partial(_policy_json, purpose)
+            )
+            key = aws.kms.Key(
+                f"{name}-{purpose}",
+                description=f"{name} {purpose}: {_DESCRIPTIONS.get(purpose, purpose)}",
+                enable_key_rotation=True,
+                deletion_window_in_days=spec.deletion_window_days,
+                policy=policy,
+                tags=dict(spec.tags),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            aws.kms.Alias(
+                f"{name}-{purpose}",
+                name=f"alias/{name}-{purpose}",
+                target_key_id=key.key_id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.keys[purpose] = key
+            self.arns[purpose] = key.arn
+
+        self.register_outputs({"arns": self.arns})
+
+    def arn(self, purpose: str) -> pulumi.Output[str]:
+        try:
+            return self.arns[purpose]
+        except KeyError:
+            raise KeyError(
+                f"no KMS key for purpose {purpose!r}; this KmsKeys has {', '.join(sorted(self.arns))}"
+            ) from None

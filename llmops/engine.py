@@ -252,6 +252,9 @@ class _Unused(pulumi_mocks.Mocks):
 def _runtime(monitor: RecordingMonitor, settings: StackSettings) -> Iterator[None]:
     previous_root = pulumi_settings.get_root_resource()
     pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
+    # Each run starts with no pending outputs, as Pulumi's own mocks.test wrapper does: runs share a process
+    # (`check --all`, the tests), and a task left from an earlier program must not be awaited by the next.
+    pulumi_settings.SETTINGS.outputs.clear()
     set_all_config(dict(settings.config), sorted(settings.secret_keys))
     features = set(monitor.GetDeploymentInfo(None).supportedFeatures)
     pulumi_settings.configure(

@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import hypothesis  # noqa: F401 - imported here, shallow: see below
 import pytest
 
 from llmops.engine import Recording, StackSettings, run
+
+# Why hypothesis is imported above: its pytest plugin otherwise imports it lazily, deep inside Pulumi's
+# async stack when a program fails, and CPython 3.11 then fails to parse it ("AST constructor recursion
+# depth mismatch").
 
 DEFAULT_CONFIG = {"aws:region": "us-east-1"}
 

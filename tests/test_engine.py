@@ -109,3 +109,4 @@ def test_runs_are_independent():
     assert [r.name for r in first.of_type("aws:s3/bucket:Bucket")] == ["a"]
     assert [r.name for r in second.of_type("aws:s3/bucket:Bucket")] == ["b"]
     assert second.stack.urn == "urn:pulumi:two::llmops-infra::pulumi:pulumi:Stack::llmops-infra-two"
+

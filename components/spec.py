@@ -64,12 +64,22 @@ class NetworkSpec(Model):
         return cidr
 
 
+class SystemNodesSpec(Model):
+    """The small untainted node group that runs coredns and other add-ons: a cluster needs one to work."""
+
+    instance_type: str = Field(default="m6i.large", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+    min_size: int = Field(default=2, ge=1, le=100)
+    max_size: int = Field(default=4, ge=1, le=100)
+    disk_size_gib: int = Field(default=50, ge=20, le=16384)
+
+
 class ClusterSpec(Model):
     version: str = Field(default="1.33", pattern=r"^1\.[0-9]{2}$")
     # Empty: the API endpoint is private only. Otherwise public too, restricted to these ranges.
     endpoint_public_access_cidrs: tuple[ipaddress.IPv4Network, ...] = ()
     admin_role_arns: tuple[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")], ...] = ()
     workload_identity: WorkloadIdentity = "pod-identity"
+    system_nodes: SystemNodesSpec = SystemNodesSpec()
 
     @field_validator("endpoint_public_access_cidrs")
     @classmethod

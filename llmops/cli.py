@@ -9,6 +9,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from components.spec import SpecError
 from llmops import preview_report, state
@@ -24,7 +25,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:  # raises instead of exiting, so main() decides the exit code
         raise UsageError(f"{message}\n{self.format_usage().strip()}")
 
 

@@ -100,7 +100,18 @@ class Recording:
 
 
 def _struct_to_wire(struct: struct_pb2.Struct) -> dict[str, Any]:
-    return json_format.MessageToDict(struct, preserving_proto_field_name=True)
+    return _whole_numbers(json_format.MessageToDict(struct, preserving_proto_field_name=True))
+
+
+def _whole_numbers(value: Any) -> Any:
+    """Protobuf carries every number as a double; a whole one was an int in the program (and in Pulumi's JSON)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    return value
 
 
 def _wire_to_struct(value: dict[str, Any]) -> struct_pb2.Struct:
@@ -155,7 +166,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             if version:
                 inputs["version"] = version
             provider_id = _stable_id(urn)
-            self._record(Registration(urn, f"pulumi:providers:{package}", name, True, "", "", provider_id, inputs, inputs))
+            self._record(
+                Registration(urn, f"pulumi:providers:{package}", name, True, "", "", provider_id, inputs, inputs)
+            )
             self._default_providers[key] = f"{urn}::{provider_id}"
         return self._default_providers[key]
 

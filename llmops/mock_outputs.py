@@ -46,7 +46,9 @@ Computed = Callable[["Registration", "StackSettings"], dict[str, Any]]
 def _arn(service: str, resource: str, *, regional: bool = True) -> Computed:
     def computed(r: Registration, s: StackSettings) -> dict[str, Any]:
         region = _region(r, s) if regional else ""
-        return {"arn": f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{resource.format(name=physical_name(r), id=r.id)}"}
+        return {
+            "arn": f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{resource.format(name=physical_name(r), id=r.id)}"
+        }
 
     return computed
 
@@ -62,7 +64,11 @@ def _bucket(r: Registration, s: StackSettings) -> dict[str, Any]:
 
 def _role(r: Registration, s: StackSettings) -> dict[str, Any]:
     name = physical_name(r, "name", 64)
-    return {"name": name, "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{name}", "uniqueId": f"AROA{_suffix(r.urn, length=17).upper()}"}
+    return {
+        "name": name,
+        "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{name}",
+        "uniqueId": f"AROA{_suffix(r.urn, length=17).upper()}",
+    }
 
 
 def _policy(r: Registration, s: StackSettings) -> dict[str, Any]:
@@ -102,7 +108,12 @@ def _node_group(r: Registration, s: StackSettings) -> dict[str, Any]:
 
 
 def _launch_template(r: Registration, s: StackSettings) -> dict[str, Any]:
-    return {"latestVersion": 1, "defaultVersion": 1, **_arn("ec2", "launch-template/{id}")(r, s), **_named()(r, s)}
+    return {
+        "latestVersion": 1,
+        "defaultVersion": 1,
+        **_arn("ec2", "launch-template/{id}")(r, s),
+        **_named()(r, s),
+    }
 
 
 def _vpc(r: Registration, s: StackSettings) -> dict[str, Any]:
@@ -201,7 +212,12 @@ def _caller_identity(args: dict[str, Any], settings: StackSettings) -> dict[str,
 
 
 def _partition(args: dict[str, Any], settings: StackSettings) -> dict[str, Any]:
-    return {"id": PARTITION, "partition": PARTITION, "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws"}
+    return {
+        "id": PARTITION,
+        "partition": PARTITION,
+        "dnsSuffix": "amazonaws.com",
+        "reverseDnsPrefix": "com.amazonaws",
+    }
 
 
 def _region_info(args: dict[str, Any], settings: StackSettings) -> dict[str, Any]:

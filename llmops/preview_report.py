@@ -77,7 +77,9 @@ def _table(rows: list[dict[str, Any]]) -> list[str]:
     header = [title for title, _ in CAPACITY_COLUMNS]
     body = [[str(row.get(key, "")) for _, key in CAPACITY_COLUMNS] for row in rows]
     widths = [max(len(cell) for cell in column) for column in zip(header, *body, strict=False)]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=False)).rstrip() for line in (header, *body)]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=False)).rstrip() for line in (header, *body)
+    ]
 
 
 def to_text(stack: Stack, recording: Recording) -> str:
@@ -96,12 +98,19 @@ def to_text(stack: Stack, recording: Recording) -> str:
         lines.append("Providers:")
         for p in providers:
             settings = ", ".join(f"{k}={v}" for k, v in sorted(redact(p.inputs).items()) if k != "version")
-            lines.append(f"  {p.type.removeprefix('pulumi:providers:')} {p.name}" + (f" ({settings})" if settings else ""))
+            lines.append(
+                f"  {p.type.removeprefix('pulumi:providers:')} {p.name}" + (f" ({settings})" if settings else "")
+            )
         lines.append("")
     rows = capacity(recording)
     if rows:
         total = sum(int(r.get("total_at_max", 0)) for r in rows)
-        lines += ["Accelerator capacity:", *("  " + line for line in _table(rows)), f"  total at max: {total}", ""]
+        lines += [
+            "Accelerator capacity:",
+            *("  " + line for line in _table(rows)),
+            f"  total at max: {total}",
+            "",
+        ]
     outputs = redact(recording.stack_outputs)
     scalar = {k: v for k, v in outputs.items() if k != "capacity"}
     if scalar:

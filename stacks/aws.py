@@ -45,6 +45,7 @@ def deploy_aws(spec: PlatformSpec) -> dict[str, Any]:
         for b in spec.buckets
     }
 
+    node_role = NodeRole(f"{cluster_name}-nodes", tags=tagging.tags("kubernetes-nodes"))
     cluster = EksCluster(
         cluster_name,
         spec.cluster,
@@ -53,9 +54,10 @@ def deploy_aws(spec: PlatformSpec) -> dict[str, Any]:
         secrets_key_arn=keys.arn("cluster"),
         logs_key_arn=keys.arn("logs"),
         log_retention_days=spec.log_retention_days,
+        node_role_arn=node_role.role_arn,
+        storage_key_arn=keys.arn("storage"),
         tags=tagging.tags("kubernetes"),
     )
-    node_role = NodeRole(f"{cluster_name}-nodes", tags=tagging.tags("kubernetes-nodes"))
     pools = [
         GpuNodePool(
             pool.name,

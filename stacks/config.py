@@ -32,14 +32,21 @@ def platform_from_config(get: ConfigGetter, source: str) -> PlatformSpec:
 
 def _with_provider_region(data: dict, get: ConfigGetter, source: str) -> dict:
     """The platform's region is the provider's (`aws:region`), so a stack states it once, where Pulumi reads it."""
-    targets = data.get("targets") if isinstance(data.get("targets"), list) else []
+    targets = data.get("targets")
+    targets = targets if isinstance(targets, list) else []
     for target, key in REGION_KEYS.items():
         provider_region = get(key)
         if target not in targets or provider_region is None:
             continue
         if "region" in data and data["region"] != provider_region:
             raise SpecError(
-                [Problem(("region",), data["region"], f"differs from {key} ({provider_region}); set the region once, in {key}")],
+                [
+                    Problem(
+                        ("region",),
+                        data["region"],
+                        f"differs from {key} ({provider_region}); set the region once, in {key}",
+                    )
+                ],
                 source,
             )
         return {**data, "region": provider_region}

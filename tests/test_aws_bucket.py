@@ -25,8 +25,7 @@ def _platform(spec: BucketSpec | None = None, retention_days: int = 2192) -> Rec
         logs = AccessLogBucket("logs", tags=LOG_TAGS, retention_days=retention_days)
         EncryptedBucket(
             "models",
-            spec
-            or BucketSpec(name="models", purpose="model-artifacts", noncurrent_version_expiration_days=30),
+            spec or BucketSpec(name="models", purpose="model-artifacts", noncurrent_version_expiration_days=30),
             kms_key_arn=KEY_ARN,
             log_bucket=logs.bucket_name,
             tags=DATA_TAGS,
@@ -194,9 +193,7 @@ def test_data_bucket_keeps_current_objects_when_expiration_days_is_unset(rec: Re
 
 
 def test_data_bucket_expires_current_objects_when_expiration_days_is_set() -> None:
-    spec = BucketSpec(
-        name="datasets", purpose="datasets", noncurrent_version_expiration_days=14, expiration_days=400
-    )
+    spec = BucketSpec(name="datasets", purpose="datasets", noncurrent_version_expiration_days=14, expiration_days=400)
     [rule] = _lifecycle_rules(_platform(spec), "models")
     assert rule["expiration"]["days"] == 400
     assert rule["noncurrentVersionExpiration"]["noncurrentDays"] == 14
@@ -204,9 +201,7 @@ def test_data_bucket_expires_current_objects_when_expiration_days_is_set() -> No
 
 def test_lifecycle_waits_for_versioning(rec: Recording) -> None:
     for name in ("models", "logs"):
-        lifecycle = rec.one(
-            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", f"{name}-lifecycle"
-        )
+        lifecycle = rec.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", f"{name}-lifecycle")
         versioning = _child(rec, "aws:s3/bucketVersioning:BucketVersioning", f"{name}-versioning")
         assert versioning.urn in lifecycle.dependencies, name
 

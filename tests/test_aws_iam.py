@@ -215,9 +215,7 @@ def test_workload_with_no_grants_gets_no_policy() -> None:
     "spec",
     [
         WorkloadAccess(namespace="inference", service_account="vllm", read_bucket_arns=("*",)),
-        WorkloadAccess(
-            namespace="inference", service_account="vllm", read_bucket_arns=("arn:aws:s3:::models-*",)
-        ),
+        WorkloadAccess(namespace="inference", service_account="vllm", read_bucket_arns=("arn:aws:s3:::models-*",)),
         WorkloadAccess(namespace="inference", service_account="vllm", decrypt_key_arns=("*",)),
     ],
 )

@@ -73,7 +73,10 @@ def test_secrets_stay_marked_and_are_redacted_for_people():
         pulumi.export("token", pulumi.Output.secret("hunter2"))
         pulumi.export("config", pulumi.Config("llmops-infra").get_secret("pw"))
 
-    rec = run(program, StackSettings("llmops-infra", "s", {"llmops-infra:pw": "pw-value"}, frozenset({"llmops-infra:pw"})))
+    rec = run(
+        program,
+        StackSettings("llmops-infra", "s", {"llmops-infra:pw": "pw-value"}, frozenset({"llmops-infra:pw"})),
+    )
     outputs = rec.stack_outputs
     assert outputs["token"] == {SIG_KEY: SECRET_SIG, "value": "hunter2"}
     assert outputs["config"][SIG_KEY] == SECRET_SIG
@@ -89,12 +92,20 @@ def test_export_is_pulumi_deployment_v3_and_withholds_secrets():
     assert exported["version"] == 3
     resources = exported["deployment"]["resources"]
     by_type = {r["type"]: r for r in resources}
-    assert set(by_type) == {"pulumi:pulumi:Stack", "test:index:Box", "pulumi:providers:aws", "aws:s3/bucket:Bucket"}
+    assert set(by_type) == {
+        "pulumi:pulumi:Stack",
+        "test:index:Box",
+        "pulumi:providers:aws",
+        "aws:s3/bucket:Bucket",
+    }
     bucket = by_type["aws:s3/bucket:Bucket"]
     assert bucket["parent"] == by_type["test:index:Box"]["urn"]
     assert bucket["provider"].startswith(by_type["pulumi:providers:aws"]["urn"] + "::")
     assert bucket["custom"] is True and bucket["id"]
-    assert by_type["pulumi:pulumi:Stack"]["outputs"]["token"] == {SIG_KEY: SECRET_SIG, "ciphertext": state.WITHHELD}
+    assert by_type["pulumi:pulumi:Stack"]["outputs"]["token"] == {
+        SIG_KEY: SECRET_SIG,
+        "ciphertext": state.WITHHELD,
+    }
     assert "hunter2" not in json.dumps(exported)
 
 
@@ -109,4 +120,3 @@ def test_runs_are_independent():
     assert [r.name for r in first.of_type("aws:s3/bucket:Bucket")] == ["a"]
     assert [r.name for r in second.of_type("aws:s3/bucket:Bucket")] == ["b"]
     assert second.stack.urn == "urn:pulumi:two::llmops-infra::pulumi:pulumi:Stack::llmops-infra-two"
-

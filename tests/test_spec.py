@@ -47,12 +47,32 @@ def test_baseline_is_valid_and_defaults_are_the_secure_ones():
 # (key path to change, bad value, key path the error must name, words the message must contain)
 BAD_CONFIGS = [
     ("acceleratorPools.0.amiType", "AL2023_x86_64_NVIDIA", "acceleratorPools[0].amiType", "allowed: "),
-    ("acceleratorPools.0.instanceType", "g6.huge", "acceleratorPools[0].instanceType", "not an accelerated instance"),
-    ("acceleratorPools.0.capacityType", "RESERVED", "acceleratorPools[0].capacityType", "'ON_DEMAND', 'SPOT'"),
+    (
+        "acceleratorPools.0.instanceType",
+        "g6.huge",
+        "acceleratorPools[0].instanceType",
+        "not an accelerated instance",
+    ),
+    (
+        "acceleratorPools.0.capacityType",
+        "RESERVED",
+        "acceleratorPools[0].capacityType",
+        "'ON_DEMAND', 'SPOT'",
+    ),
     ("acceleratorPools.0.minSize", 5, "acceleratorPools[0].minSize", "at most maxSize (2)"),
-    ("acceleratorPools.0.desiredSize", 3, "acceleratorPools[0].desiredSize", "between minSize (0) and maxSize (2)"),
+    (
+        "acceleratorPools.0.desiredSize",
+        3,
+        "acceleratorPools[0].desiredSize",
+        "between minSize (0) and maxSize (2)",
+    ),
     ("acceleratorPools.0.efa", True, "acceleratorPools[0].efa", "g6.xlarge has no EFA interfaces"),
-    ("acceleratorPools.0.capacityReservationId", "res-1", "acceleratorPools[0].capacityReservationId", "pattern"),
+    (
+        "acceleratorPools.0.capacityReservationId",
+        "res-1",
+        "acceleratorPools[0].capacityReservationId",
+        "pattern",
+    ),
     ("acceleratorPools.0.name", "GPU_Pool", "acceleratorPools[0].name", "pattern"),
     ("acceleratorPools.0.gpus", 4, "acceleratorPools[0].gpus", "unknown key; allowed keys here: amiType"),
     ("targets", ["azure"], "targets[0]", "'aws'"),
@@ -65,7 +85,12 @@ BAD_CONFIGS = [
     ("cluster.adminRoleArns", ["admin"], "cluster.adminRoleArns[0]", "pattern"),
     ("cluster.workloadIdentity", "node", "cluster.workloadIdentity", "'pod-identity' or 'irsa'"),
     ("buckets.0.purpose", "backups", "buckets[0].purpose", "'model-artifacts'"),
-    ("buckets.0.noncurrentVersionExpirationDays", 0, "buckets[0].noncurrentVersionExpirationDays", "greater than"),
+    (
+        "buckets.0.noncurrentVersionExpirationDays",
+        0,
+        "buckets[0].noncurrentVersionExpirationDays",
+        "greater than",
+    ),
     ("owner", "", "owner", "at least 1 character"),
 ]
 
@@ -99,7 +124,9 @@ def test_arm_ami_on_x86_gpu_is_rejected():
 
 
 def test_efa_error_suggests_efa_capable_sizes_of_the_family():
-    (error,) = _errors(_with("acceleratorPools.0", {"name": "x", "instanceType": "g6e.xlarge", "maxSize": 1, "efa": True}))
+    (error,) = _errors(
+        _with("acceleratorPools.0", {"name": "x", "instanceType": "g6e.xlarge", "maxSize": 1, "efa": True})
+    )
     assert "EFA types in this family: g6e.12xlarge, g6e.16xlarge, g6e.24xlarge, g6e.48xlarge, g6e.8xlarge" in error
 
 
@@ -118,7 +145,8 @@ def test_capacity_block_needs_a_reservation_and_spot_refuses_one():
     ]  # fmt: skip
     errors = _errors(_with("acceleratorPools", pools))
     assert errors == [
-        "acceleratorPools[0].capacityReservationId: capacityType CAPACITY_BLOCK needs the reservation id of the block (cr-...)",
+        "acceleratorPools[0].capacityReservationId: "
+        "capacityType CAPACITY_BLOCK needs the reservation id of the block (cr-...)",
         "acceleratorPools[1].capacityReservationId: a capacity reservation cannot back SPOT capacity; "
         "use ON_DEMAND or CAPACITY_BLOCK",
         "acceleratorPools[2].placementGroup: cannot be combined with capacityReservationId: "

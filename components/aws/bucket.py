@@ -110,9 +110,7 @@ class AccessLogBucket(pulumi.ComponentResource):
                     "filter": {},
                     "expiration": {"days": retention_days},
                     "noncurrent_version_expiration": {"noncurrent_days": retention_days},
-                    "abort_incomplete_multipart_upload": {
-                        "days_after_initiation": ABORT_INCOMPLETE_UPLOADS_DAYS
-                    },
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_INCOMPLETE_UPLOADS_DAYS},
                 }
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),

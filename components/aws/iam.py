@@ -43,9 +43,7 @@ class NodeRole(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
     role_name: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, *, tags: Mapping[str, str], opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, *, tags: Mapping[str, str], opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llmops:aws:NodeRole", name, None, opts)
         self.role = aws.iam.Role(
             name,
@@ -179,9 +177,7 @@ class WorkloadRole(pulumi.ComponentResource):
                 }
             )
         else:
-            issuer = pulumi.Output.from_input(oidc_issuer_url).apply(
-                lambda url: str(url).removeprefix("https://")
-            )
+            issuer = pulumi.Output.from_input(oidc_issuer_url).apply(lambda url: str(url).removeprefix("https://"))
             subject = f"system:serviceaccount:{spec.namespace}:{spec.service_account}"
             # Without the sub condition any service account in the cluster could assume the role; aud pins
             # the token to STS.

@@ -98,9 +98,7 @@ def key_policy(purpose: str, *, partition: str, account: str, region: str, dns_s
 
 def _policy_json(purpose: str, args: list[str]) -> str:
     partition, account, region, dns_suffix = args
-    return json.dumps(
-        key_policy(purpose, partition=partition, account=account, region=region, dns_suffix=dns_suffix)
-    )
+    return json.dumps(key_policy(purpose, partition=partition, account=account, region=region, dns_suffix=dns_suffix))
 
 
 class KmsKeys(pulumi.ComponentResource):
@@ -116,13 +114,9 @@ class KmsKeys(pulumi.ComponentResource):
                 f"use {MIN_DELETION_WINDOW_DAYS} to {MAX_DELETION_WINDOW_DAYS} days"
             )
         if not spec.purposes:
-            raise ValueError(
-                f"KmsKeys {name!r}: purposes is empty; name at least one (storage, cluster, logs)"
-            )
+            raise ValueError(f"KmsKeys {name!r}: purposes is empty; name at least one (storage, cluster, logs)")
         if len(set(spec.purposes)) != len(spec.purposes):
-            raise ValueError(
-                f"KmsKeys {name!r}: purposes {spec.purposes} repeat a purpose; each key is one purpose"
-            )
+            raise ValueError(f"KmsKeys {name!r}: purposes {spec.purposes} repeat a purpose; each key is one purpose")
         super().__init__("llmops:aws:KmsKeys", name, None, opts)
 
         # Invokes parented to the component resolve with the component's provider (its account and region).

@@ -166,12 +166,8 @@ class IsolatedVpc(pulumi.ComponentResource):
         # One private route table per AZ, so a per-AZ NAT can be added later without moving subnets.
         private_route_tables = []
         for i, subnet in enumerate(private_subnets):
-            rt = aws.ec2.RouteTable(
-                f"{name}-private-{i}", vpc_id=vpc.id, tags=tagged(f"private-{i}"), opts=child
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-private-{i}", route_table_id=rt.id, subnet_id=subnet.id, opts=child
-            )
+            rt = aws.ec2.RouteTable(f"{name}-private-{i}", vpc_id=vpc.id, tags=tagged(f"private-{i}"), opts=child)
+            aws.ec2.RouteTableAssociation(f"{name}-private-{i}", route_table_id=rt.id, subnet_id=subnet.id, opts=child)
             if nat is not None:
                 aws.ec2.Route(
                     f"{name}-private-{i}-default",

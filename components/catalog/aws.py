@@ -88,8 +88,22 @@ FAMILIES: dict[str, Family] = {
             _sizes(_G_LAYOUT, efa={"8xlarge": 1, "12xlarge": 1, "16xlarge": 1, "24xlarge": 2, "48xlarge": 4}),
             source=f"{EC2_ACCELERATED_DOC}; EFA: {KARPENTER_TYPES}",
         ),
-        Family("p4d", "NVIDIA A100", "nvidia", 40, _sizes({"24xlarge": 8}, efa={"24xlarge": 4}), EC2_ACCELERATED_DOC),
-        Family("p4de", "NVIDIA A100", "nvidia", 80, _sizes({"24xlarge": 8}, efa={"24xlarge": 4}), EC2_ACCELERATED_DOC),
+        Family(
+            "p4d",
+            "NVIDIA A100",
+            "nvidia",
+            40,
+            _sizes({"24xlarge": 8}, efa={"24xlarge": 4}),
+            EC2_ACCELERATED_DOC,
+        ),
+        Family(
+            "p4de",
+            "NVIDIA A100",
+            "nvidia",
+            80,
+            _sizes({"24xlarge": 8}, efa={"24xlarge": 4}),
+            EC2_ACCELERATED_DOC,
+        ),
         Family(
             "p5",
             "NVIDIA H100",
@@ -100,8 +114,22 @@ FAMILIES: dict[str, Family] = {
             {"48xlarge": Size(8, 32), "4xlarge": Size(1, 1, verified=False)},
             source=f"{EC2_ACCELERATED_DOC}; {KARPENTER_TYPES}",
         ),
-        Family("p5e", "NVIDIA H200", "nvidia", 141, _sizes({"48xlarge": 8}, efa={"48xlarge": 32}), EC2_ACCELERATED_DOC),
-        Family("p5en", "NVIDIA H200", "nvidia", 141, _sizes({"48xlarge": 8}, efa={"48xlarge": 16}), EC2_ACCELERATED_DOC),
+        Family(
+            "p5e",
+            "NVIDIA H200",
+            "nvidia",
+            141,
+            _sizes({"48xlarge": 8}, efa={"48xlarge": 32}),
+            EC2_ACCELERATED_DOC,
+        ),
+        Family(
+            "p5en",
+            "NVIDIA H200",
+            "nvidia",
+            141,
+            _sizes({"48xlarge": 8}, efa={"48xlarge": 16}),
+            EC2_ACCELERATED_DOC,
+        ),
         Family(
             "p6-b200",
             "NVIDIA B200",
@@ -144,7 +172,7 @@ class AmiType:
     """An EKS managed node group AMI type (https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html)."""
 
     name: str
-    vendor: Vendor
+    vendor: Vendor | None  # None: no accelerator driver (system nodes)
     arch: Arch
     # Block devices to encrypt: the OS volume, plus Bottlerocket's separate data volume.
     root_device: str = "/dev/xvda"
@@ -158,12 +186,22 @@ AMI_TYPES: dict[str, AmiType] = {
     for a in (
         AmiType("AL2023_x86_64_NVIDIA", "nvidia", "x86_64"),
         AmiType("AL2023_ARM_64_NVIDIA", "nvidia", "arm64"),
-        AmiType("BOTTLEROCKET_x86_64_NVIDIA", "nvidia", "x86_64", data_device="/dev/xvdb", ships_device_plugin=True),
+        AmiType(
+            "BOTTLEROCKET_x86_64_NVIDIA",
+            "nvidia",
+            "x86_64",
+            data_device="/dev/xvdb",
+            ships_device_plugin=True,
+        ),
         AmiType("BOTTLEROCKET_ARM_64_NVIDIA", "nvidia", "arm64", data_device="/dev/xvdb", ships_device_plugin=True),
         AmiType("AL2_x86_64_GPU", "nvidia", "x86_64", legacy=True),
         AmiType("AL2023_x86_64_NEURON", "neuron", "x86_64"),
+        AmiType("AL2023_x86_64_STANDARD", None, "x86_64"),
     )
 }
+
+# System nodes (coredns and other cluster add-ons that tolerate no accelerator taint) run the standard AMI.
+SYSTEM_AMI = "AL2023_x86_64_STANDARD"
 
 # The default AMI type per (vendor, arch): current, and the one the catalog notes in ACCELERATORS.md name.
 DEFAULT_AMI: dict[tuple[Vendor, Arch], str] = {

@@ -33,7 +33,10 @@ def _ami_type(pool: AcceleratorPoolSpec, it: aws.InstanceType, at: tuple) -> Ite
     ami = aws.AMI_TYPES.get(pool.ami_type)
     fits = sorted(a.name for a in aws.AMI_TYPES.values() if (a.vendor, a.arch) == (it.family.vendor, it.family.arch))
     if ami is None or (ami.vendor, ami.arch) != (it.family.vendor, it.family.arch):
-        why = "not an EKS accelerator AMI type" if ami is None else f"an AMI for {ami.vendor} on {ami.arch}"
+        if ami is None:
+            why = "not an EKS accelerator AMI type"
+        else:
+            why = f"an AMI for {ami.vendor or 'no accelerator'} on {ami.arch}"
         yield Problem(
             (*at, "amiType"),
             pool.ami_type,
@@ -54,7 +57,9 @@ def _sizes(pool: AcceleratorPoolSpec, it: aws.InstanceType, at: tuple) -> Iterat
         yield Problem((*at, "minSize"), pool.min_size, f"must be at most maxSize ({pool.max_size})")
     elif not pool.min_size <= pool.desired <= pool.max_size:
         yield Problem(
-            (*at, "desiredSize"), pool.desired_size, f"must lie between minSize ({pool.min_size}) and maxSize ({pool.max_size})"
+            (*at, "desiredSize"),
+            pool.desired_size,
+            f"must lie between minSize ({pool.min_size}) and maxSize ({pool.max_size})",
         )
 
 
@@ -105,8 +110,19 @@ def _unique(names: list[str], key: str) -> Iterator[Problem]:
         seen.add(name)
 
 
+def _system_nodes(spec: PlatformSpec) -> Iterator[Problem]:
+    nodes = spec.cluster.system_nodes
+    if nodes.min_size > nodes.max_size:
+        yield Problem(
+            ("cluster", "systemNodes", "minSize"),
+            nodes.min_size,
+            f"must be at most maxSize ({nodes.max_size})",
+        )
+
+
 def check_platform(spec: PlatformSpec) -> list[Problem]:
-    problems = list(_unique([p.name for p in spec.accelerator_pools], "acceleratorPools"))
+    problems = list(_system_nodes(spec))
+    problems += _unique([p.name for p in spec.accelerator_pools], "acceleratorPools")
     problems += _unique([b.name for b in spec.buckets], "buckets")
     for i, pool in enumerate(spec.accelerator_pools):
         problems += check_pool(pool, ("acceleratorPools", i))

@@ -1,0 +1,281 @@
+"""A private EKS control plane: secrets encrypted with a CMK, every control-plane log kept in an encrypted log
+group with a retention, access through EKS access entries only, and the managed add-ons nodes need.
+
+Controls it satisfies by default: encryption-at-rest (secrets `encryptionConfig`, log group `kmsKeyId`),
+no-public-access (private endpoint unless operator CIDRs are listed), audit-logging (all five log types),
+log-retention (the log group exists before the cluster, so EKS never creates its own never-expiring one) and
+least-privilege (no implicit admin for whoever ran `pulumi up`; named admin roles get access entries).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.launch_template import hardened_launch_template_args
+from components.catalog import aws as catalog
+from components.spec import ClusterSpec, SystemNodesSpec
+
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+ADDONS = ("vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent")
+# Add-ons that run as Deployments and so need schedulable nodes before EKS reports them active.
+NEEDS_NODES = frozenset({"coredns"})
+CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+KUBECONFIG_EXEC_API = "client.authentication.k8s.io/v1beta1"
+
+# EKS needs sts:TagSession as well as AssumeRole for features that pass session tags (e.g. EKS Auto Mode).
+CLUSTER_TRUST_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "eks.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            }
+        ],
+    }
+)
+
+
+def _first_issuer(identities: Sequence[Any] | None) -> str:
+    oidcs = identities[0].oidcs if identities else None
+    issuer = oidcs[0].issuer if oidcs else None
+    return issuer or ""
+
+
+def kubeconfig(name: str, endpoint: str, ca_data: str, region: str) -> str:
+    """A kubeconfig (JSON, which is also YAML) that gets a short-lived token from the caller's own AWS
+    credentials at use time, so nothing in it grants access by itself."""
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+            "current-context": name,
+            "preferences": {},
+            "users": [
+                {
+                    "name": name,
+                    "user": {
+                        "exec": {
+                            "apiVersion": KUBECONFIG_EXEC_API,
+                            "command": "aws",
+                            "args": ["eks", "get-token", "--cluster-name", name, "--region", region],
+                        }
+                    },
+                }
+            ],
+        },
+        indent=2,
+    )
+
+
+class EksCluster(pulumi.ComponentResource):
+    """An EKS cluster named `name` (the name is fixed so its log group can be created first)."""
+
+    cluster: aws.eks.Cluster
+    cluster_name: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    cluster_security_group_id: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Output[str] | None
+    oidc_issuer_url: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        spec: ClusterSpec,
+        *,
+        vpc_id: pulumi.Input[str],
+        subnet_ids: Sequence[pulumi.Input[str]],
+        secrets_key_arn: pulumi.Input[str],
+        logs_key_arn: pulumi.Input[str],
+        log_retention_days: int,
+        node_role_arn: pulumi.Input[str],
+        storage_key_arn: pulumi.Input[str],
+        tags: Mapping[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("llmops:aws:EksCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        partition = aws.get_partition_output(opts=invoke).partition
+        region = aws.get_region_output(opts=invoke).region
+        tags = dict(tags)
+
+        role = aws.iam.Role(
+            f"{name}-cluster-role",
+            assume_role_policy=CLUSTER_TRUST_POLICY,
+            description=f"EKS control plane of {name}",
+            tags=tags,
+            opts=child,
+        )
+        role_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-cluster-policy",
+            role=role.name,
+            policy_arn=pulumi.Output.concat("arn:", partition, ":iam::aws:policy/AmazonEKSClusterPolicy"),
+            opts=child,
+        )
+
+        # EKS writes to exactly this name; if it does not exist, EKS creates it unencrypted, never expiring.
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane-logs",
+            name=f"/aws/eks/{name}/cluster",
+            kms_key_id=logs_key_arn,
+            retention_in_days=log_retention_days,
+            tags=tags,
+            opts=child,
+        )
+
+        cidrs = [str(c) for c in spec.endpoint_public_access_cidrs]
+        vpc_config = aws.eks.ClusterVpcConfigArgs(
+            subnet_ids=list(subnet_ids),
+            endpoint_private_access=True,
+            endpoint_public_access=bool(cidrs),
+            # Left unset when private: EKS would otherwise record its default, 0.0.0.0/0.
+            public_access_cidrs=cidrs or None,
+        )
+
+        self.cluster = aws.eks.Cluster(
+            f"{name}-cluster",
+            name=name,
+            version=spec.version,
+            role_arn=role.arn,
+            vpc_config=vpc_config,
+            encryption_config=aws.eks.ClusterEncryptionConfigArgs(
+                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=secrets_key_arn),
+                resources=["secrets"],
+            ),
+            enabled_cluster_log_types=list(LOG_TYPES),
+            # Access only through access entries: no aws-auth ConfigMap, and whoever runs `pulumi up` gets
+            # no hidden, permanent cluster-admin.
+            access_config=aws.eks.ClusterAccessConfigArgs(
+                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False
+            ),
+            tags=tags,
+            # The policy must be attached before EKS uses the role, and stay until the cluster is gone, or
+            # EKS cannot clean up its network interfaces on delete.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role_policy]),
+        )
+        self.cluster_name = self.cluster.name
+        self.endpoint = self.cluster.endpoint
+        self.cluster_security_group_id = self.cluster.vpc_config.apply(lambda v: v.cluster_security_group_id or "")
+        self.oidc_issuer_url = self.cluster.identities.apply(_first_issuer)
+
+        admin_policy_arn = pulumi.Output.concat(
+            "arn:", partition, ":eks::aws:cluster-access-policy/", CLUSTER_ADMIN_POLICY
+        )
+        for i, role_arn in enumerate(spec.admin_role_arns):
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{i}",
+                cluster_name=self.cluster.name,
+                principal_arn=role_arn,
+                type="STANDARD",
+                tags=tags,
+                opts=child,
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{i}-cluster-admin",
+                cluster_name=self.cluster.name,
+                principal_arn=entry.principal_arn,
+                policy_arn=admin_policy_arn,
+                access_scope={"type": "cluster"},
+                opts=child,
+            )
+
+        self.system_nodes = self._system_node_group(
+            name, spec.system_nodes, list(subnet_ids), node_role_arn, storage_key_arn, tags
+        )
+
+        # Versions are left to EKS (its default for the cluster version), so upgrades never pin a stale one.
+        # Deployments among the add-ons (coredns) need a node without an accelerator taint: they wait for the
+        # system nodes, or `pulumi up` would wait on an add-on that cannot become active.
+        self.addons = {
+            addon: aws.eks.Addon(
+                f"{name}-{addon}",
+                cluster_name=self.cluster.name,
+                addon_name=addon,
+                resolve_conflicts_on_create="OVERWRITE",
+                tags=tags,
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[self.system_nodes] if addon in NEEDS_NODES else []
+                ),
+            )
+            for addon in ADDONS
+        }
+
+        self.oidc_provider_arn = None
+        if spec.workload_identity == "irsa":
+            # No thumbprint_lists: it is optional in pulumi-aws v7, and IAM trusts the EKS issuer through its
+            # own root CAs instead of a pinned thumbprint that would break on certificate rotation.
+            oidc = aws.iam.OpenIdConnectProvider(
+                f"{name}-oidc",
+                url=self.oidc_issuer_url,
+                client_id_lists=["sts.amazonaws.com"],
+                tags=tags,
+                opts=child,
+            )
+            self.oidc_provider_arn = oidc.arn
+
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(
+                self.cluster.name,
+                self.cluster.endpoint,
+                self.cluster.certificate_authority.apply(lambda ca: ca.data or ""),
+                region,
+            ).apply(lambda args: kubeconfig(*args))
+        )
+
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "system_node_group_name": self.system_nodes.node_group_name,
+                "endpoint": self.endpoint,
+                "cluster_security_group_id": self.cluster_security_group_id,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "oidc_issuer_url": self.oidc_issuer_url,
+                "kubeconfig": self.kubeconfig,
+            }
+        )
+
+    def _system_node_group(
+        self,
+        name: str,
+        spec: SystemNodesSpec,
+        subnet_ids: list[pulumi.Input[str]],
+        node_role_arn: pulumi.Input[str],
+        storage_key_arn: pulumi.Input[str],
+        tags: dict[str, str],
+    ) -> aws.eks.NodeGroup:
+        ami = catalog.AMI_TYPES[catalog.SYSTEM_AMI]
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-system-lt",
+            **hardened_launch_template_args(ami, spec.disk_size_gib, storage_key_arn, tags),
+            vpc_security_group_ids=[self.cluster_security_group_id],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return aws.eks.NodeGroup(
+            f"{name}-system",
+            cluster_name=self.cluster.name,
+            node_role_arn=node_role_arn,
+            subnet_ids=subnet_ids,
+            capacity_type="ON_DEMAND",
+            ami_type=ami.name,
+            instance_types=[spec.instance_type],
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                min_size=spec.min_size, desired_size=spec.min_size, max_size=spec.max_size
+            ),
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=template.id, version=template.latest_version.apply(str)
+            ),
+            labels={"llmops.dev/role": "system"},
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
+        )

@@ -5,6 +5,7 @@ Every value passes through wire.redact: secrets never appear, unknowns read "(kn
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from llmops.engine import STACK_TYPE, Recording, Registration
@@ -115,7 +116,7 @@ def to_text(stack: Stack, recording: Recording) -> str:
     scalar = {k: v for k, v in outputs.items() if k != "capacity"}
     if scalar:
         lines.append("Stack outputs:")
-        lines += [f"  {k}: {v}" for k, v in sorted(scalar.items())]
+        lines += [f"  {k}: {v if isinstance(v, str) else json.dumps(v)}" for k, v in sorted(scalar.items())]
         lines.append("")
     for warning in warnings(recording):
         lines.append(f"warning: {warning}")

@@ -103,37 +103,29 @@ class IsolatedVpc(pulumi.ComponentResource):
             f"{name}-default-sg", vpc_id=vpc.id, ingress=[], egress=[], tags=tagged("default-sg"), opts=child
         )
 
-        private_subnets = [
-            aws.ec2.Subnet(
-                f"{name}-private-{i}",
-                vpc_id=vpc.id,
-                cidr_block=private_cidrs[i],
-                availability_zone=self.availability_zones[i],
-                map_public_ip_on_launch=False,
-                tags=tagged(f"private-{i}", **{"kubernetes.io/role/internal-elb": "1"}),
-                opts=child,
-            )
-            for i in range(zones)
-        ]
+        def subnets(kind: str, cidrs: list[str], elb_role: str) -> list[aws.ec2.Subnet]:
+            # No subnet hands out public IPs: public subnets hold only the NAT gateway and load balancers.
+            return [
+                aws.ec2.Subnet(
+                    f"{name}-{kind}-{i}",
+                    vpc_id=vpc.id,
+                    cidr_block=cidrs[i],
+                    availability_zone=self.availability_zones[i],
+                    map_public_ip_on_launch=False,
+                    tags=tagged(f"{kind}-{i}", **{f"kubernetes.io/role/{elb_role}": "1"}),
+                    opts=child,
+                )
+                for i in range(zones)
+            ]
+
+        private_subnets = subnets("private", private_cidrs, "internal-elb")
         self.private_subnet_ids = [s.id for s in private_subnets]
 
         nat: aws.ec2.NatGateway | None = None
         self.public_subnet_ids = []
         if spec.nat_gateway:
             igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=tagged("igw"), opts=child)
-            # Public subnets hold only the NAT gateway and load balancers: nothing there gets a public IP.
-            public_subnets = [
-                aws.ec2.Subnet(
-                    f"{name}-public-{i}",
-                    vpc_id=vpc.id,
-                    cidr_block=public_cidrs[i],
-                    availability_zone=self.availability_zones[i],
-                    map_public_ip_on_launch=False,
-                    tags=tagged(f"public-{i}", **{"kubernetes.io/role/elb": "1"}),
-                    opts=child,
-                )
-                for i in range(zones)
-            ]
+            public_subnets = subnets("public", public_cidrs, "elb")
             self.public_subnet_ids = [s.id for s in public_subnets]
             public_rt = aws.ec2.RouteTable(f"{name}-public", vpc_id=vpc.id, tags=tagged("public"), opts=child)
             aws.ec2.Route(

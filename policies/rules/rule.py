@@ -1,0 +1,182 @@
+"""A compliance rule is one small function with its metadata beside it; a pack is a selection of rules.
+
+Resource rules judge one resource; stack rules judge what spans resources (a bucket and its separate SSE,
+public access block, policy and versioning resources in pulumi-aws v7). A rule reads the engine's property
+names (camelCase) and simply reads what it needs: reading a value that is unknown at preview raises
+pulumi_policy's UnknownValueError, which the pack adapter turns into "cannot judge yet" (no violation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+from policies.rules.controls import CONTROLS, Control
+
+Severity = Literal["low", "medium", "high", "critical"]
+Framework = Literal["hipaa", "gdpr"]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What a rule sees of one resource: its type token, names and input properties."""
+
+    type: str
+    name: str
+    urn: str
+    props: Mapping[str, Any]
+    parent: str = ""
+    provider: Mapping[str, Any] | None = None  # the provider's properties (region ...), when known
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The pack's parameters (Pulumi policy config), with the defaults CONTROLS.md gives."""
+
+    allowed_regions: tuple[str, ...] = ()  # empty: the EU/EEA list of the residency rule
+    allow_adequacy_regions: bool = False
+    min_log_retention_days: int = 2192  # 6 years, 164.316(b)(2)(i) applied conservatively
+    max_log_retention_days: int = 2192
+    platform_admin_group: str = "platform-admins"
+    exempt_namespaces: tuple[str, ...] = ("kube-system", "gpu-operator")
+
+
+# Policy config keys (camelCase, as Pulumi policy config is written) -> Settings fields and JSON schema.
+PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "allowedRegions": ("allowed_regions", {"type": "array", "items": {"type": "string"}}),
+    "allowAdequacyRegions": ("allow_adequacy_regions", {"type": "boolean"}),
+    "minLogRetentionDays": ("min_log_retention_days", {"type": "integer", "minimum": 1}),
+    "maxLogRetentionDays": ("max_log_retention_days", {"type": "integer", "minimum": 1}),
+    "platformAdminGroup": ("platform_admin_group", {"type": "string"}),
+    "exemptNamespaces": ("exempt_namespaces", {"type": "array", "items": {"type": "string"}}),
+}
+
+
+def settings_from(config: Mapping[str, Any], base: Settings = Settings()) -> Settings:
+    values = {PARAMETERS[k][0]: tuple(v) if isinstance(v, list) else v for k, v in config.items() if k in PARAMETERS}
+    return Settings(**{**base.__dict__, **values})
+
+
+ResourceCheck = Callable[[Resource, Settings], Iterable[str]]
+StackCheck = Callable[[Sequence[Resource], Settings], Iterable[tuple[Resource, str]]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    control: str
+    description: str
+    severity: Severity
+    resource_types: tuple[str, ...]
+    remediation: str
+    check: Any  # ResourceCheck or StackCheck, by `scope`
+    scope: Literal["resource", "stack"] = "resource"
+    parameters: tuple[str, ...] = ()  # PARAMETERS keys this rule reads
+    frameworks: tuple[Framework, ...] = ("hipaa", "gdpr")
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def about(self) -> Control:
+        return CONTROLS[self.control]
+
+    def clauses(self, framework: Framework) -> tuple[str, ...]:
+        return self.about.hipaa if framework == "hipaa" else self.about.gdpr
+
+    def applies_to(self, type_token: str) -> bool:
+        return type_token in self.resource_types
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    name: str,
+    *,
+    control: str,
+    severity: Severity,
+    types: Sequence[str],
+    remediation: str,
+    scope: Literal["resource", "stack"] = "resource",
+    parameters: Sequence[str] = (),
+    frameworks: Sequence[Framework] = ("hipaa", "gdpr"),
+) -> Callable[[Any], Any]:
+    """Register the decorated function as a rule; its docstring's first line is the description."""
+
+    def register(check: Any) -> Any:
+        if name in RULES:
+            raise ValueError(f"duplicate rule name {name}")
+        if control not in CONTROLS:
+            raise ValueError(f"rule {name}: unknown control {control}")
+        unknown = set(parameters) - set(PARAMETERS)
+        if unknown:
+            raise ValueError(f"rule {name}: unknown parameters {sorted(unknown)}")
+        description = (check.__doc__ or "").strip().splitlines()[0] if check.__doc__ else name
+        RULES[name] = Rule(
+            name=name,
+            control=control,
+            description=description,
+            severity=severity,
+            resource_types=tuple(types),
+            remediation=remediation,
+            check=check,
+            scope=scope,
+            parameters=tuple(parameters),
+            frameworks=tuple(frameworks),
+        )
+        return check
+
+    return register
+
+
+# pulumi-aws v7 resources and the deprecated `...V2` twins it still ships (read from the SDK's type tokens):
+# a rule must judge stacks written with either.
+DEPRECATED_TWINS: dict[str, str] = {
+    f"aws:s3/{name[0].lower()}{name[1:]}:{name}": f"aws:s3/{name[0].lower()}{name[1:]}V2:{name}V2"
+    for name in (
+        "Bucket",
+        "BucketAcl",
+        "BucketLifecycleConfiguration",
+        "BucketLogging",
+        "BucketServerSideEncryptionConfiguration",
+        "BucketVersioning",
+    )
+}
+
+
+def with_twins(*tokens: str) -> tuple[str, ...]:
+    """The tokens and, for those that have one, their deprecated twin."""
+    return tuple(t for token in tokens for t in (token, DEPRECATED_TWINS.get(token)) if t)
+
+
+def _proxied(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    # pulumi_policy hands packs proxied props already; plain dicts (tests, `llmops`) get the same proxy, so
+    # a rule that reads an unknown preview value stops the same way everywhere.
+    return unknown_checking_proxy(dict(props)) if type(props) is dict else props
+
+
+def evaluate(rule: Rule, resource: Resource, settings: Settings = Settings()) -> list[str]:
+    """The violation messages of a resource rule; none when a value it needs is unknown at preview."""
+    if not rule.applies_to(resource.type):
+        return []
+    try:
+        return list(rule.check(_with_props(resource, _proxied(resource.props)), settings))
+    except UnknownValueError:
+        return []
+
+
+def evaluate_stack(
+    rule: Rule, resources: Sequence[Resource], settings: Settings = Settings()
+) -> list[tuple[Resource, str]]:
+    """The violations of a stack rule, each with the resource it is about; none when a value is unknown."""
+    relevant = [_with_props(r, _proxied(r.props)) for r in resources]
+    try:
+        return list(rule.check(relevant, settings))
+    except UnknownValueError:
+        return []
+
+
+def _with_props(resource: Resource, props: Mapping[str, Any]) -> Resource:
+    return Resource(resource.type, resource.name, resource.urn, props, resource.parent, resource.provider)

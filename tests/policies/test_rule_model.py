@@ -1,0 +1,116 @@
+"""The rule model: registration checks, config parameters, deprecated twins, unknown values."""
+
+from __future__ import annotations
+
+import pytest
+from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE
+
+from policies.rules import rule as model
+from policies.rules.controls import CONTROLS
+from policies.rules.rule import Resource, Settings, evaluate, evaluate_stack, settings_from, with_twins
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    monkeypatch.setattr(model, "RULES", {})
+    return model.RULES
+
+
+def _register(name="demo-rule", **overrides):
+    kwargs = {
+        "control": "key-rotation",
+        "severity": "high",
+        "types": ["aws:kms/key:Key"],
+        "remediation": "Turn rotation on.",
+    }
+    kwargs.update(overrides)
+
+    @model.rule(name, **kwargs)
+    def check(resource, settings):
+        """KMS keys rotate."""
+        if resource.props["enableKeyRotation"] is not True:
+            yield f"KMS key {resource.name} does not rotate"
+
+    return model.RULES[name]
+
+
+def test_rule_takes_description_from_docstring_and_clauses_from_its_control(registry):
+    rule = _register()
+    assert rule.description == "KMS keys rotate."
+    assert rule.clauses("hipaa") == CONTROLS["key-rotation"].hipaa == ("164.312(a)(2)(iv)",)
+    assert rule.clauses("gdpr") == ("Art. 32(1)(a)",)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"control": "encryption"}, "unknown control encryption"),
+        ({"parameters": ["maxDays"]}, "unknown parameters"),
+    ],
+)
+def test_rule_registration_rejects_bad_metadata(registry, overrides, message):
+    with pytest.raises(ValueError, match=message):
+        _register(**overrides)
+
+
+def test_duplicate_rule_names_are_rejected(registry):
+    _register()
+    with pytest.raises(ValueError, match="duplicate rule name"):
+        _register()
+
+
+def test_evaluate_reports_violations_and_ignores_other_types(registry):
+    rule = _register()
+    key = Resource("aws:kms/key:Key", "k", "urn:k", {"enableKeyRotation": False})
+    assert evaluate(rule, key) == ["KMS key k does not rotate"]
+    assert evaluate(rule, Resource("aws:s3/bucket:Bucket", "b", "urn:b", {"enableKeyRotation": False})) == []
+
+
+@pytest.mark.parametrize("unknown", [UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE])
+def test_unknown_preview_value_is_no_violation(registry, unknown):
+    rule = _register()
+    assert evaluate(rule, Resource("aws:kms/key:Key", "k", "urn:k", {"enableKeyRotation": unknown})) == []
+
+
+def test_stack_evaluation_stops_quietly_on_unknowns(registry):
+    @model.rule(
+        "stack-demo", control="backup", severity="low", types=["aws:s3/bucket:Bucket"], remediation="r", scope="stack"
+    )
+    def check(resources, settings):
+        """Buckets are versioned."""
+        for r in resources:
+            if r.props["versioned"] is not True:
+                yield r, "not versioned"
+
+    rule = model.RULES["stack-demo"]
+    plain = Resource("aws:s3/bucket:Bucket", "b", "urn:b", {"versioned": False})
+    assert evaluate_stack(rule, [plain]) == [(plain, "not versioned")]
+    assert (
+        evaluate_stack(rule, [Resource("aws:s3/bucket:Bucket", "b", "urn:b", {"versioned": UNKNOWN_BOOLEAN_VALUE})])
+        == []
+    )
+
+
+def test_settings_from_policy_config():
+    settings = settings_from({"allowedRegions": ["eu-west-1"], "maxLogRetentionDays": 365, "unrelated": 1})
+    assert settings.allowed_regions == ("eu-west-1",)
+    assert settings.max_log_retention_days == 365
+    assert settings.min_log_retention_days == Settings().min_log_retention_days
+
+
+def test_with_twins_adds_only_twins_the_sdk_has():
+    assert with_twins("aws:s3/bucket:Bucket", "aws:s3/bucketPolicy:BucketPolicy") == (
+        "aws:s3/bucket:Bucket",
+        "aws:s3/bucketV2:BucketV2",
+        "aws:s3/bucketPolicy:BucketPolicy",
+    )
+
+
+def test_every_deprecated_twin_is_a_type_the_sdk_registers():
+    import pathlib
+
+    import pulumi_aws
+
+    s3_sources = "".join(p.read_text() for p in (pathlib.Path(pulumi_aws.__file__).parent / "s3").glob("*.py"))
+    for current, twin in model.DEPRECATED_TWINS.items():
+        assert f"'{current}'" in s3_sources and f"'{twin}'" in s3_sources, (current, twin)

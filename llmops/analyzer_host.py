@@ -1,0 +1,564 @@
+"""Host a CrossGuard policy pack the way the Pulumi CLI does, offline, and speak the analyzer protocol to it.
+
+The CLI boots a Python pack as `python -u -m pulumi.policy <engine-address> .` with the pack directory as the
+working directory (see `NewPolicyAnalyzer` in sdk/go/common/resource/plugin/analyzer_plugin.go). The pack's
+`PolicyPack(...)` constructor starts an Analyzer gRPC server on 127.0.0.1 and writes the port as the first line of
+stdout. The host then calls, in the CLI's order: Handshake (optional, UNIMPLEMENTED is fine), ConfigureStack (only
+when analyzing a stack), GetAnalyzerInfo, Configure, Analyze per resource, AnalyzeStack at the end.
+
+Properties travel in Pulumi's wire format (`llmops.wire`); they are marshalled as the CLI marshals them for
+analyzers: secrets and unknowns kept, resource references and output values downgraded, `__internal` keys dropped.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import grpc
+import yaml
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
+
+from llmops.wire import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN
+
+__all__ = [
+    "AnalyzerInfo",
+    "Diagnostic",
+    "PackStartError",
+    "PolicyInfo",
+    "PolicyPackError",
+    "PolicyPackHost",
+    "ResourceInput",
+    "StackContext",
+]
+
+ENFORCEMENT_LEVELS = ("advisory", "mandatory", "disabled", "remediate")
+
+# Same limit the Pulumi SDKs use: a stack's AnalyzeStack request can be far larger than gRPC's 4 MB default.
+_MAX_MESSAGE = 400 * 1024 * 1024
+_CHANNEL_OPTIONS = [("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)]
+_STDERR_TAIL_LINES = 200
+_MESSAGE_TAIL_LINES = 6
+
+
+class PolicyPackError(Exception):
+    """A policy pack failed while it was being driven (an RPC failed, or a policy raised)."""
+
+
+class PackStartError(PolicyPackError):
+    """The pack could not be started; the message is one line and says why."""
+
+    def __init__(self, message: str, stderr: str = "") -> None:
+        super().__init__(message)
+        self.stderr = stderr
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    name: str
+    description: str
+    enforcement_level: str
+    severity: str
+    config_schema: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class AnalyzerInfo:
+    name: str
+    version: str
+    policies: list[PolicyInfo]
+    supports_config: bool
+    initial_config: dict[str, dict[str, Any]]
+    # Version of the pulumi-policy SDK serving the pack (GetPluginInfo), not the pack's own version.
+    plugin_version: str = ""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    policy_name: str
+    pack_name: str
+    pack_version: str
+    description: str
+    message: str
+    enforcement_level: str
+    urn: str
+    severity: str = ""
+
+
+@dataclass(frozen=True)
+class ResourceInput:
+    urn: str
+    type: str
+    name: str
+    properties: dict[str, Any]
+    parent: str = ""
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    # A provider reference as the engine writes it: "<provider urn>::<provider id>".
+    provider: str = ""
+    # AnalyzerResourceOptions field names: protect, ignoreChanges, deleteBeforeReplace, additionalSecretOutputs,
+    # aliases, customTimeouts {create, update, delete}, parent.
+    options: dict[str, Any] = field(default_factory=dict)
+    # The provider resource's own inputs (e.g. {"region": "us-east-1"}); policies see them as `args.provider.props`.
+    provider_properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StackContext:
+    """What the CLI tells a pack about the stack under analysis (environment variables plus ConfigureStack)."""
+
+    project: str
+    stack: str
+    organization: str = "organization"
+    dry_run: bool = True
+    config: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class _Engine(engine_pb2_grpc.EngineServicer):
+    """The slice of the Engine service a pack may call back into: logging and the root resource."""
+
+    def __init__(self) -> None:
+        self.logs: list[tuple[str, str, str]] = []
+        self._root = ""
+
+    def Log(self, request: engine_pb2.LogRequest, context: Any) -> empty_pb2.Empty:
+        severity = engine_pb2.LogSeverity.Name(request.severity).lower()
+        self.logs.append((severity, request.message, request.urn))
+        return empty_pb2.Empty()
+
+    def GetRootResource(
+        self, request: engine_pb2.GetRootResourceRequest, context: Any
+    ) -> engine_pb2.GetRootResourceResponse:
+        return engine_pb2.GetRootResourceResponse(urn=self._root)
+
+    def SetRootResource(
+        self, request: engine_pb2.SetRootResourceRequest, context: Any
+    ) -> engine_pb2.SetRootResourceResponse:
+        self._root = request.urn
+        return engine_pb2.SetRootResourceResponse()
+
+    def StartDebugging(self, request: engine_pb2.StartDebuggingRequest, context: Any) -> empty_pb2.Empty:
+        # Nothing attaches a debugger offline; accepting the call keeps a pack that asks for one running.
+        return empty_pb2.Empty()
+
+
+class PolicyPackHost:
+    """One running policy pack process and the gRPC plumbing around it. Use as a context manager."""
+
+    def __init__(
+        self, pack_dir: Path, python: str = sys.executable, timeout: float = 60, stack: StackContext | None = None
+    ) -> None:
+        self.pack_dir = Path(pack_dir)
+        self.python = python
+        self.timeout = timeout
+        self.stack = stack
+        self.process: subprocess.Popen[bytes] | None = None
+        self._engine = _Engine()
+        self._engine_server: grpc.Server | None = None
+        self._channel: grpc.Channel | None = None
+        self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
+        self._stderr: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
+        self._stdout: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
+        self._readers: list[threading.Thread] = []
+        self._yaml_version = ""
+        self._info: AnalyzerInfo | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+
+    def __enter__(self) -> PolicyPackHost:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def start(self) -> None:
+        if self.process is not None:
+            raise RuntimeError("policy pack host already started")
+        self._read_project()
+        try:
+            self._start()
+        except BaseException:
+            # A half-started pack must not outlive the error: the caller never gets a host to close.
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Stop the pack and the servers. Safe to call more than once and after a failed start."""
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+            self._stub = None
+        proc = self.process
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        if self._engine_server is not None:
+            self._engine_server.stop(grace=None)
+            self._engine_server = None
+        for reader in self._readers:
+            reader.join(timeout=2)
+        self._readers = []
+
+    @property
+    def logs(self) -> list[tuple[str, str, str]]:
+        """(severity, message, urn) for every Engine.Log call the pack made."""
+        return list(self._engine.logs)
+
+    def stderr_tail(self) -> str:
+        return "\n".join(self._stderr)
+
+    def _read_project(self) -> None:
+        if not self.pack_dir.is_dir():
+            raise PackStartError(f"policy pack directory {self.pack_dir} does not exist")
+        project_file = self.pack_dir / "PulumiPolicy.yaml"
+        if not project_file.is_file():
+            raise PackStartError(f"{self.pack_dir} is not a policy pack: it has no PulumiPolicy.yaml")
+        try:
+            project = yaml.safe_load(project_file.read_text()) or {}
+        except (OSError, yaml.YAMLError) as e:
+            raise PackStartError(f"cannot read {project_file}: {' '.join(str(e).split())}") from e
+        if not isinstance(project, dict):
+            raise PackStartError(f"{project_file} is not a YAML mapping")
+        runtime = project.get("runtime")
+        runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+        if runtime_name != "python":
+            raise PackStartError(f"{project_file} declares runtime {runtime_name!r}; only python packs can be hosted")
+        # The CLI prefers this version over the one the pack reports (the Python SDK always reports 0.0.1).
+        self._yaml_version = str(project.get("version") or "")
+
+    def _start(self) -> None:
+        # Two workers: a pack calls back at most for a few log lines.
+        server = grpc.server(ThreadPoolExecutor(max_workers=2), options=_CHANNEL_OPTIONS)
+        engine_pb2_grpc.add_EngineServicer_to_server(self._engine, server)
+        engine_port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        self._engine_server = server
+        engine_address = f"127.0.0.1:{engine_port}"
+
+        env = dict(os.environ)
+        if self.stack is not None:
+            # The CLI's constructEnv: pulumi.policy configures pulumi.runtime from these before each analysis.
+            env.update(
+                PULUMI_PROJECT=self.stack.project,
+                PULUMI_STACK=self.stack.stack,
+                PULUMI_ORGANIZATION=self.stack.organization,
+                PULUMI_DRY_RUN="true" if self.stack.dry_run else "false",
+            )
+            if self.stack.config:
+                env["PULUMI_CONFIG"] = json.dumps(self.stack.config)
+        # "-u": the pack writes its port with an unflushed sys.stdout.buffer.write and then sleeps forever.
+        self.process = subprocess.Popen(
+            [self.python, "-u", "-m", "pulumi.policy", engine_address, "."],
+            cwd=self.pack_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        first_line: queue.Queue[str | None] = queue.Queue()
+        assert self.process.stdout is not None and self.process.stderr is not None
+        self._readers = [
+            threading.Thread(target=_pump, args=(self.process.stdout, self._stdout, first_line), daemon=True),
+            threading.Thread(target=_pump, args=(self.process.stderr, self._stderr, None), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+        deadline = time.monotonic() + self.timeout
+        port = self._wait_for_port(first_line, deadline)
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_CHANNEL_OPTIONS)
+        try:
+            grpc.channel_ready_future(self._channel).result(timeout=max(deadline - time.monotonic(), 1.0))
+        except grpc.FutureTimeoutError as e:
+            raise PackStartError(
+                f"policy pack {self.pack_dir} printed port {port} but never accepted a connection"
+            ) from e
+        self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+
+        # Same order as the CLI: Handshake, then ConfigureStack when there is a stack. The Python SDK implements
+        # neither Handshake nor Cancel; UNIMPLEMENTED means "old protocol", exactly as the CLI treats it.
+        dir_ = str(self.pack_dir.resolve())
+        handshake = analyzer_pb2.AnalyzerHandshakeRequest(
+            engine_address=engine_address, root_directory=dir_, program_directory=dir_
+        )
+        self._call("Handshake", self._stub.Handshake, handshake, optional=True)
+        if self.stack is not None:
+            request = analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=self.stack.stack,
+                project=self.stack.project,
+                organization=self.stack.organization,
+                dry_run=self.stack.dry_run,
+                config=self.stack.config,
+                tags=self.stack.tags,
+            )
+            self._call("ConfigureStack", self._stub.ConfigureStack, request, optional=True)
+
+    def _wait_for_port(self, first_line: queue.Queue[str | None], deadline: float) -> int:
+        while True:
+            try:
+                line = first_line.get(timeout=max(min(deadline - time.monotonic(), 0.1), 0.0))
+            except queue.Empty:
+                if time.monotonic() < deadline:
+                    continue
+                raise PackStartError(
+                    f"policy pack {self.pack_dir} printed no port within {self.timeout:g}s{self._tail_suffix()}",
+                    self.stderr_tail(),
+                ) from None
+            if line is None:
+                # stdout closed before a port: the pack died. Let stderr drain so the message carries the cause.
+                assert self.process is not None
+                try:
+                    code: int | None = self.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    code = None
+                for reader in self._readers:
+                    reader.join(timeout=2)
+                raise PackStartError(
+                    f"policy pack {self.pack_dir} exited (code {code}) before printing its port{self._tail_suffix()}",
+                    self.stderr_tail(),
+                )
+            # Like the CLI, the first stdout line must be the port; anything else is a broken pack.
+            try:
+                return int(line.strip())
+            except ValueError:
+                raise PackStartError(
+                    f"policy pack {self.pack_dir} printed {line.strip()[:80]!r} instead of a port{self._tail_suffix()}",
+                    self.stderr_tail(),
+                ) from None
+
+    def _tail_suffix(self) -> str:
+        lines = [line.strip() for line in self._stderr if line.strip()]
+        return f": {' | '.join(lines[-_MESSAGE_TAIL_LINES:])}" if lines else ""
+
+    def _call(self, name: str, method: Any, request: Any, optional: bool = False) -> Any:
+        try:
+            return method(request, timeout=self.timeout)
+        except grpc.RpcError as e:
+            code = e.code() if isinstance(e, grpc.Call) else None
+            if optional and code == grpc.StatusCode.UNIMPLEMENTED:
+                return None
+            details = e.details() if isinstance(e, grpc.Call) else str(e)
+            summary = " ".join(str(details).split())[-400:]
+            raise PolicyPackError(
+                f"policy pack {self.pack_dir}: {name} failed ({code.name if code else 'error'}): {summary}"
+            ) from e
+
+    def _analyzer(self) -> analyzer_pb2_grpc.AnalyzerStub:
+        if self._stub is None:
+            raise RuntimeError("policy pack host is not running; call start() or use it as a context manager")
+        return self._stub
+
+    # -- protocol -----------------------------------------------------------------------------------------------
+
+    def info(self) -> AnalyzerInfo:
+        """GetAnalyzerInfo and GetPluginInfo, cached (the answer does not change for a running pack)."""
+        if self._info is not None:
+            return self._info
+        stub = self._analyzer()
+        resp = self._call("GetAnalyzerInfo", stub.GetAnalyzerInfo, empty_pb2.Empty())
+        plugin = self._call("GetPluginInfo", stub.GetPluginInfo, empty_pb2.Empty(), optional=True)
+        policies = [
+            PolicyInfo(
+                name=p.name,
+                description=p.description,
+                enforcement_level=_level(p.enforcementLevel),
+                severity=_severity(p.severity),
+                config_schema=json_format.MessageToDict(p.configSchema) if p.HasField("configSchema") else None,
+            )
+            for p in resp.policies
+        ]
+        initial: dict[str, dict[str, Any]] = {}
+        for key, cfg in resp.initialConfig.items():
+            entry: dict[str, Any] = {"enforcementLevel": _level(cfg.enforcementLevel)}
+            entry.update(json_format.MessageToDict(cfg.properties))
+            initial[key] = entry
+        self._info = AnalyzerInfo(
+            name=resp.name,
+            version=self._yaml_version or resp.version,
+            policies=sorted(policies, key=lambda p: p.name),  # the CLI sorts them too
+            supports_config=resp.supportsConfig,
+            initial_config=initial,
+            plugin_version=plugin.version if plugin is not None else "",
+        )
+        return self._info
+
+    def configure(self, config: Mapping[str, Mapping[str, Any] | str]) -> None:
+        """Configure policies: {"policy": {"enforcementLevel": "advisory", "prop": ...}} or {"policy": "disabled"}.
+
+        Like the engine, this merges the pack's initial config, then `config` ("all" sets every policy's level),
+        and sends a level for every configured policy. The level must always be sent: the protocol's zero value is
+        ADVISORY, so a properties-only entry would silently downgrade a mandatory policy. The pack replaces its
+        whole configuration on each call, so `configure({})` restores the defaults.
+        """
+        info = self.info()
+        defaults = {p.name: p.enforcement_level for p in info.policies}
+        merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in info.initial_config.items()}
+        for name, entry in config.items():
+            values = {"enforcementLevel": entry} if isinstance(entry, str) else dict(entry)
+            if name == "all":
+                level = values.pop("enforcementLevel", None)
+                if values:
+                    raise ValueError(f'config "all" may only set enforcementLevel, not {sorted(values)}')
+                for policy in defaults:
+                    merged.setdefault(policy, {})["enforcementLevel"] = level
+                continue
+            if name not in defaults:
+                raise ValueError(f"policy pack {info.name} has no policy {name!r} (it has {sorted(defaults)})")
+            merged.setdefault(name, {}).update(values)
+
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, values in merged.items():
+            props = dict(values)
+            level = props.pop("enforcementLevel", None) or defaults.get(name, "advisory")
+            if level not in ENFORCEMENT_LEVELS:
+                raise ValueError(f"policy {name!r}: enforcement level {level!r} is not one of {ENFORCEMENT_LEVELS}")
+            request.policyConfig[name].enforcementLevel = analyzer_pb2.EnforcementLevel.Value(level.upper())
+            request.policyConfig[name].properties.update(props)
+        self._call("Configure", self._analyzer().Configure, request)
+
+    def analyze(self, resource: ResourceInput) -> list[Diagnostic]:
+        """Run every resource policy on one resource's inputs (what the engine does per step)."""
+        request = analyzer_pb2.AnalyzeRequest(
+            type=resource.type,
+            urn=resource.urn,
+            name=resource.name,
+            properties=_struct(resource.properties),
+            options=_options(resource),
+        )
+        if resource.provider:
+            request.provider.CopyFrom(_provider(resource))
+        resp = self._call("Analyze", self._analyzer().Analyze, request)
+        # The engine files every diagnostic of an Analyze call under the analyzed resource, whatever urn it carries.
+        return [self._diagnostic(d, default_urn=resource.urn) for d in resp.diagnostics]
+
+    def analyze_stack(self, resources: Iterable[ResourceInput]) -> list[Diagnostic]:
+        """Run every stack policy over all resources (what the engine does once, at the end)."""
+        request = analyzer_pb2.AnalyzeStackRequest()
+        for r in resources:
+            msg = request.resources.add(
+                type=r.type,
+                urn=r.urn,
+                name=r.name,
+                parent=r.parent,
+                dependencies=r.dependencies,
+                properties=_struct(r.properties),
+                options=_options(r),
+            )
+            for key, urns in r.property_dependencies.items():
+                if urns:  # the CLI leaves out properties without dependencies
+                    msg.propertyDependencies[key].urns.extend(urns)
+            if r.provider:
+                msg.provider.CopyFrom(_provider(r))
+        resp = self._call("AnalyzeStack", self._analyzer().AnalyzeStack, request)
+        return [self._diagnostic(d, default_urn="") for d in resp.diagnostics]
+
+    def _diagnostic(self, d: analyzer_pb2.AnalyzeDiagnostic, default_urn: str) -> Diagnostic:
+        return Diagnostic(
+            policy_name=d.policyName,
+            pack_name=d.policyPackName,
+            pack_version=self._yaml_version or d.policyPackVersion,
+            description=d.description,
+            message=d.message,
+            enforcement_level=_level(d.enforcementLevel),
+            urn=d.urn or default_urn,
+            severity=_severity(d.severity),
+        )
+
+
+def _pump(stream: Any, sink: collections.deque[str], first_line: queue.Queue[str | None] | None) -> None:
+    """Drain a pipe so the pack never blocks on a full buffer; hand the first stdout line (the port) over."""
+    for raw in iter(stream.readline, b""):
+        line = raw.decode("utf-8", "replace").rstrip("\n")
+        if first_line is not None:
+            first_line.put(line)
+            first_line = None
+        else:
+            sink.append(line)
+    if first_line is not None:
+        first_line.put(None)
+    stream.close()
+
+
+def _level(value: int) -> str:
+    return str(analyzer_pb2.EnforcementLevel.Name(value)).lower()
+
+
+def _severity(value: int) -> str:
+    if value == analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED:
+        return ""
+    return str(analyzer_pb2.PolicySeverity.Name(value)).removeprefix("POLICY_SEVERITY_").lower()
+
+
+def _marshal(value: Any) -> Any:
+    """Marshal a wire-format value the way the CLI does for analyzers (KeepSecrets, KeepUnknowns, no resources)."""
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == RESOURCE_SIG:
+            # Without KeepResources a custom resource becomes its id, a component its urn.
+            ref_id = value.get("id")
+            return _marshal(ref_id) if ref_id not in (None, "") else value.get("urn", "")
+        if sig == OUTPUT_SIG:
+            # Without KeepOutputValues an output becomes its value (unknown if not known), secret-wrapped if secret.
+            inner = _marshal(value["value"]) if "value" in value else UNKNOWN
+            return {SIG_KEY: SECRET_SIG, "value": inner} if value.get("secret") else inner
+        # SkipInternalKeys: "__defaults" and friends are engine bookkeeping, never shown to policies.
+        return {k: _marshal(v) for k, v in value.items() if not (isinstance(k, str) and k.startswith("__"))}
+    if isinstance(value, (list, tuple)):
+        return [_marshal(v) for v in value]
+    return value
+
+
+def _struct(properties: Mapping[str, Any]) -> struct_pb2.Struct:
+    result = struct_pb2.Struct()
+    result.update(_marshal(dict(properties)))
+    return result
+
+
+def _options(resource: ResourceInput) -> analyzer_pb2.AnalyzerResourceOptions:
+    opts = dict(resource.options)
+    if "deleteBeforeReplace" in opts:
+        opts.setdefault("deleteBeforeReplaceDefined", True)
+    if resource.parent:
+        opts.setdefault("parent", resource.parent)
+    message = analyzer_pb2.AnalyzerResourceOptions()
+    try:
+        json_format.ParseDict(opts, message)
+    except json_format.ParseError as e:
+        raise ValueError(f"{resource.urn}: bad resource options: {e}") from e
+    # The CLI always sends customTimeouts, and the Python SDK checks HasField before reading it.
+    if not message.HasField("customTimeouts"):
+        message.customTimeouts.SetInParent()
+    return message
+
+
+def _provider(resource: ResourceInput) -> analyzer_pb2.AnalyzerProviderResource:
+    # A reference is "<urn>::<id>"; the id is after the last "::" (the engine's ParseReference does the same).
+    urn = resource.provider.rsplit("::", 1)[0] if "::" in resource.provider else resource.provider
+    # urn:pulumi:<stack>::<project>::<qualified type>::<name>; the name may itself contain "::".
+    parts = urn.split("::", 3)
+    type_ = parts[2].rsplit("$", 1)[-1] if len(parts) == 4 else ""
+    name = parts[3] if len(parts) == 4 else ""
+    return analyzer_pb2.AnalyzerProviderResource(
+        type=type_, urn=urn, name=name, properties=_struct(resource.provider_properties)
+    )

@@ -1,0 +1,123 @@
+"""Turn a selection of rules into a CrossGuard policy pack (pulumi_policy), the same for every framework.
+
+Each rule becomes one policy named as the rule, carrying its severity, framework clauses and remediation in
+pulumi_policy's own fields, and a config schema with the parameters it reads. The validate callbacks convert
+pulumi_policy's arguments into the rule library's Resource and hand them to `evaluate` / `evaluate_stack`, so
+unknown preview values are handled in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyComplianceFramework,
+    PolicyConfigSchema,
+    PolicyPack,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from policies.rules.rule import (
+    PARAMETERS,
+    RULES,
+    Framework,
+    Resource,
+    Rule,
+    Settings,
+    evaluate,
+    evaluate_stack,
+    settings_from,
+)
+
+FRAMEWORK_NAMES: dict[Framework, str] = {"hipaa": "HIPAA Security Rule", "gdpr": "GDPR"}
+FRAMEWORK_SPECS: dict[Framework, str] = {"hipaa": "45 CFR Part 164 Subpart C", "gdpr": "Regulation (EU) 2016/679"}
+
+
+def description(rule: Rule, framework: Framework) -> str:
+    """What `pulumi preview` prints beside a violation: the control and clauses travel with the message."""
+    clauses = ", ".join(rule.clauses(framework)) or "n/a"
+    return f"[{rule.control}] {rule.description} ({framework.upper()} {clauses})"
+
+
+def _config_schema(rule: Rule) -> PolicyConfigSchema | None:
+    if not rule.parameters:
+        return None
+    return PolicyConfigSchema(properties={key: PARAMETERS[key][1] for key in rule.parameters})
+
+
+def _provider_props(provider: Any) -> Mapping[str, Any] | None:
+    return getattr(provider, "props", None) if provider is not None else None
+
+
+def _resource_validator(rule: Rule, defaults: Settings):
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if not rule.applies_to(args.resource_type):
+            return
+        resource = Resource(args.resource_type, args.name, args.urn, args.props, "", _provider_props(args.provider))
+        for message in evaluate(rule, resource, settings_from(args.get_config(), defaults)):
+            report(message, args.urn)
+
+    return validate
+
+
+def _stack_validator(rule: Rule, defaults: Settings):
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        resources = [
+            Resource(
+                r.resource_type,
+                r.name,
+                r.urn,
+                r.props,
+                r.parent.urn if r.parent is not None else "",
+                _provider_props(r.provider),
+            )
+            for r in args.resources
+        ]
+        for resource, message in evaluate_stack(rule, resources, settings_from(args.get_config(), defaults)):
+            report(message, resource.urn)
+
+    return validate
+
+
+def policy_for(
+    rule: Rule, framework: Framework, defaults: Settings
+) -> ResourceValidationPolicy | StackValidationPolicy:
+    common: dict[str, Any] = {
+        "name": rule.name,
+        "description": description(rule, framework),
+        "config_schema": _config_schema(rule),
+        "severity": Severity(rule.severity),
+        "framework": PolicyComplianceFramework(
+            name=FRAMEWORK_NAMES[framework],
+            specification=FRAMEWORK_SPECS[framework],
+            reference=", ".join(rule.clauses(framework)),
+        ),
+        "tags": [rule.control],
+        "remediation_steps": rule.remediation,
+    }
+    if rule.scope == "stack":
+        return StackValidationPolicy(validate=_stack_validator(rule, defaults), **common)
+    return ResourceValidationPolicy(validate=_resource_validator(rule, defaults), **common)
+
+
+def rules_for(framework: Framework) -> list[Rule]:
+    import policies.rules  # noqa: F401 - registers every rule module
+
+    return sorted((r for r in RULES.values() if framework in r.frameworks), key=lambda r: (r.control, r.name))
+
+
+def build_pack(name: str, framework: Framework, defaults: Settings = Settings()) -> PolicyPack:
+    """The CrossGuard pack for a framework: every rule selected for it, mandatory unless configured otherwise."""
+    return PolicyPack(
+        name=name,
+        policies=[policy_for(rule, framework, defaults) for rule in rules_for(framework)],
+        enforcement_level=EnforcementLevel.MANDATORY,
+        description=f"llmops-infra {FRAMEWORK_NAMES[framework]} controls, checked at preview time",
+    )

@@ -1,0 +1,960 @@
+"""AWS access rules: public access, network isolation, audit logging, log retention, least privilege, records.
+
+Every resource rule starts from one compliant baseline per resource type (BASELINES, compliant for every rule
+that judges the type); each case changes one property and expects exactly one violation naming it.
+"""
+
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from typing import Any
+
+import pytest
+from pulumi_policy.proxy import (
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+    unknown_checking_proxy,
+)
+
+from policies.rules import aws_access as access
+from policies.rules.aws_access import EDGE_TAG, PolicyDocumentError, policy_statements, wildcard_grant
+from policies.rules.rule import RULES, Resource, Settings, evaluate, evaluate_stack
+
+# ---- fixtures ----------------------------------------------------------------------------------------------
+
+TAGS = {"owner": "ml-platform", "purpose": "model-weights", "data-classification": "phi"}
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def doc(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+SCOPED = {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "arn:aws:s3:::models/*"}
+
+BASELINES: dict[str, dict[str, Any]] = {
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
+        "bucket": "models",
+        "blockPublicAcls": True,
+        "blockPublicPolicy": True,
+        "ignorePublicAcls": True,
+        "restrictPublicBuckets": True,
+    },
+    "aws:s3/bucketAcl:BucketAcl": {
+        "bucket": "models",
+        "accessControlPolicy": {
+            "owner": {"id": "owner-canonical-id"},
+            "grants": [
+                {"grantee": {"type": "CanonicalUser", "id": "owner-canonical-id"}, "permission": "FULL_CONTROL"}
+            ],
+        },
+    },
+    "aws:s3/bucketAclV2:BucketAclV2": {"bucket": "models", "acl": "private"},
+    "aws:s3/bucket:Bucket": {"bucket": "models", "acl": "private", "tags": TAGS},
+    "aws:s3/bucketV2:BucketV2": {"bucket": "models", "tags": TAGS},
+    "aws:ec2/subnet:Subnet": {"vpcId": "vpc-1", "cidrBlock": "10.0.0.0/20", "mapPublicIpOnLaunch": False},
+    "aws:ec2/launchTemplate:LaunchTemplate": {
+        "networkInterfaces": [{"deviceIndex": 0, "associatePublicIpAddress": "false"}],
+    },
+    "aws:eks/cluster:Cluster": {
+        "roleArn": "arn:aws:iam::123456789012:role/eks",
+        "vpcConfig": {"subnetIds": ["subnet-1"], "endpointPrivateAccess": True, "endpointPublicAccess": False},
+        "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+        "tags": TAGS,
+    },
+    "aws:ec2/securityGroup:SecurityGroup": {
+        "vpcId": "vpc-1",
+        "ingress": [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["10.0.0.0/16"]}],
+        "egress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}],
+        "tags": {"purpose": "endpoints"},
+    },
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": {
+        "securityGroupId": "sg-1",
+        "ipProtocol": "tcp",
+        "fromPort": 443,
+        "toPort": 443,
+        "cidrIpv4": "10.0.0.0/16",
+    },
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {"vpcId": "vpc-1", "ingress": [], "egress": []},
+    "aws:cloudtrail/trail:Trail": {
+        "s3BucketName": "trail-logs",
+        "isMultiRegionTrail": True,
+        "enableLogFileValidation": True,
+        "kmsKeyId": KEY_ARN,
+    },
+    "aws:cloudwatch/logGroup:LogGroup": {"retentionInDays": 2192, "kmsKeyId": KEY_ARN, "tags": TAGS},
+    "gcp:logging/projectBucketConfig:ProjectBucketConfig": {
+        "project": "acme",
+        "location": "europe-west4",
+        "bucketId": "audit",
+        "retentionDays": 2192,
+    },
+    "aws:iam/policy:Policy": {"policy": doc(SCOPED)},
+    "aws:iam/rolePolicy:RolePolicy": {"role": "workload", "policy": doc(SCOPED)},
+    "aws:iam/role:Role": {
+        "assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "*"}),
+        "inlinePolicies": [{"name": "read-models", "policy": doc(SCOPED)}],
+    },
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
+        "role": "nodes",
+        "policyArn": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    },
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": {
+        "user": "ci",
+        "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    },
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": {
+        "group": "ops",
+        "policyArn": "arn:aws:iam::123456789012:policy/AdministratorAccess",  # customer-managed: judged by its doc
+    },
+    "aws:ebs/volume:Volume": {"availabilityZone": "eu-west-1a", "size": 100, "tags": TAGS},
+    "aws:efs/fileSystem:FileSystem": {"encrypted": True, "tags": TAGS},
+    "gcp:storage/bucket:Bucket": {"location": "EU", "labels": TAGS},
+    "gcp:container/cluster:Cluster": {"location": "europe-west4", "resourceLabels": TAGS},
+    "gcp:compute/disk:Disk": {"zone": "europe-west4-a", "labels": TAGS},
+}
+
+RESOURCE_RULES = sorted(
+    name for name, r in RULES.items() if r.scope == "resource" and r.check.__module__ == access.__name__
+)
+STACK_RULES = sorted(name for name, r in RULES.items() if r.scope == "stack" and r.check.__module__ == access.__name__)
+DELETE = object()
+
+
+def resource(type_: str, props: dict[str, Any], name: str = "main", parent: str = "", provider: Any = None) -> Resource:
+    return Resource(type_, name, f"urn:pulumi:dev::llmops-infra::{type_}::{name}", props, parent, provider)
+
+
+def changed(props: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    """A deep copy of props with the value at path replaced (or removed, for DELETE)."""
+    copy = deepcopy(props)
+    target: Any = copy
+    for key in path[:-1]:
+        target = target[key]
+    if value is DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return copy
+
+
+def judge(rule_name: str, type_: str, props: dict[str, Any], settings: Settings = Settings(), **kw: Any) -> list[str]:
+    return evaluate(RULES[rule_name], resource(type_, props, **kw), settings)
+
+
+def test_every_rule_of_the_module_is_registered_with_a_description():
+    assert len(RESOURCE_RULES) == 14 and len(STACK_RULES) == 3
+    for name in RESOURCE_RULES + STACK_RULES:
+        assert RULES[name].description and not RULES[name].description.startswith(name)
+
+
+# ---- baseline, other types, unknowns (every resource rule) -------------------------------------------------
+
+
+@pytest.mark.parametrize(("rule_name", "type_"), [(n, t) for n in RESOURCE_RULES for t in RULES[n].resource_types])
+def test_compliant_baseline_has_no_violation(rule_name, type_):
+    assert judge(rule_name, type_, BASELINES[type_]) == []
+
+
+@pytest.mark.parametrize("rule_name", RESOURCE_RULES)
+def test_resource_of_another_type_is_ignored(rule_name):
+    # Props that would violate every rule of the module, on a type none of them judges.
+    props = {"acl": "public-read", "mapPublicIpOnLaunch": True, "ingress": [{"cidrBlocks": ["0.0.0.0/0"]}]}
+    assert judge(rule_name, "aws:sns/topic:Topic", props) == []
+
+
+UNKNOWNS = [
+    (
+        "s3-public-access-block-all-flags",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        ("blockPublicAcls",),
+        UNKNOWN_BOOLEAN_VALUE,
+    ),
+    ("s3-bucket-acl-not-public", "aws:s3/bucketAclV2:BucketAclV2", ("acl",), UNKNOWN_STRING_VALUE),
+    ("s3-bucket-acl-not-public", "aws:s3/bucketAcl:BucketAcl", ("accessControlPolicy",), UNKNOWN_OBJECT_VALUE),
+    ("s3-bucket-acl-not-public", "aws:s3/bucketAcl:BucketAcl", ("accessControlPolicy", "grants"), UNKNOWN_ARRAY_VALUE),
+    ("ec2-subnet-no-public-ip-on-launch", "aws:ec2/subnet:Subnet", ("mapPublicIpOnLaunch",), UNKNOWN_BOOLEAN_VALUE),
+    (
+        "launch-template-no-public-ip",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        ("networkInterfaces",),
+        UNKNOWN_ARRAY_VALUE,
+    ),
+    (
+        "launch-template-no-public-ip",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        ("networkInterfaces", 0, "associatePublicIpAddress"),
+        UNKNOWN_STRING_VALUE,
+    ),
+    ("eks-endpoint-not-public", "aws:eks/cluster:Cluster", ("vpcConfig",), UNKNOWN_OBJECT_VALUE),
+    (
+        "eks-endpoint-not-public",
+        "aws:eks/cluster:Cluster",
+        ("vpcConfig", "endpointPublicAccess"),
+        UNKNOWN_BOOLEAN_VALUE,
+    ),
+    ("security-group-no-open-ingress", "aws:ec2/securityGroup:SecurityGroup", ("ingress",), UNKNOWN_ARRAY_VALUE),
+    (
+        "security-group-no-open-ingress",
+        "aws:ec2/securityGroup:SecurityGroup",
+        ("ingress", 0, "cidrBlocks"),
+        UNKNOWN_ARRAY_VALUE,
+    ),
+    (
+        "security-group-no-open-ingress",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        ("cidrIpv4",),
+        UNKNOWN_STRING_VALUE,
+    ),
+    (
+        "default-security-group-closed",
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+        ("ingress",),
+        UNKNOWN_ARRAY_VALUE,
+    ),
+    ("eks-control-plane-logging", "aws:eks/cluster:Cluster", ("enabledClusterLogTypes",), UNKNOWN_ARRAY_VALUE),
+    ("cloudtrail-multi-region-validated-encrypted", "aws:cloudtrail/trail:Trail", ("kmsKeyId",), UNKNOWN_STRING_VALUE),
+    (
+        "cloudtrail-multi-region-validated-encrypted",
+        "aws:cloudtrail/trail:Trail",
+        ("isMultiRegionTrail",),
+        UNKNOWN_BOOLEAN_VALUE,
+    ),
+    ("log-retention-minimum", "aws:cloudwatch/logGroup:LogGroup", ("retentionInDays",), UNKNOWN_NUMBER_VALUE),
+    ("log-retention-maximum", "aws:cloudwatch/logGroup:LogGroup", ("retentionInDays",), UNKNOWN_NUMBER_VALUE),
+    (
+        "log-retention-minimum",
+        "gcp:logging/projectBucketConfig:ProjectBucketConfig",
+        ("retentionDays",),
+        UNKNOWN_NUMBER_VALUE,
+    ),
+    (
+        "log-retention-maximum",
+        "gcp:logging/projectBucketConfig:ProjectBucketConfig",
+        ("retentionDays",),
+        UNKNOWN_NUMBER_VALUE,
+    ),
+    ("iam-no-wildcard-statements", "aws:iam/policy:Policy", ("policy",), UNKNOWN_STRING_VALUE),
+    ("iam-no-wildcard-statements", "aws:iam/role:Role", ("inlinePolicies", 0, "policy"), UNKNOWN_STRING_VALUE),
+    (
+        "iam-no-admin-policy-attachment",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        ("policyArn",),
+        UNKNOWN_STRING_VALUE,
+    ),
+    ("data-store-records-of-processing", "aws:s3/bucket:Bucket", ("tags",), UNKNOWN_OBJECT_VALUE),
+    ("data-store-records-of-processing", "aws:ebs/volume:Volume", ("tags", "owner"), UNKNOWN_STRING_VALUE),
+    ("data-store-records-of-processing", "gcp:container/cluster:Cluster", ("resourceLabels",), UNKNOWN_OBJECT_VALUE),
+]
+
+
+@pytest.mark.parametrize(("rule_name", "type_", "path", "sentinel"), UNKNOWNS)
+def test_unknown_preview_value_is_not_a_violation(rule_name, type_, path, sentinel):
+    props = changed(BASELINES[type_], path, sentinel)
+    assert judge(rule_name, type_, props) == []
+    # ...because the rule reads the value and stops there, not because it skipped it or judged the sentinel.
+    with pytest.raises(UnknownValueError):
+        list(RULES[rule_name].check(resource(type_, unknown_checking_proxy(props)), Settings()))
+
+
+def test_unknown_values_cover_every_resource_rule():
+    assert {case[0] for case in UNKNOWNS} == set(RESOURCE_RULES)
+
+
+# ---- one property changed -> exactly one violation ---------------------------------------------------------
+
+PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SGR = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EKS = "aws:eks/cluster:Cluster"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+GCP_LOGS = "gcp:logging/projectBucketConfig:ProjectBucketConfig"
+OPEN_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+
+CHANGES = [
+    # no-public-access
+    *[
+        ("s3-public-access-block-all-flags", PAB, (flag,), value, f"does not set {flag} to true")
+        for flag in access.PUBLIC_ACCESS_FLAGS
+        for value in (False, DELETE, "yes")
+    ],
+    *[
+        ("s3-bucket-acl-not-public", t, ("acl",), acl, f"uses the public canned acl {acl}")
+        for t in ("aws:s3/bucketAclV2:BucketAclV2", "aws:s3/bucket:Bucket")
+        for acl in ("public-read", "public-read-write", "authenticated-read")
+    ],
+    *[
+        (
+            "s3-bucket-acl-not-public",
+            "aws:s3/bucketAcl:BucketAcl",
+            ("accessControlPolicy", "grants", 0, "grantee"),
+            {"type": "Group", "uri": f"http://acs.amazonaws.com/groups/global/{group}"},
+            f"accessControlPolicy.grants grants access to the {group} group",
+        )
+        for group in ("AllUsers", "AuthenticatedUsers")
+    ],
+    (
+        "s3-bucket-acl-not-public",
+        "aws:s3/bucket:Bucket",
+        ("grants",),
+        [{"type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers", "permissions": ["READ"]}],
+        "S3 bucket main grants grants access to the AllUsers group",
+    ),
+    (
+        "ec2-subnet-no-public-ip-on-launch",
+        "aws:ec2/subnet:Subnet",
+        ("mapPublicIpOnLaunch",),
+        True,
+        "mapPublicIpOnLaunch",
+    ),
+    (
+        "ec2-subnet-no-public-ip-on-launch",
+        "aws:ec2/subnet:Subnet",
+        ("mapPublicIpOnLaunch",),
+        "true",
+        "mapPublicIpOnLaunch",
+    ),
+    *[
+        (
+            "launch-template-no-public-ip",
+            "aws:ec2/launchTemplate:LaunchTemplate",
+            ("networkInterfaces", 0, "associatePublicIpAddress"),
+            v,
+            "networkInterfaces[0] sets associatePublicIpAddress to true",
+        )
+        for v in ("true", True, "TRUE")
+    ],
+    ("eks-endpoint-not-public", EKS, ("vpcConfig", "endpointPublicAccess"), True, "with no publicAccessCidrs"),
+    # EKS defaults endpointPublicAccess to true: leaving it out is a public endpoint open to everyone.
+    ("eks-endpoint-not-public", EKS, ("vpcConfig", "endpointPublicAccess"), DELETE, "with no publicAccessCidrs"),
+    (
+        "eks-endpoint-not-public",
+        EKS,
+        ("vpcConfig",),
+        {"endpointPublicAccess": True, "publicAccessCidrs": []},
+        "with no publicAccessCidrs",
+    ),
+    (
+        "eks-endpoint-not-public",
+        EKS,
+        ("vpcConfig",),
+        {"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]},
+        "opens the public endpoint to 0.0.0.0/0",
+    ),
+    (
+        "eks-endpoint-not-public",
+        EKS,
+        ("vpcConfig",),
+        {"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24", "::/0"]},
+        "to ::/0",
+    ),
+    # network-isolation
+    (
+        "security-group-no-open-ingress",
+        SG,
+        ("ingress", 0, "cidrBlocks"),
+        ["10.0.0.0/16", "0.0.0.0/0"],
+        "security group main ingress[0] allows ingress from 0.0.0.0/0",
+    ),
+    (
+        "security-group-no-open-ingress",
+        SG,
+        ("ingress", 0, "ipv6CidrBlocks"),
+        ["::/0"],
+        "ingress[0] allows ingress from ::/0",
+    ),
+    ("security-group-no-open-ingress", SG, ("ingress", 0, "cidrBlocks"), "0.0.0.0/0", "allows ingress from 0.0.0.0/0"),
+    (
+        "security-group-no-open-ingress",
+        SGR,
+        ("cidrIpv4",),
+        "0.0.0.0/0",
+        "security group ingress rule main allows ingress from 0.0.0.0/0",
+    ),
+    ("security-group-no-open-ingress", SGR, ("cidrIpv6",), "::/0", "allows ingress from ::/0"),
+    (
+        "default-security-group-closed",
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+        ("ingress",),
+        [{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}],
+        "has ingress rules",
+    ),
+    (
+        "default-security-group-closed",
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+        ("egress",),
+        [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}],
+        "has egress rules",
+    ),
+    # audit-logging
+    (
+        "eks-control-plane-logging",
+        EKS,
+        ("enabledClusterLogTypes",),
+        ["api", "audit"],
+        "enabledClusterLogTypes lacks authenticator",
+    ),
+    ("eks-control-plane-logging", EKS, ("enabledClusterLogTypes",), ["audit", "authenticator"], "lacks api"),
+    ("eks-control-plane-logging", EKS, ("enabledClusterLogTypes",), ["api", "authenticator"], "lacks audit"),
+    ("eks-control-plane-logging", EKS, ("enabledClusterLogTypes",), DELETE, "lacks api, audit, authenticator"),
+    ("eks-control-plane-logging", EKS, ("enabledClusterLogTypes",), "api", "lacks audit, authenticator"),
+    *[
+        (
+            "cloudtrail-multi-region-validated-encrypted",
+            "aws:cloudtrail/trail:Trail",
+            (flag,),
+            v,
+            f"does not set {flag} to true",
+        )
+        for flag in ("isMultiRegionTrail", "enableLogFileValidation")
+        for v in (False, DELETE)
+    ],
+    (
+        "cloudtrail-multi-region-validated-encrypted",
+        "aws:cloudtrail/trail:Trail",
+        ("kmsKeyId",),
+        DELETE,
+        "has no kmsKeyId",
+    ),
+    ("cloudtrail-multi-region-validated-encrypted", "aws:cloudtrail/trail:Trail", ("kmsKeyId",), "", "has no kmsKeyId"),
+    # log-retention (defaults: minimum 2192, maximum 2192 days)
+    (
+        "log-retention-minimum",
+        LOG_GROUP,
+        ("retentionInDays",),
+        365,
+        "keeps logs 365 days (retentionInDays), below the 2192-day minimum",
+    ),
+    ("log-retention-minimum", LOG_GROUP, ("retentionInDays",), 365.0, "keeps logs 365 days"),
+    ("log-retention-minimum", LOG_GROUP, ("logGroupClass",), "DELIVERY", "keeps logs 2 days (logGroupClass DELIVERY)"),
+    ("log-retention-minimum", LOG_GROUP, ("retentionInDays",), "a year", "retentionInDays is not a number of days"),
+    (
+        "log-retention-minimum",
+        GCP_LOGS,
+        ("retentionDays",),
+        90,
+        "Cloud Logging bucket main keeps logs 90 days (retentionDays)",
+    ),
+    # Unset or 0 on a Cloud Logging bucket is GCP's 30-day default, not "forever" as on CloudWatch.
+    ("log-retention-minimum", GCP_LOGS, ("retentionDays",), DELETE, "keeps logs 30 days"),
+    ("log-retention-minimum", GCP_LOGS, ("retentionDays",), 0, "keeps logs 30 days"),
+    (
+        "log-retention-maximum",
+        LOG_GROUP,
+        ("retentionInDays",),
+        DELETE,
+        "keeps logs forever (retentionInDays unset or 0)",
+    ),
+    ("log-retention-maximum", LOG_GROUP, ("retentionInDays",), 0, "keeps logs forever"),
+    (
+        "log-retention-maximum",
+        LOG_GROUP,
+        ("retentionInDays",),
+        3653,
+        "keeps logs 3653 days (retentionInDays), above the 2192-day maximum",
+    ),
+    ("log-retention-maximum", LOG_GROUP, ("retentionInDays",), [30], "retentionInDays is not a number of days"),
+    ("log-retention-maximum", GCP_LOGS, ("retentionDays",), 3650, "keeps logs 3650 days (retentionDays), above"),
+    # least-privilege
+    (
+        "iam-no-wildcard-statements",
+        "aws:iam/policy:Policy",
+        ("policy",),
+        doc(OPEN_ALL),
+        "IAM policy main policy statement 0 allows * on all resources",
+    ),
+    (
+        "iam-no-wildcard-statements",
+        "aws:iam/rolePolicy:RolePolicy",
+        ("policy",),
+        doc(SCOPED, {**OPEN_ALL, "Action": "s3:*", "Sid": "All"}),
+        "statement All allows s3:* on all resources",
+    ),
+    (
+        "iam-no-wildcard-statements",
+        "aws:iam/policy:Policy",
+        ("policy",),
+        "{not json",
+        "IAM policy main policy is not valid JSON",
+    ),
+    (
+        "iam-no-wildcard-statements",
+        "aws:iam/role:Role",
+        ("inlinePolicies", 0, "policy"),
+        doc(OPEN_ALL),
+        "IAM role main inlinePolicies[0].policy statement 0 allows *",
+    ),
+    *[
+        (
+            "iam-no-admin-policy-attachment",
+            t,
+            ("policyArn",),
+            f"arn:{partition}:iam::aws:policy/{name}",
+            f"attaches {name} (policyArn)",
+        )
+        for t in access.POLICY_ATTACHMENTS
+        for partition, name in (
+            ("aws", "AdministratorAccess"),
+            ("aws-us-gov", "PowerUserAccess"),
+            ("aws-cn", "IAMFullAccess"),
+        )
+    ],
+    # records-of-processing
+    *[
+        (
+            "data-store-records-of-processing",
+            t,
+            (access.tags_key(t), key),
+            DELETE,
+            f"has no {key} in its {access.tags_key(t)}",
+        )
+        for t in access.DATA_STORES
+        for key in access.RECORD_KEYS
+    ],
+    (
+        "data-store-records-of-processing",
+        "aws:efs/fileSystem:FileSystem",
+        ("tags", "owner"),
+        "  ",
+        "has no owner in its tags",
+    ),
+    (
+        "data-store-records-of-processing",
+        "aws:ebs/volume:Volume",
+        ("tags", "data-classification"),
+        "secret",
+        "data-classification 'secret' is not one of phi, personal, internal, public",
+    ),
+    (
+        "data-store-records-of-processing",
+        "gcp:compute/disk:Disk",
+        ("labels", "data-classification"),
+        "PHI",
+        "is not one of",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule_name", "type_", "path", "value", "expected"), CHANGES)
+def test_changing_one_property_gives_exactly_one_violation(rule_name, type_, path, value, expected):
+    violations = judge(rule_name, type_, changed(BASELINES[type_], path, value))
+    assert len(violations) == 1, violations
+    assert expected in violations[0]
+
+
+def test_changes_cover_every_resource_rule():
+    assert {case[0] for case in CHANGES} == set(RESOURCE_RULES)
+
+
+# ---- rule-specific behaviour -------------------------------------------------------------------------------
+
+
+def test_all_four_public_access_flags_off_are_four_violations():
+    props = {"bucket": "models", **dict.fromkeys(access.PUBLIC_ACCESS_FLAGS, False)}
+    assert len(judge("s3-public-access-block-all-flags", PAB, props)) == 4
+
+
+def test_private_acls_and_non_public_group_grants_pass():
+    log_delivery = {"type": "Group", "uri": "http://acs.amazonaws.com/groups/s3/LogDelivery"}
+    props = changed(
+        BASELINES["aws:s3/bucketAcl:BucketAcl"], ("accessControlPolicy", "grants", 0, "grantee"), log_delivery
+    )
+    assert judge("s3-bucket-acl-not-public", "aws:s3/bucketAcl:BucketAcl", {**props, "acl": "log-delivery-write"}) == []
+
+
+def test_eks_public_endpoint_with_restricted_cidrs_passes():
+    vpc = {"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24", "2001:db8::/32"]}
+    assert judge("eks-endpoint-not-public", EKS, changed(BASELINES[EKS], ("vpcConfig",), vpc)) == []
+
+
+def test_eks_cluster_with_no_vpc_config_is_judged_by_the_defaults_not_a_crash():
+    assert judge("eks-endpoint-not-public", EKS, {"vpcConfig": "subnet-1"}) == [
+        "EKS cluster main has a public endpoint (vpcConfig.endpointPublicAccess) with no publicAccessCidrs"
+    ]
+
+
+EDGE_GROUP = {
+    "vpcId": "vpc-1",
+    "ingress": [
+        {"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrBlocks": ["0.0.0.0/0"], "ipv6CidrBlocks": ["::/0"]}
+    ],
+    "tags": {EDGE_TAG: "true"},
+}
+EDGE_RULE = {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv4": "0.0.0.0/0"}
+
+
+def test_edge_load_balancer_group_may_accept_https_from_anywhere():
+    # Ports arrive as floats over the analyzer protocol: 443.0 is 443.
+    assert judge("security-group-no-open-ingress", SG, EDGE_GROUP) == []
+    assert judge("security-group-no-open-ingress", SGR, {**EDGE_RULE, "tags": {EDGE_TAG: "true"}}) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("tags", EDGE_TAG), DELETE),
+        (("tags", EDGE_TAG), "false"),
+        (("ingress", 0, "fromPort"), 22),
+        (("ingress", 0, "toPort"), 8443),
+        (("ingress", 0, "protocol"), "-1"),  # all protocols ignore the port range
+    ],
+)
+def test_edge_exception_needs_the_tag_and_port_443_only(path, value):
+    violations = judge("security-group-no-open-ingress", SG, changed(EDGE_GROUP, path, value))
+    assert violations == ["security group main ingress[0] allows ingress from 0.0.0.0/0, ::/0"]
+
+
+def test_standalone_ingress_rule_without_edge_tag_is_not_an_edge():
+    assert judge("security-group-no-open-ingress", SGR, EDGE_RULE) == [
+        "security group ingress rule main allows ingress from 0.0.0.0/0"
+    ]
+
+
+@pytest.mark.parametrize("cidr", ["0.0.0.0/0", "::/0", "0::/0", " 0.0.0.0/0 ", "0.0.0.0/00"])
+def test_open_cidr_spellings_are_open(cidr):
+    assert access.is_open_cidr(cidr)
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/8", "0.0.0.0/1", "2001:db8::/32", "anywhere", "", None, 0, ["0.0.0.0/0"]])
+def test_restricted_or_malformed_cidrs_are_not_open(cidr):
+    assert not access.is_open_cidr(cidr)
+
+
+@pytest.mark.parametrize("ingress", ["0.0.0.0/0", 443, [None, "rule", 7], {"cidrBlocks": ["0.0.0.0/0"]}])
+def test_odd_ingress_shapes_do_not_crash(ingress):
+    assert judge("security-group-no-open-ingress", SG, {"ingress": ingress}) == []
+
+
+def test_log_retention_parameters_come_from_settings():
+    props = {"retentionInDays": 400}
+    assert judge("log-retention-minimum", LOG_GROUP, props, Settings(min_log_retention_days=365)) == []
+    assert judge("log-retention-maximum", LOG_GROUP, props, Settings(max_log_retention_days=365)) == [
+        "CloudWatch log group main keeps logs 400 days (retentionInDays), above the 365-day maximum"
+    ]
+    assert RULES["log-retention-minimum"].parameters == ("minLogRetentionDays",)
+    assert RULES["log-retention-maximum"].parameters == ("maxLogRetentionDays",)
+    assert RULES["log-retention-minimum"].frameworks == ("hipaa",)
+    assert RULES["log-retention-maximum"].frameworks == ("gdpr",)
+
+
+@pytest.mark.parametrize("retention", [DELETE, 0])
+def test_cloudwatch_logs_kept_forever_meet_the_hipaa_minimum(retention):
+    assert (
+        judge("log-retention-minimum", LOG_GROUP, changed(BASELINES[LOG_GROUP], ("retentionInDays",), retention)) == []
+    )
+
+
+def test_gcp_default_retention_is_within_the_gdpr_maximum():
+    assert judge("log-retention-maximum", GCP_LOGS, changed(BASELINES[GCP_LOGS], ("retentionDays",), DELETE)) == []
+
+
+def test_role_without_inline_policies_or_with_odd_entries_passes():
+    role = "aws:iam/role:Role"
+    assert judge("iam-no-wildcard-statements", role, {"assumeRolePolicy": "{}"}) == []
+    assert judge("iam-no-wildcard-statements", role, {"inlinePolicies": ["read", None, {"name": "empty"}]}) == []
+
+
+def test_every_wildcard_inline_policy_of_a_role_is_reported():
+    props = {"inlinePolicies": [{"policy": doc(OPEN_ALL)}, {"policy": doc(SCOPED)}, {"policy": doc(OPEN_ALL)}]}
+    violations = judge("iam-no-wildcard-statements", "aws:iam/role:Role", props)
+    assert [v.split(".policy")[0] for v in violations] == [
+        "IAM role main inlinePolicies[0]",
+        "IAM role main inlinePolicies[2]",
+    ]
+
+
+def test_policy_given_as_an_object_is_judged_like_its_json():
+    document = {"Version": "2012-10-17", "Statement": [SCOPED, {"Effect": "Allow", "Action": "ec2:*"}]}
+    assert judge("iam-no-wildcard-statements", "aws:iam/policy:Policy", {"policy": document}) == [
+        "IAM policy main policy statement 1 allows ec2:* on all resources"
+    ]
+
+
+def test_unknown_value_inside_a_json_policy_string_is_not_a_violation():
+    policy = doc({**OPEN_ALL, "Resource": UNKNOWN_STRING_VALUE})
+    assert judge("iam-no-wildcard-statements", "aws:iam/policy:Policy", {"policy": policy}) == []
+
+
+def test_customer_managed_policy_named_like_an_admin_policy_is_not_an_aws_admin_attachment():
+    arn = "arn:aws:iam::123456789012:policy/AdministratorAccess"
+    assert judge("iam-no-admin-policy-attachment", access.POLICY_ATTACHMENTS[0], {"policyArn": arn}) == []
+
+
+def test_records_are_read_from_gke_resource_labels_not_labels():
+    props = {"location": "europe-west4", "labels": TAGS}
+    assert len(judge("data-store-records-of-processing", "gcp:container/cluster:Cluster", props)) == 3
+
+
+@pytest.mark.parametrize("default_tags", [{"tags": TAGS}, json.dumps({"tags": TAGS})])
+def test_aws_provider_default_tags_count_as_the_resource_tags(default_tags):
+    provider = {"region": "eu-west-1", "defaultTags": default_tags}
+    assert judge("data-store-records-of-processing", "aws:ebs/volume:Volume", {"size": 10}, provider=provider) == []
+
+
+def test_gcp_provider_default_labels_count_as_the_resource_labels():
+    provider = {"project": "acme", "defaultLabels": json.dumps(TAGS)}
+    assert judge("data-store-records-of-processing", "gcp:compute/disk:Disk", {"zone": "eu"}, provider=provider) == []
+
+
+def test_resource_tags_override_provider_default_tags():
+    provider = {"defaultTags": {"tags": TAGS}}
+    props = {"tags": {"data-classification": "restricted"}}
+    assert judge("data-store-records-of-processing", "aws:ebs/volume:Volume", props, provider=provider) == [
+        "EBS volume main tags data-classification 'restricted' is not one of phi, personal, internal, public"
+    ]
+
+
+# ---- policy document parser --------------------------------------------------------------------------------
+# Choice: an unreadable document (not JSON, or JSON that is not an object) is a violation, "policy is not valid
+# JSON" / "is not a JSON object": a policy that cannot be read cannot be shown to be least-privilege, and
+# AWS would reject it at apply anyway. Shapes inside a readable document that AWS would reject (statements
+# that are not objects, actions that are not strings) are skipped: they grant nothing.
+
+
+@pytest.mark.parametrize(
+    ("document", "count"),
+    [
+        (doc(SCOPED), 1),
+        (json.dumps({"Statement": SCOPED}), 1),  # a single statement object, not a list
+        ({"Statement": [SCOPED, SCOPED]}, 2),
+        ({"statement": [SCOPED]}, 1),  # object form written with the SDK's snake_case TypedDict keys
+        ({"Version": "2012-10-17"}, 0),  # no Statement: grants nothing
+        ({"Statement": None}, 0),
+        ({"Statement": "Allow everything"}, 0),
+        ({"Statement": [SCOPED, "Allow", 42, None, ["nested"]]}, 1),
+        ("{}", 0),
+    ],
+)
+def test_policy_statements_accepts_every_document_shape(document, count):
+    assert len(policy_statements(document)) == count
+
+
+@pytest.mark.parametrize(
+    ("document", "error"),
+    [
+        ("{not json", "is not valid JSON"),
+        ("", "is not valid JSON"),
+        ("null", "is not a JSON object"),
+        ("[]", "is not a JSON object"),
+        ('"a string"', "is not a JSON object"),
+        (42, "is not a JSON object"),
+        ([SCOPED], "is not a JSON object"),
+    ],
+)
+def test_unreadable_policy_documents_raise_a_document_error(document, error):
+    with pytest.raises(PolicyDocumentError, match=error):
+        policy_statements(document)
+
+
+@pytest.mark.parametrize(
+    ("statement", "grant"),
+    [
+        (OPEN_ALL, "*"),
+        ({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}, "s3:*"),
+        ({"Effect": "Allow", "Action": ["s3:GetObject", "S3:*", "iam:*"], "Resource": ["*"]}, "S3:*, iam:*"),
+        ({"Effect": "Allow", "Action": "*:*", "Resource": "*"}, "*:*"),
+        ({"Effect": "Allow", "Action": "kms:*"}, "kms:*"),  # Resource absent: every resource
+        ({"Effect": "Allow", "Action": "kms:*", "NotResource": "arn:aws:kms:*:*:key/x"}, "kms:*"),
+        ({"Effect": "Allow", "Action": "s3:*", "Resource": ["arn:aws:s3:::models", "*"]}, "s3:*"),
+        ({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}, "every action but iam:*"),
+        ({"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"]}, "every action but iam:*, organizations:*"),
+        ({"Action": "*", "Resource": "*"}, "*"),  # no Effect: read as Allow (fail closed)
+        ({"effect": "Allow", "action": "*", "resource": "*"}, "*"),
+        ({"Effect": "Allow", "not_action": "iam:*", "resource": "*"}, "every action but iam:*"),
+    ],
+)
+def test_wildcard_grants_are_found(statement, grant):
+    assert wildcard_grant(statement) == grant
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        SCOPED,
+        {"Effect": "Deny", "Action": "*", "Resource": "*"},
+        {"Effect": "deny", "NotAction": "s3:GetObject", "Resource": "*"},
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::models/*"},
+        {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"},
+        {"Effect": "Allow", "Action": "s3:*Object", "Resource": "*"},
+        {"Effect": "Allow", "Action": None, "Resource": "*"},
+        {"Effect": "Allow", "Action": [1, None, {"a": "*"}], "Resource": "*"},
+        {},
+    ],
+)
+def test_scoped_or_denying_statements_are_not_wildcard_grants(statement):
+    assert wildcard_grant(statement) is None
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        ("[1, 2]", ["IAM policy main policy is not a JSON object, so its grants cannot be checked"]),
+        ("{not json", ["IAM policy main policy is not valid JSON, so its grants cannot be checked"]),
+        (17, ["IAM policy main policy is not a JSON object, so its grants cannot be checked"]),
+        (
+            doc(OPEN_ALL, SCOPED, {**OPEN_ALL, "Action": "iam:*"}),
+            [
+                "IAM policy main policy statement 0 allows * on all resources",
+                "IAM policy main policy statement 2 allows iam:* on all resources",
+            ],
+        ),
+    ],
+)
+def test_policy_rule_reports_unreadable_documents_and_every_wildcard_statement(policy, expected):
+    assert judge("iam-no-wildcard-statements", "aws:iam/policy:Policy", {"policy": policy}) == expected
+
+
+# ---- stack rules -------------------------------------------------------------------------------------------
+
+NET = "urn:pulumi:dev::llmops-infra::llmops:aws:Network::net"
+
+
+def stack(rule_name: str, *resources: Resource) -> list[tuple[str, str]]:
+    return [(r.name, message) for r, message in evaluate_stack(RULES[rule_name], list(resources))]
+
+
+def bucket(name: str, type_: str = "aws:s3/bucket:Bucket", **props: Any) -> Resource:
+    return resource(type_, {"tags": TAGS, **props}, name=name)
+
+
+def companion(type_: str, name: str, bucket_name: Any) -> Resource:
+    return resource(type_, {"bucket": bucket_name}, name=f"{name}-companion")
+
+
+BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
+
+
+@pytest.mark.parametrize(
+    ("rule_name", "companion_type"),
+    [
+        ("s3-bucket-has-public-access-block", BLOCK),
+        ("s3-bucket-access-logging", LOGGING),
+        ("s3-bucket-access-logging", "aws:s3/bucketLoggingV2:BucketLoggingV2"),
+    ],
+)
+class TestBucketCompanions:
+    def test_buckets_with_their_companion_pass(self, rule_name, companion_type):
+        resources = [
+            bucket("models"),  # auto-named: the companion carries the physical name
+            companion(companion_type, "models", "models-3f9a1c2"),
+            bucket("data", bucket="acme-data"),
+            companion(companion_type, "data", "acme-data"),
+            bucket("scratch", type_="aws:s3/bucketV2:BucketV2", bucketPrefix="scratch-"),
+            companion(companion_type, "scratch", "scratch-20240101"),
+        ]
+        assert stack(rule_name, *resources) == []
+
+    def test_bucket_without_its_companion_is_reported_by_name(self, rule_name, companion_type):
+        resources = [
+            bucket("models"),
+            bucket("data", type_="aws:s3/bucketV2:BucketV2", bucket="acme-data"),
+            companion(companion_type, "other", "acme-other"),
+        ]
+        names = [name for name, _ in stack(rule_name, *resources)]
+        assert names == ["models", "data"]
+
+    def test_companion_of_a_prefixed_name_does_not_cover_the_longer_bucket(self, rule_name, companion_type):
+        # "models-logs" is not "models" plus Pulumi's 7-hex suffix.
+        resources = [bucket("models"), companion(companion_type, "models", "models-logs")]
+        assert [name for name, _ in stack(rule_name, *resources)] == ["models"]
+
+    def test_unknown_companion_bucket_is_not_a_violation(self, rule_name, companion_type):
+        resources = [bucket("models"), companion(companion_type, "models", UNKNOWN_STRING_VALUE)]
+        assert stack(rule_name, *resources) == []
+
+    def test_stack_without_buckets_has_no_violation(self, rule_name, companion_type):
+        assert stack(rule_name, companion(companion_type, "orphan", "x"), resource(SG, {})) == []
+
+
+def test_missing_public_access_block_message_names_bucket_and_resource_type():
+    assert stack("s3-bucket-has-public-access-block", bucket("models")) == [
+        ("models", "S3 bucket models has no aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    ]
+
+
+def test_access_log_bucket_is_exempt_from_access_logging():
+    logs = resource("aws:s3/bucket:Bucket", {"tags": {**TAGS, "purpose": "access-logs"}}, name="access-logs")
+    assert stack("s3-bucket-access-logging", logs) == []
+    assert stack("s3-bucket-has-public-access-block", logs) == [
+        ("access-logs", "S3 bucket access-logs has no aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    ]
+
+
+def test_inline_bucket_logging_counts_as_access_logging():
+    assert stack("s3-bucket-access-logging", bucket("models", logging={"targetBucket": "access-logs"})) == []
+
+
+def test_bucket_without_logging_message_names_the_logging_resource():
+    assert stack("s3-bucket-access-logging", bucket("models")) == [
+        ("models", "S3 bucket models has no aws:s3/bucketLogging:BucketLogging (server access logging)")
+    ]
+
+
+def vpc(name: str, parent: str = NET) -> Resource:
+    return resource("aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16"}, name=name, parent=parent)
+
+
+def flow_log(name: str, parent: str = NET, **props: Any) -> Resource:
+    base = {"vpcId": "vpc-0a1b2c3d4e5f60718", "trafficType": "ALL", "logDestinationType": "cloud-watch-logs"}
+    return resource("aws:ec2/flowLog:FlowLog", {**base, **props}, name=name, parent=parent)
+
+
+def test_vpc_with_a_flow_log_of_all_traffic_passes():
+    assert stack("vpc-flow-logs-enabled", vpc("net"), flow_log("net-flow-logs")) == []
+
+
+def test_flow_log_whose_vpc_id_is_unknown_at_preview_still_covers_its_vpc():
+    # The VPC's id is an output: at preview the flow log's vpcId is unknown, and the rule must not need it.
+    assert stack("vpc-flow-logs-enabled", vpc("net"), flow_log("net-flow-logs", vpcId=UNKNOWN_STRING_VALUE)) == []
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        None,
+        flow_log("net-flow-logs", trafficType="REJECT"),
+        flow_log("net-flow-logs", trafficType="ACCEPT"),
+        resource("aws:ec2/flowLog:FlowLog", {"subnetId": "subnet-1", "trafficType": "ALL"}, parent=NET),
+    ],
+)
+def test_vpc_without_a_vpc_flow_log_of_all_traffic_is_reported(log):
+    resources = [vpc("net")] + ([log] if log else [])
+    assert stack("vpc-flow-logs-enabled", *resources) == [
+        ("net", "VPC net has no aws:ec2/flowLog:FlowLog with vpcId and trafficType ALL")
+    ]
+
+
+def test_vpc_without_a_flow_log_under_its_parent_is_the_one_reported():
+    other = "urn:pulumi:dev::llmops-infra::llmops:aws:Network::edge"
+    resources = [vpc("net"), vpc("edge", parent=other), flow_log("net-flow-logs")]
+    assert [name for name, _ in stack("vpc-flow-logs-enabled", *resources)] == ["edge"]
+
+
+def test_as_many_flow_logs_as_vpcs_pass_wherever_they_are_declared():
+    elsewhere = "urn:pulumi:dev::llmops-infra::llmops:aws:Logging::logs"
+    resources = [vpc("net"), vpc("edge", parent=""), flow_log("a", parent=elsewhere), flow_log("b", parent=elsewhere)]
+    assert stack("vpc-flow-logs-enabled", *resources) == []
+
+
+def test_one_flow_log_covers_one_vpc_only():
+    resources = [vpc("net"), vpc("edge"), flow_log("net-flow-logs")]
+    assert [name for name, _ in stack("vpc-flow-logs-enabled", *resources)] == ["edge"]
+
+
+def test_unknown_flow_log_traffic_type_is_not_a_violation():
+    assert stack("vpc-flow-logs-enabled", vpc("net"), flow_log("fl", trafficType=UNKNOWN_STRING_VALUE)) == []
+
+
+def test_stack_rules_metadata():
+    assert RULES["vpc-flow-logs-enabled"].resource_types == ("aws:ec2/vpc:Vpc", "aws:ec2/flowLog:FlowLog")
+    assert set(RULES["s3-bucket-has-public-access-block"].resource_types) >= {
+        "aws:s3/bucket:Bucket",
+        "aws:s3/bucketV2:BucketV2",
+        BLOCK,
+    }

@@ -17,6 +17,7 @@ from typing import Any
 
 from pulumi_policy.proxy import unknown_checking_proxy
 
+from policies.rules.props import has_key, is_false, is_true, items, mapping, number, strings
 from policies.rules.rule import Resource, Settings, rule, with_twins
 
 # ---- tokens ------------------------------------------------------------------------------------------------
@@ -82,57 +83,6 @@ LABELS: dict[str, str] = {
 def label(resource: Resource) -> str:
     """The resource as a message names it: kind and logical name."""
     return f"{LABELS.get(resource.type, resource.type)} {resource.name}"
-
-
-# ---- safe access -------------------------------------------------------------------------------------------
-# Props are pulumi_policy proxies: Mappings and Sequences, not dicts and lists, so shapes are tested on the ABCs.
-
-
-def items(value: Any) -> list[Any]:
-    """The elements of a list-shaped value; anything else (None, a string, a number) has none."""
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        return list(value)
-    return []
-
-
-def mapping(value: Any) -> Mapping[str, Any]:
-    """A map-shaped value, or an empty map for anything else."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def strings(value: Any) -> list[str]:
-    """IAM-style "one or many": a string is a list of one; non-string elements are dropped."""
-    if isinstance(value, str):
-        return [value]
-    return [v for v in items(value) if isinstance(v, str)]
-
-
-def is_true(value: Any) -> bool:
-    # Some provider booleans are typed as strings (launch template associatePublicIpAddress).
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def is_false(value: Any) -> bool:
-    return value is False or (isinstance(value, str) and value.strip().lower() == "false")
-
-
-def number(value: Any) -> float | None:
-    """A numeric value; the analyzer protocol carries every number as a float, so 443.0 is 443."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def has_key(props: Mapping[str, Any], key: str) -> bool:
-    # Iterating keys does not read values, so this never trips the unknown-value proxy.
-    return any(k == key for k in props)
 
 
 def tags_key(type_token: str) -> str:

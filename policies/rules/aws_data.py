@@ -14,6 +14,7 @@ from typing import Any
 
 from pulumi_policy.proxy import unknown_checking_proxy
 
+from policies.rules.props import is_false, is_true, items, mapping, strings
 from policies.rules.rule import Resource, Settings, rule, with_twins
 
 # Tag keys components stamp on resources (components/tagging.py); repeated here because a pack never imports
@@ -40,40 +41,13 @@ MAX_GCP_ROTATION_SECONDS = 90 * 24 * 3600
 PERSONAL_CLASSES = ("phi", "personal")
 
 
-# --- safe access: odd shapes mean "not compliant", never an exception ------------------------------------------
-
-
-def _obj(value: Any) -> Mapping[str, Any]:
-    """The value if it is an object, else an empty one."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def _items(value: Any) -> list[Any]:
-    """The value's elements if it is a list, else none (a string is not a list of its characters)."""
-    return list(value) if isinstance(value, Sequence) and not isinstance(value, str | bytes) else []
-
-
-def _strings(value: Any) -> list[str]:
-    """A policy field that IAM allows as one string or a list of strings, as a list."""
-    return [value] if isinstance(value, str) else [v for v in _items(value) if isinstance(v, str)]
-
-
-def _is_true(value: Any) -> bool:
-    # Some SDK fields are typed as strings ("true") where the API means a boolean.
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def _is_false(value: Any) -> bool:
-    return value is False or (isinstance(value, str) and value.strip().lower() == "false")
-
-
 def _is_customer_key(value: Any) -> bool:
     """A KMS key reference that is not an AWS-managed key (those are `alias/aws/<service>`)."""
     return isinstance(value, str) and bool(value.strip()) and not re.search(r"(^|:)alias/aws/", value)
 
 
 def _tag(resource: Resource, key: str) -> str | None:
-    value = _obj(resource.props.get("tags")).get(key)
+    value = mapping(resource.props.get("tags")).get(key)
     return value.strip().lower() if isinstance(value, str) else None
 
 
@@ -105,7 +79,7 @@ def companions(resources: Sequence[Resource], types: Sequence[str]) -> dict[str,
 
 def _versioned(bucket: Resource, versioning: Mapping[str, list[Resource]]) -> bool:
     return any(
-        _obj(v.props.get("versioningConfiguration")).get("status") == "Enabled"
+        mapping(v.props.get("versioningConfiguration")).get("status") == "Enabled"
         for v in versioning.get(bucket_name(bucket), [])
     )
 
@@ -115,11 +89,11 @@ def _versioned(bucket: Resource, versioning: Mapping[str, list[Resource]]) -> bo
 
 def _sse_problem(config: Resource, access_logs: bool) -> str | None:
     """What is wrong with one encryption configuration, or None."""
-    rules = _items(config.props.get("rules"))
+    rules = items(config.props.get("rules"))
     if not rules:
         return "has no rules"
     for sse_rule in rules:
-        default = _obj(_obj(sse_rule).get("applyServerSideEncryptionByDefault"))
+        default = mapping(mapping(sse_rule).get("applyServerSideEncryptionByDefault"))
         algorithm = default.get("sseAlgorithm")
         # S3 server access log delivery does not support SSE-KMS default encryption on the target bucket, so a
         # bucket that exists to receive access logs may use SSE-S3 (AES256) instead.
@@ -130,7 +104,7 @@ def _sse_problem(config: Resource, access_logs: bool) -> str | None:
         if not _is_customer_key(default.get("kmsMasterKeyId")):
             return "has no customer-managed kmsMasterKeyId"
         # S3 Bucket Keys are not supported with DSSE-KMS, so only plain SSE-KMS must turn them on.
-        if algorithm == "aws:kms" and _obj(sse_rule).get("bucketKeyEnabled") is not True:
+        if algorithm == "aws:kms" and mapping(sse_rule).get("bucketKeyEnabled") is not True:
             return "does not set bucketKeyEnabled true"
     return None
 
@@ -184,16 +158,16 @@ def ebs_volume_kms_encrypted(resource: Resource, settings: Settings) -> Iterator
 )
 def launch_template_ebs_kms_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
     """Every EBS block device of a launch template is encrypted with a customer-managed KMS key."""
-    for index, mapping in enumerate(_items(resource.props.get("blockDeviceMappings"))):
-        ebs = _obj(mapping).get("ebs")
+    for index, device in enumerate(items(resource.props.get("blockDeviceMappings"))):
+        ebs = mapping(device).get("ebs")
         if ebs is None:
             continue  # instance-store or suppressed devices carry no EBS volume
-        device = _obj(mapping).get("deviceName") or f"#{index}"
-        ebs = _obj(ebs)
-        if not _is_true(ebs.get("encrypted")):
-            yield f"Launch template {resource.name} block device {device} is not encrypted (ebs.encrypted)"
+        device_name = mapping(device).get("deviceName") or f"#{index}"
+        ebs = mapping(ebs)
+        if not is_true(ebs.get("encrypted")):
+            yield f"Launch template {resource.name} block device {device_name} is not encrypted (ebs.encrypted)"
         if not _is_customer_key(ebs.get("kmsKeyId")):
-            yield f"Launch template {resource.name} block device {device} has no customer-managed ebs.kmsKeyId"
+            yield f"Launch template {resource.name} block device {device_name} has no customer-managed ebs.kmsKeyId"
 
 
 @rule(
@@ -224,9 +198,9 @@ def eks_secrets_kms_encrypted(resource: Resource, settings: Settings) -> Iterato
     if not isinstance(config, Mapping):
         yield f"EKS cluster {resource.name} has no encryptionConfig for secrets"
         return
-    if not _is_customer_key(_obj(config.get("provider")).get("keyArn")):
+    if not _is_customer_key(mapping(config.get("provider")).get("keyArn")):
         yield f"EKS cluster {resource.name} encryptionConfig has no customer-managed provider.keyArn"
-    if "secrets" not in _strings(config.get("resources")):
+    if "secrets" not in strings(config.get("resources")):
         yield f"EKS cluster {resource.name} encryptionConfig.resources does not include secrets"
 
 
@@ -323,13 +297,13 @@ def _policy_document(policy: Resource) -> Mapping[str, Any]:
         # A preview value embedded in the JSON must still mean "cannot judge", as it does for plain props.
         if isinstance(document, dict):
             document = unknown_checking_proxy(document)
-    return _obj(document)
+    return mapping(document)
 
 
 def _statements(policy: Resource) -> list[Any]:
     """The policy's statements: IAM allows one statement object in place of the list."""
     statement = _policy_document(policy).get("Statement")
-    return [statement] if isinstance(statement, Mapping) else _items(statement)
+    return [statement] if isinstance(statement, Mapping) else items(statement)
 
 
 def _covers(patterns: Sequence[str], target: str) -> bool:
@@ -345,21 +319,21 @@ def _covers(patterns: Sequence[str], target: str) -> bool:
 
 
 def _denies_insecure_transport(statement: Any, name: str) -> bool:
-    statement = _obj(statement)
+    statement = mapping(statement)
     if statement.get("Effect") != "Deny":
         return False
     principal = statement.get("Principal")
-    if principal != "*" and "*" not in _strings(_obj(principal).get("AWS")):
+    if principal != "*" and "*" not in strings(mapping(principal).get("AWS")):
         return False
-    if not {"*", "s3:*"} & set(_strings(statement.get("Action"))):
+    if not {"*", "s3:*"} & set(strings(statement.get("Action"))):
         return False
-    resources = _strings(statement.get("Resource"))
+    resources = strings(statement.get("Resource"))
     if not (_covers(resources, name) and _covers(resources, f"{name}/*")):
         return False
-    condition = _obj(_obj(statement.get("Condition")).get("Bool"))
+    condition = mapping(mapping(statement.get("Condition")).get("Bool"))
     # IAM condition keys are case-insensitive.
     values = [v for k, v in condition.items() if k.lower() == "aws:securetransport"]
-    return any(_is_false(v) or any(_is_false(x) for x in _items(v)) for v in values)
+    return any(is_false(v) or any(is_false(x) for x in items(v)) for v in values)
 
 
 @rule(
@@ -393,8 +367,8 @@ def s3_bucket_denies_insecure_transport(
 
 
 def _redirects_to_https(action: Any) -> bool:
-    action = _obj(action)
-    protocol = _obj(action.get("redirect")).get("protocol")
+    action = mapping(action)
+    protocol = mapping(action.get("redirect")).get("protocol")
     return action.get("type") == "redirect" and isinstance(protocol, str) and protocol.upper() == "HTTPS"
 
 
@@ -412,7 +386,7 @@ def lb_listener_tls(resource: Resource, settings: Settings) -> Iterator[str]:
     protocol = protocol.upper() if isinstance(protocol, str) else "HTTP"
     if protocol in TLS_LISTENER_PROTOCOLS:
         return
-    actions = _items(resource.props.get("defaultActions"))
+    actions = items(resource.props.get("defaultActions"))
     if protocol != "HTTP":
         yield f"Load balancer listener {resource.name} protocol {protocol} is not HTTPS or TLS"
     elif not actions or not all(_redirects_to_https(a) for a in actions):
@@ -439,11 +413,11 @@ def s3_bucket_versioning_enabled(resources: Sequence[Resource], settings: Settin
 
 
 def _expires(lifecycle_rule: Any) -> bool:
-    lifecycle_rule = _obj(lifecycle_rule)
+    lifecycle_rule = mapping(lifecycle_rule)
     if lifecycle_rule.get("status") != "Enabled":
         return False
-    expiration = _obj(lifecycle_rule.get("expiration"))
-    noncurrent = _obj(lifecycle_rule.get("noncurrentVersionExpiration"))
+    expiration = mapping(lifecycle_rule.get("expiration"))
+    noncurrent = mapping(lifecycle_rule.get("noncurrentVersionExpiration"))
     # expiredObjectDeleteMarker alone removes markers, not data, so it declares no retention.
     return bool(expiration.get("days") or expiration.get("date") or noncurrent.get("noncurrentDays"))
 
@@ -464,7 +438,7 @@ def s3_bucket_lifecycle_expiry(resources: Sequence[Resource], settings: Settings
         if classification(bucket) not in PERSONAL_CLASSES:
             continue
         name = bucket_name(bucket)
-        rules = [r for lc in lifecycles.get(name, []) for r in _items(lc.props.get("rules"))]
+        rules = [r for lc in lifecycles.get(name, []) for r in items(lc.props.get("rules"))]
         if not any(_expires(r) for r in rules):
             yield (
                 bucket,
@@ -490,9 +464,9 @@ def s3_phi_bucket_recoverable(resources: Sequence[Resource], settings: Settings)
             continue
         name = bucket_name(bucket)
         replicated = any(
-            _obj(r).get("status") == "Enabled"
+            mapping(r).get("status") == "Enabled"
             for config in replication.get(name, [])
-            for r in _items(config.props.get("rules"))
+            for r in items(config.props.get("rules"))
         )
         if not replicated:
             yield bucket, f"S3 bucket {name} is classified phi but has neither versioning Enabled nor replication"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from policies.rules.props import items, mapping
 from policies.rules.rule import Resource, Settings, rule
 
 # The v1 tokens, plus the older API versions pulumi-kubernetes still ships with the same object shape (read from
@@ -88,16 +89,6 @@ ALLOWED_VOLUME_TYPES = frozenset(
 # pack, so the helpers test the abstract types. Reading an unknown value through a proxy still raises
 # UnknownValueError, which the caller (evaluate / evaluate_stack) turns into "cannot judge yet".
 
-EMPTY: Mapping[str, Any] = {}
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else EMPTY
-
-
-def _items(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) else ()
-
 
 def _get(value: Any, *path: str) -> Any:
     """The value at `path` in nested mappings, or None as soon as a step is missing or not a mapping."""
@@ -117,7 +108,7 @@ def _is_empty(value: Any) -> bool:
 
 
 def _strings(value: Any) -> list[str]:
-    return [item for item in _items(value) if isinstance(item, str)]
+    return [item for item in items(value) if isinstance(item, str)]
 
 
 def _kind(resource: Resource) -> str:
@@ -152,7 +143,7 @@ def _describe(resource: Resource) -> str:
 
 
 def _policy_rules(resource: Resource) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    for index, item in enumerate(_items(resource.props.get("rules"))):
+    for index, item in enumerate(items(resource.props.get("rules"))):
         if isinstance(item, Mapping):
             yield index, item
 
@@ -176,7 +167,7 @@ def k8s_rbac_no_cluster_admin_binding(resource: Resource, settings: Settings) ->
     subjects = resource.props.get("subjects")
     # A non-list subjects value cannot be shown to name the admin group only; an absent one binds nobody.
     others = [] if _is_list(subjects) else [repr(subjects)]
-    for subject in _items(subjects):
+    for subject in items(subjects):
         if not isinstance(subject, Mapping):
             others.append(repr(subject))
         elif subject.get("kind") != "Group" or subject.get("name") != settings.platform_admin_group:
@@ -258,7 +249,7 @@ def _pod_spec(resource: Resource) -> Mapping[str, Any] | None:
 def _containers(pod: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """Every container of the pod with a label such as `init container setup`."""
     for field, label in CONTAINER_FIELDS:
-        for index, container in enumerate(_items(pod.get(field))):
+        for index, container in enumerate(items(pod.get(field))):
             if isinstance(container, Mapping):
                 name = container.get("name")
                 yield f"{label} {name if isinstance(name, str) and name else index}", container
@@ -296,11 +287,11 @@ def k8s_pod_no_host_access(resource: Resource, settings: Settings) -> Iterator[s
     for field in ("hostNetwork", "hostPID", "hostIPC"):
         if _set(pod.get(field)):
             yield f"{_describe(resource)} sets {field} {pod.get(field)!r} in its pod template"
-    for volume in _items(pod.get("volumes")):
+    for volume in items(pod.get("volumes")):
         if _get(volume, "hostPath") is not None:
             yield f"{_describe(resource)} mounts hostPath volume {_get(volume, 'name')}"
     for label, container in _containers(pod):
-        for port in _items(container.get("ports")):
+        for port in items(container.get("ports")):
             if _set(_get(port, "hostPort")):
                 yield f"{_describe(resource)} {label} binds hostPort {_get(port, 'hostPort')}"
 
@@ -322,19 +313,19 @@ def k8s_pod_privilege(resource: Resource, settings: Settings) -> Iterator[str]:
     if pod is None:
         return
     for label, container in _containers(pod):
-        context = _mapping(container.get("securityContext"))
+        context = mapping(container.get("securityContext"))
         where = f"{_describe(resource)} {label}"
         if _set(context.get("privileged")):
             yield f"{where} sets securityContext.privileged {context.get('privileged')!r}"
         # Restricted requires an explicit false: unset lets setuid binaries gain privileges.
         if context.get("allowPrivilegeEscalation") is not False:
             yield f"{where} does not set securityContext.allowPrivilegeEscalation false"
-        capabilities = _mapping(context.get("capabilities"))
+        capabilities = mapping(context.get("capabilities"))
         if "ALL" not in _strings(capabilities.get("drop")):
             yield f"{where} does not drop ALL in securityContext.capabilities.drop"
         added = capabilities.get("add")
         # A lone value where a list belongs is not shown to be allowed, so it counts as an extra capability.
-        extra = [cap for cap in _items(added) if cap not in ALLOWED_ADDED_CAPABILITIES] if _is_list(added) else [added]
+        extra = [cap for cap in items(added) if cap not in ALLOWED_ADDED_CAPABILITIES] if _is_list(added) else [added]
         extra = [cap for cap in extra if cap is not None]
         if extra:
             yield f"{where} adds capabilities {', '.join(map(str, extra))} (only NET_BIND_SERVICE is allowed)"
@@ -354,11 +345,11 @@ def k8s_pod_non_root(resource: Resource, settings: Settings) -> Iterator[str]:
     pod = _judged_pod(resource, settings)
     if pod is None:
         return
-    pod_context = _mapping(pod.get("securityContext"))
+    pod_context = mapping(pod.get("securityContext"))
     if pod_context.get("runAsUser") == 0:
         yield f"{_describe(resource)} sets pod securityContext.runAsUser 0"
     for label, container in _containers(pod):
-        context = _mapping(container.get("securityContext"))
+        context = mapping(container.get("securityContext"))
         where = f"{_describe(resource)} {label}"
         # The container's own setting overrides the pod's, so a container false defeats a pod-level true.
         own = context.get("runAsNonRoot")
@@ -408,9 +399,9 @@ def k8s_pod_volume_types(resource: Resource, settings: Settings) -> Iterator[str
     pod = _judged_pod(resource, settings)
     if pod is None:
         return
-    for volume in _items(pod.get("volumes")):
+    for volume in items(pod.get("volumes")):
         # Fields set to null are absent in the API; anything else besides `name` is the volume's source.
-        sources = sorted(key for key, value in _mapping(volume).items() if key != "name" and value is not None)
+        sources = sorted(key for key, value in mapping(volume).items() if key != "name" and value is not None)
         disallowed = [source for source in sources if source not in ALLOWED_VOLUME_TYPES]
         if disallowed:
             yield f"{_describe(resource)} volume {_get(volume, 'name')} uses disallowed type {', '.join(disallowed)}"
@@ -425,7 +416,7 @@ def _selects_all(selector: Any) -> bool:
 
 
 def _is_default_deny_ingress(policy: Resource) -> bool:
-    spec = _mapping(policy.props.get("spec"))
+    spec = mapping(policy.props.get("spec"))
     if not _selects_all(spec.get("podSelector")):
         return False
     # The API defaults an absent policyTypes to include Ingress, so an absent one still denies ingress.

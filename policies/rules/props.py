@@ -1,0 +1,56 @@
+"""Safe reading of resource properties for rules: an odd shape means "not compliant", never an exception.
+
+Props are pulumi_policy proxies (Mappings and Sequences, not dicts and lists), so shapes are tested on the ABCs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """A map-shaped value, or an empty map for anything else."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def items(value: Any) -> list[Any]:
+    """The elements of a list-shaped value; anything else (None, a string, a number) has none."""
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return list(value)
+    return []
+
+
+def strings(value: Any) -> list[str]:
+    """IAM-style "one or many": a string is a list of one; non-string elements are dropped."""
+    if isinstance(value, str):
+        return [value]
+    return [v for v in items(value) if isinstance(v, str)]
+
+
+def is_true(value: Any) -> bool:
+    # Some provider booleans are typed as strings (launch template associatePublicIpAddress, ebs.encrypted).
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def is_false(value: Any) -> bool:
+    return value is False or (isinstance(value, str) and value.strip().lower() == "false")
+
+
+def number(value: Any) -> float | None:
+    """A numeric value; the analyzer protocol carries every number as a float, so 443.0 is 443."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def has_key(props: Mapping[str, Any], key: str) -> bool:
+    # Iterating keys does not read values, so this never trips the unknown-value proxy.
+    return any(k == key for k in props)

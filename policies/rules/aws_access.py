@@ -13,7 +13,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from pulumi_policy.proxy import unknown_checking_proxy
 
@@ -533,24 +533,24 @@ GCP_DEFAULT_RETENTION_DAYS = 30  # the SDK: unset or 0 at creation means the 30-
 DELIVERY_RETENTION_DAYS = 2  # the SDK: log_group_class DELIVERY forces retention_in_days to 2
 
 
-def retention(resource: Resource) -> tuple[float | None, str]:
-    """The effective retention in days (None = never expires) and the property it comes from.
+class Retention(NamedTuple):
+    days: float | None  # None: never expires
+    source: str  # the property it comes from, for messages
+    unreadable: bool = False  # the property is set but is not a number of days
 
-    Raises ValueError for a value that is not a number.
-    """
-    if resource.type == GCP_LOG_BUCKET:
-        value = resource.props.get("retentionDays")
-        days = number(value) if value is not None else 0.0
-        if days is None:
-            raise ValueError("retentionDays")
-        return (days or GCP_DEFAULT_RETENTION_DAYS), "retentionDays"
-    if resource.props.get("logGroupClass") == "DELIVERY":
-        return DELIVERY_RETENTION_DAYS, "logGroupClass DELIVERY"
-    value = resource.props.get("retentionInDays")
+
+def retention(resource: Resource) -> Retention:
+    """The effective retention of a log group (AWS) or log bucket (GCP)."""
+    if resource.type != GCP_LOG_BUCKET and resource.props.get("logGroupClass") == "DELIVERY":
+        return Retention(DELIVERY_RETENTION_DAYS, "logGroupClass DELIVERY")
+    key = "retentionDays" if resource.type == GCP_LOG_BUCKET else "retentionInDays"
+    value = resource.props.get(key)
     days = number(value) if value is not None else 0.0
     if days is None:
-        raise ValueError("retentionInDays")
-    return (days or None), "retentionInDays"
+        return Retention(None, key, unreadable=True)
+    # Unset or 0: GCP applies its 30-day default; CloudWatch keeps logs forever.
+    unset = GCP_DEFAULT_RETENTION_DAYS if resource.type == GCP_LOG_BUCKET else None
+    return Retention(days or unset, key)
 
 
 def _days(days: float) -> str:
@@ -568,14 +568,12 @@ def _days(days: float) -> str:
 )
 def log_retention_minimum(resource: Resource, settings: Settings) -> Iterator[str]:
     """Logs are kept at least the configured minimum (HIPAA documentation period)."""
-    try:
-        days, source = retention(resource)
-    except ValueError as error:
-        yield f"{label(resource)} {error} is not a number of days"
-        return
-    if days is not None and days < settings.min_log_retention_days:
-        minimum = settings.min_log_retention_days
-        yield f"{label(resource)} keeps logs {_days(days)} ({source}), below the {minimum}-day minimum"
+    kept = retention(resource)
+    minimum = settings.min_log_retention_days
+    if kept.unreadable:
+        yield f"{label(resource)} {kept.source} is not a number of days"
+    elif kept.days is not None and kept.days < minimum:
+        yield f"{label(resource)} keeps logs {_days(kept.days)} ({kept.source}), below the {minimum}-day minimum"
 
 
 @rule(
@@ -589,16 +587,14 @@ def log_retention_minimum(resource: Resource, settings: Settings) -> Iterator[st
 )
 def log_retention_maximum(resource: Resource, settings: Settings) -> Iterator[str]:
     """Logs expire, no later than the configured maximum (GDPR storage limitation)."""
-    try:
-        days, source = retention(resource)
-    except ValueError as error:
-        yield f"{label(resource)} {error} is not a number of days"
-        return
-    if days is None:
-        yield f"{label(resource)} keeps logs forever ({source} unset or 0)"
-    elif days > settings.max_log_retention_days:
-        maximum = settings.max_log_retention_days
-        yield f"{label(resource)} keeps logs {_days(days)} ({source}), above the {maximum}-day maximum"
+    kept = retention(resource)
+    maximum = settings.max_log_retention_days
+    if kept.unreadable:
+        yield f"{label(resource)} {kept.source} is not a number of days"
+    elif kept.days is None:
+        yield f"{label(resource)} keeps logs forever ({kept.source} unset or 0)"
+    elif kept.days > maximum:
+        yield f"{label(resource)} keeps logs {_days(kept.days)} ({kept.source}), above the {maximum}-day maximum"
 
 
 # =============================================================================================================

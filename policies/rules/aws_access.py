@@ -10,111 +10,47 @@ judge yet".
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from pulumi_policy.proxy import unknown_checking_proxy
-
-from policies.rules.props import has_key, is_false, is_true, items, mapping, number, strings
-from policies.rules.rule import Resource, Settings, rule, with_twins
-
-# ---- tokens ------------------------------------------------------------------------------------------------
-
-BUCKET = with_twins("aws:s3/bucket:Bucket")
-BUCKET_ACL = with_twins("aws:s3/bucketAcl:BucketAcl")
-BUCKET_LOGGING = with_twins("aws:s3/bucketLogging:BucketLogging")
-PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-SUBNET = "aws:ec2/subnet:Subnet"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-EKS_CLUSTER = "aws:eks/cluster:Cluster"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
-VPC = "aws:ec2/vpc:Vpc"
-FLOW_LOG = "aws:ec2/flowLog:FlowLog"
-TRAIL = "aws:cloudtrail/trail:Trail"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-GCP_LOG_BUCKET = "gcp:logging/projectBucketConfig:ProjectBucketConfig"
-IAM_POLICY = "aws:iam/policy:Policy"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-ROLE = "aws:iam/role:Role"
-POLICY_ATTACHMENTS = (
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+from policies.rules.iam_policy import wildcard_findings
+from policies.rules.props import is_false, is_true, items, mapping, number, strings
+from policies.rules.resources import (
+    ACCESS_LOGS_PURPOSE,
+    BUCKET,
+    BUCKET_ACL,
+    BUCKET_LOGGING,
+    DEFAULT_SECURITY_GROUP,
+    EBS_VOLUME,
+    EFS,
+    EKS_CLUSTER,
+    FLOW_LOG,
+    GCE_DISK,
+    GCP_LOG_BUCKET,
+    GCS_BUCKET,
+    GKE_CLUSTER,
+    IAM_POLICY,
+    INGRESS_RULE,
+    LAUNCH_TEMPLATE,
+    LOG_GROUP,
+    POLICY_ATTACHMENTS,
+    PUBLIC_ACCESS_BLOCK,
+    PURPOSE_TAG,
+    ROLE,
+    ROLE_POLICY,
+    SECURITY_GROUP,
+    SUBNET,
+    TRAIL,
+    VPC,
+    bucket_companions,
+    label,
+    tag,
+    tags_key,
+    tags_of,
 )
-EBS_VOLUME = "aws:ebs/volume:Volume"
-EFS = "aws:efs/fileSystem:FileSystem"
-GCS_BUCKET = "gcp:storage/bucket:Bucket"
-GKE_CLUSTER = "gcp:container/cluster:Cluster"
-GCE_DISK = "gcp:compute/disk:Disk"
-
-LABELS: dict[str, str] = {
-    **{t: "S3 bucket" for t in BUCKET},
-    **{t: "S3 bucket ACL" for t in BUCKET_ACL},
-    **{t: "S3 bucket logging" for t in BUCKET_LOGGING},
-    PUBLIC_ACCESS_BLOCK: "S3 public access block",
-    SUBNET: "subnet",
-    LAUNCH_TEMPLATE: "launch template",
-    EKS_CLUSTER: "EKS cluster",
-    SECURITY_GROUP: "security group",
-    INGRESS_RULE: "security group ingress rule",
-    DEFAULT_SECURITY_GROUP: "default security group",
-    VPC: "VPC",
-    TRAIL: "CloudTrail trail",
-    LOG_GROUP: "CloudWatch log group",
-    GCP_LOG_BUCKET: "Cloud Logging bucket",
-    IAM_POLICY: "IAM policy",
-    ROLE_POLICY: "IAM role policy",
-    ROLE: "IAM role",
-    POLICY_ATTACHMENTS[0]: "IAM role policy attachment",
-    POLICY_ATTACHMENTS[1]: "IAM user policy attachment",
-    POLICY_ATTACHMENTS[2]: "IAM group policy attachment",
-    EBS_VOLUME: "EBS volume",
-    EFS: "EFS file system",
-    GCS_BUCKET: "GCS bucket",
-    GKE_CLUSTER: "GKE cluster",
-    GCE_DISK: "Compute Engine disk",
-}
-
-
-def label(resource: Resource) -> str:
-    """The resource as a message names it: kind and logical name."""
-    return f"{LABELS.get(resource.type, resource.type)} {resource.name}"
-
-
-def tags_key(type_token: str) -> str:
-    """Where a resource keeps its key/value metadata: AWS `tags`, GCP `labels`; a GKE cluster's `labels` field
-    does not exist, its resource labels are `resourceLabels`."""
-    if type_token == GKE_CLUSTER:
-        return "resourceLabels"
-    return "labels" if type_token.startswith("gcp:") else "tags"
-
-
-def tags_of(resource: Resource) -> Mapping[str, Any]:
-    """The tags (AWS) or labels (GCP) a resource carries, over its provider's defaults."""
-    return {**_provider_defaults(resource), **mapping(resource.props.get(tags_key(resource.type)))}
-
-
-def _provider_defaults(resource: Resource) -> Mapping[str, Any]:
-    # AWS `defaultTags.tags` and GCP `defaultLabels` apply to every resource of the provider; provider config
-    # objects may reach a pack JSON-encoded, as the engine passes provider inputs as strings.
-    provider = resource.provider or {}
-    if resource.type.startswith("gcp:"):
-        return mapping(_decoded(provider.get("defaultLabels")))
-    return mapping(mapping(_decoded(provider.get("defaultTags"))).get("tags"))
-
-
-def _decoded(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-    return value
-
+from policies.rules.rule import Resource, Settings, rule
+from policies.rules.stack import Stack
 
 # ---- CIDR openness -----------------------------------------------------------------------------------------
 
@@ -128,118 +64,6 @@ def is_open_cidr(value: Any) -> bool:
     except ValueError:
         # Not a CIDR at all: AWS rejects it at apply, and it opens nothing.
         return False
-
-
-# ---- IAM policy documents ----------------------------------------------------------------------------------
-
-
-class PolicyDocumentError(ValueError):
-    """A policy document that cannot be read as one; rules report it rather than pass it unseen."""
-
-
-def _field(statement: Mapping[str, Any], name: str) -> Any:
-    # IAM JSON uses PascalCase ("NotAction"); an object-form document written from the SDK's TypedDicts may
-    # arrive snake_case ("not_action"), so keys are compared without case and underscores.
-    wanted = name.lower()
-    for key in statement:
-        if isinstance(key, str) and key.replace("_", "").lower() == wanted:
-            return statement[key]
-    return None
-
-
-def policy_statements(document: Any) -> list[Mapping[str, Any]]:
-    """The statements of a policy document given as a JSON string or an object.
-
-    Statement may be one object or a list; elements that are not objects are skipped (they grant nothing AWS
-    would accept). Raises PolicyDocumentError for a string that is not JSON or a document that is not an
-    object: an unreadable policy cannot be shown to be least-privilege, so rules report it (fail closed).
-    """
-    if isinstance(document, str):
-        try:
-            parsed = json.loads(document)
-        except ValueError as error:
-            raise PolicyDocumentError("is not valid JSON") from error
-        # A JSON string may still hold an unknown preview value; the proxy makes reading it "cannot judge".
-        document = unknown_checking_proxy({"document": parsed})["document"]
-    if not isinstance(document, Mapping):
-        raise PolicyDocumentError("is not a JSON object")
-    statement = _field(document, "Statement")
-    if isinstance(statement, Mapping):
-        return [statement]
-    return [s for s in items(statement) if isinstance(s, Mapping)]
-
-
-def is_wildcard_action(action: str) -> bool:
-    """`*` or a whole service (`s3:*`); IAM action names are case-insensitive."""
-    action = action.strip()
-    return action == "*" or (action.count(":") == 1 and action.split(":")[1] == "*")
-
-
-def wildcard_grant(statement: Mapping[str, Any]) -> str | None:
-    """What a statement grants too broadly ("s3:*, iam:*"), or None when it is not an all-resources wildcard.
-
-    Only an explicit Deny grants nothing; anything else is read as Allow (fail closed). Allow with NotAction
-    grants every action but the listed ones, so it counts as `*`. Resource absent or NotResource means every
-    resource.
-    """
-    effect = _field(statement, "Effect")
-    if isinstance(effect, str) and effect.strip().lower() == "deny":
-        return None
-    resources = strings(_field(statement, "Resource"))
-    not_resources = _field(statement, "NotResource")
-    all_resources = not_resources is not None or not resources or any(r.strip() == "*" for r in resources)
-    if not all_resources:
-        return None
-    if _field(statement, "NotAction") is not None:
-        return "every action but " + ", ".join(strings(_field(statement, "NotAction")))
-    broad = [a for a in strings(_field(statement, "Action")) if is_wildcard_action(a)]
-    return ", ".join(broad) if broad else None
-
-
-def wildcard_findings(document: Any, where: str) -> Iterator[str]:
-    """Messages for a policy document: one per wildcard statement, or one if it cannot be read."""
-    try:
-        statements = policy_statements(document)
-    except PolicyDocumentError as error:
-        yield f"{where} {error}, so its grants cannot be checked"
-        return
-    for index, statement in enumerate(statements):
-        grant = wildcard_grant(statement)
-        if grant:
-            sid = _field(statement, "Sid")
-            name = f"statement {sid}" if isinstance(sid, str) and sid else f"statement {index}"
-            yield f"{where} {name} allows {grant} on all resources"
-
-
-# ---- S3 companions -----------------------------------------------------------------------------------------
-
-# Pulumi auto-names a bucket with no `bucket` input as its logical name, "-" and 7 hex characters.
-_AUTONAME_SUFFIX = "-[0-9a-f]{7}"
-
-
-def refers_to(bucket: Resource, value: Any) -> bool:
-    """Whether a companion's `bucket` input names this bucket.
-
-    The companion carries the bucket's name: its `bucket` input when given, else the auto-assigned physical
-    name, which starts with `bucketPrefix` or is the logical name plus Pulumi's random suffix.
-    """
-    if not isinstance(value, str) or not value:
-        return False
-    given = bucket.props.get("bucket")
-    if isinstance(given, str) and given:
-        return value == given
-    prefix = bucket.props.get("bucketPrefix")
-    if isinstance(prefix, str) and prefix:
-        return value.startswith(prefix)
-    return value == bucket.name or re.fullmatch(re.escape(bucket.name) + _AUTONAME_SUFFIX, value) is not None
-
-
-def _companion_buckets(resources: Sequence[Resource], types: Sequence[str]) -> list[Any]:
-    return [r.props.get("bucket") for r in resources if r.type in types]
-
-
-def _buckets(resources: Sequence[Resource]) -> list[Resource]:
-    return [r for r in resources if r.type in BUCKET]
 
 
 # =============================================================================================================
@@ -270,15 +94,12 @@ def s3_public_access_block_all_flags(resource: Resource, settings: Settings) -> 
     types=(*BUCKET, PUBLIC_ACCESS_BLOCK),
     remediation="Add an aws.s3.BucketPublicAccessBlock for the bucket with all four flags true.",
     scope="stack",
+    subjects=BUCKET,
 )
-def s3_bucket_has_public_access_block(
-    resources: Sequence[Resource], settings: Settings
-) -> Iterator[tuple[Resource, str]]:
+def s3_bucket_has_public_access_block(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """Every S3 bucket has a public access block."""
-    blocks = _companion_buckets(resources, (PUBLIC_ACCESS_BLOCK,))
-    for bucket in _buckets(resources):
-        if not any(refers_to(bucket, b) for b in blocks):
-            yield bucket, f"{label(bucket)} has no aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+    if not bucket_companions(stack, bucket, (PUBLIC_ACCESS_BLOCK,)):
+        yield f"{label(bucket)} has no aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 
 
 PUBLIC_CANNED_ACLS = ("public-read", "public-read-write", "authenticated-read")
@@ -438,26 +259,15 @@ def default_security_group_closed(resource: Resource, settings: Settings) -> Ite
     types=(VPC, FLOW_LOG),
     remediation="Add an aws.ec2.FlowLog with vpc_id set to the VPC and traffic_type ALL.",
     scope="stack",
+    subjects=(VPC,),
 )
-def vpc_flow_logs_enabled(resources: Sequence[Resource], settings: Settings) -> Iterator[tuple[Resource, str]]:
+def vpc_flow_logs_enabled(vpc: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """Every VPC has a flow log that captures ALL traffic."""
-    # A flow log's vpcId is the VPC's id OUTPUT, which inputs do not show (unknown at preview), so a flow log
-    # cannot be tied to its VPC exactly. Heuristic: a flow log with a vpcId input (present, value not read) and
-    # trafficType ALL covers one VPC, preferably one under the same parent (the component that made both);
-    # each flow log covers at most one VPC, so the stack passes when there are as many such logs as VPCs, and
-    # the VPCs left over (those with no flow log under their parent first) are reported.
-    logs = [
-        r for r in resources if r.type == FLOW_LOG and has_key(r.props, "vpcId") and r.props.get("trafficType") == "ALL"
-    ]
-    uncovered: list[Resource] = []
-    for vpc in (r for r in resources if r.type == VPC):
-        same_parent = next((log for log in logs if log.parent == vpc.parent), None)
-        if same_parent is not None:
-            logs.remove(same_parent)
-        else:
-            uncovered.append(vpc)
-    for vpc in uncovered[len(logs) :]:
-        yield vpc, f"{label(vpc)} has no aws:ec2/flowLog:FlowLog with vpcId and trafficType ALL"
+    # A flow log names its VPC by the VPC's id, an output that no input of the VPC shows, so the only link is
+    # the engine's property dependency of the flow log's vpcId on the VPC.
+    logs = stack.companions(vpc, (FLOW_LOG,), "vpcId")
+    if not any(log.props.get("trafficType") == "ALL" for log in logs):
+        yield f"{label(vpc)} has no aws:ec2/flowLog:FlowLog with vpcId and trafficType ALL"
 
 
 # =============================================================================================================
@@ -482,9 +292,6 @@ def eks_control_plane_logging(resource: Resource, settings: Settings) -> Iterato
         yield f"{label(resource)} enabledClusterLogTypes lacks {', '.join(missing)}"
 
 
-ACCESS_LOGS_PURPOSE = "access-logs"
-
-
 @rule(
     "s3-bucket-access-logging",
     control="audit-logging",
@@ -492,20 +299,19 @@ ACCESS_LOGS_PURPOSE = "access-logs"
     types=(*BUCKET, *BUCKET_LOGGING),
     remediation="Add an aws.s3.BucketLogging for the bucket, targeting the access-log bucket.",
     scope="stack",
+    subjects=BUCKET,
 )
-def s3_bucket_access_logging(resources: Sequence[Resource], settings: Settings) -> Iterator[tuple[Resource, str]]:
+def s3_bucket_access_logging(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """Every S3 bucket except the access-log bucket has server access logging."""
-    loggings = _companion_buckets(resources, BUCKET_LOGGING)
-    for bucket in _buckets(resources):
-        # The access-log bucket is exempt: logging it into itself loops, and into another bucket only moves
-        # the question there.
-        if mapping(bucket.props.get("tags")).get("purpose") == ACCESS_LOGS_PURPOSE:
-            continue
-        inline = mapping(bucket.props.get("logging")).get("targetBucket")
-        if isinstance(inline, str) and inline:
-            continue
-        if not any(refers_to(bucket, b) for b in loggings):
-            yield bucket, f"{label(bucket)} has no aws:s3/bucketLogging:BucketLogging (server access logging)"
+    # The access-log bucket is exempt: logging it into itself loops, and into another bucket only moves the
+    # question there.
+    if tag(bucket, PURPOSE_TAG) == ACCESS_LOGS_PURPOSE:
+        return
+    inline = mapping(bucket.props.get("logging")).get("targetBucket")
+    if isinstance(inline, str) and inline:
+        return
+    if not bucket_companions(stack, bucket, BUCKET_LOGGING):
+        yield f"{label(bucket)} has no aws:s3/bucketLogging:BucketLogging (server access logging)"
 
 
 @rule(

@@ -6,30 +6,31 @@ so the S3 rules here are stack rules that find each bucket's companions by the c
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
-from pulumi_policy.proxy import unknown_checking_proxy
-
+from policies.rules.iam_policy import PolicyDocumentError, policy_statements
 from policies.rules.props import is_false, is_true, items, mapping, strings
-from policies.rules.rule import Resource, Settings, rule, with_twins
-
-# Tag keys components stamp on resources (components/tagging.py); repeated here because a pack never imports
-# components: it must judge stacks written by anyone.
-CLASSIFICATION_TAG = "data-classification"
-PURPOSE_TAG = "purpose"
-ACCESS_LOGS_PURPOSE = "access-logs"
-
-BUCKET = with_twins("aws:s3/bucket:Bucket")
-SSE_CONFIG = with_twins("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
-BUCKET_POLICY = ("aws:s3/bucketPolicy:BucketPolicy",)
-VERSIONING = with_twins("aws:s3/bucketVersioning:BucketVersioning")
-LIFECYCLE = with_twins("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
-REPLICATION = ("aws:s3/bucketReplicationConfig:BucketReplicationConfig",)
-LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+from policies.rules.resources import (
+    ACCESS_LOGS_PURPOSE,
+    BUCKET,
+    BUCKET_POLICY,
+    LIFECYCLE,
+    LISTENERS,
+    PERSONAL_CLASSES,
+    PURPOSE_TAG,
+    REPLICATION,
+    SSE_CONFIG,
+    VERSIONING,
+    bucket_companions,
+    bucket_name,
+    classification,
+    tag,
+)
+from policies.rules.rule import Resource, Settings, rule
+from policies.rules.stack import Stack
 
 KMS_SSE_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 TLS_LISTENER_PROTOCOLS = ("HTTPS", "TLS")
@@ -38,7 +39,6 @@ TLS_LISTENER_PROTOCOLS = ("HTTPS", "TLS")
 MIN_KEY_DELETION_WINDOW_DAYS = 30
 # CONTROLS.md: Cloud KMS keys rotate at least every 90 days.
 MAX_GCP_ROTATION_SECONDS = 90 * 24 * 3600
-PERSONAL_CLASSES = ("phi", "personal")
 
 
 def _is_customer_key(value: Any) -> bool:
@@ -46,41 +46,10 @@ def _is_customer_key(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip()) and not re.search(r"(^|:)alias/aws/", value)
 
 
-def _tag(resource: Resource, key: str) -> str | None:
-    value = mapping(resource.props.get("tags")).get(key)
-    return value.strip().lower() if isinstance(value, str) else None
-
-
-def classification(resource: Resource) -> str | None:
-    """The resource's data classification tag (phi | personal | internal | public), lower-cased."""
-    return _tag(resource, CLASSIFICATION_TAG)
-
-
-def bucket_name(bucket: Resource) -> str:
-    """The name companions use to point at the bucket: its `bucket` input, else its logical name."""
-    name = bucket.props.get("bucket")
-    return name if isinstance(name, str) and name else bucket.name
-
-
-def buckets(resources: Sequence[Resource]) -> list[Resource]:
-    return [r for r in resources if r.type in BUCKET]
-
-
-def companions(resources: Sequence[Resource], types: Sequence[str]) -> dict[str, list[Resource]]:
-    """Resources of the given types grouped by the bucket name in their `bucket` input."""
-    grouped: dict[str, list[Resource]] = {}
-    for r in resources:
-        if r.type in types:
-            target = r.props.get("bucket")
-            if isinstance(target, str):
-                grouped.setdefault(target, []).append(r)
-    return grouped
-
-
-def _versioned(bucket: Resource, versioning: Mapping[str, list[Resource]]) -> bool:
+def _versioned(bucket: Resource, stack: Stack) -> bool:
     return any(
         mapping(v.props.get("versioningConfiguration")).get("status") == "Enabled"
-        for v in versioning.get(bucket_name(bucket), [])
+        for v in bucket_companions(stack, bucket, VERSIONING)
     )
 
 
@@ -117,21 +86,19 @@ def _sse_problem(config: Resource, access_logs: bool) -> str | None:
     remediation="Add a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms, a customer-managed "
     "kmsMasterKeyId and bucketKeyEnabled true.",
     scope="stack",
+    subjects=BUCKET,
 )
-def s3_bucket_kms_encrypted(resources: Sequence[Resource], settings: Settings) -> Iterator[tuple[Resource, str]]:
+def s3_bucket_kms_encrypted(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """Every S3 bucket has a default SSE-KMS encryption configuration with a customer-managed key and bucket key."""
-    configs = companions(resources, SSE_CONFIG)
-    for bucket in buckets(resources):
-        name = bucket_name(bucket)
-        found = configs.get(name, [])
-        if not found:
-            yield bucket, f"S3 bucket {name} has no server-side encryption configuration with aws:kms"
-            continue
-        access_logs = _tag(bucket, PURPOSE_TAG) == ACCESS_LOGS_PURPOSE
-        for config in found:
-            problem = _sse_problem(config, access_logs)
-            if problem:
-                yield bucket, f"S3 bucket {name}: server-side encryption configuration {config.name} {problem}"
+    name = bucket_name(bucket)
+    found = bucket_companions(stack, bucket, SSE_CONFIG)
+    if not found:
+        yield f"S3 bucket {name} has no server-side encryption configuration with aws:kms"
+    access_logs = tag(bucket, PURPOSE_TAG) == ACCESS_LOGS_PURPOSE
+    for config in found:
+        problem = _sse_problem(config, access_logs)
+        if problem:
+            yield f"S3 bucket {name}: server-side encryption configuration {config.name} {problem}"
 
 
 @rule(
@@ -286,26 +253,6 @@ def gcp_kms_key_rotation_period(resource: Resource, settings: Settings) -> Itera
 # --- encryption-in-transit --------------------------------------------------------------------------------------
 
 
-def _policy_document(policy: Resource) -> Mapping[str, Any]:
-    """The `policy` input as an object: engines pass it as a JSON string or as an object."""
-    document = policy.props.get("policy")
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return {}
-        # A preview value embedded in the JSON must still mean "cannot judge", as it does for plain props.
-        if isinstance(document, dict):
-            document = unknown_checking_proxy(document)
-    return mapping(document)
-
-
-def _statements(policy: Resource) -> list[Any]:
-    """The policy's statements: IAM allows one statement object in place of the list."""
-    statement = _policy_document(policy).get("Statement")
-    return [statement] if isinstance(statement, Mapping) else items(statement)
-
-
 def _covers(patterns: Sequence[str], target: str) -> bool:
     """Whether an IAM Resource pattern covers the S3 path (`bucket` or `bucket/*`), in any partition."""
     for pattern in patterns:
@@ -340,30 +287,31 @@ def _denies_insecure_transport(statement: Any, name: str) -> bool:
     "s3-bucket-denies-insecure-transport",
     control="encryption-in-transit",
     severity="high",
-    types=BUCKET + BUCKET_POLICY,
+    types=(*BUCKET, BUCKET_POLICY),
     remediation="Add a BucketPolicy statement: Effect Deny, Principal *, Action s3:*, Resource the bucket ARN and "
     "ARN/*, Condition Bool aws:SecureTransport false.",
     scope="stack",
+    subjects=BUCKET,
 )
-def s3_bucket_denies_insecure_transport(
-    resources: Sequence[Resource], settings: Settings
-) -> Iterator[tuple[Resource, str]]:
+def s3_bucket_denies_insecure_transport(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """Every S3 bucket's policy denies requests not made over TLS (aws:SecureTransport false)."""
-    policies = companions(resources, BUCKET_POLICY)
-    for bucket in buckets(resources):
-        name = bucket_name(bucket)
-        found = policies.get(name, [])
-        if not found:
-            yield bucket, f"S3 bucket {name} has no bucket policy denying requests without aws:SecureTransport"
-            continue
-        if not any(_denies_insecure_transport(s, name) for p in found for s in _statements(p)):
-            yield (
-                bucket,
-                (
-                    f"S3 bucket {name}: bucket policy {', '.join(p.name for p in found)} has no Deny statement on s3:* "
-                    f"for every principal with Condition Bool aws:SecureTransport false covering the bucket and objects"
-                ),
-            )
+    name = bucket_name(bucket)
+    found = bucket_companions(stack, bucket, (BUCKET_POLICY,))
+    if not found:
+        yield f"S3 bucket {name} has no bucket policy denying requests without aws:SecureTransport"
+    elif not any(_denies_insecure_transport(s, name) for p in found for s in _statements(p)):
+        yield (
+            f"S3 bucket {name}: bucket policy {', '.join(p.name for p in found)} has no Deny statement on s3:* "
+            f"for every principal with Condition Bool aws:SecureTransport false covering the bucket and objects"
+        )
+
+
+def _statements(policy: Resource) -> list[Mapping[str, Any]]:
+    # An unreadable document denies nothing, so it fails this rule through "no Deny statement".
+    try:
+        return policy_statements(policy.props.get("policy"))
+    except PolicyDocumentError:
+        return []
 
 
 def _redirects_to_https(action: Any) -> bool:
@@ -403,13 +351,12 @@ def lb_listener_tls(resource: Resource, settings: Settings) -> Iterator[str]:
     types=BUCKET + VERSIONING,
     remediation="Add a BucketVersioning with versioningConfiguration.status Enabled.",
     scope="stack",
+    subjects=BUCKET,
 )
-def s3_bucket_versioning_enabled(resources: Sequence[Resource], settings: Settings) -> Iterator[tuple[Resource, str]]:
+def s3_bucket_versioning_enabled(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """S3 buckets classified phi or personal are versioned."""
-    versioning = companions(resources, VERSIONING)
-    for bucket in buckets(resources):
-        if classification(bucket) in PERSONAL_CLASSES and not _versioned(bucket, versioning):
-            yield bucket, f"S3 bucket {bucket_name(bucket)} has no BucketVersioning with status Enabled"
+    if classification(bucket) in PERSONAL_CLASSES and not _versioned(bucket, stack):
+        yield f"S3 bucket {bucket_name(bucket)} has no BucketVersioning with status Enabled"
 
 
 def _expires(lifecycle_rule: Any) -> bool:
@@ -430,43 +377,38 @@ def _expires(lifecycle_rule: Any) -> bool:
     remediation="Add a BucketLifecycleConfiguration with an Enabled rule that sets expiration or "
     "noncurrentVersionExpiration to the declared retention.",
     scope="stack",
+    subjects=BUCKET,
 )
-def s3_bucket_lifecycle_expiry(resources: Sequence[Resource], settings: Settings) -> Iterator[tuple[Resource, str]]:
+def s3_bucket_lifecycle_expiry(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """S3 buckets classified phi or personal expire objects or noncurrent versions after a declared retention."""
-    lifecycles = companions(resources, LIFECYCLE)
-    for bucket in buckets(resources):
-        if classification(bucket) not in PERSONAL_CLASSES:
-            continue
-        name = bucket_name(bucket)
-        rules = [r for lc in lifecycles.get(name, []) for r in items(lc.props.get("rules"))]
-        if not any(_expires(r) for r in rules):
-            yield (
-                bucket,
-                (f"S3 bucket {name} has no Enabled lifecycle rule with expiration or noncurrentVersionExpiration"),
-            )
+    if classification(bucket) not in PERSONAL_CLASSES:
+        return
+    rules = [r for lc in bucket_companions(stack, bucket, LIFECYCLE) for r in items(lc.props.get("rules"))]
+    if not any(_expires(r) for r in rules):
+        yield (
+            f"S3 bucket {bucket_name(bucket)} has no Enabled lifecycle rule with expiration or "
+            "noncurrentVersionExpiration"
+        )
 
 
 @rule(
     "s3-phi-bucket-recoverable",
     control="backup",
     severity="high",
-    types=BUCKET + VERSIONING + REPLICATION,
+    types=(*BUCKET, *VERSIONING, REPLICATION),
     remediation="Enable versioning (BucketVersioning status Enabled) or add a BucketReplicationConfig with an "
     "Enabled rule.",
     scope="stack",
+    subjects=BUCKET,
 )
-def s3_phi_bucket_recoverable(resources: Sequence[Resource], settings: Settings) -> Iterator[tuple[Resource, str]]:
+def s3_phi_bucket_recoverable(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """S3 buckets classified phi are versioned or replicated, so deleted or overwritten objects can be recovered."""
-    versioning = companions(resources, VERSIONING)
-    replication = companions(resources, REPLICATION)
-    for bucket in buckets(resources):
-        if classification(bucket) != "phi" or _versioned(bucket, versioning):
-            continue
-        name = bucket_name(bucket)
-        replicated = any(
-            mapping(r).get("status") == "Enabled"
-            for config in replication.get(name, [])
-            for r in items(config.props.get("rules"))
-        )
-        if not replicated:
-            yield bucket, f"S3 bucket {name} is classified phi but has neither versioning Enabled nor replication"
+    if classification(bucket) != "phi" or _versioned(bucket, stack):
+        return
+    replicated = any(
+        mapping(r).get("status") == "Enabled"
+        for config in bucket_companions(stack, bucket, (REPLICATION,))
+        for r in items(config.props.get("rules"))
+    )
+    if not replicated:
+        yield f"S3 bucket {bucket_name(bucket)} is classified phi but has neither versioning Enabled nor replication"

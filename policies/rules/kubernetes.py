@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from pulumi_policy.proxy import UnknownValueError
+
 from policies.rules.props import items, mapping
-from policies.rules.rule import Resource, Settings, rule
+from policies.rules.rule import CannotJudge, Resource, Settings, rule
+from policies.rules.stack import Stack
 
 # The v1 tokens, plus the older API versions pulumi-kubernetes still ships with the same object shape (read from
 # the SDK's type tokens): a stack or chart written against them must be judged the same way.
@@ -434,23 +437,26 @@ def _is_default_deny_ingress(policy: Resource) -> bool:
     remediation="Add a NetworkPolicy in the namespace with podSelector {}, policyTypes [Ingress] and no ingress "
     "rules, then allow the flows the workloads need with further policies.",
     scope="stack",
+    subjects=NAMESPACE_TYPES,
     parameters=("exemptNamespaces",),
 )
-def k8s_namespace_default_deny(resources: Sequence[Resource], settings: Settings) -> Iterator[tuple[Resource, str]]:
+def k8s_namespace_default_deny(namespace: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """Every non-system Namespace has a default-deny ingress NetworkPolicy."""
-    denied = {
-        _namespace(policy)
-        for policy in resources
-        if policy.type in NETWORK_POLICY_TYPES and _is_default_deny_ingress(policy)
-    }
-    for namespace in resources:
-        if namespace.type not in NAMESPACE_TYPES:
-            continue
-        name = _name(namespace)
-        if name in settings.exempt_namespaces or name in denied:
-            continue
-        yield (
-            namespace,
-            f"{_describe(namespace)} has no default-deny NetworkPolicy "
-            "(podSelector {}, policyTypes Ingress, no ingress rules) in it",
-        )
+    name = _name(namespace)
+    if name in settings.exempt_namespaces:
+        return
+    undecided = False
+    for policy in stack.of_type(NETWORK_POLICY_TYPES):
+        try:
+            # A policy whose metadata was computed from the Namespace (an auto-named one) is in it exactly.
+            inside = namespace.urn in policy.dependencies.get("metadata", ()) or _namespace(policy) == name
+            if inside and _is_default_deny_ingress(policy):
+                return
+        except UnknownValueError:
+            undecided = True  # its namespace or rules are not known yet: it may be the one
+    if undecided:
+        raise CannotJudge(f"a NetworkPolicy that may be in namespace {name} is not known yet")
+    yield (
+        f"{_describe(namespace)} has no default-deny NetworkPolicy "
+        "(podSelector {}, policyTypes Ingress, no ingress rules) in it"
+    )

@@ -8,6 +8,8 @@ unknown preview values are handled in one place.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -77,6 +79,7 @@ def _stack_validator(rule: Rule, defaults: Settings):
                 r.props,
                 r.parent.urn if r.parent is not None else "",
                 _provider_props(r.provider),
+                {key: [d.urn for d in deps] for key, deps in (r.property_dependencies or {}).items()},
             )
             for r in args.resources
         ]
@@ -113,8 +116,19 @@ def rules_for(framework: Framework) -> list[Rule]:
     return sorted((r for r in RULES.values() if framework in r.frameworks), key=lambda r: (r.control, r.name))
 
 
-def build_pack(name: str, framework: Framework, defaults: Settings = Settings()) -> PolicyPack:
+def stack_config(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The stack's config as the Pulumi CLI passes it to a pack process (PULUMI_CONFIG, a JSON object)."""
+    try:
+        config = json.loads(environ.get("PULUMI_CONFIG") or "{}")
+    except ValueError:
+        return {}
+    return {k: v for k, v in config.items() if isinstance(v, str)} if isinstance(config, dict) else {}
+
+
+def build_pack(name: str, framework: Framework, defaults: Settings | None = None) -> PolicyPack:
     """The CrossGuard pack for a framework: every rule selected for it, mandatory unless configured otherwise."""
+    if defaults is None:
+        defaults = Settings(stack_config=stack_config())
     return PolicyPack(
         name=name,
         policies=[policy_for(rule, framework, defaults) for rule in rules_for(framework)],

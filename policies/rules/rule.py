@@ -3,21 +3,33 @@
 Resource rules judge one resource; stack rules judge what spans resources (a bucket and its separate SSE,
 public access block, policy and versioning resources in pulumi-aws v7). A rule reads the engine's property
 names (camelCase) and simply reads what it needs: reading a value that is unknown at preview raises
-pulumi_policy's UnknownValueError, which the pack adapter turns into "cannot judge yet" (no violation).
+pulumi_policy's UnknownValueError, which `evaluate` turns into "cannot judge yet" (no violation): for a resource
+rule the resource, for a stack rule the one subject being judged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from policies.rules.controls import CONTROLS, Control
 
+if TYPE_CHECKING:
+    from policies.rules.stack import Stack
+
 Severity = Literal["low", "medium", "high", "critical"]
 Framework = Literal["hipaa", "gdpr"]
+
+
+class CannotJudge(Exception):
+    """Raised by a rule when what it needs is not known yet (at preview): no violation, the subject is skipped."""
+
+
+# pulumi_policy raises UnknownValueError when a rule reads an unknown value; rules raise CannotJudge themselves.
+_NOT_YET = (UnknownValueError, CannotJudge)
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,9 @@ class Resource:
     props: Mapping[str, Any]
     parent: str = ""
     provider: Mapping[str, Any] | None = None  # the provider's properties (region ...), when known
+    # Input name -> URNs of the resources its value was computed from (the engine's property dependencies);
+    # stack rules link companions to their subject through them (policies/rules/stack.py).
+    dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,9 @@ class Settings:
     max_log_retention_days: int = 2192
     platform_admin_group: str = "platform-admins"
     exempt_namespaces: tuple[str, ...] = ("kube-system", "gpu-operator")
+    # The stack's config ("aws:region", "gcp:region" ...): the Pulumi CLI hands it to packs in PULUMI_CONFIG.
+    # Not a policy parameter; rules read it as the last word on where a resource lives.
+    stack_config: Mapping[str, str] = field(default_factory=dict)
 
 
 # Policy config keys (camelCase, as Pulumi policy config is written) -> Settings fields and JSON schema.
@@ -61,7 +79,8 @@ def settings_from(config: Mapping[str, Any], base: Settings = Settings()) -> Set
 
 
 ResourceCheck = Callable[[Resource, Settings], Iterable[str]]
-StackCheck = Callable[[Sequence[Resource], Settings], Iterable[tuple[Resource, str]]]
+# A stack check judges one subject (say a bucket) with the whole stack in view (its companions).
+StackCheck = Callable[[Resource, "Stack", Settings], Iterable[str]]
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,7 @@ class Rule:
     remediation: str
     check: Any  # ResourceCheck or StackCheck, by `scope`
     scope: Literal["resource", "stack"] = "resource"
+    subjects: tuple[str, ...] = ()  # stack rules: the types judged one by one (the rest are companions)
     parameters: tuple[str, ...] = ()  # PARAMETERS keys this rule reads
     frameworks: tuple[Framework, ...] = ("hipaa", "gdpr")
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -100,6 +120,7 @@ def rule(
     types: Sequence[str],
     remediation: str,
     scope: Literal["resource", "stack"] = "resource",
+    subjects: Sequence[str] = (),
     parameters: Sequence[str] = (),
     frameworks: Sequence[Framework] = ("hipaa", "gdpr"),
 ) -> Callable[[Any], Any]:
@@ -110,6 +131,8 @@ def rule(
             raise ValueError(f"duplicate rule name {name}")
         if control not in CONTROLS:
             raise ValueError(f"rule {name}: unknown control {control}")
+        if scope == "stack" and not subjects:
+            raise ValueError(f"stack rule {name}: name the subjects it judges")
         unknown = set(parameters) - set(PARAMETERS)
         if unknown:
             raise ValueError(f"rule {name}: unknown parameters {sorted(unknown)}")
@@ -123,6 +146,7 @@ def rule(
             remediation=remediation,
             check=check,
             scope=scope,
+            subjects=tuple(subjects),
             parameters=tuple(parameters),
             frameworks=tuple(frameworks),
         )
@@ -163,20 +187,30 @@ def evaluate(rule: Rule, resource: Resource, settings: Settings = Settings()) ->
         return []
     try:
         return list(rule.check(_with_props(resource, _proxied(resource.props)), settings))
-    except UnknownValueError:
+    except _NOT_YET:
         return []
 
 
 def evaluate_stack(
     rule: Rule, resources: Sequence[Resource], settings: Settings = Settings()
 ) -> list[tuple[Resource, str]]:
-    """The violations of a stack rule, each with the resource it is about; none when a value is unknown."""
-    relevant = [_with_props(r, _proxied(r.props)) for r in resources]
-    try:
-        return list(rule.check(relevant, settings))
-    except UnknownValueError:
-        return []
+    """The violations of a stack rule, each with the subject it is about.
+
+    Each subject is judged on its own: a value unknown at preview leaves that subject unjudged, not the stack.
+    """
+    from policies.rules.stack import Stack  # stack.py builds on Resource, defined here
+
+    stack = Stack(_with_props(r, _proxied(r.props)) for r in resources)
+    found: list[tuple[Resource, str]] = []
+    for subject in stack.of_type(rule.subjects):
+        try:
+            found.extend((subject, message) for message in list(rule.check(subject, stack, settings)))
+        except _NOT_YET:
+            continue
+    return found
 
 
 def _with_props(resource: Resource, props: Mapping[str, Any]) -> Resource:
-    return Resource(resource.type, resource.name, resource.urn, props, resource.parent, resource.provider)
+    return Resource(
+        resource.type, resource.name, resource.urn, props, resource.parent, resource.provider, resource.dependencies
+    )

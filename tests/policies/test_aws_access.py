@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from copy import deepcopy
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -22,7 +23,8 @@ from pulumi_policy.proxy import (
 )
 
 from policies.rules import aws_access as access
-from policies.rules.aws_access import EDGE_TAG, PolicyDocumentError, policy_statements, wildcard_grant
+from policies.rules.aws_access import EDGE_TAG
+from policies.rules.iam_policy import PolicyDocumentError, policy_statements, wildcard_grant
 from policies.rules.rule import RULES, Resource, Settings, evaluate, evaluate_stack
 
 # ---- fixtures ----------------------------------------------------------------------------------------------
@@ -900,55 +902,76 @@ def vpc(name: str, parent: str = NET) -> Resource:
     return resource("aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16"}, name=name, parent=parent)
 
 
-def flow_log(name: str, parent: str = NET, **props: Any) -> Resource:
+def flow_log(name: str, of: Resource | None, **props: Any) -> Resource:
+    """A flow log whose vpcId was computed from `of` (the engine records that as a property dependency)."""
     base = {"vpcId": "vpc-0a1b2c3d4e5f60718", "trafficType": "ALL", "logDestinationType": "cloud-watch-logs"}
-    return resource("aws:ec2/flowLog:FlowLog", {**base, **props}, name=name, parent=parent)
+    log = resource("aws:ec2/flowLog:FlowLog", {**base, **props}, name=name, parent=NET)
+    return replace(log, dependencies={"vpcId": [of.urn]} if of is not None else {})
 
 
 def test_vpc_with_a_flow_log_of_all_traffic_passes():
-    assert stack("vpc-flow-logs-enabled", vpc("net"), flow_log("net-flow-logs")) == []
+    net = vpc("net")
+    assert stack("vpc-flow-logs-enabled", net, flow_log("net-flow-logs", net)) == []
 
 
 def test_flow_log_whose_vpc_id_is_unknown_at_preview_still_covers_its_vpc():
-    # The VPC's id is an output: at preview the flow log's vpcId is unknown, and the rule must not need it.
-    assert stack("vpc-flow-logs-enabled", vpc("net"), flow_log("net-flow-logs", vpcId=UNKNOWN_STRING_VALUE)) == []
+    # At preview the VPC's id is unknown, but the engine still records which resource the vpcId came from.
+    net = vpc("net")
+    log = flow_log("net-flow-logs", net, vpcId=UNKNOWN_STRING_VALUE)
+    assert stack("vpc-flow-logs-enabled", net, log) == []
 
 
-@pytest.mark.parametrize(
-    "log",
-    [
-        None,
-        flow_log("net-flow-logs", trafficType="REJECT"),
-        flow_log("net-flow-logs", trafficType="ACCEPT"),
-        resource("aws:ec2/flowLog:FlowLog", {"subnetId": "subnet-1", "trafficType": "ALL"}, parent=NET),
-    ],
-)
-def test_vpc_without_a_vpc_flow_log_of_all_traffic_is_reported(log):
-    resources = [vpc("net")] + ([log] if log else [])
-    assert stack("vpc-flow-logs-enabled", *resources) == [
+@pytest.mark.parametrize("traffic", ["REJECT", "ACCEPT"])
+def test_vpc_whose_flow_log_misses_traffic_is_reported(traffic):
+    net = vpc("net")
+    assert stack("vpc-flow-logs-enabled", net, flow_log("fl", net, trafficType=traffic)) == [
         ("net", "VPC net has no aws:ec2/flowLog:FlowLog with vpcId and trafficType ALL")
     ]
 
 
-def test_vpc_without_a_flow_log_under_its_parent_is_the_one_reported():
-    other = "urn:pulumi:dev::llmops-infra::llmops:aws:Network::edge"
-    resources = [vpc("net"), vpc("edge", parent=other), flow_log("net-flow-logs")]
-    assert [name for name, _ in stack("vpc-flow-logs-enabled", *resources)] == ["edge"]
+def test_vpc_without_a_flow_log_is_reported():
+    subnet_log = resource("aws:ec2/flowLog:FlowLog", {"subnetId": "subnet-1", "trafficType": "ALL"}, parent=NET)
+    assert stack("vpc-flow-logs-enabled", vpc("net"), subnet_log) == [
+        ("net", "VPC net has no aws:ec2/flowLog:FlowLog with vpcId and trafficType ALL")
+    ]
 
 
-def test_as_many_flow_logs_as_vpcs_pass_wherever_they_are_declared():
-    elsewhere = "urn:pulumi:dev::llmops-infra::llmops:aws:Logging::logs"
-    resources = [vpc("net"), vpc("edge", parent=""), flow_log("a", parent=elsewhere), flow_log("b", parent=elsewhere)]
-    assert stack("vpc-flow-logs-enabled", *resources) == []
+def test_flow_log_of_another_vpc_does_not_cover_this_one():
+    net, edge = vpc("net"), vpc("edge")
+    assert [name for name, _ in stack("vpc-flow-logs-enabled", net, edge, flow_log("fl", net))] == ["edge"]
 
 
-def test_one_flow_log_covers_one_vpc_only():
-    resources = [vpc("net"), vpc("edge"), flow_log("net-flow-logs")]
-    assert [name for name, _ in stack("vpc-flow-logs-enabled", *resources)] == ["edge"]
+def test_flow_log_of_a_vpc_outside_the_stack_covers_none_of_its_vpcs():
+    # A literal vpcId with no dependency names a VPC this stack does not create.
+    assert [name for name, _ in stack("vpc-flow-logs-enabled", vpc("net"), flow_log("fl", None))] == ["net"]
+
+
+def test_flow_log_with_an_unknown_vpc_and_no_dependency_leaves_vpcs_unjudged():
+    assert stack("vpc-flow-logs-enabled", vpc("net"), flow_log("fl", None, vpcId=UNKNOWN_STRING_VALUE)) == []
 
 
 def test_unknown_flow_log_traffic_type_is_not_a_violation():
-    assert stack("vpc-flow-logs-enabled", vpc("net"), flow_log("fl", trafficType=UNKNOWN_STRING_VALUE)) == []
+    net = vpc("net")
+    assert stack("vpc-flow-logs-enabled", net, flow_log("fl", net, trafficType=UNKNOWN_STRING_VALUE)) == []
+
+
+def test_an_unknown_value_leaves_only_its_own_subject_unjudged():
+    # One VPC's flow log is not known yet; the other VPC has none at all and is still reported.
+    net, edge = vpc("net"), vpc("edge")
+    log = flow_log("fl", net, trafficType=UNKNOWN_STRING_VALUE)
+    assert [name for name, _ in stack("vpc-flow-logs-enabled", net, edge, log)] == ["edge"]
+
+
+def test_companion_linked_by_dependency_covers_its_bucket_whatever_its_name():
+    models = bucket("models")
+    block = replace(companion(BLOCK, "models", "some-physical-name"), dependencies={"bucket": [models.urn]})
+    assert stack("s3-bucket-has-public-access-block", models, block) == []
+
+
+def test_companion_linked_to_another_bucket_does_not_cover_one_with_a_matching_name():
+    models, other = bucket("models"), bucket("other")
+    block = replace(companion(BLOCK, "models", "models"), dependencies={"bucket": [other.urn]})
+    assert [name for name, _ in stack("s3-bucket-has-public-access-block", models, other, block)] == ["models"]
 
 
 def test_stack_rules_metadata():

@@ -72,23 +72,32 @@ def test_unknown_preview_value_is_no_violation(registry, unknown):
     assert evaluate(rule, Resource("aws:kms/key:Key", "k", "urn:k", {"enableKeyRotation": unknown})) == []
 
 
-def test_stack_evaluation_stops_quietly_on_unknowns(registry):
+def test_stack_evaluation_judges_each_subject_and_skips_only_the_unknown_one(registry):
     @model.rule(
-        "stack-demo", control="backup", severity="low", types=["aws:s3/bucket:Bucket"], remediation="r", scope="stack"
+        "stack-demo",
+        control="backup",
+        severity="low",
+        types=["aws:s3/bucket:Bucket"],
+        remediation="r",
+        scope="stack",
+        subjects=["aws:s3/bucket:Bucket"],
     )
-    def check(resources, settings):
+    def check(bucket, stack, settings):
         """Buckets are versioned."""
-        for r in resources:
-            if r.props["versioned"] is not True:
-                yield r, "not versioned"
+        if bucket.props["versioned"] is not True:
+            yield "not versioned"
 
     rule = model.RULES["stack-demo"]
     plain = Resource("aws:s3/bucket:Bucket", "b", "urn:b", {"versioned": False})
-    assert evaluate_stack(rule, [plain]) == [(plain, "not versioned")]
-    assert (
-        evaluate_stack(rule, [Resource("aws:s3/bucket:Bucket", "b", "urn:b", {"versioned": UNKNOWN_BOOLEAN_VALUE})])
-        == []
-    )
+    unknown = Resource("aws:s3/bucket:Bucket", "u", "urn:u", {"versioned": UNKNOWN_BOOLEAN_VALUE})
+    assert [(r.urn, m) for r, m in evaluate_stack(rule, [unknown, plain])] == [("urn:b", "not versioned")]
+
+
+def test_a_stack_rule_must_name_its_subjects(registry):
+    with pytest.raises(ValueError, match="subjects"):
+        model.rule("no-subjects", control="backup", severity="low", types=["t"], remediation="r", scope="stack")(
+            lambda bucket, stack, settings: ()
+        )
 
 
 def test_settings_from_policy_config():

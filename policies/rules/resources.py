@@ -1,0 +1,180 @@
+"""How rules name and read resources of any stack: type tokens, message labels, tags/labels and classification.
+
+Tag keys are the ones components stamp (components/tagging.py), repeated here because a pack never imports
+components: it must judge stacks written by anyone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from policies.rules.props import mapping
+from policies.rules.rule import Resource, with_twins
+from policies.rules.stack import Stack
+
+# ---- AWS tokens (pulumi-aws v7, with the deprecated twins the SDK still ships) --------------------------------
+
+BUCKET = with_twins("aws:s3/bucket:Bucket")
+BUCKET_ACL = with_twins("aws:s3/bucketAcl:BucketAcl")
+BUCKET_LOGGING = with_twins("aws:s3/bucketLogging:BucketLogging")
+SSE_CONFIG = with_twins("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+VERSIONING = with_twins("aws:s3/bucketVersioning:BucketVersioning")
+LIFECYCLE = with_twins("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+SUBNET = "aws:ec2/subnet:Subnet"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+VPC = "aws:ec2/vpc:Vpc"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+TRAIL = "aws:cloudtrail/trail:Trail"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+IAM_POLICY = "aws:iam/policy:Policy"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+USER_POLICY_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
+GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
+POLICY_ATTACHMENTS = (ROLE_POLICY_ATTACHMENT, USER_POLICY_ATTACHMENT, GROUP_POLICY_ATTACHMENT)
+EBS_VOLUME = "aws:ebs/volume:Volume"
+EFS = "aws:efs/fileSystem:FileSystem"
+LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+KMS_KEY = "aws:kms/key:Key"
+AWS_PROVIDER = "pulumi:providers:aws"
+
+# ---- GCP tokens (pulumi-gcp) ---------------------------------------------------------------------------------
+
+GCS_BUCKET = "gcp:storage/bucket:Bucket"
+GKE_CLUSTER = "gcp:container/cluster:Cluster"
+GKE_NODE_POOL = "gcp:container/nodePool:NodePool"
+GCE_DISK = "gcp:compute/disk:Disk"
+GCP_LOG_BUCKET = "gcp:logging/projectBucketConfig:ProjectBucketConfig"
+GCP_KMS_KEY = "gcp:kms/cryptoKey:CryptoKey"
+GCP_PROVIDER = "pulumi:providers:gcp"
+
+LABELS: dict[str, str] = {
+    **{t: "S3 bucket" for t in BUCKET},
+    **{t: "S3 bucket ACL" for t in BUCKET_ACL},
+    **{t: "S3 bucket logging" for t in BUCKET_LOGGING},
+    PUBLIC_ACCESS_BLOCK: "S3 public access block",
+    SUBNET: "subnet",
+    LAUNCH_TEMPLATE: "launch template",
+    EKS_CLUSTER: "EKS cluster",
+    SECURITY_GROUP: "security group",
+    INGRESS_RULE: "security group ingress rule",
+    DEFAULT_SECURITY_GROUP: "default security group",
+    VPC: "VPC",
+    TRAIL: "CloudTrail trail",
+    LOG_GROUP: "CloudWatch log group",
+    IAM_POLICY: "IAM policy",
+    ROLE_POLICY: "IAM role policy",
+    ROLE: "IAM role",
+    ROLE_POLICY_ATTACHMENT: "IAM role policy attachment",
+    USER_POLICY_ATTACHMENT: "IAM user policy attachment",
+    GROUP_POLICY_ATTACHMENT: "IAM group policy attachment",
+    EBS_VOLUME: "EBS volume",
+    EFS: "EFS file system",
+    KMS_KEY: "KMS key",
+    AWS_PROVIDER: "AWS provider",
+    GCS_BUCKET: "GCS bucket",
+    GKE_CLUSTER: "GKE cluster",
+    GKE_NODE_POOL: "GKE node pool",
+    GCE_DISK: "Compute Engine disk",
+    GCP_LOG_BUCKET: "Cloud Logging bucket",
+    GCP_KMS_KEY: "Cloud KMS key",
+    GCP_PROVIDER: "GCP provider",
+}
+
+CLASSIFICATION_TAG = "data-classification"
+PURPOSE_TAG = "purpose"
+ACCESS_LOGS_PURPOSE = "access-logs"
+PERSONAL_CLASSES = ("phi", "personal")
+
+
+def label(resource: Resource) -> str:
+    """The resource as a message names it: kind and logical name."""
+    return f"{LABELS.get(resource.type, resource.type)} {resource.name}"
+
+
+def tags_key(type_token: str) -> str:
+    """Where a resource keeps its key/value metadata: AWS `tags`, GCP `labels`; a GKE cluster's `labels` field
+    does not exist, its resource labels are `resourceLabels`."""
+    if type_token == GKE_CLUSTER:
+        return "resourceLabels"
+    return "labels" if type_token.startswith("gcp:") else "tags"
+
+
+def tags_of(resource: Resource) -> Mapping[str, Any]:
+    """The tags (AWS) or labels (GCP) a resource carries, over its provider's defaults."""
+    return {**_provider_defaults(resource), **mapping(resource.props.get(tags_key(resource.type)))}
+
+
+def tag(resource: Resource, key: str) -> str | None:
+    """One tag or label value, trimmed and lower-cased; None when absent or not a string."""
+    value = tags_of(resource).get(key)
+    return value.strip().lower() if isinstance(value, str) else None
+
+
+def classification(resource: Resource) -> str | None:
+    """The resource's data classification (phi | personal | internal | public), lower-cased."""
+    return tag(resource, CLASSIFICATION_TAG)
+
+
+def _provider_defaults(resource: Resource) -> Mapping[str, Any]:
+    # AWS `defaultTags.tags` and GCP `defaultLabels` apply to every resource of the provider; provider config
+    # objects may reach a pack JSON-encoded, as the engine passes provider inputs as strings.
+    provider = resource.provider or {}
+    if resource.type.startswith("gcp:"):
+        return mapping(decoded(provider.get("defaultLabels")))
+    return mapping(mapping(decoded(provider.get("defaultTags"))).get("tags"))
+
+
+def decoded(value: Any) -> Any:
+    """A value that may arrive JSON-encoded (provider inputs, policy documents); None when it is not JSON."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+# ---- S3 buckets and their companions --------------------------------------------------------------------------
+
+# Pulumi auto-names a bucket with no `bucket` input as its logical name, "-" and 7 hex characters.
+_AUTONAME_SUFFIX = "-[0-9a-f]{7}"
+
+
+def bucket_name(bucket: Resource) -> str:
+    """The bucket's name for messages: its `bucket` input, else its logical name."""
+    name = bucket.props.get("bucket")
+    return name if isinstance(name, str) and name else bucket.name
+
+
+def names_bucket(bucket: Resource, value: Any) -> bool:
+    """Whether a companion's plain `bucket` value names this bucket.
+
+    The companion carries the bucket's name: its `bucket` input when given, else the auto-assigned physical
+    name, which starts with `bucketPrefix` or is the logical name plus Pulumi's random suffix.
+    """
+    if not isinstance(value, str) or not value:
+        return False
+    given = bucket.props.get("bucket")
+    if isinstance(given, str) and given:
+        return value == given
+    prefix = bucket.props.get("bucketPrefix")
+    if isinstance(prefix, str) and prefix:
+        return value.startswith(prefix)
+    return value == bucket.name or re.fullmatch(re.escape(bucket.name) + _AUTONAME_SUFFIX, value) is not None
+
+
+def bucket_companions(stack: Stack, bucket: Resource, types: Sequence[str]) -> list[Resource]:
+    """The bucket's companion resources of `types` (encryption, policy, versioning ...), by their `bucket` input."""
+    return stack.companions(bucket, types, "bucket", lambda value: names_bucket(bucket, value))

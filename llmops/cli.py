@@ -1,4 +1,7 @@
-"""The `llmops` command line. Exit codes: 0 fine, 1 a mandatory violation, 2 wrong input (message only)."""
+"""The `llmops` command line. Exit codes: 0 fine, 1 a mandatory violation, 2 wrong input (message only).
+
+A pack that cannot start or fails while judging also exits 2 with its message: the check could not be made.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +15,18 @@ from pathlib import Path
 from typing import NoReturn
 
 from components.spec import SpecError
-from llmops import preview_report, state
+from llmops import check_report, preview_report, sarif, state
+from llmops.analyzer_host import PolicyPackError
+from llmops.check import Target, check, pack_dir, read_policy_config
+from llmops.findings import CheckReport
 from llmops.mock_outputs import UnsupportedInvoke
 from llmops.program import run_stack
-from llmops.stackfile import InputError, resolve
+from llmops.stackfile import InputError, Stack, all_stacks, resolve
+from stacks.config import PLATFORM_KEY, platform_from_config
+
+# The packs ship inside this checkout; a stack file given by path may live anywhere else.
+PACKS_ROOT = Path(__file__).resolve().parents[1]
+REPORT_FORMATS = ("text", "json", "sarif", "markdown")
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INPUT = 0, 1, 2
 
@@ -50,6 +61,97 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _declared_packs(stack: Stack) -> tuple[str, ...]:
+    """The packs a stack makes mandatory for itself: its platform config's `compliance` list."""
+    if PLATFORM_KEY not in stack.settings.config:
+        return ()
+    return tuple(platform_from_config(stack.settings.get, source=stack.display_file).compliance)
+
+
+def _stack_target(stack: Stack, packs: Sequence[str]) -> Target:
+    recording = run_stack(stack)
+    names = packs or _declared_packs(stack)
+    settings = stack.settings
+    return Target(
+        stack=stack.name,
+        source=stack.display_file,
+        project=settings.project,
+        resources=recording.resources,
+        packs=[pack_dir(n, PACKS_ROOT) for n in names],
+        # Secret values never leave this process, not even to a pack.
+        config={k: v for k, v in settings.config.items() if k not in settings.secret_keys},
+    )
+
+
+def _report(args: argparse.Namespace, targets: Sequence[Target]) -> int:
+    config = read_policy_config(Path(args.policy_config)) if args.policy_config else {}
+    report = check(targets, config, args.policy_config or "")
+    text = _render(report, args.format)
+    if args.output:
+        _write(args.output, text)
+        print(f"{check_report.summary_line(report)}; wrote the {args.format} report to {args.output}")
+    else:
+        print(text, end="" if text.endswith("\n") else "\n")
+    return EXIT_OK if report.passed else EXIT_VIOLATION
+
+
+def _render(report: CheckReport, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(check_report.to_json(report), indent=2) + "\n"
+    if fmt == "sarif":
+        return json.dumps(sarif.to_sarif(report, tool_version=_version()), indent=2) + "\n"
+    if fmt == "markdown":
+        return check_report.to_markdown(report)
+    return check_report.to_text(report)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("llmops-infra")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    if args.all and args.stacks:
+        raise UsageError("give stacks or --all, not both")
+    if not (args.all or args.stacks):
+        raise UsageError("name the stacks to check, or --all")
+    for name in args.pack:
+        pack_dir(name, PACKS_ROOT)  # an unknown pack is wrong input: say so before running any program
+    stacks = all_stacks() if args.all else [resolve(s) for s in args.stacks]
+    return _report(args, [_stack_target(s, args.pack) for s in stacks])
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    exported = state.read_export(Path(args.state))
+    names = args.pack or ["hipaa", "gdpr"]
+    target = Target(
+        stack=exported.stack or Path(args.state).stem,
+        source=args.state,
+        project=exported.project,
+        resources=exported.resources,
+        packs=[pack_dir(n, PACKS_ROOT) for n in names],
+        config={},  # an export carries no config: rules read regions from the providers it holds
+    )
+    return _report(args, [target])
+
+
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pack",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a pack to run (hipaa, gdpr or a pack directory); repeatable; replaces the packs the stack declares",
+    )
+    parser.add_argument("--policy-config", metavar="FILE", help="a --policy-pack-config JSON file for the packs")
+    parser.add_argument("--format", choices=REPORT_FORMATS, default="text")
+    parser.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="llmops", description="Offline previews and compliance checks of llmops-infra stacks.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -58,6 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--format", choices=("text", "json"), default="text")
     preview.add_argument("--export", metavar="FILE", help="also write the result as a `pulumi stack export` file")
     preview.set_defaults(handler=cmd_preview)
+
+    check_cmd = commands.add_parser("check", help="run the stacks offline and check them against policy packs")
+    check_cmd.add_argument("stacks", nargs="*", metavar="STACK", help="environment names or Pulumi.<stack>.yaml paths")
+    check_cmd.add_argument("--all", action="store_true", help="every stack in configs/")
+    _report_options(check_cmd)
+    check_cmd.set_defaults(handler=cmd_check)
+
+    analyze = commands.add_parser("analyze", help="check a `pulumi stack export` file against policy packs")
+    analyze.add_argument("--state", required=True, metavar="FILE", help="the export (pulumi stack export > FILE)")
+    _report_options(analyze)
+    analyze.set_defaults(handler=cmd_analyze)
     return parser
 
 
@@ -66,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
-    except (UsageError, InputError, SpecError, UnsupportedInvoke) as error:
+    except (UsageError, InputError, SpecError, UnsupportedInvoke, PolicyPackError) as error:
         print(f"llmops: {error}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:

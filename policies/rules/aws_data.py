@@ -299,11 +299,18 @@ def s3_bucket_denies_insecure_transport(bucket: Resource, stack: Stack, settings
     found = bucket_companions(stack, bucket, (BUCKET_POLICY,))
     if not found:
         yield f"S3 bucket {name} has no bucket policy denying requests without aws:SecureTransport"
-    elif not any(_denies_insecure_transport(s, name) for p in found for s in _statements(p)):
+    elif not any(_denies_insecure_transport(s, _physical_name(p, name)) for p in found for s in _statements(p)):
         yield (
             f"S3 bucket {name}: bucket policy {', '.join(p.name for p in found)} has no Deny statement on s3:* "
             f"for every principal with Condition Bool aws:SecureTransport false covering the bucket and objects"
         )
+
+
+def _physical_name(policy: Resource, fallback: str) -> str:
+    # The policy's `bucket` input is the bucket's real name (auto-named buckets get a random suffix), and that
+    # is what its statements' ARNs name.
+    name = policy.props.get("bucket")
+    return name if isinstance(name, str) and name else fallback
 
 
 def _statements(policy: Resource) -> list[Mapping[str, Any]]:

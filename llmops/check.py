@@ -1,0 +1,231 @@
+"""Check stacks against CrossGuard policy packs offline, the way `pulumi preview --policy-pack` checks them.
+
+Each pack runs in its own process, started as the CLI starts it, with the stack's config in its environment;
+it is configured (enforcement levels and parameters, from `--policy-config`), handed every resource (Analyze)
+and then the whole stack (AnalyzeStack). Enforcement is the pack's: a diagnostic carries the level the pack
+applied, and only `mandatory` fails the check. Packs of one stack run side by side, one thread each.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from llmops.analyzer_host import (
+    ENFORCEMENT_LEVELS,
+    AnalyzerInfo,
+    Diagnostic,
+    PolicyPackHost,
+    ResourceInput,
+    StackContext,
+)
+from llmops.engine import Registration
+from llmops.findings import CheckReport, PolicyDoc, StackResult, Violation
+from llmops.stackfile import InputError
+
+PACK_FILE = "PulumiPolicy.yaml"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+PolicyConfig = Mapping[str, Any]  # the `--policy-pack-config` file: {"all": level, "<policy>": level | {...}}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One stack to check: where it came from, what it registers, and which packs judge it."""
+
+    stack: str
+    source: str
+    project: str
+    resources: Sequence[Registration]
+    packs: Sequence[Path]
+    config: Mapping[str, str]  # the stack's config, which the CLI passes to packs (PULUMI_CONFIG)
+
+
+# ---- packs ---------------------------------------------------------------------------------------------------
+
+
+def available_packs(root: Path) -> dict[str, Path]:
+    """The project's packs by name: every directory under policies/ with a PulumiPolicy.yaml."""
+    policies = root / "policies"
+    return {d.name: d for d in sorted(policies.iterdir()) if (d / PACK_FILE).is_file()} if policies.is_dir() else {}
+
+
+def pack_dir(name: str, root: Path) -> Path:
+    """A pack named on the command line: one of the project's packs, or the path of any pack directory."""
+    known = available_packs(root)
+    if name in known:
+        return known[name]
+    path = Path(name)
+    if (path / PACK_FILE).is_file():
+        return path.resolve()
+    names = ", ".join(known) or "none"
+    raise InputError(f"unknown policy pack '{name}': packs here are {names} (or give a directory with {PACK_FILE})")
+
+
+# ---- policy config -------------------------------------------------------------------------------------------
+
+
+def read_policy_config(path: Path) -> dict[str, Any]:
+    """A `--policy-pack-config` file (JSON, as the Pulumi CLI reads it), checked for shape."""
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such policy config file") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    except ValueError as error:
+        raise InputError(f"{path}: not JSON ({error})") from None
+    if not isinstance(config, dict):
+        raise InputError(f"{path}: a policy config is a JSON object of policy name -> level or settings")
+    for key, entry in config.items():
+        level = entry if isinstance(entry, str) else entry.get("enforcementLevel") if isinstance(entry, dict) else 0
+        if level is not None and level not in ENFORCEMENT_LEVELS:
+            allowed = ", ".join(ENFORCEMENT_LEVELS)
+            raise InputError(f"{path}: {key} enforcementLevel = {level!r}: must be one of {allowed}")
+    return config
+
+
+def _check_config(config: PolicyConfig, infos: Sequence[AnalyzerInfo], source: str) -> None:
+    """Fail before analysis on a policy no pack has, or a parameter its schema rejects."""
+    schemas = {p.name: p.config_schema for info in infos for p in info.policies}
+    for key, entry in config.items():
+        if key == "all":
+            if isinstance(entry, dict) and set(entry) - {"enforcementLevel"}:
+                raise InputError(f"{source}: all may only set enforcementLevel")
+            continue
+        if key not in schemas:
+            raise InputError(f"{source}: no policy named {key!r} in packs {', '.join(i.name for i in infos)}")
+        if not isinstance(entry, dict):
+            continue
+        params = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+        schema = schemas[key]
+        if params and schema is None:
+            raise InputError(f"{source}: {key} takes no parameters, got {', '.join(sorted(params))}")
+        if schema is not None:
+            error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(schema).iter_errors(params))
+            if error is not None:
+                where = ".".join(str(p) for p in (key, *error.absolute_path))
+                raise InputError(f"{source}: {where}: {error.message}")
+
+
+def _for_pack(config: PolicyConfig, info: AnalyzerInfo) -> dict[str, Any]:
+    # "all" first, so a policy's own entry wins whatever the order in the file, as in the Pulumi CLI.
+    names = {p.name for p in info.policies}
+    ordered = sorted(config.items(), key=lambda item: item[0] != "all")
+    return {k: v for k, v in ordered if k == "all" or k in names}
+
+
+def _levels(config: PolicyConfig, info: AnalyzerInfo) -> dict[str, str]:
+    def level(entry: Any) -> str | None:
+        return entry if isinstance(entry, str) else entry.get("enforcementLevel") if isinstance(entry, dict) else None
+
+    default = level(config.get("all"))
+    return {p.name: level(config.get(p.name)) or default or p.enforcement_level for p in info.policies}
+
+
+# ---- analysis ------------------------------------------------------------------------------------------------
+
+
+def resource_inputs(resources: Sequence[Registration]) -> list[ResourceInput]:
+    """Registrations as the engine hands them to analyzers: inputs, with their provider's inputs alongside."""
+    providers = {r.urn: r.inputs for r in resources if r.type.startswith("pulumi:providers:")}
+    return [
+        ResourceInput(
+            urn=r.urn,
+            type=r.type,
+            name=r.name,
+            properties=r.inputs,
+            parent=r.parent,
+            dependencies=list(r.dependencies),
+            property_dependencies={k: list(v) for k, v in r.property_dependencies.items()},
+            provider=r.provider,
+            options={"protect": True} if r.protect else {},
+            provider_properties=dict(providers.get(r.provider.rsplit("::", 1)[0], {})) if r.provider else {},
+        )
+        for r in resources
+    ]
+
+
+def _policy_docs(info: AnalyzerInfo, levels: Mapping[str, str]) -> list[PolicyDoc]:
+    return [
+        PolicyDoc(
+            pack=info.name,
+            name=p.name,
+            description=p.description,
+            control=p.tags[0] if p.tags else "",
+            clauses=tuple(c.strip() for c in p.framework_reference.split(",") if c.strip()),
+            severity=p.severity,
+            remediation=p.remediation,
+            enforcement=levels[p.name],
+        )
+        for p in info.policies
+    ]
+
+
+def _violation(d: Diagnostic, doc: PolicyDoc | None, target: Target, by_urn: Mapping[str, Registration]) -> Violation:
+    resource = by_urn.get(d.urn)
+    return Violation(
+        pack=d.pack_name,
+        policy=d.policy_name,
+        control=doc.control if doc else "",
+        clauses=doc.clauses if doc else (),
+        severity=d.severity or (doc.severity if doc else ""),
+        enforcement=d.enforcement_level,
+        urn=d.urn,
+        type=resource.type if resource else STACK_TYPE,
+        name=resource.name if resource else target.stack,
+        message=_own_message(d),
+    )
+
+
+def _own_message(d: Diagnostic) -> str:
+    # pulumi_policy sends "<description>\n<message>"; the description is already in the report's policy docs.
+    head, newline, tail = d.message.partition("\n")
+    return tail.strip() if newline and head == d.description and tail.strip() else d.message or d.description
+
+
+def _analyze(host: PolicyPackHost, inputs: Sequence[ResourceInput]) -> list[Diagnostic]:
+    return host.analyze_each(inputs) + host.analyze_stack(inputs)
+
+
+def check_target(target: Target, config: PolicyConfig, config_source: str) -> tuple[StackResult, list[PolicyDoc]]:
+    """Run every pack of the target over its resources; the result and the policies that judged it."""
+    inputs = resource_inputs(target.resources)
+    context = StackContext(project=target.project, stack=target.stack, config=dict(target.config))
+    with ExitStack() as running:
+        hosts = [running.enter_context(PolicyPackHost(d, stack=context)) for d in target.packs]
+        infos = [host.info() for host in hosts]
+        _check_config(config, infos, config_source)
+        docs: dict[tuple[str, str], PolicyDoc] = {}
+        for host, info in zip(hosts, infos, strict=True):
+            host.configure(_for_pack(config, info))
+            docs.update({(d.pack, d.name): d for d in _policy_docs(info, _levels(config, info))})
+        with ThreadPoolExecutor(max_workers=max(len(hosts), 1)) as pool:
+            diagnostics = [d for found in pool.map(lambda h: _analyze(h, inputs), hosts) for d in found]
+    by_urn = {r.urn: r for r in target.resources}
+    violations = tuple(_violation(d, docs.get((d.pack_name, d.policy_name)), target, by_urn) for d in diagnostics)
+    result = StackResult(
+        stack=target.stack,
+        source=target.source,
+        resources=len(inputs),
+        packs=tuple(info.name for info in infos),
+        violations=violations,
+    )
+    return result, list(docs.values())
+
+
+def check(targets: Sequence[Target], config: PolicyConfig | None = None, config_source: str = "") -> CheckReport:
+    results: list[StackResult] = []
+    docs: dict[tuple[str, str], PolicyDoc] = {}
+    for target in targets:
+        result, policies = check_target(target, config or {}, config_source)
+        results.append(result)
+        docs.update({(d.pack, d.name): d for d in policies})
+    return CheckReport(stacks=tuple(results), policies=tuple(docs.values()))

@@ -1,0 +1,68 @@
+"""What a compliance check found: the data every report format (text, JSON, SARIF, markdown) is written from.
+
+Filled from the analyzer protocol only (GetAnalyzerInfo and the diagnostics), so a report describes any
+CrossGuard pack, not only ours: a policy's control is its first tag and its clauses are its compliance
+framework's reference, as `policies/rules/pack.py` publishes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PolicyDoc:
+    """One policy of a pack as GetAnalyzerInfo describes it (SARIF rules, markdown legend)."""
+
+    pack: str
+    name: str
+    description: str
+    control: str  # "" when the pack does not tag its policies
+    clauses: tuple[str, ...]
+    severity: str  # low | medium | high | critical, or "" when the pack does not say
+    remediation: str
+    enforcement: str  # the configured level: advisory | mandatory | disabled | remediate
+
+
+@dataclass(frozen=True)
+class Violation:
+    pack: str
+    policy: str
+    control: str
+    clauses: tuple[str, ...]
+    severity: str
+    enforcement: str  # advisory | mandatory (disabled policies report nothing)
+    urn: str
+    type: str
+    name: str
+    message: str
+
+    @property
+    def mandatory(self) -> bool:
+        return self.enforcement == "mandatory"
+
+
+@dataclass(frozen=True)
+class StackResult:
+    """The check of one stack (or one state file) against its packs."""
+
+    stack: str  # stack name
+    source: str  # the file it came from, relative to the repository when inside it (SARIF location)
+    resources: int  # how many resources were analyzed
+    packs: tuple[str, ...]  # pack names, in the order they ran
+    violations: tuple[Violation, ...]
+
+    @property
+    def mandatory(self) -> int:
+        return sum(v.mandatory for v in self.violations)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    stacks: tuple[StackResult, ...]
+    policies: tuple[PolicyDoc, ...]  # every policy of every pack that ran, once per (pack, policy)
+
+    @property
+    def passed(self) -> bool:
+        """No mandatory violation anywhere (exit 0); otherwise the command exits 1."""
+        return all(s.mandatory == 0 for s in self.stacks)

@@ -35,6 +35,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, en
 from llmops.wire import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN
 
 __all__ = [
+    "AnalyzeCall",
     "AnalyzerInfo",
     "Diagnostic",
     "PackStartError",
@@ -43,6 +44,8 @@ __all__ = [
     "PolicyPackHost",
     "ResourceInput",
     "StackContext",
+    "analyze_call",
+    "analyze_stack_request",
 ]
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "disabled", "remediate")
@@ -448,69 +451,47 @@ class PolicyPackHost:
 
     def analyze(self, resource: ResourceInput) -> list[Diagnostic]:
         """Run every resource policy on one resource's inputs (what the engine does per step)."""
-        resp = self._call("Analyze", self._analyzer().Analyze, self._analyze_request(resource))
+        resp = self._call("Analyze", self._analyzer().Analyze, analyze_call(resource).request)
         # The engine files every diagnostic of an Analyze call under the analyzed resource, whatever urn it carries.
         return [self._diagnostic(d, default_urn=resource.urn) for d in resp.diagnostics]
 
-    def analyze_each(self, resources: Iterable[ResourceInput], in_flight: int = 16) -> list[Diagnostic]:
+    def analyze_each(
+        self, resources: Iterable[ResourceInput] | Iterable[AnalyzeCall], in_flight: int = 4
+    ) -> list[Diagnostic]:
         """Analyze every resource, as `analyze` does one at a time, with a few calls in flight.
 
         The engine analyzes resources one step at a time; the answers are the same, but keeping calls in flight
-        hides the round trip, so large stacks are checked at the speed of the pack itself.
+        hides the round trip. Resources may come as prepared calls (`analyze_call`), so that several packs
+        share one encoding of a large stack.
         """
         stub = self._analyzer()
-        pending: collections.deque[tuple[ResourceInput, Any]] = collections.deque()
+        pending: collections.deque[tuple[str, Any]] = collections.deque()
         found: list[Diagnostic] = []
 
         def settle() -> None:
-            resource, future = pending.popleft()
+            urn, future = pending.popleft()
             try:
                 resp = future.result(timeout=self.timeout)
             except grpc.RpcError as e:
                 raise PolicyPackError(self._rpc_failure("Analyze", e)) from e
-            found.extend(self._diagnostic(d, default_urn=resource.urn) for d in resp.diagnostics)
+            found.extend(self._diagnostic(d, default_urn=urn) for d in resp.diagnostics)
 
-        for resource in resources:
-            pending.append((resource, stub.Analyze.future(self._analyze_request(resource))))
+        for item in resources:
+            call = item if isinstance(item, AnalyzeCall) else analyze_call(item)
+            pending.append((call.urn, stub.Analyze.future(call.request)))
             if len(pending) >= in_flight:
                 settle()
         while pending:
             settle()
         return found
 
-    def analyze_stack(self, resources: Iterable[ResourceInput]) -> list[Diagnostic]:
+    def analyze_stack(self, resources: Iterable[ResourceInput] | analyzer_pb2.AnalyzeStackRequest) -> list[Diagnostic]:
         """Run every stack policy over all resources (what the engine does once, at the end)."""
-        request = analyzer_pb2.AnalyzeStackRequest()
-        for r in resources:
-            msg = request.resources.add(
-                type=r.type,
-                urn=r.urn,
-                name=r.name,
-                parent=r.parent,
-                dependencies=r.dependencies,
-                properties=_struct(r.properties),
-                options=_options(r),
-            )
-            for key, urns in r.property_dependencies.items():
-                if urns:  # the CLI leaves out properties without dependencies
-                    msg.propertyDependencies[key].urns.extend(urns)
-            if r.provider:
-                msg.provider.CopyFrom(_provider(r))
+        request = (
+            resources if isinstance(resources, analyzer_pb2.AnalyzeStackRequest) else analyze_stack_request(resources)
+        )
         resp = self._call("AnalyzeStack", self._analyzer().AnalyzeStack, request)
         return [self._diagnostic(d, default_urn="") for d in resp.diagnostics]
-
-    @staticmethod
-    def _analyze_request(resource: ResourceInput) -> analyzer_pb2.AnalyzeRequest:
-        request = analyzer_pb2.AnalyzeRequest(
-            type=resource.type,
-            urn=resource.urn,
-            name=resource.name,
-            properties=_struct(resource.properties),
-            options=_options(resource),
-        )
-        if resource.provider:
-            request.provider.CopyFrom(_provider(resource))
-        return request
 
     def _diagnostic(self, d: analyzer_pb2.AnalyzeDiagnostic, default_urn: str) -> Diagnostic:
         return Diagnostic(
@@ -523,6 +504,48 @@ class PolicyPackHost:
             urn=d.urn or default_urn,
             severity=_severity(d.severity),
         )
+
+
+@dataclass(frozen=True)
+class AnalyzeCall:
+    """One resource encoded for Analyze once, to be sent to any number of packs."""
+
+    urn: str
+    request: analyzer_pb2.AnalyzeRequest
+
+
+def analyze_call(resource: ResourceInput) -> AnalyzeCall:
+    request = analyzer_pb2.AnalyzeRequest(
+        type=resource.type,
+        urn=resource.urn,
+        name=resource.name,
+        properties=_struct(resource.properties),
+        options=_options(resource),
+    )
+    if resource.provider:
+        request.provider.CopyFrom(_provider(resource))
+    return AnalyzeCall(resource.urn, request)
+
+
+def analyze_stack_request(resources: Iterable[ResourceInput]) -> analyzer_pb2.AnalyzeStackRequest:
+    """The whole stack encoded for AnalyzeStack, as the engine sends it at the end of a preview."""
+    request = analyzer_pb2.AnalyzeStackRequest()
+    for r in resources:
+        msg = request.resources.add(
+            type=r.type,
+            urn=r.urn,
+            name=r.name,
+            parent=r.parent,
+            dependencies=r.dependencies,
+            properties=_struct(r.properties),
+            options=_options(r),
+        )
+        for key, urns in r.property_dependencies.items():
+            if urns:  # the CLI leaves out properties without dependencies
+                msg.propertyDependencies[key].urns.extend(urns)
+        if r.provider:
+            msg.provider.CopyFrom(_provider(r))
+    return request
 
 
 def _pump(stream: Any, sink: collections.deque[str], first_line: queue.Queue[str | None] | None) -> None:

@@ -20,11 +20,14 @@ import jsonschema
 
 from llmops.analyzer_host import (
     ENFORCEMENT_LEVELS,
+    AnalyzeCall,
     AnalyzerInfo,
     Diagnostic,
     PolicyPackHost,
     ResourceInput,
     StackContext,
+    analyze_call,
+    analyze_stack_request,
 )
 from llmops.engine import Registration
 from llmops.findings import CheckReport, PolicyDoc, StackResult, Violation
@@ -191,8 +194,8 @@ def _own_message(d: Diagnostic) -> str:
     return tail.strip() if newline and head == d.description and tail.strip() else d.message or d.description
 
 
-def _analyze(host: PolicyPackHost, inputs: Sequence[ResourceInput]) -> list[Diagnostic]:
-    return host.analyze_each(inputs) + host.analyze_stack(inputs)
+def _analyze(host: PolicyPackHost, calls: Sequence[AnalyzeCall], stack: Any) -> list[Diagnostic]:
+    return host.analyze_each(calls) + host.analyze_stack(stack)
 
 
 def check_target(target: Target, config: PolicyConfig, config_source: str) -> tuple[StackResult, list[PolicyDoc]]:
@@ -207,8 +210,11 @@ def check_target(target: Target, config: PolicyConfig, config_source: str) -> tu
         for host, info in zip(hosts, infos, strict=True):
             host.configure(_for_pack(config, info))
             docs.update({(d.pack, d.name): d for d in _policy_docs(info, _levels(config, info))})
+        # Encoded once for every pack: on a large stack the encoding costs as much as a pack's analysis.
+        calls = [analyze_call(r) for r in inputs] if hosts else []
+        stack = analyze_stack_request(inputs) if hosts else None
         with ThreadPoolExecutor(max_workers=max(len(hosts), 1)) as pool:
-            diagnostics = [d for found in pool.map(lambda h: _analyze(h, inputs), hosts) for d in found]
+            diagnostics = [d for found in pool.map(lambda h: _analyze(h, calls, stack), hosts) for d in found]
     by_urn = {r.urn: r for r in target.resources}
     violations = tuple(_violation(d, docs.get((d.pack_name, d.policy_name)), target, by_urn) for d in diagnostics)
     result = StackResult(

@@ -26,6 +26,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from policies.rules import sdk_speedups
 from policies.rules.rule import (
     PARAMETERS,
     RULES,
@@ -82,6 +83,7 @@ def _stack_validator(rule: Rule, defaults: Settings):
                 {key: [d.urn for d in deps] for key, deps in (r.property_dependencies or {}).items()},
             )
             for r in args.resources
+            if rule.applies_to(r.resource_type)  # a stack rule sees only its subjects and their companions
         ]
         for resource, message in evaluate_stack(rule, resources, settings_from(args.get_config(), defaults)):
             report(message, resource.urn)
@@ -129,9 +131,14 @@ def build_pack(name: str, framework: Framework, defaults: Settings | None = None
     """The CrossGuard pack for a framework: every rule selected for it, mandatory unless configured otherwise."""
     if defaults is None:
         defaults = Settings(stack_config=stack_config())
+    rules = rules_for(framework)
+    sdk_speedups.install(stack_types={t for r in rules if r.scope == "stack" for t in r.resource_types})
     return PolicyPack(
         name=name,
-        policies=[policy_for(rule, framework, defaults) for rule in rules_for(framework)],
+        policies=sdk_speedups.PolicyList(
+            (policy_for(rule, framework, defaults) for rule in rules),
+            types={rule.name: rule.resource_types for rule in rules},
+        ),
         enforcement_level=EnforcementLevel.MANDATORY,
         description=f"llmops-infra {FRAMEWORK_NAMES[framework]} controls, checked at preview time",
     )

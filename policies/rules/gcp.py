@@ -1,0 +1,730 @@
+"""GCP rules: Cloud Storage, GKE, Compute Engine disks and firewalls, subnets, IAM, audit configs and Cloud SQL.
+
+Controls: encryption-at-rest, no-public-access, network-isolation, audit-logging, least-privilege,
+data-lifecycle, backup, encryption-in-transit. (Cloud KMS rotation, Cloud Logging bucket retention and GCP
+records-of-processing live in aws_data.py and aws_access.py; data residency has its own module.)
+
+Every property and enum value here is read from pulumi-gcp v10's SDK (the `*Args` classes and their
+`@pulumi.getter(name=...)` camelCase names). Values unknown at preview are read plainly: the proxy raises
+UnknownValueError and `evaluate` turns it into "cannot judge yet". Odd shapes (a string where a list was
+expected, None, a number) count as "not compliant" where absence is itself a violation, never as an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeGuard
+
+from policies.rules.aws_access import is_open_cidr
+from policies.rules.props import has_key, is_true, items, mapping, number, strings
+from policies.rules.resources import (
+    GCE_DISK,
+    GCS_BUCKET,
+    GKE_CLUSTER,
+    GKE_NODE_POOL,
+    PERSONAL_CLASSES,
+    classification,
+    decoded,
+    label,
+)
+from policies.rules.rule import Resource, Settings, rule
+
+# ---- tokens (pulumi-gcp v10) that resources.py does not name ------------------------------------------------
+
+GCE_REGION_DISK = "gcp:compute/regionDisk:RegionDisk"
+FIREWALL = "gcp:compute/firewall:Firewall"
+SUBNETWORK = "gcp:compute/subnetwork:Subnetwork"
+SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
+GCS_IAM_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
+GCS_IAM_BINDING = "gcp:storage/bucketIAMBinding:BucketIAMBinding"
+GCS_IAM_POLICY = "gcp:storage/bucketIAMPolicy:BucketIAMPolicy"
+GCS_ACCESS_CONTROLS = (
+    "gcp:storage/bucketAccessControl:BucketAccessControl",
+    "gcp:storage/defaultObjectAccessControl:DefaultObjectAccessControl",
+    "gcp:storage/objectAccessControl:ObjectAccessControl",
+)
+GCS_ACLS = (
+    "gcp:storage/bucketACL:BucketACL",
+    "gcp:storage/defaultObjectACL:DefaultObjectACL",
+    "gcp:storage/objectACL:ObjectACL",
+)
+IAM_MEMBERS = (
+    "gcp:projects/iAMMember:IAMMember",
+    "gcp:folder/iAMMember:IAMMember",
+    "gcp:organizations/iAMMember:IAMMember",
+)
+IAM_BINDINGS = (
+    "gcp:projects/iAMBinding:IAMBinding",
+    "gcp:folder/iAMBinding:IAMBinding",
+    "gcp:organizations/iAMBinding:IAMBinding",
+)
+IAM_POLICIES = (
+    "gcp:projects/iAMPolicy:IAMPolicy",
+    "gcp:folder/iAMPolicy:IAMPolicy",
+    "gcp:organizations/iAMPolicy:IAMPolicy",
+)
+AUDIT_CONFIGS = (
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig",
+    "gcp:folder/iamAuditConfig:IamAuditConfig",
+    "gcp:organizations/iamAuditConfig:IamAuditConfig",
+)
+
+
+def _named(value: Any) -> TypeGuard[str]:
+    """A non-blank string: a key name, service account, workload pool."""
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _word(value: Any) -> str | None:
+    """An enum-like string value, trimmed and upper-cased; None for anything else."""
+    return value.strip().upper() if isinstance(value, str) else None
+
+
+def _iam_bindings(policy_data: Any) -> list[Mapping[str, Any]] | None:
+    """The bindings of an IAM policy document (`policyData`, JSON from get_iam_policy); None when unreadable."""
+    document = decoded(policy_data)
+    if not isinstance(document, Mapping):
+        return None
+    return [mapping(b) for b in items(document.get("bindings"))]
+
+
+# =============================================================================================================
+# encryption-at-rest
+# =============================================================================================================
+
+
+@rule(
+    "gcs-bucket-cmek-encrypted",
+    control="encryption-at-rest",
+    severity="high",
+    types=(GCS_BUCKET,),
+    remediation="Set encryption.default_kms_key_name to a Cloud KMS key the bucket's storage service agent may use.",
+)
+def gcs_bucket_cmek_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Cloud Storage buckets encrypt new objects with a customer-managed Cloud KMS key by default."""
+    if not _named(mapping(resource.props.get("encryption")).get("defaultKmsKeyName")):
+        yield f"{label(resource)} has no encryption.defaultKmsKeyName (customer-managed key)"
+
+
+@rule(
+    "gke-database-encryption",
+    control="encryption-at-rest",
+    severity="high",
+    types=(GKE_CLUSTER,),
+    remediation='Set database_encryption state "ENCRYPTED" with key_name a Cloud KMS key (application-layer '
+    "secrets encryption).",
+)
+def gke_database_encryption(resource: Resource, settings: Settings) -> Iterator[str]:
+    """GKE clusters encrypt Kubernetes secrets in etcd with a customer-managed Cloud KMS key."""
+    encryption = mapping(resource.props.get("databaseEncryption"))
+    # The SDK: state is `ENCRYPTED` or `DECRYPTED`; absent, GKE stores secrets with Google-managed keys only.
+    if _word(encryption.get("state")) != "ENCRYPTED":
+        yield f"{label(resource)} does not set databaseEncryption.state to ENCRYPTED"
+    elif not _named(encryption.get("keyName")):
+        yield f"{label(resource)} databaseEncryption has no keyName (customer-managed key)"
+
+
+def _node_configs(resource: Resource) -> list[tuple[str, Mapping[str, Any]]]:
+    """Where a cluster or node pool configures its nodes, as (property path, nodeConfig).
+
+    A node pool has its own nodeConfig (absent: GKE's defaults). A cluster has one per inline nodePools entry,
+    and its top-level nodeConfig configures the default node pool, which GKE creates unless the cluster has
+    inline node pools, removes it (removeDefaultNodePool) or is Autopilot (GKE manages the nodes; see
+    _auto_provisioning). A default pool with no nodeConfig runs on GKE's defaults, judged as an empty config.
+    """
+    props = resource.props
+    if resource.type == GKE_NODE_POOL:
+        return [("nodeConfig", mapping(props.get("nodeConfig")))]
+    pools = items(props.get("nodePools"))
+    found = [(f"nodePools[{i}].nodeConfig", mapping(mapping(pool).get("nodeConfig"))) for i, pool in enumerate(pools)]
+    if is_true(props.get("enableAutopilot")):
+        return found
+    config = props.get("nodeConfig")
+    if config is not None:
+        found.append(("nodeConfig", mapping(config)))
+    elif not pools and not is_true(props.get("removeDefaultNodePool")):
+        found.append(("nodeConfig", {}))
+    return found
+
+
+AUTO_PROVISIONING = "clusterAutoscaling.autoProvisioningDefaults"
+
+
+def _auto_provisioning(resource: Resource, include_autopilot: bool) -> Mapping[str, Any] | None:
+    """The defaults of node pools GKE creates itself (node auto-provisioning), when the cluster has any.
+
+    The SDK: autoProvisioningDefaults holds "defaults for a node pool created by NAP"; `enabled` "must be
+    supplied for GKE Standard clusters, true is implied for autopilot clusters". With `include_autopilot` the
+    Autopilot-managed nodes count too (the SDK documents its serviceAccount for "node VMs created by GKE
+    Autopilot or NAP").
+    """
+    if resource.type != GKE_CLUSTER:
+        return None
+    autoscaling = mapping(resource.props.get("clusterAutoscaling"))
+    is_autopilot = is_true(resource.props.get("enableAutopilot"))
+    if (include_autopilot and is_autopilot) or (not is_autopilot and is_true(autoscaling.get("enabled"))):
+        return mapping(autoscaling.get("autoProvisioningDefaults"))
+    return None
+
+
+@rule(
+    "gke-node-pool-boot-disk-cmek",
+    control="encryption-at-rest",
+    severity="high",
+    types=(GKE_CLUSTER, GKE_NODE_POOL),
+    remediation="Set node_config.boot_disk_kms_key (and cluster_autoscaling.auto_provisioning_defaults."
+    "boot_disk_kms_key with node auto-provisioning) to a Cloud KMS key.",
+)
+def gke_node_pool_boot_disk_cmek(resource: Resource, settings: Settings) -> Iterator[str]:
+    """GKE node boot disks are encrypted with a customer-managed Cloud KMS key."""
+    for where, config in _node_configs(resource):
+        if not _named(config.get("bootDiskKmsKey")):
+            yield f"{label(resource)} {where} has no bootDiskKmsKey (customer-managed key)"
+    # The SDK says only "a subset" of the NAP defaults applies to Autopilot and names serviceAccount for its
+    # nodes, never bootDiskKmsKey: only auto-provisioning on a Standard cluster is held to it.
+    defaults = _auto_provisioning(resource, include_autopilot=False)
+    if defaults is not None and not _named(defaults.get("bootDiskKmsKey")):
+        yield f"{label(resource)} {AUTO_PROVISIONING} has no bootDiskKmsKey (customer-managed key)"
+
+
+# Customer-supplied keys (CSEK): the key material is pasted into the resource, not held in Cloud KMS, so it
+# can be neither rotated, audited nor revoked there: not CMEK.
+CSEK_KEYS = ("rawKey", "rawKeyWo", "rsaEncryptedKey", "rsaEncryptedKeyWo")
+
+
+@rule(
+    "gce-disk-cmek",
+    control="encryption-at-rest",
+    severity="high",
+    types=(GCE_DISK, GCE_REGION_DISK),
+    remediation="Set disk_encryption_key.kms_key_self_link (regional disks: kms_key_name) to a Cloud KMS key, "
+    "not a raw or RSA-wrapped customer-supplied key.",
+)
+def gce_disk_cmek(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Persistent disks are encrypted with a customer-managed Cloud KMS key."""
+    # The SDK names the KMS key kmsKeySelfLink on a zonal Disk and kmsKeyName on a RegionDisk.
+    key_name = "kmsKeyName" if resource.type == GCE_REGION_DISK else "kmsKeySelfLink"
+    encryption = mapping(resource.props.get("diskEncryptionKey"))
+    if _named(encryption.get(key_name)):
+        return
+    # Key names only: whether a customer-supplied key is present needs no read of the (secret) key material.
+    supplied = [k for k in CSEK_KEYS if has_key(encryption, k)]
+    if supplied:
+        yield (
+            f"{label(resource)} diskEncryptionKey uses a customer-supplied key ({', '.join(supplied)}), not a Cloud "
+            f"KMS key ({key_name})"
+        )
+    else:
+        yield f"{label(resource)} has no diskEncryptionKey.{key_name} (customer-managed key)"
+
+
+# =============================================================================================================
+# no-public-access
+# =============================================================================================================
+
+# The SDK (BucketIAMMember.member): allUsers is anyone on the internet, allAuthenticatedUsers anyone with a
+# Google account; the ACL resources' `entity` accepts the same two names.
+PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
+# The JSON API's predefined ACLs that grant all users or all authenticated users access.
+PUBLIC_PREDEFINED_ACLS = ("publicRead", "publicReadWrite", "authenticatedRead")
+
+
+def _public(members: list[str]) -> list[str]:
+    return [m.strip() for m in members if m.strip() in PUBLIC_MEMBERS]
+
+
+@rule(
+    "gcs-bucket-public-access-prevention",
+    control="no-public-access",
+    severity="critical",
+    types=(GCS_BUCKET,),
+    remediation='Set public_access_prevention "enforced" and uniform_bucket_level_access true.',
+)
+def gcs_bucket_public_access_prevention(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Cloud Storage buckets enforce public access prevention and uniform bucket-level access."""
+    # The SDK: "inherited" (the default) applies prevention only under the org policy constraint.
+    prevention = resource.props.get("publicAccessPrevention")
+    if not (isinstance(prevention, str) and prevention.strip().lower() == "enforced"):
+        yield f"{label(resource)} does not set publicAccessPrevention to enforced"
+    if not is_true(resource.props.get("uniformBucketLevelAccess")):
+        yield f"{label(resource)} does not set uniformBucketLevelAccess to true"
+
+
+@rule(
+    "gcs-iam-no-public-members",
+    control="no-public-access",
+    severity="critical",
+    types=(GCS_IAM_MEMBER, GCS_IAM_BINDING, GCS_IAM_POLICY),
+    remediation="Grant bucket roles to named users, groups or service accounts, never allUsers or "
+    "allAuthenticatedUsers.",
+)
+def gcs_iam_no_public_members(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Bucket IAM never grants allUsers or allAuthenticatedUsers."""
+    if resource.type == GCS_IAM_POLICY:
+        policy_data = resource.props.get("policyData")
+        if policy_data is None:
+            return  # a policy with no document is one GCP rejects; it grants nothing to judge
+        bindings = _iam_bindings(policy_data)
+        if bindings is None:
+            yield f"{label(resource)} policyData is not a JSON IAM policy, so its members cannot be checked"
+            return
+        for index, binding in enumerate(bindings):
+            for member in _public(strings(binding.get("members"))):
+                yield f"{label(resource)} grants access to {member} (policyData bindings[{index}].members)"
+        return
+    key = "member" if resource.type == GCS_IAM_MEMBER else "members"
+    for member in _public(strings(resource.props.get(key))):
+        yield f"{label(resource)} grants access to {member} ({key})"
+
+
+@rule(
+    "gcs-acl-not-public",
+    control="no-public-access",
+    severity="critical",
+    types=(*GCS_ACCESS_CONTROLS, *GCS_ACLS),
+    remediation="Remove allUsers and allAuthenticatedUsers entities and public predefined ACLs; prefer uniform "
+    "bucket-level access, which disables ACLs.",
+)
+def gcs_acl_not_public(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Cloud Storage ACLs grant nothing to allUsers or allAuthenticatedUsers."""
+    if resource.type in GCS_ACCESS_CONTROLS:
+        for entity in _public(strings(resource.props.get("entity"))):
+            yield f"{label(resource)} grants access to {entity} (entity)"
+        return
+    acl = resource.props.get("predefinedAcl")
+    if isinstance(acl, str) and acl.strip() in PUBLIC_PREDEFINED_ACLS:
+        yield f"{label(resource)} uses the public predefinedAcl {acl.strip()}"
+    # The SDK: roleEntities are "ROLE:entity" pairs.
+    for pair in strings(resource.props.get("roleEntities")):
+        _, _, entity = pair.partition(":")
+        for public in _public([entity]):
+            yield f"{label(resource)} grants access to {public} (roleEntities {pair.strip()})"
+
+
+@rule(
+    "gke-private-nodes",
+    control="no-public-access",
+    severity="high",
+    types=(GKE_CLUSTER, GKE_NODE_POOL),
+    remediation="Set private_cluster_config.enable_private_nodes true and never set a node pool's "
+    "network_config.enable_private_nodes false.",
+)
+def gke_private_nodes(resource: Resource, settings: Settings) -> Iterator[str]:
+    """GKE nodes have internal IP addresses only."""
+    props = resource.props
+    # The SDK: a node pool's networkConfig.enablePrivateNodes ("whether nodes have internal IP addresses only")
+    # overrides the cluster's setting for that pool; unset, the pool inherits it.
+    if resource.type == GKE_NODE_POOL:
+        pools = [("networkConfig", mapping(props.get("networkConfig")))]
+    else:
+        if not is_true(mapping(props.get("privateClusterConfig")).get("enablePrivateNodes")):
+            yield f"{label(resource)} does not set privateClusterConfig.enablePrivateNodes to true"
+        pools = [
+            (f"nodePools[{i}].networkConfig", mapping(mapping(p).get("networkConfig")))
+            for i, p in enumerate(items(props.get("nodePools")))
+        ]
+    for where, network in pools:
+        value = network.get("enablePrivateNodes")
+        if value is not None and not is_true(value):
+            yield f"{label(resource)} {where}.enablePrivateNodes is not true (public node IPs)"
+
+
+@rule(
+    "gke-master-authorized-networks",
+    control="no-public-access",
+    severity="high",
+    types=(GKE_CLUSTER,),
+    remediation="Set master_authorized_networks_config with cidr_blocks of known networks only (or none), and "
+    "leave gcp_public_cidrs_access_enabled off.",
+)
+def gke_master_authorized_networks(resource: Resource, settings: Settings) -> Iterator[str]:
+    """GKE control planes accept connections only from authorized networks, never from anywhere."""
+    config = resource.props.get("masterAuthorizedNetworksConfig")
+    if not isinstance(config, Mapping):
+        yield f"{label(resource)} has no masterAuthorizedNetworksConfig (control plane open to any address)"
+        return
+    # The SDK: leaving cidrBlocks out disallows external access (except node IPs) - the strictest setting.
+    for index, block in enumerate(items(config.get("cidrBlocks"))):
+        cidr = mapping(block).get("cidrBlock")
+        if is_open_cidr(cidr):
+            yield f"{label(resource)} masterAuthorizedNetworksConfig.cidrBlocks[{index}] authorizes {cidr}"
+    # The SDK: this makes the control plane reachable from every Google Compute Engine public IP, anyone's.
+    if is_true(config.get("gcpPublicCidrsAccessEnabled")):
+        yield f"{label(resource)} sets masterAuthorizedNetworksConfig.gcpPublicCidrsAccessEnabled to true"
+
+
+# =============================================================================================================
+# network-isolation
+# =============================================================================================================
+
+# The explicit-edge marker, as aws_access.EDGE_TAG: only an internet-facing load balancer's firewall, carrying
+# this network tag in targetTags, may accept HTTPS from anywhere. GCP network tags are lowercase and hyphens.
+GCP_EDGE_TAG = "llmops-edge-load-balancer"
+TCP = ("TCP", "6")  # the SDK: a protocol is a well-known name or the IP protocol number
+
+
+def _port_443(port: Any) -> bool:
+    if isinstance(port, str):
+        first, _, last = port.strip().partition("-")
+        return number(first) == 443 and (not last or number(last) == 443)
+    return number(port) == 443
+
+
+def _https_only(allow: Mapping[str, Any]) -> bool:
+    # The SDK: with no ports an allow rule "applies to connections through any port".
+    ports = items(allow.get("ports"))
+    return _word(allow.get("protocol")) in TCP and bool(ports) and all(_port_443(p) for p in ports)
+
+
+def _given(value: Any) -> list[str]:
+    return [v for v in strings(value) if v.strip()]
+
+
+@rule(
+    "gcp-firewall-no-open-ingress",
+    control="network-isolation",
+    severity="high",
+    types=(FIREWALL,),
+    remediation="Restrict source_ranges to known networks (or use source_tags / source_service_accounts); only an "
+    f'edge load balancer firewall with target tag "{GCP_EDGE_TAG}" may allow tcp 443 from anywhere.',
+)
+def gcp_firewall_no_open_ingress(resource: Resource, settings: Settings) -> Iterator[str]:
+    """VPC firewalls allow no ingress from 0.0.0.0/0 or ::/0, except tcp 443 to the tagged edge load balancer."""
+    props = resource.props
+    # The SDK: direction defaults to INGRESS; a disabled rule "is not enforced"; denies never open anything.
+    if _word(props.get("direction")) == "EGRESS" or is_true(props.get("disabled")):
+        return
+    allows = [mapping(a) for a in items(props.get("allows"))]
+    if not allows:
+        return
+    ranges = _given(props.get("sourceRanges"))
+    open_ranges = [r for r in ranges if is_open_cidr(r)]
+    # With no source at all the provider sends none and Compute Engine applies 0.0.0.0/0
+    # (hashicorp/terraform-provider-google#6789), though the SDK calls a source "required".
+    sourced = ranges or _given(props.get("sourceTags")) or _given(props.get("sourceServiceAccounts"))
+    if not open_ranges and sourced:
+        return
+    if GCP_EDGE_TAG in _given(props.get("targetTags")) and all(_https_only(a) for a in allows):
+        return
+    if open_ranges:
+        yield f"{label(resource)} allows ingress from {', '.join(open_ranges)} (sourceRanges)"
+    else:
+        yield (
+            f"{label(resource)} allows ingress with no sourceRanges, sourceTags or sourceServiceAccounts, which "
+            "Compute Engine reads as 0.0.0.0/0"
+        )
+
+
+# The SDK (Subnetwork.logConfig): "Flow logging isn't supported if the subnet purpose field is set to
+# REGIONAL_MANAGED_PROXY or GLOBAL_MANAGED_PROXY"; the SDK's `state` doc still names the legacy proxy-only
+# purpose INTERNAL_HTTPS_LOAD_BALANCER. Proxy-only subnets host Envoy proxies, never VMs, so Private Google
+# Access has nothing to serve there either.
+NO_FLOW_LOG_PURPOSES = ("REGIONAL_MANAGED_PROXY", "GLOBAL_MANAGED_PROXY", "INTERNAL_HTTPS_LOAD_BALANCER")
+
+
+@rule(
+    "gcp-subnet-flow-logs-private-access",
+    control="network-isolation",
+    severity="medium",
+    types=(SUBNETWORK,),
+    remediation="Add log_config (VPC flow logs, flow_sampling above 0) and set private_ip_google_access true.",
+)
+def gcp_subnet_flow_logs_private_access(resource: Resource, settings: Settings) -> Iterator[str]:
+    """VPC subnets log flows and reach Google APIs privately (Private Google Access)."""
+    props = resource.props
+    if _word(props.get("purpose")) in NO_FLOW_LOG_PURPOSES:
+        return
+    # The SDK: logConfig "denotes the VPC flow logging options ... If logging is enabled": the block is the switch.
+    log_config = props.get("logConfig")
+    if not isinstance(log_config, Mapping):
+        yield f"{label(resource)} has no logConfig (VPC flow logs)"
+    elif number(log_config.get("flowSampling")) == 0:
+        # The SDK: a sampling rate of 0.0 "means no logs are reported".
+        yield f"{label(resource)} sets logConfig.flowSampling to 0, so no flow logs are reported"
+    if not is_true(props.get("privateIpGoogleAccess")):
+        yield f"{label(resource)} does not set privateIpGoogleAccess to true"
+
+
+# =============================================================================================================
+# audit-logging
+# =============================================================================================================
+
+# The SDK (loggingConfig.enableComponents): SYSTEM_COMPONENTS, KCP_VPA, APISERVER, CONTROLLER_MANAGER,
+# SCHEDULER, WORKLOADS. System components and the API server's logs are the ones an audit needs.
+GKE_LOG_COMPONENTS = ("SYSTEM_COMPONENTS", "APISERVER")
+GKE_METRIC_COMPONENTS = ("SYSTEM_COMPONENTS",)
+
+
+@rule(
+    "gke-logging-monitoring",
+    control="audit-logging",
+    severity="high",
+    types=(GKE_CLUSTER,),
+    remediation="Leave logging_service and monitoring_service at their defaults (not none); a logging_config "
+    "enables SYSTEM_COMPONENTS and APISERVER, a monitoring_config SYSTEM_COMPONENTS.",
+)
+def gke_logging_monitoring(resource: Resource, settings: Settings) -> Iterator[str]:
+    """GKE clusters send system and API server logs to Cloud Logging and metrics to Cloud Monitoring."""
+    props = resource.props
+    # The SDK: both services default to the GKE integrations (logging.googleapis.com/kubernetes ...); `none` is off.
+    for key in ("loggingService", "monitoringService"):
+        value = props.get(key)
+        if isinstance(value, str) and value.strip().lower() == "none":
+            yield f"{label(resource)} sets {key} to none"
+    logging_config = props.get("loggingConfig")
+    if logging_config is not None:
+        # enableComponents is required in a loggingConfig (the SDK); absent or empty, nothing is logged.
+        enabled = strings(mapping(logging_config).get("enableComponents"))
+        missing = [c for c in GKE_LOG_COMPONENTS if c not in enabled]
+        if missing:
+            yield f"{label(resource)} loggingConfig.enableComponents lacks {', '.join(missing)}"
+    monitoring = mapping(props.get("monitoringConfig"))
+    # Optional in a monitoringConfig (the SDK): left out, GKE keeps its default system metrics.
+    if any(k == "enableComponents" for k in monitoring):
+        enabled = strings(monitoring.get("enableComponents"))
+        missing = [c for c in GKE_METRIC_COMPONENTS if c not in enabled]
+        if missing:
+            yield f"{label(resource)} monitoringConfig.enableComponents lacks {', '.join(missing)}"
+
+
+# The SDK (auditLogConfigs.logType): "Must be one of DATA_READ, DATA_WRITE, or ADMIN_READ".
+AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
+
+
+@rule(
+    "gcp-audit-config-all-log-types",
+    control="audit-logging",
+    severity="high",
+    types=AUDIT_CONFIGS,
+    remediation="Give the audit config audit_log_configs for ADMIN_READ, DATA_READ and DATA_WRITE, with no "
+    "exempted_members.",
+)
+def gcp_audit_config_all_log_types(resource: Resource, settings: Settings) -> Iterator[str]:
+    """IAM audit configs log admin reads, data reads and data writes, exempting no one."""
+    configs = [mapping(c) for c in items(resource.props.get("auditLogConfigs"))]
+    enabled = [_word(c.get("logType")) for c in configs]
+    missing = [t for t in AUDIT_LOG_TYPES if t not in enabled]
+    if missing:
+        yield f"{label(resource)} auditLogConfigs lacks {', '.join(missing)}"
+    for index, config in enumerate(configs):
+        exempted = _given(config.get("exemptedMembers"))
+        if exempted:
+            yield f"{label(resource)} auditLogConfigs[{index}] exempts {', '.join(exempted)} (exemptedMembers)"
+
+
+# =============================================================================================================
+# least-privilege
+# =============================================================================================================
+
+PRIMITIVE_ROLES = ("roles/owner", "roles/editor")
+
+
+@rule(
+    "gcp-iam-no-primitive-roles",
+    control="least-privilege",
+    severity="critical",
+    types=(*IAM_MEMBERS, *IAM_BINDINGS, *IAM_POLICIES),
+    remediation="Grant predefined or custom roles scoped to the task instead of roles/owner or roles/editor.",
+)
+def gcp_iam_no_primitive_roles(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Project, folder and organization IAM never grants the basic roles roles/owner or roles/editor."""
+    if resource.type in IAM_POLICIES:
+        policy_data = resource.props.get("policyData")
+        if policy_data is None:
+            return  # a policy with no document is one GCP rejects; it grants nothing to judge
+        bindings = _iam_bindings(policy_data)
+        if bindings is None:
+            yield f"{label(resource)} policyData is not a JSON IAM policy, so its roles cannot be checked"
+            return
+        for index, binding in enumerate(bindings):
+            role = binding.get("role")
+            if isinstance(role, str) and role.strip() in PRIMITIVE_ROLES:
+                yield f"{label(resource)} grants {role.strip()} (policyData bindings[{index}].role)"
+        return
+    role = resource.props.get("role")
+    if isinstance(role, str) and role.strip() in PRIMITIVE_ROLES:
+        yield f"{label(resource)} grants {role.strip()} (role)"
+
+
+# The SDK: node VMs without a serviceAccount run as the project's Compute Engine default service account,
+# <project-number>-compute@developer.gserviceaccount.com, which holds roles/editor unless an org policy stops it.
+DEFAULT_COMPUTE_SA_SUFFIX = "-compute@developer.gserviceaccount.com"
+
+
+def _default_service_account(value: Any) -> bool:
+    if not _named(value):
+        return True
+    account = value.strip().lower()
+    return account == "default" or account.endswith(DEFAULT_COMPUTE_SA_SUFFIX)
+
+
+@rule(
+    "gke-nodes-not-default-service-account",
+    control="least-privilege",
+    severity="high",
+    types=(GKE_CLUSTER, GKE_NODE_POOL),
+    remediation="Set node_config.service_account (and cluster_autoscaling.auto_provisioning_defaults."
+    "service_account with auto-provisioning or Autopilot) to a dedicated least-privilege service account.",
+)
+def gke_nodes_not_default_service_account(resource: Resource, settings: Settings) -> Iterator[str]:
+    """GKE nodes run as a dedicated service account, never the Compute Engine default one."""
+    found = list(_node_configs(resource))
+    defaults = _auto_provisioning(resource, include_autopilot=True)
+    if defaults is not None:
+        found.append((AUTO_PROVISIONING, defaults))
+    for where, config in found:
+        account = config.get("serviceAccount")
+        if _default_service_account(account):
+            shown = f"is {account.strip()!r}" if _named(account) else "is unset"
+            yield f"{label(resource)} {where}.serviceAccount {shown}: nodes run as the default compute service account"
+
+
+GKE_METADATA = "GKE_METADATA"
+
+
+@rule(
+    "gke-workload-identity",
+    control="least-privilege",
+    severity="high",
+    types=(GKE_CLUSTER, GKE_NODE_POOL),
+    remediation='Set workload_identity_config.workload_pool ("<project>.svc.id.goog") on the cluster and '
+    'node_config.workload_metadata_config.mode "GKE_METADATA" on every node pool.',
+)
+def gke_workload_identity(resource: Resource, settings: Settings) -> Iterator[str]:
+    """GKE workloads use Workload Identity, so pods never see the node's credentials."""
+    if resource.type == GKE_CLUSTER:
+        # Autopilot clusters always run Workload Identity Federation; GKE sets the pool itself.
+        autopilot = is_true(resource.props.get("enableAutopilot"))
+        pool = mapping(resource.props.get("workloadIdentityConfig")).get("workloadPool")
+        if not autopilot and not _named(pool):
+            yield f"{label(resource)} has no workloadIdentityConfig.workloadPool"
+    # The SDK: GCE_METADATA "exposes all Compute Engine metadata to pods" (the node's credentials included);
+    # GKE_METADATA runs the GKE metadata server, which needs Workload Identity on the cluster.
+    for where, config in _node_configs(resource):
+        mode = mapping(config.get("workloadMetadataConfig")).get("mode")
+        if _word(mode) != GKE_METADATA:
+            yield f"{label(resource)} {where}.workloadMetadataConfig.mode is not {GKE_METADATA}"
+
+
+# =============================================================================================================
+# data-lifecycle and backup
+# =============================================================================================================
+
+
+def _versioned(bucket: Resource) -> bool:
+    return is_true(mapping(bucket.props.get("versioning")).get("enabled"))
+
+
+@rule(
+    "gcs-bucket-versioning-enabled",
+    control="data-lifecycle",
+    severity="medium",
+    types=(GCS_BUCKET,),
+    remediation="Set versioning.enabled true.",
+)
+def gcs_bucket_versioning_enabled(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Cloud Storage buckets classified phi or personal are versioned."""
+    if classification(resource) in PERSONAL_CLASSES and not _versioned(resource):
+        yield f"{label(resource)} does not set versioning.enabled to true"
+
+
+# Conditions that bound how long data is kept; the SDK ignores a 0 for the numeric ones unless the matching
+# send...IfZero flag is true. (matchesPrefixes, matchesStorageClasses, withState, size... only filter objects.)
+RETENTION_DAYS = {
+    "age": "sendAgeIfZero",
+    "daysSinceCustomTime": "sendDaysSinceCustomTimeIfZero",
+    "daysSinceNoncurrentTime": "sendDaysSinceNoncurrentTimeIfZero",
+    "numNewerVersions": "sendNumNewerVersionsIfZero",
+}
+RETENTION_DATES = ("createdBefore", "customTimeBefore", "noncurrentTimeBefore")
+
+
+def _expires(lifecycle_rule: Any) -> bool:
+    lifecycle_rule = mapping(lifecycle_rule)
+    # The SDK: action types are Delete, SetStorageClass and AbortIncompleteMultipartUpload; only Delete expires.
+    if mapping(lifecycle_rule.get("action")).get("type") != "Delete":
+        return False
+    condition = mapping(lifecycle_rule.get("condition"))
+    for key, send_zero in RETENTION_DAYS.items():
+        days = number(condition.get(key))
+        if days is not None and (days > 0 or (days == 0 and is_true(condition.get(send_zero)))):
+            return True
+    return any(_named(condition.get(key)) for key in RETENTION_DATES)
+
+
+@rule(
+    "gcs-bucket-lifecycle-expiry",
+    control="data-lifecycle",
+    severity="medium",
+    types=(GCS_BUCKET,),
+    remediation="Add a lifecycle_rules entry with action type Delete and a condition (age, num_newer_versions, "
+    "days_since_noncurrent_time ...) matching the declared retention.",
+)
+def gcs_bucket_lifecycle_expiry(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Cloud Storage buckets classified phi or personal delete objects or old versions after a declared retention."""
+    if classification(resource) not in PERSONAL_CLASSES:
+        return
+    if not any(_expires(r) for r in items(resource.props.get("lifecycleRules"))):
+        yield f"{label(resource)} has no lifecycleRules entry with action type Delete and an age or version condition"
+
+
+# The SDK (softDeletePolicy.retentionDurationSeconds): "Default value is 604800"; 0 disables soft delete.
+SOFT_DELETE_DEFAULT_SECONDS = 604800
+
+
+def _soft_delete_seconds(bucket: Resource) -> float:
+    """How long deleted objects stay recoverable, as the bucket declares it; 0 when it declares none.
+
+    The SDK: without a softDeletePolicy block "Server side value will be kept", which the stack does not
+    declare (an org policy or an earlier change may have set it to 0), so only a declared policy counts.
+    """
+    policy = bucket.props.get("softDeletePolicy")
+    if not isinstance(policy, Mapping):
+        return 0
+    seconds = policy.get("retentionDurationSeconds")
+    if seconds is None:
+        return SOFT_DELETE_DEFAULT_SECONDS
+    return number(seconds) or 0
+
+
+@rule(
+    "gcs-phi-bucket-recoverable",
+    control="backup",
+    severity="high",
+    types=(GCS_BUCKET,),
+    remediation="Set versioning.enabled true, or a soft_delete_policy with retention_duration_seconds above 0.",
+)
+def gcs_phi_bucket_recoverable(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Cloud Storage buckets classified phi are versioned or soft-delete, so deleted objects can be recovered."""
+    if classification(resource) != "phi" or _versioned(resource):
+        return
+    if _soft_delete_seconds(resource) <= 0:
+        yield (
+            f"{label(resource)} is classified phi but has neither versioning.enabled true nor a softDeletePolicy "
+            "with retentionDurationSeconds above 0"
+        )
+
+
+# =============================================================================================================
+# encryption-in-transit
+# =============================================================================================================
+
+# The SDK (settings.ipConfiguration.sslMode): ALLOW_UNENCRYPTED_AND_ENCRYPTED, ENCRYPTED_ONLY and
+# TRUSTED_CLIENT_CERTIFICATE_REQUIRED. pulumi-gcp v10 has no requireSsl any more: sslMode is the only switch.
+TLS_SSL_MODES = ("ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED")
+
+
+@rule(
+    "cloudsql-requires-tls",
+    control="encryption-in-transit",
+    severity="high",
+    types=(SQL_INSTANCE,),
+    remediation='Set settings.ip_configuration.ssl_mode "ENCRYPTED_ONLY" (or "TRUSTED_CLIENT_CERTIFICATE_REQUIRED").',
+)
+def cloudsql_requires_tls(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Cloud SQL instances refuse connections that are not encrypted with TLS."""
+    ip_configuration = mapping(mapping(resource.props.get("settings")).get("ipConfiguration"))
+    mode = ip_configuration.get("sslMode")
+    if _word(mode) not in TLS_SSL_MODES:
+        shown = f"is {mode.strip()!r}" if _named(mode) else "is unset"
+        yield f"{label(resource)} settings.ipConfiguration.sslMode {shown}, so unencrypted connections are accepted"

@@ -1,0 +1,205 @@
+"""GDPR data residency (Art. 44-49): personal data stays in allowed regions, EU/EEA unless the pack config widens it.
+
+A resource's place is read in the order the provider resolves it: the resource's own location inputs, else its
+provider's `region` (pulumi-aws v7 gives every resource a `region` that "defaults to the Region set in the provider
+configuration"; pulumi-gcp resources fall back to the provider's region or zone), else the stack config the
+Pulumi CLI hands the pack. With no place anywhere, or an unknown one at preview, the rule cannot judge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from policies.rules.props import mapping, strings
+from policies.rules.regions import ADEQUACY_REGIONS, EU_REGIONS, adequacy_country, region_of_zone
+from policies.rules.resources import AWS_PROVIDER, GCP_PROVIDER, GCS_BUCKET, LABELS, classification, label
+from policies.rules.rule import Resource, Settings, rule
+
+
+class DataType(NamedTuple):
+    token: str
+    kind: str  # how messages name it
+    inputs: tuple[str, ...]  # its own location inputs (engine names), in the order they decide
+
+
+# Every resource type that stores or processes data, with the inputs that say where. Tokens and input names are
+# read from the installed SDKs (tests/policies/test_residency.py checks both against the SDK sources). AWS (v7):
+# every resource's `region`; an Availability Zone input must lie in that region, so it is read after it.
+# GCP: `location` may be a region, a multi-region or a zone; zonal resources take `zone`.
+DATA_TYPES: tuple[DataType, ...] = (
+    DataType("aws:s3/bucket:Bucket", "S3 bucket", ("region",)),
+    DataType("aws:s3/bucketV2:BucketV2", "S3 bucket", ("region",)),
+    DataType("aws:ebs/volume:Volume", "EBS volume", ("region", "availabilityZone")),
+    DataType("aws:efs/fileSystem:FileSystem", "EFS file system", ("region",)),
+    DataType("aws:fsx/lustreFileSystem:LustreFileSystem", "FSx for Lustre file system", ("region",)),
+    DataType("aws:eks/cluster:Cluster", "EKS cluster", ("region",)),
+    DataType("aws:eks/nodeGroup:NodeGroup", "EKS node group", ("region",)),
+    DataType("aws:cloudwatch/logGroup:LogGroup", "CloudWatch log group", ("region",)),
+    DataType("aws:rds/instance:Instance", "RDS instance", ("region", "availabilityZone")),
+    DataType("aws:rds/cluster:Cluster", "RDS cluster", ("region",)),
+    DataType("aws:rds/clusterInstance:ClusterInstance", "RDS cluster instance", ("region", "availabilityZone")),
+    DataType("aws:dynamodb/table:Table", "DynamoDB table", ("region",)),
+    DataType("aws:elasticache/replicationGroup:ReplicationGroup", "ElastiCache replication group", ("region",)),
+    DataType("aws:opensearch/domain:Domain", "OpenSearch domain", ("region",)),
+    DataType("aws:kinesis/stream:Stream", "Kinesis stream", ("region",)),
+    DataType("aws:sqs/queue:Queue", "SQS queue", ("region",)),
+    DataType("aws:backup/vault:Vault", "Backup vault", ("region",)),
+    DataType("aws:ecr/repository:Repository", "ECR repository", ("region",)),
+    DataType("aws:sagemaker/domain:Domain", "SageMaker domain", ("region",)),
+    DataType("aws:sagemaker/notebookInstance:NotebookInstance", "SageMaker notebook instance", ("region",)),
+    DataType("aws:sagemaker/endpoint:Endpoint", "SageMaker endpoint", ("region",)),
+    DataType("aws:lambda/function:Function", "Lambda function", ("region",)),
+    DataType("aws:secretsmanager/secret:Secret", "Secrets Manager secret", ("region",)),
+    # KMS Encrypt/Decrypt receive the plaintext (up to 4 KB) and data keys in the key's region.
+    DataType("aws:kms/key:Key", "KMS key", ("region",)),
+    DataType("aws:ec2/instance:Instance", "EC2 instance", ("region", "availabilityZone")),
+    DataType("aws:ec2/launchTemplate:LaunchTemplate", "launch template", ("region",)),
+    DataType(GCS_BUCKET, "GCS bucket", ("location",)),
+    DataType("gcp:container/cluster:Cluster", "GKE cluster", ("location",)),
+    DataType("gcp:container/nodePool:NodePool", "GKE node pool", ("location",)),
+    DataType("gcp:compute/disk:Disk", "Compute Engine disk", ("zone",)),
+    DataType("gcp:compute/regionDisk:RegionDisk", "Compute Engine regional disk", ("region",)),
+    DataType("gcp:compute/instance:Instance", "Compute Engine instance", ("zone",)),
+    DataType("gcp:compute/instanceGroupManager:InstanceGroupManager", "managed instance group", ("zone",)),
+    DataType(
+        "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
+        "regional managed instance group",
+        ("region",),
+    ),
+    DataType("gcp:tpu/v2Vm:V2Vm", "TPU VM", ("zone",)),
+    DataType("gcp:tpu/v2QueuedResource:V2QueuedResource", "TPU queued resource", ("zone",)),
+    # Filestore `zone` is deprecated in favour of `location`; either places the instance.
+    DataType("gcp:filestore/instance:Instance", "Filestore instance", ("location", "zone")),
+    DataType("gcp:parallelstore/instance:Instance", "Parallelstore instance", ("location",)),
+    DataType("gcp:lustre/instance:Instance", "Managed Lustre instance", ("location",)),
+    DataType("gcp:bigquery/dataset:Dataset", "BigQuery dataset", ("location",)),
+    DataType("gcp:sql/databaseInstance:DatabaseInstance", "Cloud SQL instance", ("region",)),
+    DataType("gcp:alloydb/cluster:Cluster", "AlloyDB cluster", ("location",)),
+    # Redis `locationId` is the zone inside `region`.
+    DataType("gcp:redis/instance:Instance", "Memorystore Redis instance", ("region", "locationId")),
+    DataType("gcp:artifactregistry/repository:Repository", "Artifact Registry repository", ("location",)),
+    DataType("gcp:logging/projectBucketConfig:ProjectBucketConfig", "Cloud Logging bucket", ("location",)),
+    DataType("gcp:kms/keyRing:KeyRing", "Cloud KMS key ring", ("location",)),
+    DataType("gcp:vertex/aiDataset:AiDataset", "Vertex AI dataset", ("region",)),
+    DataType("gcp:vertex/aiEndpoint:AiEndpoint", "Vertex AI endpoint", ("location", "region")),
+    DataType("gcp:vertex/aiFeatureStore:AiFeatureStore", "Vertex AI feature store", ("region",)),
+    DataType("gcp:workbench/instance:Instance", "Workbench instance", ("location",)),
+    DataType("gcp:cloudrunv2/service:Service", "Cloud Run service", ("location",)),
+    DataType("gcp:cloudfunctionsv2/function:Function", "Cloud Function", ("location",)),
+)
+DATA = {t.token: t for t in DATA_TYPES}
+
+# Where a resource goes when it names no location itself and does not follow its provider. pulumi-gcp
+# bigquery Dataset `location`: "The default value is multi-regional location `US`."
+DEFAULT_LOCATIONS: dict[str, str] = {"gcp:bigquery/dataset:Dataset": "US"}
+
+# A provider's inputs that place the resources it manages (pulumi-aws Provider `region`; pulumi-gcp Provider
+# `region` and `zone`), and the stack config keys the default provider is built from.
+PROVIDER_INPUTS: dict[str, tuple[str, ...]] = {"aws": ("region",), "gcp": ("region", "zone")}
+STACK_CONFIG_KEYS: dict[str, tuple[str, ...]] = {"aws": ("aws:region",), "gcp": ("gcp:region", "gcp:zone")}
+
+# Classifications that hold no personal data; anything else, absence included, might (fail closed).
+EXEMPT_CLASSES = ("internal", "public")
+
+DATA_RESIDENCY_TYPES = (*DATA, AWS_PROVIDER, GCP_PROVIDER)
+
+
+class Place(NamedTuple):
+    location: str  # as written: a region, multi-region or zone
+    source: str  # where it was read
+
+
+def _cloud(type_token: str) -> str:
+    return type_token.removeprefix("pulumi:providers:").split(":")[0]
+
+
+def _given(props: Mapping[str, Any], name: str) -> str | None:
+    # An odd shape (a number, a list) names no place: the next source decides.
+    value = props.get(name)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _first(props: Mapping[str, Any], names: tuple[str, ...], where: str) -> Place | None:
+    for name in names:
+        value = _given(props, name)
+        if value is not None:
+            return Place(value, f"{where} {name}" if where else f"{name} input")
+    return None
+
+
+def _proxied(props: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    # Provider props are proxied by pulumi_policy; plain dicts (tests, exports) get the same proxy, so an unknown
+    # provider region stops the rule instead of being read as a place.
+    if props is None:
+        return {}
+    return unknown_checking_proxy(dict(props)) if type(props) is dict else props
+
+
+def places(resource: Resource, settings: Settings) -> list[Place]:
+    """Where the resource puts its data: one place, every data location of a dual-region bucket, or none."""
+    cloud = _cloud(resource.type)
+    if resource.type in (AWS_PROVIDER, GCP_PROVIDER):
+        own = _first(resource.props, PROVIDER_INPUTS[cloud], "")
+    else:
+        if resource.type == GCS_BUCKET:
+            # A configurable dual-region bucket stores its data in exactly these regions.
+            config = mapping(resource.props.get("customPlacementConfig"))
+            data_locations = [d.strip() for d in strings(config.get("dataLocations")) if d.strip()]
+            if data_locations:
+                return [Place(d, "customPlacementConfig.dataLocations") for d in data_locations]
+        own = _first(resource.props, DATA[resource.type].inputs, "")
+        if own is None and resource.type in DEFAULT_LOCATIONS:
+            own = Place(DEFAULT_LOCATIONS[resource.type], "default location, no location input")
+        if own is None:
+            own = _first(_proxied(resource.provider), PROVIDER_INPUTS[cloud], "provider")
+    if own is None:
+        own = _first(settings.stack_config, STACK_CONFIG_KEYS[cloud], "stack config")
+    return [own] if own is not None else []
+
+
+def _allowed(settings: Settings) -> set[str]:
+    allowed = {r.strip().lower() for r in settings.allowed_regions or EU_REGIONS if isinstance(r, str)}
+    if settings.allow_adequacy_regions:
+        allowed |= {r.lower() for r in ADEQUACY_REGIONS}
+    return allowed
+
+
+def _label(resource: Resource) -> str:
+    if resource.type in LABELS or resource.type not in DATA:
+        return label(resource)
+    return f"{DATA[resource.type].kind} {resource.name}"
+
+
+@rule(
+    "data-residency",
+    control="data-residency",
+    severity="high",
+    types=DATA_RESIDENCY_TYPES,
+    remediation="Move the resource to an EU/EEA region, or allow adequacy regions (allowAdequacyRegions) or list "
+    "the allowed regions (allowedRegions) in the pack config.",
+    parameters=("allowedRegions", "allowAdequacyRegions"),
+    frameworks=("gdpr",),
+)
+def data_residency(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Data stores, compute and providers that may hold personal data are in an allowed region (EU/EEA by default)."""
+    if resource.type in DATA and classification(resource) in EXEMPT_CLASSES:
+        return
+    allowed = _allowed(settings)
+    for place in places(resource, settings):
+        region = region_of_zone(place.location)
+        if region in allowed:
+            continue
+        is_zone = region != place.location.lower()
+        shown = region if is_zone else place.location
+        source = f"{place.source} {place.location}" if is_zone else place.source
+        message = f"{_label(resource)} is in {shown} ({source}), outside the allowed regions for personal data"
+        country = adequacy_country(region)
+        if country and not settings.allow_adequacy_regions:
+            message += (
+                f"; {region} is in an adequacy-decision country ({country}): setting allowAdequacyRegions "
+                "would allow it"
+            )
+        yield message

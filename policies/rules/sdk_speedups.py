@@ -1,0 +1,125 @@
+"""Make pulumi_policy's analyzer loops cheap for a pack of many small policies, without changing any answer.
+
+1. Decode each resource of an analyzer request once, not once per policy.
+
+pulumi_policy's Analyze and AnalyzeStack decode a resource's properties (and its provider's) inside the loop
+over policies: MessageToDict, deserialize_properties and unknown_checking_proxy run again for every policy
+(pulumi_policy/policy.py, Analyze and AnalyzeStack). With some fifty policies per pack that repetition was
+nearly all of a pack's time: about 2 ms per resource, so 10,000 resources took over 30 s for two packs.
+
+Within one call the same message always decodes to the same value, so while an Analyze or AnalyzeStack call
+runs, these three functions remember their answer per input object. The cache lives for that call only and
+per thread (the pack serves calls on several threads). Policies only read what they are given, so sharing the
+decoded value between them changes nothing they can see. If a future pulumi_policy no longer has these names,
+nothing is patched and the pack simply runs at the SDK's own speed.
+
+2. Offer each resource only to the policies that judge its type. Every policy of ours starts by checking the
+resource type and returns when it does not apply, so skipping it earlier changes nothing but the cost; the
+policy list hands Analyze only the applicable policies, and AnalyzeStack gets only the resources of the types
+the stack policies judge. GetAnalyzerInfo and Configure still see every policy.
+
+Measured on 10,000 resources through the protocol: the two together took the HIPAA pack from about 17 s for
+Analyze and 12 s for AnalyzeStack to the figures bench/ prints.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import types
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from typing import Any
+
+_local = threading.local()
+_PATCHED = "_llmops_decode_once"
+
+
+def _remembered(fn: Callable[..., Any], arity: int = 1) -> Callable[..., Any]:
+    """`fn` remembering its answer per last argument (the message or request), while a call is in scope.
+
+    Calls with other arguments than the `arity` positional ones (Remediate's `proxy_secrets`) are not remembered.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        cache: dict[tuple[int, int], tuple[Any, Any]] | None = getattr(_local, "cache", None)
+        if cache is None or kwargs or len(args) != arity:
+            return fn(*args, **kwargs)
+        value = args[-1]
+        key = (id(fn), id(value))
+        hit = cache.get(key)
+        if hit is None or hit[0] is not value:
+            # The input is kept in the entry, so its id cannot be reused by another object during the call.
+            hit = cache[key] = (value, fn(*args))
+        return hit[1]
+
+    return wrapper
+
+
+def _scoped(method: Callable[..., Any], for_type: bool = False) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: Any, request: Any, context: Any) -> Any:
+        _local.cache = {}
+        _local.resource_type = request.type if for_type else None
+        try:
+            return method(self, request, context)
+        finally:
+            _local.cache = None
+            _local.resource_type = None
+
+    return wrapper
+
+
+def _only_types(method: Callable[..., Any], types: frozenset[str]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: Any, request: Any, context: Any) -> Any:
+        if not types:
+            return method(self, request, context)
+        relevant = type(request)()
+        relevant.resources.extend(r for r in request.resources if r.type in types)
+        return method(self, relevant, context)
+
+    return wrapper
+
+
+class PolicyList(list):
+    """The pack's policies; while an Analyze call runs, iterating yields only those that judge its resource type."""
+
+    def __init__(self, policies: Iterable[Any], types: Mapping[str, Collection[str]]) -> None:
+        super().__init__(policies)
+        self.types = types  # policy name -> the resource types it judges
+
+    def __iter__(self) -> Iterator[Any]:
+        resource_type = getattr(_local, "resource_type", None)
+        if resource_type is None:
+            return super().__iter__()
+        return (p for p in super().__iter__() if resource_type in self.types.get(p.name, (resource_type,)))
+
+
+def install(stack_types: Collection[str] = ()) -> bool:
+    """Patch pulumi_policy in this process (a pack's); True when patched (now or before).
+
+    `stack_types`: every resource type some stack policy judges; AnalyzeStack is handed only those.
+    """
+    import pulumi_policy.policy as sdk
+
+    if getattr(sdk, _PATCHED, False):
+        return True
+    servicer = getattr(sdk, "_PolicyAnalyzerServicer", None)
+    names = ("deserialize_properties", "unknown_checking_proxy", "json_format")
+    if servicer is None or not all(hasattr(sdk, n) for n in names):
+        return False
+    # A stand-in for the module as policy.py sees it: every function as before, MessageToDict remembering.
+    functions = {k: getattr(sdk.json_format, k) for k in dir(sdk.json_format) if not k.startswith("__")}
+    functions["MessageToDict"] = _remembered(functions["MessageToDict"])
+    sdk.json_format = types.SimpleNamespace(**functions)
+    sdk.deserialize_properties = _remembered(sdk.deserialize_properties)
+    sdk.unknown_checking_proxy = _remembered(sdk.unknown_checking_proxy)
+    # Options and provider are decoded per policy too; they are read-only objects for the policies.
+    for method in ("_get_resource_options", "_get_provider_resource"):
+        if hasattr(servicer, method):
+            setattr(servicer, method, _remembered(getattr(servicer, method), arity=2))
+    servicer.Analyze = _scoped(servicer.Analyze, for_type=True)
+    servicer.AnalyzeStack = _scoped(_only_types(servicer.AnalyzeStack, frozenset(stack_types)))
+    setattr(sdk, _PATCHED, True)
+    return True

@@ -1,0 +1,509 @@
+"""GDPR data residency (policies/rules/residency.py, policies/rules/regions.py).
+
+Every data type starts from a baseline placed in the EU; each case moves one location input (or the provider,
+or the stack config) and expects exactly one violation naming the region and where it was read.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+from dataclasses import replace
+from typing import Any
+
+import pulumi_aws
+import pulumi_gcp
+import pytest
+from pulumi_policy.proxy import (
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+    unknown_checking_proxy,
+)
+
+from policies.rules import regions
+from policies.rules import residency as res
+from policies.rules.resources import LABELS
+from policies.rules.rule import RULES, Resource, Settings, evaluate
+
+RULE = RULES["data-residency"]
+AWS_PROVIDER = "pulumi:providers:aws"
+GCP_PROVIDER = "pulumi:providers:gcp"
+GKE = "gcp:container/cluster:Cluster"
+GCS = "gcp:storage/bucket:Bucket"
+S3 = "aws:s3/bucket:Bucket"
+BIGQUERY = "gcp:bigquery/dataset:Dataset"
+OUTSIDE = "outside the allowed regions for personal data"
+PERSONAL = {"data-classification": "personal"}
+
+# ---- fixtures ----------------------------------------------------------------------------------------------
+
+
+def resource(type_: str, props: dict[str, Any], provider: dict[str, Any] | None = None, name: str = "r") -> Resource:
+    return Resource(type_, name, f"urn:pulumi:test::llmops-infra::{type_}::{name}", props, "", provider)
+
+
+def judge(
+    type_: str, props: dict[str, Any], settings: Settings = Settings(), provider: dict[str, Any] | None = None
+) -> list[str]:
+    return evaluate(RULE, resource(type_, props, provider), settings)
+
+
+def kind(type_: str) -> str:
+    """How messages name the type: the shared label when there is one."""
+    return LABELS.get(type_) or res.DATA[type_].kind
+
+
+def inside(input_name: str) -> str:
+    """An EU place written as the input takes it."""
+    return {"region": "eu-west-1", "availabilityZone": "eu-west-1a", "zone": "europe-west4-a"}.get(
+        input_name, "europe-west4"
+    )
+
+
+def outside(type_: str, input_name: str) -> tuple[str, str]:
+    """A place outside the EU for the input, and the region a message names for it."""
+    if type_.startswith("aws:"):
+        return ("us-east-1a", "us-east-1") if input_name == "availabilityZone" else ("us-east-1", "us-east-1")
+    if input_name in ("zone", "locationId"):
+        return "us-central1-a", "us-central1"
+    return "us-central1", "us-central1"
+
+
+def baseline(type_: str) -> dict[str, Any]:
+    first = res.DATA[type_].inputs[0]
+    return {first: inside(first), "tags" if type_.startswith("aws:") else "labels": PERSONAL}
+
+
+# ---- the rule and its type list ----------------------------------------------------------------------------
+
+
+def test_rule_metadata():
+    assert RULE.control == "data-residency"
+    assert RULE.frameworks == ("gdpr",)
+    assert RULE.severity == "high"
+    assert RULE.parameters == ("allowedRegions", "allowAdequacyRegions")
+    assert RULE.description.startswith("Data stores, compute and providers")
+    assert set(RULE.resource_types) == {*res.DATA, AWS_PROVIDER, GCP_PROVIDER}
+    assert len(res.DATA) == len(res.DATA_TYPES), "a type is listed twice"
+
+
+def _sdk_sources(token: str) -> str:
+    """The SDK module that registers the token (the `'aws:s3/bucket:Bucket'` string in its resource class)."""
+    package = pulumi_aws if token.startswith("aws:") else pulumi_gcp
+    for path in pathlib.Path(package.__file__).parent.rglob("*.py"):
+        text = path.read_text()
+        if f"'{token}'" in text:
+            return text
+    raise AssertionError(f"{token} is not a type the installed SDK registers")
+
+
+def _declares_input(source: str, name: str) -> bool:
+    """Whether the SDK module declares the engine (camelCase) property name as a getter."""
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    getter = "@pulumi.getter" if snake == name else f'@pulumi.getter(name="{name}")'
+    # Other decorators (a deprecation notice) may sit between the getter and the def.
+    return re.search(rf"{re.escape(getter)}\n(?:\s+@.*\n)*\s+def {snake}\(self\)", source) is not None
+
+
+@pytest.mark.parametrize("data_type", res.DATA_TYPES, ids=lambda t: t.token)
+def test_every_type_and_location_input_is_one_the_sdk_declares(data_type):
+    source = _sdk_sources(data_type.token)
+    for name in data_type.inputs:
+        assert _declares_input(source, name), (data_type.token, name)
+
+
+def test_provider_and_dual_region_inputs_are_ones_the_sdk_declares():
+    aws_provider = (pathlib.Path(pulumi_aws.__file__).parent / "provider.py").read_text()
+    gcp_provider = (pathlib.Path(pulumi_gcp.__file__).parent / "provider.py").read_text()
+    assert all(_declares_input(aws_provider, name) for name in res.PROVIDER_INPUTS["aws"])
+    assert all(_declares_input(gcp_provider, name) for name in res.PROVIDER_INPUTS["gcp"])
+    storage = pathlib.Path(pulumi_gcp.__file__).parent / "storage"
+    assert _declares_input((storage / "bucket.py").read_text(), "customPlacementConfig")
+    assert _declares_input((storage / "_inputs.py").read_text(), "dataLocations")
+    assert "The default value is multi-regional location `US`" in _sdk_sources(BIGQUERY)
+    # The check bites: an input the type does not have is not found.
+    assert not _declares_input(_sdk_sources(S3), "availabilityZone")
+    assert not _declares_input(_sdk_sources(GCS), "region")
+
+
+@pytest.mark.parametrize("type_", list(res.DATA))
+def test_compliant_baseline_has_no_violation(type_):
+    assert judge(type_, baseline(type_)) == []
+
+
+def test_a_type_the_rule_does_not_judge_is_ignored():
+    assert judge("aws:ec2/vpc:Vpc", {"region": "us-east-1"}) == []
+
+
+# ---- one location input at a time ------------------------------------------------------------------------------
+
+INPUT_CASES = [(t.token, name) for t in res.DATA_TYPES for name in t.inputs]
+
+
+@pytest.mark.parametrize(("type_", "input_name"), INPUT_CASES)
+def test_each_location_input_outside_the_eu_is_one_violation_naming_it(type_, input_name):
+    value, region = outside(type_, input_name)
+    # Only the input under test places the resource: the others stay unset.
+    props = {**{k: v for k, v in baseline(type_).items() if k not in res.DATA[type_].inputs}, input_name: value}
+    where = f"{input_name} input" + (f" {value}" if value != region else "")
+    assert judge(type_, props) == [f"{kind(type_)} r is in {region} ({where}), {OUTSIDE}"]
+
+
+@pytest.mark.parametrize(("type_", "input_name"), INPUT_CASES)
+def test_each_location_input_inside_the_eu_passes(type_, input_name):
+    assert judge(type_, {input_name: inside(input_name), "labels": PERSONAL, "tags": PERSONAL}) == []
+
+
+def test_the_first_location_input_decides_over_the_later_ones():
+    # pulumi-aws: an Availability Zone lies inside the resource's region; the region input names it directly.
+    assert judge("aws:ebs/volume:Volume", {"region": "eu-west-1", "availabilityZone": "us-east-1a"}) == []
+    assert judge("gcp:filestore/instance:Instance", {"location": "us-central1-a", "zone": "europe-west4-a"}) == [
+        f"Filestore instance r is in us-central1 (location input us-central1-a), {OUTSIDE}"
+    ]
+
+
+# ---- the issue's "Done when" -----------------------------------------------------------------------------------
+
+
+def test_gke_cluster_with_personal_data_in_us_central1_is_a_violation():
+    props = {"location": "us-central1", "resourceLabels": PERSONAL}
+    assert judge(GKE, props) == [f"GKE cluster r is in us-central1 (location input), {OUTSIDE}"]
+
+
+@pytest.mark.parametrize("location", ["europe-west4", "europe-west4-a", "EUROPE-WEST4"])
+def test_gke_cluster_in_europe_west4_or_one_of_its_zones_passes(location):
+    assert judge(GKE, {"location": location, "resourceLabels": PERSONAL}) == []
+
+
+@pytest.mark.parametrize("location", ["EU", "EUR4", "eu", "EUROPE-WEST4", "europe-north1"])
+def test_gcs_bucket_in_eu_multi_region_dual_region_or_region_passes(location):
+    assert judge(GCS, {"location": location, "labels": PERSONAL}) == []
+
+
+@pytest.mark.parametrize("location", ["US", "NAM4", "ASIA", "US-CENTRAL1", "EUR5"])
+def test_gcs_bucket_outside_the_eu_fails(location):
+    assert judge(GCS, {"location": location, "labels": PERSONAL}) == [
+        f"GCS bucket r is in {location} (location input), {OUTSIDE}"
+    ]
+
+
+def test_gcs_dual_region_is_judged_by_every_data_location():
+    eu = {"location": "EU", "customPlacementConfig": {"dataLocations": ["EUROPE-WEST1", "EUROPE-WEST4"]}}
+    assert judge(GCS, eu) == []
+    mixed = {"location": "EU", "customPlacementConfig": {"dataLocations": ["EUROPE-WEST4", "US-EAST1", "US-WEST1"]}}
+    assert judge(GCS, mixed) == [
+        f"GCS bucket r is in US-EAST1 (customPlacementConfig.dataLocations), {OUTSIDE}",
+        f"GCS bucket r is in US-WEST1 (customPlacementConfig.dataLocations), {OUTSIDE}",
+    ]
+
+
+def test_aws_bucket_region_input():
+    assert judge(S3, {"region": "eu-west-1", "tags": PERSONAL}) == []
+    assert judge(S3, {"region": "us-east-1", "tags": PERSONAL}) == [
+        f"S3 bucket r is in us-east-1 (region input), {OUTSIDE}"
+    ]
+
+
+# ---- provider and stack config -------------------------------------------------------------------------------
+
+
+def test_region_from_the_provider():
+    assert judge(S3, {"tags": PERSONAL}, provider={"region": "eu-central-1"}) == []
+    assert judge(S3, {"tags": PERSONAL}, provider={"region": "us-west-2"}) == [
+        f"S3 bucket r is in us-west-2 (provider region), {OUTSIDE}"
+    ]
+
+
+def test_gcp_region_from_the_provider_region_then_zone():
+    assert judge("gcp:compute/instance:Instance", {}, provider={"region": "us-east1", "zone": "europe-west4-a"}) == [
+        f"Compute Engine instance r is in us-east1 (provider region), {OUTSIDE}"
+    ]
+    assert judge("gcp:compute/instance:Instance", {}, provider={"zone": "us-east1-b"}) == [
+        f"Compute Engine instance r is in us-east1 (provider zone us-east1-b), {OUTSIDE}"
+    ]
+
+
+def test_region_from_the_stack_config():
+    settings = Settings(stack_config={"aws:region": "us-east-1", "gcp:region": "europe-west4"})
+    assert judge(S3, {}, settings) == [f"S3 bucket r is in us-east-1 (stack config aws:region), {OUTSIDE}"]
+    assert judge(GKE, {}, settings) == []
+    zone_only = Settings(stack_config={"gcp:zone": "asia-east1-a"})
+    assert judge(GKE, {}, zone_only) == [
+        f"GKE cluster r is in asia-east1 (stack config gcp:zone asia-east1-a), {OUTSIDE}"
+    ]
+
+
+def test_own_input_beats_provider_beats_stack_config():
+    settings = Settings(stack_config={"aws:region": "us-east-1"})
+    assert judge(S3, {"region": "eu-west-1"}, settings, provider={"region": "us-west-2"}) == []
+    assert judge(S3, {}, settings, provider={"region": "eu-west-1"}) == []
+    assert judge(S3, {"region": "us-west-2"}, Settings(stack_config={"aws:region": "eu-west-1"})) == [
+        f"S3 bucket r is in us-west-2 (region input), {OUTSIDE}"
+    ]
+
+
+def test_a_cloud_reads_only_its_own_stack_config():
+    assert judge(S3, {}, Settings(stack_config={"gcp:region": "us-central1"})) == []
+    assert judge(GKE, {}, Settings(stack_config={"aws:region": "us-east-1"})) == []
+
+
+def test_bigquery_dataset_without_location_is_in_us_whatever_the_provider():
+    assert judge(BIGQUERY, {}, provider={"region": "europe-west4"}) == [
+        f"BigQuery dataset r is in US (default location, no location input), {OUTSIDE}"
+    ]
+    assert judge(BIGQUERY, {"location": "EU"}) == []
+
+
+@pytest.mark.parametrize(
+    ("type_", "props", "settings", "expected"),
+    [
+        (AWS_PROVIDER, {"region": "eu-west-1"}, Settings(), []),
+        (
+            AWS_PROVIDER,
+            {"region": "us-east-1"},
+            Settings(),
+            [f"AWS provider r is in us-east-1 (region input), {OUTSIDE}"],
+        ),
+        (
+            AWS_PROVIDER,
+            {},
+            Settings(stack_config={"aws:region": "us-east-1"}),
+            [f"AWS provider r is in us-east-1 (stack config aws:region), {OUTSIDE}"],
+        ),
+        (GCP_PROVIDER, {"region": "europe-west4", "zone": "us-central1-a"}, Settings(), []),
+        (
+            GCP_PROVIDER,
+            {"zone": "us-central1-a"},
+            Settings(),
+            [f"GCP provider r is in us-central1 (zone input us-central1-a), {OUTSIDE}"],
+        ),
+        # A provider holds no data but places every resource that names no region: it is judged unclassified.
+        (
+            AWS_PROVIDER,
+            {"region": "us-east-1", "defaultTags": {"tags": {"data-classification": "internal"}}},
+            Settings(),
+            [f"AWS provider r is in us-east-1 (region input), {OUTSIDE}"],
+        ),
+        (AWS_PROVIDER, {}, Settings(), []),
+    ],
+)
+def test_provider_resources_are_judged(type_, props, settings, expected):
+    assert judge(type_, props, settings) == expected
+
+
+# ---- allowed regions -----------------------------------------------------------------------------------------
+
+
+def test_adequacy_region_fails_by_default_and_says_the_setting_would_allow_it():
+    assert judge(S3, {"region": "eu-west-2"}) == [
+        f"S3 bucket r is in eu-west-2 (region input), {OUTSIDE}; eu-west-2 is in an adequacy-decision country "
+        "(United Kingdom): setting allowAdequacyRegions would allow it"
+    ]
+    assert judge(GKE, {"location": "europe-west6-b"}) == [
+        f"GKE cluster r is in europe-west6 (location input europe-west6-b), {OUTSIDE}; europe-west6 is in an "
+        "adequacy-decision country (Switzerland): setting allowAdequacyRegions would allow it"
+    ]
+
+
+def test_adequacy_regions_pass_when_allowed_and_others_still_fail():
+    settings = Settings(allow_adequacy_regions=True)
+    assert judge(S3, {"region": "eu-west-2"}, settings) == []
+    assert judge(GCS, {"location": "SOUTHAMERICA-EAST1"}, settings) == []
+    assert judge(S3, {"region": "us-east-1"}, settings) == [f"S3 bucket r is in us-east-1 (region input), {OUTSIDE}"]
+
+
+def test_allowed_regions_override_the_eu_default():
+    settings = Settings(allowed_regions=("us-east-1", "US"))
+    assert judge(S3, {"region": "us-east-1"}, settings) == []
+    assert judge(GCS, {"location": "us"}, settings) == []
+    assert judge(S3, {"region": "eu-west-1"}, settings) == [f"S3 bucket r is in eu-west-1 (region input), {OUTSIDE}"]
+    # Adequacy regions are added to the listed regions only when allowed.
+    assert judge(S3, {"region": "eu-west-2"}, replace(settings, allow_adequacy_regions=True)) == []
+    assert judge(S3, {"region": "eu-west-2"}, settings)[0].endswith("setting allowAdequacyRegions would allow it")
+
+
+def test_allowed_regions_compare_case_insensitively():
+    assert judge(GCS, {"location": "us-central1"}, Settings(allowed_regions=(" US-CENTRAL1 ",))) == []
+
+
+# ---- scope: classification -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("classification", ["internal", "public", " Internal "])
+@pytest.mark.parametrize(("type_", "key"), [(S3, "tags"), (GCS, "labels"), (GKE, "resourceLabels")])
+def test_resources_classified_internal_or_public_are_exempt(classification, type_, key):
+    props = {res.DATA[type_].inputs[0]: "us-east-1", key: {"data-classification": classification}}
+    assert judge(type_, props) == []
+
+
+@pytest.mark.parametrize("classification", ["personal", "phi", "PHI", "confidential", None])
+def test_personal_phi_other_or_absent_classification_is_judged(classification):
+    tags = {"owner": "ml"} if classification is None else {"data-classification": classification}
+    assert judge(S3, {"region": "us-east-1", "tags": tags}) == [
+        f"S3 bucket r is in us-east-1 (region input), {OUTSIDE}"
+    ]
+
+
+def test_gke_cluster_is_classified_by_resource_labels_not_labels():
+    props = {"location": "us-central1", "labels": {"data-classification": "internal"}}
+    assert judge(GKE, props) == [f"GKE cluster r is in us-central1 (location input), {OUTSIDE}"]
+
+
+def test_provider_default_tags_classify_its_resources():
+    provider = {"region": "us-east-1", "defaultTags": {"tags": {"data-classification": "public"}}}
+    assert judge(S3, {}, provider=provider) == []
+    gcp = {"region": "us-central1", "defaultLabels": '{"data-classification": "internal"}'}
+    assert judge(GCS, {"location": "US"}, provider=gcp) == []
+
+
+# ---- cannot judge --------------------------------------------------------------------------------------------
+
+
+def test_no_region_anywhere_is_no_violation():
+    assert judge(S3, {"tags": PERSONAL}) == []
+    assert judge(GKE, {"resourceLabels": PERSONAL}, provider={"project": "p"}) == []
+
+
+UNKNOWNS: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = [
+    *[(t, {name: UNKNOWN_STRING_VALUE}, None) for t, name in INPUT_CASES],
+    # An unknown own input wins over a known provider region: it may name any region.
+    (S3, {"region": UNKNOWN_STRING_VALUE}, {"region": "us-east-1"}),
+    (S3, {}, {"region": UNKNOWN_STRING_VALUE}),
+    (GKE, {}, {"zone": UNKNOWN_STRING_VALUE}),
+    (AWS_PROVIDER, {"region": UNKNOWN_STRING_VALUE}, None),
+    (GCP_PROVIDER, {"zone": UNKNOWN_STRING_VALUE}, None),
+    (GCS, {"location": "US", "customPlacementConfig": UNKNOWN_OBJECT_VALUE}, None),
+    (GCS, {"location": "US", "customPlacementConfig": {"dataLocations": UNKNOWN_ARRAY_VALUE}}, None),
+    (GCS, {"location": "US", "customPlacementConfig": {"dataLocations": ["US-EAST1", UNKNOWN_STRING_VALUE]}}, None),
+    (S3, {"region": "us-east-1", "tags": UNKNOWN_OBJECT_VALUE}, None),
+    (GKE, {"location": "us-central1", "resourceLabels": {"data-classification": UNKNOWN_STRING_VALUE}}, None),
+]
+
+
+@pytest.mark.parametrize(("type_", "props", "provider"), UNKNOWNS)
+def test_unknown_preview_value_is_not_a_violation(type_, props, provider):
+    settings = Settings(stack_config={"aws:region": "us-east-1", "gcp:region": "us-central1"})
+    assert judge(type_, props, settings, provider) == []
+    # ...because the rule reads the value and stops there, not because it skipped it or judged the sentinel.
+    proxied = resource(type_, unknown_checking_proxy(props), provider)
+    with pytest.raises(UnknownValueError):
+        list(RULE.check(proxied, settings))
+
+
+@pytest.mark.parametrize("odd", [None, "", "   ", 42, True, ["us-east-1"], {"name": "us-east-1"}])
+def test_odd_location_values_name_no_place_and_never_raise(odd):
+    # The next source decides: here the provider, in the EU.
+    assert judge(S3, {"region": odd}, provider={"region": "eu-west-1"}) == []
+    assert judge(GCS, {"location": odd}, provider={"region": odd}) == []
+    assert judge(AWS_PROVIDER, {"region": odd}) == []
+
+
+DUAL_US_EAST1 = [f"GCS bucket r is in US-EAST1 (customPlacementConfig.dataLocations), {OUTSIDE}"]
+
+
+@pytest.mark.parametrize(
+    ("placement", "expected"),
+    [
+        (None, []),
+        ("EUROPE-WEST4", []),
+        (7, []),
+        (["US-EAST1"], []),
+        ({"dataLocations": None}, []),
+        ({"dataLocations": [1, None, " "]}, []),
+        # A lone string is a list of one location (the props helpers' "one or many").
+        ({"dataLocations": "US-EAST1"}, DUAL_US_EAST1),
+        ({"dataLocations": [1, "US-EAST1"]}, DUAL_US_EAST1),
+    ],
+)
+def test_odd_custom_placement_shapes_never_raise(placement, expected):
+    # Anything unreadable leaves the bucket's own location (EU here) to decide.
+    assert judge(GCS, {"location": "EU", "customPlacementConfig": placement}) == expected
+
+
+@pytest.mark.parametrize("tags", ["personal", 3, ["data-classification"], None])
+def test_odd_tag_shapes_are_unclassified_and_judged(tags):
+    assert judge(S3, {"region": "us-east-1", "tags": tags}) == [
+        f"S3 bucket r is in us-east-1 (region input), {OUTSIDE}"
+    ]
+
+
+def test_odd_stack_config_values_name_no_place():
+    assert judge(S3, {}, Settings(stack_config={"aws:region": 5})) == []  # type: ignore[dict-item]
+
+
+# ---- the region lists and zones ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("zone", "region"),
+    [
+        ("europe-west4-a", "europe-west4"),
+        ("us-central1-f", "us-central1"),
+        ("northamerica-northeast2-b", "northamerica-northeast2"),
+        ("me-west1-c", "me-west1"),
+        ("eu-west-1a", "eu-west-1"),
+        ("eusc-de-east-1b", "eusc-de-east-1"),
+        ("us-gov-west-1a", "us-gov-west-1"),
+        ("us-east-1-bos-1a", "us-east-1"),
+        ("us-east-1-wl1-bos-wlz-1", "us-east-1"),
+        ("EUROPE-WEST4", "europe-west4"),
+        ("eu-west-1", "eu-west-1"),
+        ("EUR4", "eur4"),
+        ("EU", "eu"),
+        ("global", "global"),
+    ],
+)
+def test_region_of_zone(zone, region):
+    assert regions.region_of_zone(zone) == region
+
+
+def test_region_lists_are_the_controls_catalog_lists():
+    assert regions.AWS_EU_REGIONS == (
+        "eu-central-1",
+        "eu-west-1",
+        "eu-west-3",
+        "eu-south-1",
+        "eu-south-2",
+        "eu-north-1",
+        "eusc-de-east-1",
+    )
+    assert set(regions.AWS_ADEQUACY_REGIONS) == {
+        "eu-central-2",
+        "eu-west-2",
+        "ca-central-1",
+        "ca-west-1",
+        "il-central-1",
+        "ap-northeast-1",
+        "ap-northeast-3",
+        "ap-northeast-2",
+        "ap-southeast-6",
+        "sa-east-1",
+    }
+    assert {"EU", "EUR4", "europe-west4", "europe-north1", "europe-west12"} <= set(regions.GCP_EU_REGIONS)
+    assert len(regions.GCP_EU_REGIONS) == 13
+    assert set(regions.GCP_ADEQUACY_REGIONS) == {
+        "europe-west2",
+        "europe-west6",
+        "northamerica-northeast1",
+        "northamerica-northeast2",
+        "asia-northeast1",
+        "asia-northeast2",
+        "asia-northeast3",
+        "me-west1",
+        "southamerica-east1",
+    }
+
+
+def test_region_lists_hold_regions_not_zones_and_do_not_overlap():
+    every = [*regions.EU_REGIONS, *regions.ADEQUACY_REGIONS]
+    assert all(regions.region_of_zone(r) == r.lower() for r in every)
+    assert len({r.lower() for r in every}) == len(every)
+    # US regions are not adequate by geography (only certified organisations under the EU-US DPF).
+    assert not any(r.startswith("us-") for r in every)
+
+
+def test_adequacy_country_is_case_insensitive():
+    assert regions.adequacy_country("EUROPE-WEST2") == "United Kingdom"
+    assert regions.adequacy_country("us-east-1") is None

@@ -90,6 +90,31 @@ LABELS: dict[str, str] = {
     GCP_LOG_BUCKET: "Cloud Logging bucket",
     GCP_KMS_KEY: "Cloud KMS key",
     GCP_PROVIDER: "GCP provider",
+    "gcp:compute/regionDisk:RegionDisk": "Compute Engine regional disk",
+    "gcp:compute/firewall:Firewall": "VPC firewall rule",
+    "gcp:compute/subnetwork:Subnetwork": "VPC subnet",
+    "gcp:sql/databaseInstance:DatabaseInstance": "Cloud SQL instance",
+    "gcp:storage/bucketIAMMember:BucketIAMMember": "GCS bucket IAM member",
+    "gcp:storage/bucketIAMBinding:BucketIAMBinding": "GCS bucket IAM binding",
+    "gcp:storage/bucketIAMPolicy:BucketIAMPolicy": "GCS bucket IAM policy",
+    "gcp:storage/bucketAccessControl:BucketAccessControl": "GCS bucket access control",
+    "gcp:storage/defaultObjectAccessControl:DefaultObjectAccessControl": "GCS default object access control",
+    "gcp:storage/objectAccessControl:ObjectAccessControl": "GCS object access control",
+    "gcp:storage/bucketACL:BucketACL": "GCS bucket ACL",
+    "gcp:storage/defaultObjectACL:DefaultObjectACL": "GCS default object ACL",
+    "gcp:storage/objectACL:ObjectACL": "GCS object ACL",
+    **{
+        f"gcp:{module}/{token}": f"{scope} {kind}"
+        for module, scope in (("projects", "project"), ("folder", "folder"), ("organizations", "organization"))
+        for token, kind in (
+            ("iAMMember:IAMMember", "IAM member"),
+            ("iAMBinding:IAMBinding", "IAM binding"),
+            ("iAMPolicy:IAMPolicy", "IAM policy"),
+        )
+    },
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": "project audit config",
+    "gcp:folder/iamAuditConfig:IamAuditConfig": "folder audit config",
+    "gcp:organizations/iamAuditConfig:IamAuditConfig": "organization audit config",
 }
 
 CLASSIFICATION_TAG = "data-classification"

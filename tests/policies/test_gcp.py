@@ -899,7 +899,7 @@ def test_edge_load_balancer_firewall_may_allow_https_from_anywhere(path, value):
 )
 def test_edge_exception_needs_the_tag_and_tcp_443_only(path, value):
     assert judge("gcp-firewall-no-open-ingress", FIREWALL, changed(OPEN_EDGE, path, value)) == [
-        f"{FIREWALL} main allows ingress from 0.0.0.0/0, ::/0 (sourceRanges)"
+        "VPC firewall rule main allows ingress from 0.0.0.0/0, ::/0 (sourceRanges)"
     ]
 
 
@@ -936,7 +936,8 @@ def test_firewall_with_a_restricted_source_passes(sources):
 def test_firewall_with_no_source_is_read_as_open_to_all(sources):
     props = {"network": "llm-vpc", "allows": [{"protocol": "tcp", "ports": ["22"]}], **sources}
     assert judge("gcp-firewall-no-open-ingress", FIREWALL, props) == [
-        f"{FIREWALL} main allows ingress with no sourceRanges, sourceTags or sourceServiceAccounts, which Compute "
+        "VPC firewall rule main allows ingress with no sourceRanges, sourceTags or sourceServiceAccounts, which "
+        "Compute "
         "Engine reads as 0.0.0.0/0"
     ]
 
@@ -1060,7 +1061,9 @@ def test_every_exempting_audit_log_config_is_reported():
     violations = judge(
         "gcp-audit-config-all-log-types", AUDIT, {"service": "storage.googleapis.com", "auditLogConfigs": configs}
     )
-    assert [v.split(" exempts")[0] for v in violations] == [f"{AUDIT} main auditLogConfigs[{i}]" for i in range(3)]
+    assert [v.split(" exempts")[0] for v in violations] == [
+        f"project audit config main auditLogConfigs[{i}]" for i in range(3)
+    ]
 
 
 @pytest.mark.parametrize("role", ["roles/viewer", "roles/owner.custom", "roles/iam.securityAdmin", None, 7])
@@ -1072,7 +1075,7 @@ def test_a_conditional_owner_grant_is_still_an_owner_grant():
     condition = {"title": "until-2030", "expression": 'request.time < timestamp("2030-01-01T00:00:00Z")'}
     props = {**BASELINES[PROJECT_MEMBER], "role": "roles/owner", "condition": condition}
     assert judge("gcp-iam-no-primitive-roles", PROJECT_MEMBER, props) == [
-        f"{PROJECT_MEMBER} main grants roles/owner (role)"
+        "project IAM member main grants roles/owner (role)"
     ]
 
 

@@ -27,6 +27,7 @@ from policies.rules.resources import (
     bucket_companions,
     bucket_name,
     classification,
+    label,
     tag,
 )
 from policies.rules.rule import Resource, Settings, rule
@@ -419,3 +420,35 @@ def s3_phi_bucket_recoverable(bucket: Resource, stack: Stack, settings: Settings
     )
     if not replicated:
         yield f"S3 bucket {bucket_name(bucket)} is classified phi but has neither versioning Enabled nor replication"
+
+
+# Stateful stores and the input that protects them from deletion. RDS and DynamoDB default to unprotected (the
+# SDK docs: "The default is false"); Cloud SQL's Pulumi-level deletionProtection defaults to true, but only the
+# API flag settings.deletionProtectionEnabled stops a deletion from the console or gcloud as well.
+DELETION_PROTECTION: dict[str, tuple[tuple[str, ...], ...]] = {
+    "aws:rds/instance:Instance": (("deletionProtection",),),
+    "aws:rds/cluster:Cluster": (("deletionProtection",),),
+    "aws:dynamodb/table:Table": (("deletionProtectionEnabled",),),
+    "gcp:sql/databaseInstance:DatabaseInstance": (("deletionProtection",), ("settings", "deletionProtectionEnabled")),
+}
+DEFAULT_PROTECTED = {("deletionProtection",)}  # paths whose unset value protects (Cloud SQL's Pulumi flag)
+
+
+@rule(
+    "stateful-store-deletion-protection",
+    control="backup",
+    severity="medium",
+    types=tuple(DELETION_PROTECTION),
+    remediation="Set deletionProtection (RDS, Cloud SQL and settings.deletionProtectionEnabled) or "
+    "deletionProtectionEnabled (DynamoDB) to true.",
+)
+def stateful_store_deletion_protection(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Databases are protected from deletion."""
+    for path in DELETION_PROTECTION.get(resource.type, ()):
+        value: Any = resource.props
+        for key in path:
+            value = mapping(value).get(key)
+        unset_protects = resource.type.startswith("gcp:") and path in DEFAULT_PROTECTED
+        if value is True or (value is None and unset_protects):
+            continue
+        yield f"{label(resource)} does not set {'.'.join(path)} to true"

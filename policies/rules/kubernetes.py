@@ -460,3 +460,41 @@ def k8s_namespace_default_deny(namespace: Resource, stack: Stack, settings: Sett
         f"{_describe(namespace)} has no default-deny NetworkPolicy "
         "(podSelector {}, policyTypes Ingress, no ingress rules) in it"
     )
+
+
+# --- records-of-processing ------------------------------------------------------------------------------------
+
+RECORD_LABELS = ("owner", "purpose", "data-classification")
+CLASSIFICATIONS = ("phi", "personal", "internal", "public")
+# Where Kubernetes holds data or draws a tenancy line: the namespace, and the claims and sets that keep state.
+RECORD_TYPES = (
+    NAMESPACE,
+    "kubernetes:core/v1:PersistentVolumeClaim",
+    "kubernetes:apps/v1:StatefulSet",
+)
+
+
+@rule(
+    "k8s-records-of-processing",
+    control="records-of-processing",
+    severity="low",
+    types=RECORD_TYPES,
+    remediation="Label the object (metadata.labels) with owner, purpose and data-classification "
+    "(phi, personal, internal or public).",
+    parameters=("exemptNamespaces",),
+)
+def k8s_records_of_processing(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Namespaces, persistent volume claims and stateful sets say whose they are, what for and what data they hold."""
+    namespace = _name(resource) if resource.type == NAMESPACE else _namespace(resource)
+    if namespace in settings.exempt_namespaces:
+        return  # system namespaces hold cluster machinery, not processing records
+    labels = mapping(_get(resource.props, "metadata", "labels"))
+    for key in RECORD_LABELS:
+        value = labels.get(key)
+        if not (isinstance(value, str) and value.strip()):
+            yield f"{_describe(resource)} has no {key} in metadata.labels"
+    value = labels.get("data-classification")
+    if isinstance(value, str) and value.strip() and value not in CLASSIFICATIONS:
+        yield f"{_describe(resource)} metadata.labels data-classification {value!r} is not one of " + ", ".join(
+            CLASSIFICATIONS
+        )

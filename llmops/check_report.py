@@ -12,6 +12,7 @@ from typing import Any
 
 from llmops.findings import CheckReport, PolicyDoc, StackResult, Violation
 
+NO_PACKS = "no policy packs declared (set compliance in its platform config, or pass --pack)"
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}  # a pack that gives no severity sorts last
 
 
@@ -167,7 +168,12 @@ def _text_violation(violation: Violation) -> str:
 def to_text(report: CheckReport) -> str:
     lines: list[str] = []
     for stack in report.stacks:
-        packs = ", ".join(stack.packs) or "(none)"
+        if not stack.packs:
+            # Nothing judged this stack: say so, rather than "no violations", which reads as a pass.
+            lines.append(f"stack {stack.stack} ({stack.source}): {_plural(stack.resources, 'resource')}, {NO_PACKS}")
+            lines.append("")
+            continue
+        packs = ", ".join(stack.packs)
         lines.append(
             f"stack {stack.stack} ({stack.source}): {_plural(stack.resources, 'resource')} analyzed, packs {packs}"
         )
@@ -241,7 +247,7 @@ def to_markdown(report: CheckReport) -> str:
     for stack in report.stacks:
         lines += ["", f"### {md_cell(stack.stack)}", "", f"Source: {md_cell(stack.source)}", ""]
         if not stack.violations:
-            lines.append("No violations.")
+            lines.append(NO_PACKS[0].upper() + NO_PACKS[1:] + "." if not stack.packs else "No violations.")
             continue
         lines += _md_table(
             ["enforcement", "severity", "policy", "control", "clauses", "resource", "message"],

@@ -360,3 +360,12 @@ def test_markdown_for_a_clean_report_says_no_violations_and_has_no_legend() -> N
     assert markdown.splitlines()[0] == "## llmops check: ✅ passed"
     assert "**No violations** in 1 stack" in markdown
     assert "<details>" not in markdown
+
+
+def test_a_stack_without_packs_is_reported_as_unchecked_not_as_clean() -> None:
+    unchecked = StackResult(stack="scratch", source="configs/Pulumi.scratch.yaml", resources=4, packs=(), violations=())
+    report = CheckReport(stacks=(unchecked,), policies=())
+    text = to_text(report)
+    assert "scratch (configs/Pulumi.scratch.yaml): 4 resources, no policy packs declared" in text
+    assert "no violations" not in text.split("\n")[1]
+    assert "No policy packs declared" in to_markdown(report)

@@ -32,6 +32,7 @@ from llmops.analyzer_host import (
 from llmops.engine import Registration
 from llmops.findings import CheckReport, PolicyDoc, StackResult, Violation
 from llmops.stackfile import InputError
+from llmops.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
 
 PACK_FILE = "PulumiPolicy.yaml"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -88,7 +89,9 @@ def read_policy_config(path: Path) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise InputError(f"{path}: a policy config is a JSON object of policy name -> level or settings")
     for key, entry in config.items():
-        level = entry if isinstance(entry, str) else entry.get("enforcementLevel") if isinstance(entry, dict) else 0
+        if not isinstance(entry, str | dict):
+            raise InputError(f"{path}: {key} = {entry!r}: give an enforcement level or an object of settings")
+        level = entry if isinstance(entry, str) else entry.get("enforcementLevel")
         if level is not None and level not in ENFORCEMENT_LEVELS:
             allowed = ", ".join(ENFORCEMENT_LEVELS)
             raise InputError(f"{path}: {key} enforcementLevel = {level!r}: must be one of {allowed}")
@@ -111,6 +114,10 @@ def _check_config(config: PolicyConfig, infos: Sequence[AnalyzerInfo], source: s
         schema = schemas[key]
         if params and schema is None:
             raise InputError(f"{source}: {key} takes no parameters, got {', '.join(sorted(params))}")
+        unknown = sorted(set(params) - set((schema or {}).get("properties", {})))
+        if schema is not None and unknown:
+            known = ", ".join(sorted(schema.get("properties", {})))
+            raise InputError(f"{source}: {key} has no parameter {', '.join(unknown)} (it takes {known})")
         if schema is not None:
             error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(schema).iter_errors(params))
             if error is not None:
@@ -144,7 +151,7 @@ def resource_inputs(resources: Sequence[Registration]) -> list[ResourceInput]:
             urn=r.urn,
             type=r.type,
             name=r.name,
-            properties=r.inputs,
+            properties=_without_secret_values(r.inputs),
             parent=r.parent,
             dependencies=list(r.dependencies),
             property_dependencies={k: list(v) for k, v in r.property_dependencies.items()},
@@ -154,6 +161,17 @@ def resource_inputs(resources: Sequence[Registration]) -> list[ResourceInput]:
         )
         for r in resources
     ]
+
+
+def _without_secret_values(value: Any) -> Any:
+    """Secrets stay secrets whose value is unknown: a rule cannot judge them, so it can never print them."""
+    if is_secret(value):
+        return {SIG_KEY: SECRET_SIG, "value": UNKNOWN}
+    if isinstance(value, dict):
+        return {k: _without_secret_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_secret_values(v) for v in value]
+    return value
 
 
 def _policy_docs(info: AnalyzerInfo, levels: Mapping[str, str]) -> list[PolicyDoc]:
@@ -205,7 +223,6 @@ def check_target(target: Target, config: PolicyConfig, config_source: str) -> tu
     with ExitStack() as running:
         hosts = [running.enter_context(PolicyPackHost(d, stack=context)) for d in target.packs]
         infos = [host.info() for host in hosts]
-        _check_config(config, infos, config_source)
         docs: dict[tuple[str, str], PolicyDoc] = {}
         for host, info in zip(hosts, infos, strict=True):
             host.configure(_for_pack(config, info))
@@ -227,7 +244,20 @@ def check_target(target: Target, config: PolicyConfig, config_source: str) -> tu
     return result, list(docs.values())
 
 
+def _pack_infos(packs: Sequence[Path]) -> list[AnalyzerInfo]:
+    infos = []
+    for pack in packs:
+        with PolicyPackHost(pack) as host:
+            infos.append(host.info())
+    return infos
+
+
 def check(targets: Sequence[Target], config: PolicyConfig | None = None, config_source: str = "") -> CheckReport:
+    """Check every target. A policy config is checked once against every pack any target runs: a stack that runs
+    fewer packs simply has fewer of its policies to configure."""
+    packs = list(dict.fromkeys(p for t in targets for p in t.packs))
+    if config and packs:
+        _check_config(config, _pack_infos(packs), config_source)
     results: list[StackResult] = []
     docs: dict[tuple[str, str], PolicyDoc] = {}
     for target in targets:

@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from components.spec import SpecError
 from llmops import check_report, preview_report, sarif, state
@@ -83,8 +83,11 @@ def _stack_target(stack: Stack, packs: Sequence[str]) -> Target:
     )
 
 
-def _report(args: argparse.Namespace, targets: Sequence[Target]) -> int:
-    config = read_policy_config(Path(args.policy_config)) if args.policy_config else {}
+def _policy_config(args: argparse.Namespace) -> dict[str, Any]:
+    return read_policy_config(Path(args.policy_config)) if args.policy_config else {}
+
+
+def _report(args: argparse.Namespace, targets: Sequence[Target], config: dict[str, Any]) -> int:
     report = check(targets, config, args.policy_config or "")
     text = _render(report, args.format)
     if args.output:
@@ -121,11 +124,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError("name the stacks to check, or --all")
     for name in args.pack:
         pack_dir(name, PACKS_ROOT)  # an unknown pack is wrong input: say so before running any program
+    config = _policy_config(args)
     stacks = all_stacks() if args.all else [resolve(s) for s in args.stacks]
-    return _report(args, [_stack_target(s, args.pack) for s in stacks])
+    return _report(args, [_stack_target(s, args.pack) for s in stacks], config)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    config = _policy_config(args)
     exported = state.read_export(Path(args.state))
     names = args.pack or ["hipaa", "gdpr"]
     target = Target(
@@ -136,7 +141,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         packs=[pack_dir(n, PACKS_ROOT) for n in names],
         config={},  # an export carries no config: rules read regions from the providers it holds
     )
-    return _report(args, [target])
+    return _report(args, [target], config)
 
 
 def _report_options(parser: argparse.ArgumentParser) -> None:

@@ -118,6 +118,10 @@ def _registration(path: Path, index: int, state: Any) -> Registration:
     urn = state.get("urn") if isinstance(state, dict) else None
     if not isinstance(urn, str) or not urn.startswith("urn:pulumi:") or urn.count("::") < 3:
         raise InputError(f"{path}: deployment.resources[{index}] has no valid urn")
+    for key, shape in (("inputs", dict), ("propertyDependencies", dict), ("dependencies", list)):
+        if state.get(key) is not None and not isinstance(state[key], shape):
+            kind = "an object" if shape is dict else "a list"
+            raise InputError(f"{path}: deployment.resources[{index}] ({urn}): {key} must be {kind}")
     return Registration(
         urn=urn,
         type=str(state.get("type") or urn.split("::")[2].rsplit("$", 1)[-1]),

@@ -74,8 +74,15 @@ PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 def settings_from(config: Mapping[str, Any], base: Settings = Settings()) -> Settings:
-    values = {PARAMETERS[k][0]: tuple(v) if isinstance(v, list) else v for k, v in config.items() if k in PARAMETERS}
+    values = {PARAMETERS[k][0]: _parameter(k, v) for k, v in config.items() if k in PARAMETERS}
     return Settings(**{**base.__dict__, **values})
+
+
+def _parameter(key: str, value: Any) -> Any:
+    # Policy config travels as a protobuf Struct, where every number is a float: 30 arrives as 30.0.
+    if PARAMETERS[key][1].get("type") == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return tuple(value) if isinstance(value, list) else value
 
 
 ResourceCheck = Callable[[Resource, Settings], Iterable[str]]

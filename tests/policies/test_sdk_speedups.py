@@ -1,0 +1,665 @@
+"""The pack speed-ups (policies/rules/sdk_speedups.py) change the cost of a pack, never its answers.
+
+The packs are driven over the analyzer protocol, as the Pulumi CLI drives them, and their diagnostics compared with
+the rule library's own `evaluate` / `evaluate_stack` on the same resources, and with the same packs started
+without the speed-ups. `install` patches pulumi_policy for the whole process, so it only ever runs in a pack
+process or a subprocess here, never in the test process.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from google.protobuf import json_format
+from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy.deserialize import deserialize_properties
+
+from llmops.analyzer_host import (
+    AnalyzeCall,
+    PolicyPackHost,
+    ResourceInput,
+    StackContext,
+    analyze_call,
+    analyze_stack_request,
+)
+from llmops.check import resource_inputs
+from llmops.engine import Registration
+from llmops.program import run_stack
+from llmops.stackfile import resolve
+from llmops.wire import SECRET_SIG, SIG_KEY, UNKNOWN
+from policies.rules import sdk_speedups
+from policies.rules.pack import description, rules_for, stack_config
+from policies.rules.rule import Framework, Resource, Settings, evaluate, evaluate_stack
+
+ROOT = Path(__file__).resolve().parents[2]
+FRAMEWORKS: tuple[Framework, ...] = ("hipaa", "gdpr")
+STACK_CONFIG = {"aws:region": "us-east-1"}
+CONTEXT = StackContext(project="llmops-infra", stack="speedups", config=STACK_CONFIG)
+
+BUCKET = "aws:s3/bucket:Bucket"
+SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+KMS_KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/0b3c6c1e-8d0f-4b53-9b84-1b4d3a0c9a10"
+
+# A pack built by the same build_pack, with the speed-ups switched off before it is built.
+PLAIN_PACK = """\
+import sys
+sys.path.insert(0, {root!r})
+from policies.rules import sdk_speedups
+sdk_speedups.install = lambda stack_types=(): False
+sdk_speedups.PolicyList = lambda policies, types: list(policies)
+from policies.rules.pack import build_pack
+build_pack("llmops-{framework}", "{framework}")
+"""
+
+
+# ---- the resources: two real stacks, a broken copy of one, and hand-made GCP / Kubernetes / odd ones ---------------
+
+
+def _renamed(resources: list[Registration], old: str, new: str) -> list[Registration]:
+    """A copy of a stack under another stack name (URNs, references and names all follow)."""
+    return [Registration(**json.loads(json.dumps(vars(r)).replace(old, new))) for r in resources]
+
+
+def _break(r: Registration, index: int) -> Registration | None:
+    """One stack's worth of violations, unknowns and lost links, by resource type (None drops the resource)."""
+    props = copy.deepcopy(r.inputs)
+    if r.type == SSE and r.name.startswith(("models", "datasets")):
+        return None
+    if r.type == "aws:ec2/flowLog:FlowLog":
+        return None
+    if r.type == "aws:cloudwatch/logGroup:LogGroup":
+        props["retentionInDays"] = 7
+        props.pop("kmsKeyId", None)
+    elif r.type == "aws:kms/key:Key":
+        props["enableKeyRotation"] = False if index % 2 else UNKNOWN
+        props["deletionWindowInDays"] = 7
+    elif r.type == "aws:ec2/securityGroup:SecurityGroup":
+        props["ingress"] = [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}]
+    elif r.type == "aws:eks/cluster:Cluster":
+        props["vpcConfig"] = {**props.get("vpcConfig", {}), "endpointPublicAccess": True}
+        props["enabledClusterLogTypes"] = ["api"]
+    elif r.type == "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":
+        props["blockPublicAcls"] = False
+    elif r.type == "aws:ec2/subnet:Subnet":
+        props["mapPublicIpOnLaunch"] = True
+    elif r.type == "aws:s3/bucketVersioning:BucketVersioning":
+        # No property dependency: the rules must find the bucket by the companion's `bucket` value instead.
+        return Registration(**{**vars(r), "property_dependencies": {}, "inputs": props})
+    elif r.type == "aws:iam/policy:Policy":
+        statement = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+        props["policy"] = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    elif r.type == "aws:ec2/launchTemplate:LaunchTemplate":
+        props["blockDeviceMappings"] = [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}]
+    elif r.type == BUCKET and index % 3 == 0:
+        props["tags"] = {"owner": UNKNOWN}
+    return Registration(**{**vars(r), "inputs": props})
+
+
+def _handmade() -> list[Registration]:
+    stack = "urn:pulumi:handmade::llmops-infra::"
+    gcp = f"{stack}pulumi:providers:gcp::default_8_0_0"
+    k8s = f"{stack}pulumi:providers:kubernetes::default_4_0_0"
+    aws = f"{stack}pulumi:providers:aws::default_7_0_0"
+
+    def custom(type_: str, name: str, inputs: dict[str, Any], provider: str, **extra: Any) -> Registration:
+        urn = f"{stack}{type_}::{name}"
+        return Registration(urn, type_, name, custom=True, provider=f"{provider}::id", inputs=inputs, **extra)
+
+    def provider(urn: str, inputs: dict[str, Any]) -> Registration:
+        return Registration(urn=urn, type=urn.split("::")[2], name=urn.rsplit("::", 1)[1], custom=True, inputs=inputs)
+
+    team_b_ns = f"{stack}kubernetes:core/v1:Namespace::team-b"
+    return [
+        Registration(
+            urn=f"{stack}pulumi:pulumi:Stack::handmade", type="pulumi:pulumi:Stack", name="handmade", custom=False
+        ),
+        provider(gcp, {"region": "europe-west1", "project": "proj"}),
+        provider(k8s, {}),
+        provider(aws, {"region": "eu-central-1"}),
+        custom("gcp:storage/bucket:Bucket", "raw", {"location": "US", "name": "raw"}, gcp),
+        custom(
+            "gcp:storage/bucket:Bucket",
+            "half",
+            {
+                "location": "EUROPE-WEST1",
+                "encryption": {"defaultKmsKeyName": UNKNOWN},
+                "publicAccessPrevention": "enforced",
+                "uniformBucketLevelAccess": True,
+                "versioning": "yes",
+            },
+            gcp,
+        ),
+        custom("gcp:container/cluster:Cluster", "gke", {"location": "europe-west1"}, gcp),
+        custom(
+            "gcp:compute/firewall:Firewall",
+            "ssh",
+            {"direction": "INGRESS", "sourceRanges": ["0.0.0.0/0"], "allows": [{"protocol": "tcp", "ports": ["22"]}]},
+            gcp,
+        ),
+        custom("gcp:projects/iAMMember:IAMMember", "owner", {"role": "roles/owner", "member": "user:a@b.c"}, gcp),
+        custom("gcp:logging/projectBucketConfig:ProjectBucketConfig", "logs", {"retentionDays": 30}, gcp),
+        custom("kubernetes:core/v1:Namespace", "team-a", {"metadata": {"name": "team-a"}}, k8s),
+        custom("kubernetes:core/v1:Namespace", "team-b", {"metadata": {"name": "team-b"}}, k8s),
+        custom(
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+            "team-b-deny",
+            {
+                "metadata": {"name": "default-deny", "namespace": "team-b"},
+                "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+            },
+            k8s,
+            property_dependencies={"metadata": [team_b_ns]},
+        ),
+        custom(
+            "kubernetes:apps/v1:Deployment",
+            "web",
+            {
+                "metadata": {"namespace": "team-a"},
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "hostNetwork": True,
+                            "containers": [{"name": "web", "securityContext": {"privileged": True}}],
+                            "volumes": [{"name": "root", "hostPath": {"path": "/"}}],
+                        }
+                    }
+                },
+            },
+            k8s,
+        ),
+        custom(
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+            "everyone-admin",
+            {
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                "subjects": [{"kind": "Group", "name": "system:authenticated"}],
+            },
+            k8s,
+        ),
+        custom(
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+            "anything",
+            {"rules": [{"apiGroups": ["*"], "resources": ["*", "secrets"], "verbs": ["*", "escalate"]}]},
+            k8s,
+        ),
+        # Odd shapes, secrets and unknowns: the rules must answer the same way, whoever calls them.
+        custom("aws:kms/key:Key", "odd-key", {"enableKeyRotation": "yes", "deletionWindowInDays": "7"}, aws),
+        custom("aws:ec2/securityGroup:SecurityGroup", "odd-sg", {"ingress": "everything"}, aws),
+        custom(
+            "aws:cloudwatch/logGroup:LogGroup",
+            "secret-retention",
+            {
+                "retentionInDays": {SIG_KEY: SECRET_SIG, "value": 14},
+                "kmsKeyId": {SIG_KEY: SECRET_SIG, "value": UNKNOWN},
+            },
+            aws,
+        ),
+        custom("aws:s3/bucket:Bucket", "eu-bucket", {"bucket": "eu-bucket", "tags": []}, aws),
+        custom(
+            SSE,
+            "eu-bucket-sse",
+            {"bucket": "eu-bucket", "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]},
+            aws,
+        ),
+        custom("aws:s3/bucket:Bucket", "pending", {"bucket": UNKNOWN}, aws),
+        # Unknown at preview but linked (unlinked, it would leave every bucket without encryption unjudged).
+        custom(
+            SSE,
+            "pending-sse",
+            {"bucket": UNKNOWN, "rules": []},
+            aws,
+            property_dependencies={"bucket": [f"{stack}aws:s3/bucket:Bucket::pending"]},
+        ),
+    ]
+
+
+@pytest.fixture(scope="module")
+def resources() -> list[ResourceInput]:
+    prod = run_stack(resolve("prod-hipaa")).resources
+    dev = run_stack(resolve("dev")).resources
+    broken = [b for i, r in enumerate(_renamed(prod, "prod-hipaa", "broken")) if (b := _break(r, i)) is not None]
+    return resource_inputs([*prod, *dev, *broken, *_handmade()])
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, bool], PolicyPackHost]]:
+    """Each framework's pack twice: as shipped (True) and built without the speed-ups (False)."""
+    root = tmp_path_factory.mktemp("plain-packs")
+    with ExitStack() as running:
+        hosts: dict[tuple[str, bool], PolicyPackHost] = {}
+        for framework in FRAMEWORKS:
+            plain = root / framework
+            plain.mkdir()
+            (plain / "PulumiPolicy.yaml").write_text("runtime: python\n")
+            (plain / "__main__.py").write_text(PLAIN_PACK.format(root=str(ROOT), framework=framework))
+            for speedups, directory in ((True, ROOT / "policies" / framework), (False, plain)):
+                host = PolicyPackHost(directory, timeout=60, stack=CONTEXT)
+                hosts[(framework, speedups)] = running.enter_context(host)
+        yield hosts
+
+
+# ---- what the rules say directly, and what the packs say over the protocol -------------------------------------------
+
+Finding = tuple[str, str, str]  # (policy, urn, message as the pack sends it)
+
+
+def _decoded(struct: Any) -> dict[str, Any]:
+    # What a policy is handed: the message decoded by pulumi_policy's own functions (numbers become floats).
+    return deserialize_properties(json_format.MessageToDict(struct))
+
+
+def _direct(framework: Framework, resources: list[ResourceInput]) -> Counter[Finding]:
+    request = analyze_stack_request(resources)
+    decoded = [
+        Resource(
+            r.type,
+            r.name,
+            r.urn,
+            _decoded(r.properties),
+            r.parent,
+            _decoded(r.provider.properties) if r.HasField("provider") else None,
+            {key: list(deps.urns) for key, deps in r.propertyDependencies.items()},
+        )
+        for r in request.resources
+    ]
+    settings = Settings(stack_config=STACK_CONFIG)
+    found: Counter[Finding] = Counter()
+    for rule in rules_for(framework):
+        about = description(rule, framework)
+        if rule.scope == "stack":
+            subjects = [r for r in decoded if rule.applies_to(r.type)]
+            found.update((rule.name, s.urn, f"{about}\n{m}") for s, m in evaluate_stack(rule, subjects, settings))
+        else:
+            for r in decoded:
+                plain = Resource(r.type, r.name, r.urn, r.props, "", r.provider)  # what a resource policy sees
+                found.update((rule.name, r.urn, f"{about}\n{m}") for m in evaluate(rule, plain, settings))
+    return found
+
+
+def _over_protocol(host: PolicyPackHost, resources: list[ResourceInput]) -> Counter[Finding]:
+    calls = [analyze_call(r) for r in resources]
+    diagnostics = host.analyze_each(calls) + host.analyze_stack(analyze_stack_request(resources))
+    assert {d.enforcement_level for d in diagnostics} <= {"mandatory"}
+    return Counter((d.policy_name, d.urn, d.message) for d in diagnostics)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_pack_with_speedups_says_exactly_what_the_rules_say(framework, packs, resources):
+    expected = _direct(framework, resources)
+    # The comparison means something only if the resources exercise many rules of both kinds.
+    policies = {policy for policy, _, _ in expected}
+    stack_rules = {r.name for r in rules_for(framework) if r.scope == "stack"}
+    assert sum(expected.values()) > 60 and len(policies) >= 20
+    assert len(policies & stack_rules) >= 4
+    assert _over_protocol(packs[(framework, True)], resources) == expected
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_pack_with_and_without_speedups_answer_the_same(framework, packs, resources):
+    fast = _over_protocol(packs[(framework, True)], resources)
+    plain = _over_protocol(packs[(framework, False)], resources)
+    assert fast == plain and sum(fast.values()) > 60
+
+
+def test_every_policy_is_still_described_and_configurable(packs):
+    for framework in FRAMEWORKS:
+        fast, plain = packs[(framework, True)].info(), packs[(framework, False)].info()
+        assert fast.policies == plain.policies
+        assert {p.name for p in fast.policies} == {r.name for r in rules_for(framework)}
+
+
+def test_analyze_each_matches_one_call_at_a_time(packs, resources):
+    host = packs[("hipaa", True)]
+    sample = [r for r in resources if r.urn.startswith(("urn:pulumi:broken::", "urn:pulumi:handmade::"))][:60]
+    one_by_one = [d for r in sample for d in host.analyze(r)]
+    assert one_by_one
+    calls = [analyze_call(r) for r in sample]
+    assert all(isinstance(c, AnalyzeCall) and c.urn == r.urn for c, r in zip(calls, sample, strict=True))
+    assert host.analyze_each(calls, in_flight=8) == one_by_one
+    assert host.analyze_each(sample, in_flight=1) == one_by_one
+
+
+def test_configured_levels_still_apply_with_the_policy_list(packs):
+    host = packs[("hipaa", True)]
+    logs = ResourceInput(
+        urn="urn:pulumi:t::p::aws:cloudwatch/logGroup:LogGroup::logs",
+        type="aws:cloudwatch/logGroup:LogGroup",
+        name="logs",
+        properties={"retentionInDays": 7},
+    )
+    assert {d.enforcement_level for d in host.analyze(logs)} == {"mandatory"}
+    try:
+        host.configure({"all": "advisory", "cloudwatch-log-group-kms-encrypted": "disabled"})
+        diagnostics = host.analyze(logs)
+        assert "log-retention-minimum" in {d.policy_name for d in diagnostics}
+        assert "cloudwatch-log-group-kms-encrypted" not in {d.policy_name for d in diagnostics}
+        assert {d.enforcement_level for d in diagnostics} == {"advisory"}
+    finally:
+        host.configure({})
+    assert "cloudwatch-log-group-kms-encrypted" in {d.policy_name for d in host.analyze(logs)}
+
+
+# ---- a stack rule's companions, linked by the engine's property dependencies ----------------------------------------
+
+BUCKET_URN = f"urn:pulumi:prod::llmops-infra::llmops:aws:EncryptedBucket${BUCKET}::models"
+SSE_URN = f"urn:pulumi:prod::llmops-infra::llmops:aws:EncryptedBucket${SSE}::models-sse"
+AWS_PROVIDER = "urn:pulumi:prod::llmops-infra::pulumi:providers:aws::default_7_51_1::0f1e2d3c"
+
+
+def _bucket_and_sse(bucket_value: str, linked: bool) -> list[ResourceInput]:
+    bucket = ResourceInput(
+        urn=BUCKET_URN,
+        type=BUCKET,
+        name="models",
+        properties={"tags": {"purpose": "model-artifacts"}},  # no `bucket`: the engine auto-names it
+        provider=AWS_PROVIDER,
+        provider_properties={"region": "us-east-1"},
+    )
+    sse = ResourceInput(
+        urn=SSE_URN,
+        type=SSE,
+        name="models-sse",
+        properties={
+            "bucket": bucket_value,
+            "rules": [
+                {
+                    "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KMS_KEY_ARN},
+                    "bucketKeyEnabled": True,
+                }
+            ],
+        },
+        dependencies=[BUCKET_URN] if linked else [],
+        property_dependencies={"bucket": [BUCKET_URN] if linked else [], "rules": []},
+        provider=AWS_PROVIDER,
+        provider_properties={"region": "us-east-1"},
+    )
+    return [bucket, sse]
+
+
+# An auto-name from a project `pulumi:autonaming` pattern (${stack}-${name}-${hex(8)}): it does not look like
+# "models-" plus seven hex digits, so only the property dependency ties the configuration to its bucket.
+PATTERNED = "prod-models-9f8e7d6c"
+
+
+@pytest.mark.parametrize(
+    ("bucket_value", "linked", "violates"),
+    [
+        (PATTERNED, True, False),
+        (PATTERNED, False, True),
+        ("models-4b3c2a1", False, False),  # Pulumi's default auto-name is matched by value
+        (UNKNOWN, True, False),  # unknown at preview but linked: judged, and compliant
+        (UNKNOWN, False, False),  # unknown and unlinked: it might be this bucket's, so not judged
+    ],
+    ids=["linked", "unlinked", "default-autoname", "unknown-linked", "unknown-unlinked"],
+)
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_companion_linked_by_property_dependency_over_the_protocol(packs, framework, bucket_value, linked, violates):
+    stack = _bucket_and_sse(bucket_value, linked)
+    found = [d for d in packs[(framework, True)].analyze_stack(stack) if d.policy_name == "s3-bucket-kms-encrypted"]
+    if violates:
+        [diagnostic] = found
+        assert diagnostic.urn == BUCKET_URN and diagnostic.enforcement_level == "mandatory"
+        assert "S3 bucket models has no server-side encryption configuration with aws:kms" in diagnostic.message
+    else:
+        assert found == []
+
+
+# ---- PolicyList ----------------------------------------------------------------------------------------------------
+
+
+def _policy_list() -> sdk_speedups.PolicyList:
+    policies = [SimpleNamespace(name=n) for n in ("bucket-rule", "key-rule", "both-rule", "untyped-rule")]
+    types = {"bucket-rule": (BUCKET,), "key-rule": ("aws:kms/key:Key",), "both-rule": (BUCKET, "aws:kms/key:Key")}
+    return sdk_speedups.PolicyList(policies, types=types)
+
+
+def _names(policies: Any) -> list[str]:
+    return [p.name for p in policies]
+
+
+def test_policy_list_without_a_resource_type_yields_every_policy():
+    policies = _policy_list()
+    assert getattr(sdk_speedups._local, "resource_type", None) is None
+    assert _names(policies) == ["bucket-rule", "key-rule", "both-rule", "untyped-rule"]
+    assert isinstance(policies, list) and len(policies) == 4  # pulumi_policy asserts a list
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "expected"),
+    [
+        (BUCKET, ["bucket-rule", "both-rule", "untyped-rule"]),
+        ("aws:kms/key:Key", ["key-rule", "both-rule", "untyped-rule"]),
+        ("aws:ec2/vpc:Vpc", ["untyped-rule"]),  # a policy whose types are not known is always offered
+    ],
+)
+def test_policy_list_with_a_resource_type_yields_only_the_policies_for_it(resource_type, expected):
+    policies = _policy_list()
+    sdk_speedups._local.resource_type = resource_type
+    try:
+        assert _names(policies) == expected
+        assert _names(policies) == expected  # iterating twice gives the same answer
+        assert len(policies) == 4 and policies[1].name == "key-rule"  # only iteration is narrowed
+    finally:
+        sdk_speedups._local.resource_type = None
+    assert len(_names(policies)) == 4
+
+
+def test_policy_list_scope_is_per_thread() -> None:
+    policies = _policy_list()
+    seen: list[list[str]] = []
+    sdk_speedups._local.resource_type = "aws:kms/key:Key"
+    try:
+        worker = threading.Thread(target=lambda: seen.append(_names(policies)))
+        worker.start()
+        worker.join()
+    finally:
+        sdk_speedups._local.resource_type = None
+    assert seen == [["bucket-rule", "key-rule", "both-rule", "untyped-rule"]]
+
+
+# ---- _remembered, _scoped, _only_types ------------------------------------------------------------------------------
+
+
+class _Counting:
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(args)
+        return {"answer": len(self.calls)}
+
+
+def _in_scope() -> None:
+    sdk_speedups._local.cache = {}
+
+
+def _out_of_scope() -> None:
+    sdk_speedups._local.cache = None
+
+
+def test_remembered_runs_once_per_input_object_within_a_scope():
+    decode = _Counting()
+    remembered = sdk_speedups._remembered(decode)
+    message, same_content = {"a": 1}, {"a": 1}
+    _in_scope()
+    try:
+        first = remembered(message)
+        assert remembered(message) is first and remembered(message) is first
+        other = remembered(same_content)  # equal but another object: its own answer
+        assert other is not first and remembered(same_content) is other
+    finally:
+        _out_of_scope()
+    assert decode.calls == [(message,), (same_content,)]
+
+
+def test_remembered_functions_do_not_share_answers():
+    decode, proxy = _Counting(), _Counting()
+    remembered_decode, remembered_proxy = sdk_speedups._remembered(decode), sdk_speedups._remembered(proxy)
+    message = object()
+    _in_scope()
+    try:
+        remembered_decode(message)
+        remembered_proxy(message)
+        remembered_decode(message)
+    finally:
+        _out_of_scope()
+    assert len(decode.calls) == 1 and len(proxy.calls) == 1
+
+
+def test_remembered_outside_a_scope_always_runs():
+    decode = _Counting()
+    remembered = sdk_speedups._remembered(decode)
+    message = {"a": 1}
+    assert remembered(message) == {"answer": 1}
+    assert remembered(message) == {"answer": 2}
+    _in_scope()
+    _out_of_scope()
+    remembered(message)
+    assert len(decode.calls) == 3
+
+
+def test_remembered_with_extra_arguments_is_not_cached():
+    decode = _Counting()
+    one, two = sdk_speedups._remembered(decode), sdk_speedups._remembered(decode, arity=2)
+    servicer, request = object(), object()
+    _in_scope()
+    try:
+        one(request, True)  # more positional arguments than its arity
+        one(request, True)
+        one(request, proxy_secrets=True)  # keyword arguments (Remediate's proxy_secrets)
+        one(request, proxy_secrets=True)
+        assert len(decode.calls) == 4
+        two(servicer, request)  # arity 2 (a servicer method): remembered per request
+        two(servicer, request)
+        assert len(decode.calls) == 5
+        two(servicer, request, "extra")
+        assert len(decode.calls) == 6
+    finally:
+        _out_of_scope()
+
+
+def test_scoped_sets_and_clears_the_scope_even_when_the_call_fails() -> None:
+    seen: list[tuple[Any, Any]] = []
+
+    def analyze(servicer: Any, request: Any, context: Any) -> str:
+        seen.append((sdk_speedups._local.cache, sdk_speedups._local.resource_type))
+        if request.type == "boom":
+            raise RuntimeError("policy failed")
+        return "response"
+
+    typed, untyped = sdk_speedups._scoped(analyze, for_type=True), sdk_speedups._scoped(analyze)
+    assert typed(None, SimpleNamespace(type=BUCKET), None) == "response"
+    assert untyped(None, SimpleNamespace(type=BUCKET), None) == "response"
+    assert seen == [({}, BUCKET), ({}, None)]
+    with pytest.raises(RuntimeError, match="policy failed"):
+        typed(None, SimpleNamespace(type="boom"), None)
+    assert sdk_speedups._local.cache is None and sdk_speedups._local.resource_type is None
+
+
+def test_only_types_hands_analyze_stack_only_the_judged_types() -> None:
+    received: list[Any] = []
+
+    def analyze_stack(servicer: Any, request: Any, context: Any) -> str:
+        received.append(request)
+        return "response"
+
+    request = analyzer_pb2.AnalyzeStackRequest()
+    for type_, name in ((BUCKET, "a"), ("aws:ec2/vpc:Vpc", "v"), (SSE, "a-sse"), (BUCKET, "b")):
+        request.resources.add(type=type_, name=name, urn=f"urn:pulumi:s::p::{type_}::{name}")
+
+    narrowed = sdk_speedups._only_types(analyze_stack, frozenset({BUCKET, SSE}))
+    assert narrowed(None, request, None) == "response"
+    assert [r.name for r in received[0].resources] == ["a", "a-sse", "b"]
+    assert len(request.resources) == 4  # the caller's request is left alone
+
+    everything = sdk_speedups._only_types(analyze_stack, frozenset())
+    everything(None, request, None)
+    assert received[1] is request
+
+
+# ---- install and build_pack, in a process of their own -------------------------------------------------------------
+
+INSTALL_SCRIPT = """\
+import json
+import sys
+
+sys.path.insert(0, {root!r})
+import pulumi_policy.policy as sdk
+from policies.rules import sdk_speedups
+
+report = {{}}
+saved = sdk.unknown_checking_proxy
+del sdk.unknown_checking_proxy  # a pulumi_policy without the names it patches: leave it alone
+report["without_names"] = sdk_speedups.install()
+report["patched_without_names"] = getattr(sdk, "_llmops_decode_once", False)
+sdk.unknown_checking_proxy = saved
+
+import policies.rules.pack as pack
+
+built = {{}}
+pack.PolicyPack = lambda **kwargs: built.update(kwargs)  # the real one serves gRPC forever
+originals = (sdk.deserialize_properties, sdk.json_format, sdk._PolicyAnalyzerServicer.Analyze)
+pack.build_pack("llmops-hipaa", "hipaa")
+policies = built["policies"]
+report["patched"] = getattr(sdk, "_llmops_decode_once", False)
+report["again"] = sdk_speedups.install()
+report["replaced"] = [new is not old for new, old in zip(
+    (sdk.deserialize_properties, sdk.json_format, sdk._PolicyAnalyzerServicer.Analyze), originals)]
+report["json_format_intact"] = all(hasattr(sdk.json_format, n) for n in ("MessageToDict", "ParseDict", "Parse"))
+report["policy_list"] = type(policies).__name__
+report["names"] = [p.name for p in list.__iter__(policies)]
+report["types"] = {{name: list(types) for name, types in policies.types.items()}}
+print(json.dumps(report))
+"""
+
+
+def test_install_patches_once_and_build_pack_hands_the_sdk_a_policy_list(tmp_path):
+    script = tmp_path / "install.py"
+    script.write_text(INSTALL_SCRIPT.format(root=str(ROOT)))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["without_names"] is False and report["patched_without_names"] is False
+    assert report["patched"] is True and report["again"] is True
+    assert report["replaced"] == [True, True, True] and report["json_format_intact"] is True
+    rules = rules_for("hipaa")
+    assert report["policy_list"] == "PolicyList"
+    assert report["names"] == [r.name for r in rules]
+    assert report["types"] == {r.name: list(r.resource_types) for r in rules}
+
+
+# ---- stack_config ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({"aws:region": "eu-west-1", "gcp:project": "p"}, {"aws:region": "eu-west-1", "gcp:project": "p"}),
+        ({"aws:region": "eu-west-1", "n": 3, "b": True, "o": {}, "l": [], "x": None}, {"aws:region": "eu-west-1"}),
+        ("{not json", {}),
+        (["aws:region"], {}),
+        ("aws:region", {}),
+        ("", {}),
+        (None, {}),
+    ],
+    ids=["strings", "non-strings-dropped", "bad-json", "list", "string", "empty", "unset"],
+)
+def test_stack_config_reads_pulumi_config(config, expected):
+    if config is None:
+        environ = {}
+    elif config == "" or config == "{not json":
+        environ = {"PULUMI_CONFIG": config}
+    else:
+        environ = {"PULUMI_CONFIG": json.dumps(config)}
+    assert stack_config(environ) == expected

@@ -1,0 +1,324 @@
+"""Shared by the benchmarks: run a command and measure its wall time and memory, and describe the machine.
+
+Memory is measured two ways, because `llmops` starts one process per policy pack:
+
+- tree peak RSS: while the command runs, a sampler adds up the resident set size of the command's process and
+  every descendant (the packs) every POLL_SECONDS and keeps the largest sum. It uses psutil when installed,
+  else Linux /proc (.../task/<tid>/children and statm). Shared pages (the Python runtime, shared libraries)
+  are counted once per process, so the sum somewhat overstates physical memory; a peak shorter than the poll
+  interval can be missed. A child that is forked but not yet exec'd (same command line as its parent) is
+  skipped: for that instant it shows its parent's memory again, which would double the host's share.
+  (PSS from /proc/<pid>/smaps_rollup would split shared pages exactly, but reading it costs milliseconds per
+  process per sample, CPU the benchmark itself needs on two cores.)
+- largest process ru_maxrss: the kernel's high-water mark of the single largest process among the command and
+  the descendants it waited for, from os.wait4 on the command: the same number as
+  resource.getrusage(RUSAGE_CHILDREN).ru_maxrss, but for this one run only (getrusage accumulates over every
+  child this benchmark ever waited for). It is a maximum, not a sum: with two packs beside the host it is the
+  biggest of the three, never their total.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+POLL_SECONDS = 0.05
+MIB = 1024 * 1024
+
+try:  # optional: the project does not depend on psutil
+    import psutil
+except ImportError:  # pragma: no cover - depends on the environment
+    psutil = None
+
+
+# ---- process tree memory -----------------------------------------------------------------------------------
+
+
+def _proc_children(pid: int) -> list[int]:
+    children: list[int] = []
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{tid}/children") as f:
+                children.extend(int(c) for c in f.read().split())
+    return children
+
+
+def _proc_rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0  # exited in between
+
+
+def _proc_cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def _tree_rss_proc(root: int) -> tuple[int, int]:
+    total, count, pending = 0, 0, [(root, b"")]
+    while pending:
+        pid, parent_cmdline = pending.pop()
+        cmdline = _proc_cmdline(pid)
+        if cmdline == parent_cmdline:
+            # Forked but not yet exec'd (subprocess starting a pack): its RSS is the parent's memory again.
+            continue
+        rss = _proc_rss(pid)
+        if rss:
+            total += rss
+            count += 1
+        pending.extend((child, cmdline) for child in _proc_children(pid))
+    return total, count
+
+
+def _tree_rss_psutil(root: int) -> tuple[int, int]:
+    total, count, pending = 0, 0, [(root, None)]
+    while pending:
+        pid, parent_cmdline = pending.pop()
+        try:
+            process = psutil.Process(pid)
+            cmdline = process.cmdline()
+            if cmdline == parent_cmdline:
+                continue  # forked but not yet exec'd: the parent's memory again
+            total += process.memory_info().rss
+            count += 1
+            pending.extend((child.pid, cmdline) for child in process.children())
+        except psutil.Error:
+            continue
+    return total, count
+
+
+def tree_method() -> str:
+    """How this machine samples the process tree, or "" when it cannot."""
+    if psutil is not None:
+        return "psutil"
+    if Path("/proc/self/task").is_dir() and Path(f"/proc/self/task/{os.getpid()}/children").exists():
+        return "/proc"
+    return ""
+
+
+class _TreeSampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.stop = threading.Event()
+        self.peak = 0
+        self.processes_at_peak = 0
+        self.method = tree_method()
+        self._sample = _tree_rss_psutil if self.method == "psutil" else _tree_rss_proc
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            total, count = self._sample(self.pid)
+            if total > self.peak:
+                self.peak, self.processes_at_peak = total, count
+            self.stop.wait(POLL_SECONDS)
+
+
+# ---- one measured run --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    argv: list[str]
+    exit_code: int
+    wall_seconds: float
+    cpu_seconds: float  # user + system time of the command and the descendants it waited for (the packs)
+    largest_process_maxrss: int  # bytes (wait4 ru_maxrss)
+    tree_peak_rss: int | None  # bytes; None when the tree could not be sampled
+    tree_processes: int  # processes alive at the tree peak
+    stdout: str
+    stderr: str
+
+
+def run(argv: Sequence[str], ok_codes: Sequence[int] = (0,), cwd: Path = REPO) -> Run:
+    """Run `argv` to the end, measuring it; raise when it exits with a code outside `ok_codes`."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(list(argv), cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        sampler = _TreeSampler(process.pid)
+        if sampler.method:
+            sampler.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            sampler.stop.set()
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here; Popen must not wait again
+        if sampler.method:
+            sampler.join()
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    # Linux reports ru_maxrss in KiB, macOS in bytes.
+    maxrss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    result = Run(
+        argv=list(argv),
+        exit_code=process.returncode,
+        wall_seconds=wall,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        largest_process_maxrss=maxrss,
+        tree_peak_rss=sampler.peak if sampler.method else None,
+        tree_processes=sampler.processes_at_peak,
+        stdout=stdout,
+        stderr=stderr,
+    )
+    if result.exit_code not in ok_codes:
+        raise RuntimeError(
+            f"{' '.join(argv)} exited {result.exit_code} (expected {', '.join(map(str, ok_codes))}):\n"
+            f"{stderr.strip() or stdout.strip()}"
+        )
+    return result
+
+
+@dataclass
+class Series:
+    """Repeated runs of one benchmark case."""
+
+    name: str
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def walls(self) -> list[float]:
+        return [r.wall_seconds for r in self.runs]
+
+    @property
+    def min_wall(self) -> float:
+        return min(self.walls)
+
+    @property
+    def median_wall(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(r.cpu_seconds for r in self.runs)
+
+    @property
+    def tree_peak_rss(self) -> int | None:
+        peaks = [r.tree_peak_rss for r in self.runs if r.tree_peak_rss is not None]
+        return max(peaks) if peaks else None
+
+    @property
+    def largest_process_maxrss(self) -> int:
+        return max(r.largest_process_maxrss for r in self.runs)
+
+
+def mib(value: int | None) -> str:
+    return "n/a" if value is None else f"{value / MIB:.0f} MiB"
+
+
+def seconds(series: Series) -> str:
+    if len(series.runs) == 1:
+        return f"{series.min_wall:.2f} s"
+    return f"min {series.min_wall:.2f} s, median {series.median_wall:.2f} s ({len(series.runs)} runs)"
+
+
+# ---- the machine -------------------------------------------------------------------------------------------
+
+
+def _cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _memory_total() -> str:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    return "unknown"
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def cpu_check_ms() -> float:
+    """A fixed Python workload, best of five, in ms: how fast this machine runs Python right now.
+
+    It builds small dicts and lists, as decoding and encoding resources does, so it feels memory as well as
+    the core. On a shared virtual machine the same code can take much longer when neighbours are busy, with
+    no sign in the load average; a slower check beside a slower benchmark says the machine changed, not the code.
+    """
+
+    def once() -> float:
+        start = time.perf_counter()
+        values = [{"key": i, "value": [i, str(i)]} for i in range(200_000)]
+        values.clear()
+        return time.perf_counter() - start
+
+    return min(once() for _ in range(5)) * 1000
+
+
+def conditions() -> str:
+    """Load average and CPU check, for the start and the end of a benchmark."""
+    return f"load average {load_average()} (1, 5, 15 min); cpu check {cpu_check_ms():.0f} ms"
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: other work on the machine slows every benchmark down."""
+    return ", ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+
+
+def machine_facts() -> list[tuple[str, str]]:
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    commit = _git("rev-parse", "--short", "HEAD")
+    dirty = " (uncommitted changes)" if _git("status", "--porcelain", "--untracked-files=no") else ""
+    method = tree_method()
+    return [
+        ("cpus", f"{os.cpu_count()} (usable by this process: {usable}); {_cpu_model()}"),
+        ("memory", _memory_total()),
+        ("python", f"{platform.python_version()} ({sys.executable})"),
+        ("platform", platform.platform()),
+        ("packages", ", ".join(f"{p} {_version(p)}" for p in ("pulumi", "pulumi-policy", "grpcio", "protobuf"))),
+        ("commit", f"{commit or 'unknown'}{dirty}"),
+        ("load average", f"{load_average()} (1, 5, 15 min) at start"),
+        ("cpu check", f"{cpu_check_ms():.0f} ms at start (a fixed Python workload, best of 5; lower is faster)"),
+        ("tree memory", f"sampled with {method} every {POLL_SECONDS:g} s" if method else "not available"),
+    ]
+
+
+def print_machine_facts() -> list[tuple[str, str]]:
+    facts = machine_facts()
+    print("machine")
+    for key, value in facts:
+        print(f"  {key:<13} {value}")
+    print()
+    return facts
+
+
+def children_maxrss() -> int:
+    """resource.getrusage(RUSAGE_CHILDREN).ru_maxrss in bytes: the largest child process of this whole run."""
+    value = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return value * (1 if sys.platform == "darwin" else 1024)

@@ -1,0 +1,103 @@
+"""Run every benchmark (check_all.py, analyze_synthetic.py) and print one summary table.
+
+python bench/run_all.py [--repeat K] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import analyze_synthetic
+import check_all
+import measure
+import synthetic_export
+
+
+def _row(name: str, series: measure.Series, resources: int, violations: int) -> dict[str, Any]:
+    return {
+        "benchmark": name,
+        "runs": len(series.runs),
+        "min_seconds": round(series.min_wall, 3),
+        "median_seconds": round(series.median_wall, 3),
+        "median_cpu_seconds": round(series.median_cpu, 3),
+        "resources": resources,
+        "resources_per_second": round(resources / series.median_wall, 1),
+        "violations": violations,
+        "tree_peak_rss_mib": None if series.tree_peak_rss is None else round(series.tree_peak_rss / measure.MIB, 1),
+        "largest_process_mib": round(series.largest_process_maxrss / measure.MIB, 1),
+    }
+
+
+def print_table(rows: Sequence[dict[str, Any]]) -> None:
+    header = ("benchmark", "min s", "median s", "cpu s", "resources", "res/s", "violations", "tree RSS", "largest proc")
+    lines = [
+        (
+            row["benchmark"],
+            f"{row['min_seconds']:.2f}",
+            f"{row['median_seconds']:.2f}",
+            f"{row['median_cpu_seconds']:.2f}",
+            f"{row['resources']:,}",
+            f"{row['resources_per_second']:,.0f}",
+            f"{row['violations']:,}",
+            "n/a" if row["tree_peak_rss_mib"] is None else f"{row['tree_peak_rss_mib']:.0f} MiB",
+            f"{row['largest_process_mib']:.0f} MiB",
+        )
+        for row in rows
+    ]
+    widths = [max(len(cells[i]) for cells in (header, *lines)) for i in range(len(header))]
+
+    def render(cells: Sequence[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))])
+
+    print(render(header))
+    print("  ".join("-" * w for w in widths))
+    for cells in lines:
+        print(render(cells))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Every llmops benchmark, with a summary table.")
+    parser.add_argument("--repeat", type=int, default=1, metavar="K", help="runs per case; min and median reported")
+    parser.add_argument("--region", choices=synthetic_export.REGIONS, default="eu-west-1", help="synthetic region")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the summary rows and machine as JSON")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    facts = measure.print_machine_facts()
+
+    rows = []
+    for result in check_all.run_cases(args.repeat):
+        check_all.print_result(result)
+        rows.append(_row(result.series.name, result.series, result.resources, result.violations))
+    analyzed = []
+    for size in analyze_synthetic.SIZES:
+        result = analyze_synthetic.analyze(size, args.repeat, args.region)
+        analyze_synthetic.print_result(result)
+        analyzed.append(result)
+        rows.append(_row(result.series.name, result.series, result.analyzed, result.violations))
+
+    print(
+        "summary (res/s at the median wall time; cpu s = median user + system time of llmops and its packs; "
+        "tree RSS = peak sum over llmops and its pack processes)"
+    )
+    print_table(rows)
+    line = analyze_synthetic.target_line(analyzed)
+    if line:
+        print()
+        print(line)
+    end = measure.conditions()
+    print(f"at the end: {end}")
+    if args.json:
+        document = {"machine": dict(facts), "at_end": end, "results": rows}
+        args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

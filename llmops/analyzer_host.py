@@ -456,7 +456,7 @@ class PolicyPackHost:
         return [self._diagnostic(d, default_urn=resource.urn) for d in resp.diagnostics]
 
     def analyze_each(
-        self, resources: Iterable[ResourceInput] | Iterable[AnalyzeCall], in_flight: int = 4
+        self, resources: Iterable[ResourceInput] | Iterable[AnalyzeCall], in_flight: int = 8
     ) -> list[Diagnostic]:
         """Analyze every resource, as `analyze` does one at a time, with a few calls in flight.
 

@@ -13,7 +13,9 @@ per thread (the pack serves calls on several threads). Policies only read what t
 decoded value between them changes nothing they can see. If a future pulumi_policy no longer has these names,
 nothing is patched and the pack simply runs at the SDK's own speed.
 
-2. Offer each resource only to the policies that judge its type. Every policy of ours starts by checking the
+2. Read the pack's runtime settings (from its environment, fixed for its life) once, not on every call.
+
+3. Offer each resource only to the policies that judge its type. Every policy of ours starts by checking the
 resource type and returns when it does not apply, so skipping it earlier changes nothing but the cost; the
 policy list hands Analyze only the applicable policies, and AnalyzeStack gets only the resources of the types
 the stack policies judge. GetAnalyzerInfo and Configure still see every policy.
@@ -70,6 +72,20 @@ def _scoped(method: Callable[..., Any], for_type: bool = False) -> Callable[...,
     return wrapper
 
 
+def _once(method: Callable[..., Any]) -> Callable[..., Any]:
+    # The runtime settings come from the pack's environment, which does not change while it runs; the SDK
+    # re-reads them (and inspects pulumi.runtime.Settings' signature) on every call.
+    done: list[bool] = []
+
+    @functools.wraps(method)
+    def wrapper(self: Any) -> Any:
+        if not done:
+            method(self)
+            done.append(True)
+
+    return wrapper
+
+
 def _only_types(method: Callable[..., Any], types: frozenset[str]) -> Callable[..., Any]:
     @functools.wraps(method)
     def wrapper(self: Any, request: Any, context: Any) -> Any:
@@ -119,6 +135,8 @@ def install(stack_types: Collection[str] = ()) -> bool:
     for method in ("_get_resource_options", "_get_provider_resource"):
         if hasattr(servicer, method):
             setattr(servicer, method, _remembered(getattr(servicer, method), arity=2))
+    if hasattr(servicer, "_configure_runtime_settings"):
+        servicer._configure_runtime_settings = _once(servicer._configure_runtime_settings)
     servicer.Analyze = _scoped(servicer.Analyze, for_type=True)
     servicer.AnalyzeStack = _scoped(_only_types(servicer.AnalyzeStack, frozenset(stack_types)))
     setattr(sdk, _PATCHED, True)

@@ -11,17 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from pulumi_policy.proxy import unknown_checking_proxy
-
 from policies.rules.props import mapping, strings
 from policies.rules.regions import ADEQUACY_REGIONS, EU_REGIONS, adequacy_country, region_of_zone
-from policies.rules.resources import AWS_PROVIDER, GCP_PROVIDER, GCS_BUCKET, LABELS, classification, label
+from policies.rules.resources import AWS_PROVIDER, GCP_PROVIDER, GCS_BUCKET, classification, label
 from policies.rules.rule import Resource, Settings, rule
 
 
 class DataType(NamedTuple):
     token: str
-    kind: str  # how messages name it
     inputs: tuple[str, ...]  # its own location inputs (engine names), in the order they decide
 
 
@@ -30,65 +27,64 @@ class DataType(NamedTuple):
 # every resource's `region`; an Availability Zone input must lie in that region, so it is read after it.
 # GCP: `location` may be a region, a multi-region or a zone; zonal resources take `zone`.
 DATA_TYPES: tuple[DataType, ...] = (
-    DataType("aws:s3/bucket:Bucket", "S3 bucket", ("region",)),
-    DataType("aws:s3/bucketV2:BucketV2", "S3 bucket", ("region",)),
-    DataType("aws:ebs/volume:Volume", "EBS volume", ("region", "availabilityZone")),
-    DataType("aws:efs/fileSystem:FileSystem", "EFS file system", ("region",)),
-    DataType("aws:fsx/lustreFileSystem:LustreFileSystem", "FSx for Lustre file system", ("region",)),
-    DataType("aws:eks/cluster:Cluster", "EKS cluster", ("region",)),
-    DataType("aws:eks/nodeGroup:NodeGroup", "EKS node group", ("region",)),
-    DataType("aws:cloudwatch/logGroup:LogGroup", "CloudWatch log group", ("region",)),
-    DataType("aws:rds/instance:Instance", "RDS instance", ("region", "availabilityZone")),
-    DataType("aws:rds/cluster:Cluster", "RDS cluster", ("region",)),
-    DataType("aws:rds/clusterInstance:ClusterInstance", "RDS cluster instance", ("region", "availabilityZone")),
-    DataType("aws:dynamodb/table:Table", "DynamoDB table", ("region",)),
-    DataType("aws:elasticache/replicationGroup:ReplicationGroup", "ElastiCache replication group", ("region",)),
-    DataType("aws:opensearch/domain:Domain", "OpenSearch domain", ("region",)),
-    DataType("aws:kinesis/stream:Stream", "Kinesis stream", ("region",)),
-    DataType("aws:sqs/queue:Queue", "SQS queue", ("region",)),
-    DataType("aws:backup/vault:Vault", "Backup vault", ("region",)),
-    DataType("aws:ecr/repository:Repository", "ECR repository", ("region",)),
-    DataType("aws:sagemaker/domain:Domain", "SageMaker domain", ("region",)),
-    DataType("aws:sagemaker/notebookInstance:NotebookInstance", "SageMaker notebook instance", ("region",)),
-    DataType("aws:sagemaker/endpoint:Endpoint", "SageMaker endpoint", ("region",)),
-    DataType("aws:lambda/function:Function", "Lambda function", ("region",)),
-    DataType("aws:secretsmanager/secret:Secret", "Secrets Manager secret", ("region",)),
+    DataType("aws:s3/bucket:Bucket", ("region",)),
+    DataType("aws:s3/bucketV2:BucketV2", ("region",)),
+    DataType("aws:ebs/volume:Volume", ("region", "availabilityZone")),
+    DataType("aws:efs/fileSystem:FileSystem", ("region",)),
+    DataType("aws:fsx/lustreFileSystem:LustreFileSystem", ("region",)),
+    DataType("aws:eks/cluster:Cluster", ("region",)),
+    DataType("aws:eks/nodeGroup:NodeGroup", ("region",)),
+    DataType("aws:cloudwatch/logGroup:LogGroup", ("region",)),
+    DataType("aws:rds/instance:Instance", ("region", "availabilityZone")),
+    DataType("aws:rds/cluster:Cluster", ("region",)),
+    DataType("aws:rds/clusterInstance:ClusterInstance", ("region", "availabilityZone")),
+    DataType("aws:dynamodb/table:Table", ("region",)),
+    DataType("aws:elasticache/replicationGroup:ReplicationGroup", ("region",)),
+    DataType("aws:opensearch/domain:Domain", ("region",)),
+    DataType("aws:kinesis/stream:Stream", ("region",)),
+    DataType("aws:sqs/queue:Queue", ("region",)),
+    DataType("aws:backup/vault:Vault", ("region",)),
+    DataType("aws:ecr/repository:Repository", ("region",)),
+    DataType("aws:sagemaker/domain:Domain", ("region",)),
+    DataType("aws:sagemaker/notebookInstance:NotebookInstance", ("region",)),
+    DataType("aws:sagemaker/endpoint:Endpoint", ("region",)),
+    DataType("aws:lambda/function:Function", ("region",)),
+    DataType("aws:secretsmanager/secret:Secret", ("region",)),
     # KMS Encrypt/Decrypt receive the plaintext (up to 4 KB) and data keys in the key's region.
-    DataType("aws:kms/key:Key", "KMS key", ("region",)),
-    DataType("aws:ec2/instance:Instance", "EC2 instance", ("region", "availabilityZone")),
-    DataType("aws:ec2/launchTemplate:LaunchTemplate", "launch template", ("region",)),
-    DataType(GCS_BUCKET, "GCS bucket", ("location",)),
-    DataType("gcp:container/cluster:Cluster", "GKE cluster", ("location",)),
-    DataType("gcp:container/nodePool:NodePool", "GKE node pool", ("location",)),
-    DataType("gcp:compute/disk:Disk", "Compute Engine disk", ("zone",)),
-    DataType("gcp:compute/regionDisk:RegionDisk", "Compute Engine regional disk", ("region",)),
-    DataType("gcp:compute/instance:Instance", "Compute Engine instance", ("zone",)),
-    DataType("gcp:compute/instanceGroupManager:InstanceGroupManager", "managed instance group", ("zone",)),
+    DataType("aws:kms/key:Key", ("region",)),
+    DataType("aws:ec2/instance:Instance", ("region", "availabilityZone")),
+    DataType("aws:ec2/launchTemplate:LaunchTemplate", ("region",)),
+    DataType(GCS_BUCKET, ("location",)),
+    DataType("gcp:container/cluster:Cluster", ("location",)),
+    DataType("gcp:container/nodePool:NodePool", ("location",)),
+    DataType("gcp:compute/disk:Disk", ("zone",)),
+    DataType("gcp:compute/regionDisk:RegionDisk", ("region",)),
+    DataType("gcp:compute/instance:Instance", ("zone",)),
+    DataType("gcp:compute/instanceGroupManager:InstanceGroupManager", ("zone",)),
     DataType(
         "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
-        "regional managed instance group",
         ("region",),
     ),
-    DataType("gcp:tpu/v2Vm:V2Vm", "TPU VM", ("zone",)),
-    DataType("gcp:tpu/v2QueuedResource:V2QueuedResource", "TPU queued resource", ("zone",)),
+    DataType("gcp:tpu/v2Vm:V2Vm", ("zone",)),
+    DataType("gcp:tpu/v2QueuedResource:V2QueuedResource", ("zone",)),
     # Filestore `zone` is deprecated in favour of `location`; either places the instance.
-    DataType("gcp:filestore/instance:Instance", "Filestore instance", ("location", "zone")),
-    DataType("gcp:parallelstore/instance:Instance", "Parallelstore instance", ("location",)),
-    DataType("gcp:lustre/instance:Instance", "Managed Lustre instance", ("location",)),
-    DataType("gcp:bigquery/dataset:Dataset", "BigQuery dataset", ("location",)),
-    DataType("gcp:sql/databaseInstance:DatabaseInstance", "Cloud SQL instance", ("region",)),
-    DataType("gcp:alloydb/cluster:Cluster", "AlloyDB cluster", ("location",)),
+    DataType("gcp:filestore/instance:Instance", ("location", "zone")),
+    DataType("gcp:parallelstore/instance:Instance", ("location",)),
+    DataType("gcp:lustre/instance:Instance", ("location",)),
+    DataType("gcp:bigquery/dataset:Dataset", ("location",)),
+    DataType("gcp:sql/databaseInstance:DatabaseInstance", ("region",)),
+    DataType("gcp:alloydb/cluster:Cluster", ("location",)),
     # Redis `locationId` is the zone inside `region`.
-    DataType("gcp:redis/instance:Instance", "Memorystore Redis instance", ("region", "locationId")),
-    DataType("gcp:artifactregistry/repository:Repository", "Artifact Registry repository", ("location",)),
-    DataType("gcp:logging/projectBucketConfig:ProjectBucketConfig", "Cloud Logging bucket", ("location",)),
-    DataType("gcp:kms/keyRing:KeyRing", "Cloud KMS key ring", ("location",)),
-    DataType("gcp:vertex/aiDataset:AiDataset", "Vertex AI dataset", ("region",)),
-    DataType("gcp:vertex/aiEndpoint:AiEndpoint", "Vertex AI endpoint", ("location", "region")),
-    DataType("gcp:vertex/aiFeatureStore:AiFeatureStore", "Vertex AI feature store", ("region",)),
-    DataType("gcp:workbench/instance:Instance", "Workbench instance", ("location",)),
-    DataType("gcp:cloudrunv2/service:Service", "Cloud Run service", ("location",)),
-    DataType("gcp:cloudfunctionsv2/function:Function", "Cloud Function", ("location",)),
+    DataType("gcp:redis/instance:Instance", ("region", "locationId")),
+    DataType("gcp:artifactregistry/repository:Repository", ("location",)),
+    DataType("gcp:logging/projectBucketConfig:ProjectBucketConfig", ("location",)),
+    DataType("gcp:kms/keyRing:KeyRing", ("location",)),
+    DataType("gcp:vertex/aiDataset:AiDataset", ("region",)),
+    DataType("gcp:vertex/aiEndpoint:AiEndpoint", ("location", "region")),
+    DataType("gcp:vertex/aiFeatureStore:AiFeatureStore", ("region",)),
+    DataType("gcp:workbench/instance:Instance", ("location",)),
+    DataType("gcp:cloudrunv2/service:Service", ("location",)),
+    DataType("gcp:cloudfunctionsv2/function:Function", ("location",)),
 )
 DATA = {t.token: t for t in DATA_TYPES}
 
@@ -130,14 +126,6 @@ def _first(props: Mapping[str, Any], names: tuple[str, ...], where: str) -> Plac
     return None
 
 
-def _proxied(props: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    # Provider props are proxied by pulumi_policy; plain dicts (tests, exports) get the same proxy, so an unknown
-    # provider region stops the rule instead of being read as a place.
-    if props is None:
-        return {}
-    return unknown_checking_proxy(dict(props)) if type(props) is dict else props
-
-
 def places(resource: Resource, settings: Settings) -> list[Place]:
     """Where the resource puts its data: one place, every data location of a dual-region bucket, or none."""
     cloud = _cloud(resource.type)
@@ -154,7 +142,7 @@ def places(resource: Resource, settings: Settings) -> list[Place]:
         if own is None and resource.type in DEFAULT_LOCATIONS:
             own = Place(DEFAULT_LOCATIONS[resource.type], "default location, no location input")
         if own is None:
-            own = _first(_proxied(resource.provider), PROVIDER_INPUTS[cloud], "provider")
+            own = _first(resource.provider or {}, PROVIDER_INPUTS[cloud], "provider")
     if own is None:
         own = _first(settings.stack_config, STACK_CONFIG_KEYS[cloud], "stack config")
     return [own] if own is not None else []
@@ -165,12 +153,6 @@ def _allowed(settings: Settings) -> set[str]:
     if settings.allow_adequacy_regions:
         allowed |= {r.lower() for r in ADEQUACY_REGIONS}
     return allowed
-
-
-def _label(resource: Resource) -> str:
-    if resource.type in LABELS or resource.type not in DATA:
-        return label(resource)
-    return f"{DATA[resource.type].kind} {resource.name}"
 
 
 @rule(
@@ -195,7 +177,7 @@ def data_residency(resource: Resource, settings: Settings) -> Iterator[str]:
         is_zone = region != place.location.lower()
         shown = region if is_zone else place.location
         source = f"{place.source} {place.location}" if is_zone else place.source
-        message = f"{_label(resource)} is in {shown} ({source}), outside the allowed regions for personal data"
+        message = f"{label(resource)} is in {shown} ({source}), outside the allowed regions for personal data"
         country = adequacy_country(region)
         if country and not settings.allow_adequacy_regions:
             message += (

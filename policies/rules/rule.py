@@ -188,12 +188,26 @@ def _proxied(props: Mapping[str, Any]) -> Mapping[str, Any]:
     return unknown_checking_proxy(dict(props)) if type(props) is dict else props
 
 
+def _as_judged(resource: Resource) -> Resource:
+    """The resource with its own and its provider's props behind the unknown-value proxy."""
+    provider = _proxied(resource.provider) if resource.provider is not None else None
+    return Resource(
+        resource.type,
+        resource.name,
+        resource.urn,
+        _proxied(resource.props),
+        resource.parent,
+        provider,
+        resource.dependencies,
+    )
+
+
 def evaluate(rule: Rule, resource: Resource, settings: Settings = Settings()) -> list[str]:
     """The violation messages of a resource rule; none when a value it needs is unknown at preview."""
     if not rule.applies_to(resource.type):
         return []
     try:
-        return list(rule.check(_with_props(resource, _proxied(resource.props)), settings))
+        return list(rule.check(_as_judged(resource), settings))
     except _NOT_YET:
         return []
 
@@ -207,7 +221,7 @@ def evaluate_stack(
     """
     from policies.rules.stack import Stack  # stack.py builds on Resource, defined here
 
-    stack = Stack(_with_props(r, _proxied(r.props)) for r in resources)
+    stack = Stack(_as_judged(r) for r in resources)
     found: list[tuple[Resource, str]] = []
     for subject in stack.of_type(rule.subjects):
         try:
@@ -215,9 +229,3 @@ def evaluate_stack(
         except _NOT_YET:
             continue
     return found
-
-
-def _with_props(resource: Resource, props: Mapping[str, Any]) -> Resource:
-    return Resource(
-        resource.type, resource.name, resource.urn, props, resource.parent, resource.provider, resource.dependencies
-    )

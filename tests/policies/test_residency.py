@@ -387,7 +387,8 @@ def test_unknown_preview_value_is_not_a_violation(type_, props, provider):
     settings = Settings(stack_config={"aws:region": "us-east-1", "gcp:region": "us-central1"})
     assert judge(type_, props, settings, provider) == []
     # ...because the rule reads the value and stops there, not because it skipped it or judged the sentinel.
-    proxied = resource(type_, unknown_checking_proxy(props), provider)
+    # evaluate() puts both the props and the provider's props behind the proxy; the direct call does the same.
+    proxied = resource(type_, unknown_checking_proxy(props), unknown_checking_proxy(provider) if provider else None)
     with pytest.raises(UnknownValueError):
         list(RULE.check(proxied, settings))
 

@@ -9,18 +9,18 @@ judge yet".
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from policies.rules.iam_policy import wildcard_findings
-from policies.rules.props import is_false, is_true, items, mapping, number, strings
+from policies.rules.props import is_false, is_open_cidr, is_true, items, mapping, number, strings
 from policies.rules.resources import (
     ACCESS_LOGS_PURPOSE,
     BUCKET,
     BUCKET_ACL,
     BUCKET_LOGGING,
+    CLASSIFICATIONS,
     DEFAULT_SECURITY_GROUP,
     EBS_VOLUME,
     EFS,
@@ -45,26 +45,13 @@ from policies.rules.resources import (
     VPC,
     bucket_companions,
     label,
+    record_gaps,
     tag,
     tags_key,
     tags_of,
 )
 from policies.rules.rule import Resource, Settings, rule
 from policies.rules.stack import Stack
-
-# ---- CIDR openness -----------------------------------------------------------------------------------------
-
-
-def is_open_cidr(value: Any) -> bool:
-    """True for a CIDR that admits every address (0.0.0.0/0, ::/0 and their spellings)."""
-    if not isinstance(value, str):
-        return False
-    try:
-        return ipaddress.ip_network(value.strip(), strict=False).prefixlen == 0
-    except ValueError:
-        # Not a CIDR at all: AWS rejects it at apply, and it opens nothing.
-        return False
-
 
 # =============================================================================================================
 # no-public-access
@@ -454,8 +441,6 @@ def iam_no_admin_policy_attachment(resource: Resource, settings: Settings) -> It
 # records-of-processing
 # =============================================================================================================
 
-RECORD_KEYS = ("owner", "purpose", "data-classification")
-CLASSIFICATIONS = ("phi", "personal", "internal", "public")
 DATA_STORES = (*BUCKET, EBS_VOLUME, EFS, EKS_CLUSTER, LOG_GROUP, GCS_BUCKET, GKE_CLUSTER, GCE_DISK)
 
 
@@ -469,13 +454,9 @@ DATA_STORES = (*BUCKET, EBS_VOLUME, EFS, EKS_CLUSTER, LOG_GROUP, GCS_BUCKET, GKE
 )
 def data_store_records_of_processing(resource: Resource, settings: Settings) -> Iterator[str]:
     """Data stores and clusters say whose they are, what for, and what data they hold."""
-    tags = tags_of(resource)
+    missing, unknown = record_gaps(tags_of(resource))
     where = tags_key(resource.type)
-    for key in RECORD_KEYS:
-        value = tags.get(key)
-        if not (isinstance(value, str) and value.strip()):
-            yield f"{label(resource)} has no {key} in its {where}"
-    classification = tags.get("data-classification")
-    if isinstance(classification, str) and classification.strip() and classification not in CLASSIFICATIONS:
-        allowed = ", ".join(CLASSIFICATIONS)
-        yield f"{label(resource)} {where} data-classification {classification!r} is not one of {allowed}"
+    for key in missing:
+        yield f"{label(resource)} has no {key} in its {where}"
+    if unknown is not None:
+        yield f"{label(resource)} {where} data-classification {unknown!r} is not one of {', '.join(CLASSIFICATIONS)}"

@@ -111,10 +111,15 @@ def s3_bucket_kms_encrypted(bucket: Resource, stack: Stack, settings: Settings) 
 )
 def ebs_volume_kms_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
     """EBS volumes are encrypted with a customer-managed KMS key."""
+    return _encrypted_with_customer_key(resource)
+
+
+def _encrypted_with_customer_key(resource: Resource) -> Iterator[str]:
+    # EBS volumes and EFS file systems spell encryption the same way: `encrypted` and `kmsKeyId`.
     if resource.props.get("encrypted") is not True:
-        yield f"EBS volume {resource.name} is not encrypted (encrypted is not true)"
+        yield f"{label(resource)} is not encrypted (encrypted is not true)"
     if not _is_customer_key(resource.props.get("kmsKeyId")):
-        yield f"EBS volume {resource.name} has no customer-managed kmsKeyId"
+        yield f"{label(resource)} has no customer-managed kmsKeyId"
 
 
 @rule(
@@ -147,10 +152,7 @@ def launch_template_ebs_kms_encrypted(resource: Resource, settings: Settings) ->
 )
 def efs_file_system_kms_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
     """EFS file systems are encrypted with a customer-managed KMS key."""
-    if resource.props.get("encrypted") is not True:
-        yield f"EFS file system {resource.name} is not encrypted (encrypted is not true)"
-    if not _is_customer_key(resource.props.get("kmsKeyId")):
-        yield f"EFS file system {resource.name} has no customer-managed kmsKeyId"
+    return _encrypted_with_customer_key(resource)
 
 
 @rule(
@@ -422,16 +424,19 @@ def s3_phi_bucket_recoverable(bucket: Resource, stack: Stack, settings: Settings
         yield f"S3 bucket {bucket_name(bucket)} is classified phi but has neither versioning Enabled nor replication"
 
 
-# Stateful stores and the input that protects them from deletion. RDS and DynamoDB default to unprotected (the
-# SDK docs: "The default is false"); Cloud SQL's Pulumi-level deletionProtection defaults to true, but only the
-# API flag settings.deletionProtectionEnabled stops a deletion from the console or gcloud as well.
-DELETION_PROTECTION: dict[str, tuple[tuple[str, ...], ...]] = {
-    "aws:rds/instance:Instance": (("deletionProtection",),),
-    "aws:rds/cluster:Cluster": (("deletionProtection",),),
-    "aws:dynamodb/table:Table": (("deletionProtectionEnabled",),),
-    "gcp:sql/databaseInstance:DatabaseInstance": (("deletionProtection",), ("settings", "deletionProtectionEnabled")),
+# Stateful stores: each input that protects them from deletion, and whether leaving it unset protects. RDS and
+# DynamoDB default to unprotected (the SDK docs: "The default is false"); Cloud SQL's Pulumi-level
+# deletionProtection defaults to true, but only the API flag settings.deletionProtectionEnabled stops a deletion
+# from the console or gcloud as well.
+DELETION_PROTECTION: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
+    "aws:rds/instance:Instance": ((("deletionProtection",), False),),
+    "aws:rds/cluster:Cluster": ((("deletionProtection",), False),),
+    "aws:dynamodb/table:Table": ((("deletionProtectionEnabled",), False),),
+    "gcp:sql/databaseInstance:DatabaseInstance": (
+        (("deletionProtection",), True),
+        (("settings", "deletionProtectionEnabled"), False),
+    ),
 }
-DEFAULT_PROTECTED = {("deletionProtection",)}  # paths whose unset value protects (Cloud SQL's Pulumi flag)
 
 
 @rule(
@@ -444,11 +449,10 @@ DEFAULT_PROTECTED = {("deletionProtection",)}  # paths whose unset value protect
 )
 def stateful_store_deletion_protection(resource: Resource, settings: Settings) -> Iterator[str]:
     """Databases are protected from deletion."""
-    for path in DELETION_PROTECTION.get(resource.type, ()):
+    for path, unset_protects in DELETION_PROTECTION.get(resource.type, ()):
         value: Any = resource.props
         for key in path:
             value = mapping(value).get(key)
-        unset_protects = resource.type.startswith("gcp:") and path in DEFAULT_PROTECTED
         if value is True or (value is None and unset_protects):
             continue
         yield f"{label(resource)} does not set {'.'.join(path)} to true"

@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeGuard
 
-from policies.rules.aws_access import is_open_cidr
-from policies.rules.props import has_key, is_true, items, mapping, number, strings
+from policies.rules.props import has_key, is_open_cidr, is_true, items, mapping, number, strings
 from policies.rules.resources import (
     GCE_DISK,
     GCS_BUCKET,

@@ -14,6 +14,7 @@ from typing import Any
 from pulumi_policy.proxy import UnknownValueError
 
 from policies.rules.props import items, mapping
+from policies.rules.resources import CLASSIFICATIONS, record_gaps
 from policies.rules.rule import CannotJudge, Resource, Settings, rule
 from policies.rules.stack import Stack
 
@@ -464,8 +465,6 @@ def k8s_namespace_default_deny(namespace: Resource, stack: Stack, settings: Sett
 
 # --- records-of-processing ------------------------------------------------------------------------------------
 
-RECORD_LABELS = ("owner", "purpose", "data-classification")
-CLASSIFICATIONS = ("phi", "personal", "internal", "public")
 # Where Kubernetes holds data or draws a tenancy line: the namespace, and the claims and sets that keep state.
 RECORD_TYPES = (
     NAMESPACE,
@@ -488,13 +487,9 @@ def k8s_records_of_processing(resource: Resource, settings: Settings) -> Iterato
     namespace = _name(resource) if resource.type == NAMESPACE else _namespace(resource)
     if namespace in settings.exempt_namespaces:
         return  # system namespaces hold cluster machinery, not processing records
-    labels = mapping(_get(resource.props, "metadata", "labels"))
-    for key in RECORD_LABELS:
-        value = labels.get(key)
-        if not (isinstance(value, str) and value.strip()):
-            yield f"{_describe(resource)} has no {key} in metadata.labels"
-    value = labels.get("data-classification")
-    if isinstance(value, str) and value.strip() and value not in CLASSIFICATIONS:
-        yield f"{_describe(resource)} metadata.labels data-classification {value!r} is not one of " + ", ".join(
-            CLASSIFICATIONS
-        )
+    missing, unknown = record_gaps(mapping(_get(resource.props, "metadata", "labels")))
+    for key in missing:
+        yield f"{_describe(resource)} has no {key} in metadata.labels"
+    if unknown is not None:
+        allowed = ", ".join(CLASSIFICATIONS)
+        yield f"{_describe(resource)} metadata.labels data-classification {unknown!r} is not one of {allowed}"

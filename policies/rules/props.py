@@ -5,6 +5,7 @@ Props are pulumi_policy proxies (Mappings and Sequences, not dicts and lists), s
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -54,3 +55,14 @@ def number(value: Any) -> float | None:
 def has_key(props: Mapping[str, Any], key: str) -> bool:
     # Iterating keys does not read values, so this never trips the unknown-value proxy.
     return any(k == key for k in props)
+
+
+def is_open_cidr(value: Any) -> bool:
+    """True for a CIDR that admits every address (0.0.0.0/0, ::/0 and their spellings)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False).prefixlen == 0
+    except ValueError:
+        # Not a CIDR at all: AWS rejects it at apply, and it opens nothing.
+        return False

@@ -160,6 +160,19 @@ ACCESS_LOGS_PURPOSE = "access-logs"
 PERSONAL_CLASSES = ("phi", "personal")
 
 
+# Records of processing (CONTROLS.md): every data store says whose it is, what for, and what data it holds.
+RECORD_KEYS = ("owner", "purpose", CLASSIFICATION_TAG)
+CLASSIFICATIONS = ("phi", "personal", "internal", "public")
+
+
+def record_gaps(labels: Mapping[str, Any]) -> tuple[list[str], str | None]:
+    """The record keys a tag/label map lacks (blank counts as missing), and its classification if not a known one."""
+    missing = [k for k in RECORD_KEYS if not (isinstance(labels.get(k), str) and labels[k].strip())]
+    value = labels.get(CLASSIFICATION_TAG)
+    unknown = value if isinstance(value, str) and value.strip() and value not in CLASSIFICATIONS else None
+    return missing, unknown
+
+
 def label(resource: Resource) -> str:
     """The resource as a message names it: kind and logical name."""
     return f"{LABELS.get(resource.type, resource.type)} {resource.name}"

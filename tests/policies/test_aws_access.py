@@ -25,6 +25,8 @@ from pulumi_policy.proxy import (
 from policies.rules import aws_access as access
 from policies.rules.aws_access import EDGE_TAG
 from policies.rules.iam_policy import PolicyDocumentError, policy_statements, wildcard_grant
+from policies.rules.props import is_open_cidr
+from policies.rules.resources import RECORD_KEYS
 from policies.rules.rule import RULES, Resource, Settings, evaluate, evaluate_stack
 
 # ---- fixtures ----------------------------------------------------------------------------------------------
@@ -516,7 +518,7 @@ CHANGES = [
             f"has no {key} in its {access.tags_key(t)}",
         )
         for t in access.DATA_STORES
-        for key in access.RECORD_KEYS
+        for key in RECORD_KEYS
     ],
     (
         "data-store-records-of-processing",
@@ -619,12 +621,12 @@ def test_standalone_ingress_rule_without_edge_tag_is_not_an_edge():
 
 @pytest.mark.parametrize("cidr", ["0.0.0.0/0", "::/0", "0::/0", " 0.0.0.0/0 ", "0.0.0.0/00"])
 def test_open_cidr_spellings_are_open(cidr):
-    assert access.is_open_cidr(cidr)
+    assert is_open_cidr(cidr)
 
 
 @pytest.mark.parametrize("cidr", ["10.0.0.0/8", "0.0.0.0/1", "2001:db8::/32", "anywhere", "", None, 0, ["0.0.0.0/0"]])
 def test_restricted_or_malformed_cidrs_are_not_open(cidr):
-    assert not access.is_open_cidr(cidr)
+    assert not is_open_cidr(cidr)
 
 
 @pytest.mark.parametrize("ingress", ["0.0.0.0/0", 443, [None, "rule", 7], {"cidrBlocks": ["0.0.0.0/0"]}])

@@ -426,7 +426,8 @@ class PolicyPackHost:
         info = self.info()
         defaults = {p.name: p.enforcement_level for p in info.policies}
         merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in info.initial_config.items()}
-        for name, entry in config.items():
+        # "all" first, so a policy's own entry wins whatever the order in the file, as in the Pulumi CLI.
+        for name, entry in sorted(config.items(), key=lambda item: item[0] != "all"):
             values = {"enforcementLevel": entry} if isinstance(entry, str) else dict(entry)
             if name == "all":
                 level = values.pop("enforcementLevel", None)

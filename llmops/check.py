@@ -31,7 +31,7 @@ from llmops.analyzer_host import (
 )
 from llmops.engine import Registration
 from llmops.findings import CheckReport, PolicyDoc, StackResult, Violation
-from llmops.stackfile import InputError
+from llmops.stackfile import InputError, read_input
 from llmops.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
 
 PACK_FILE = "PulumiPolicy.yaml"
@@ -78,12 +78,9 @@ def pack_dir(name: str, root: Path) -> Path:
 
 def read_policy_config(path: Path) -> dict[str, Any]:
     """A `--policy-pack-config` file (JSON, as the Pulumi CLI reads it), checked for shape."""
+    text = read_input(path, "policy config file")
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such policy config file") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+        config = json.loads(text)
     except ValueError as error:
         raise InputError(f"{path}: not JSON ({error})") from None
     if not isinstance(config, dict):
@@ -126,10 +123,9 @@ def _check_config(config: PolicyConfig, infos: Sequence[AnalyzerInfo], source: s
 
 
 def _for_pack(config: PolicyConfig, info: AnalyzerInfo) -> dict[str, Any]:
-    # "all" first, so a policy's own entry wins whatever the order in the file, as in the Pulumi CLI.
+    # One config serves every pack; each pack gets the entries for the policies it has.
     names = {p.name for p in info.policies}
-    ordered = sorted(config.items(), key=lambda item: item[0] != "all")
-    return {k: v for k, v in ordered if k == "all" or k in names}
+    return {k: v for k, v in config.items() if k == "all" or k in names}
 
 
 def _levels(config: PolicyConfig, info: AnalyzerInfo) -> dict[str, str]:

@@ -53,16 +53,7 @@ def fired_policies(report: CheckReport) -> list[PolicyDoc]:
     for violation in ordered(tuple(v for s in report.stacks for v in s.violations)):
         key = (violation.pack, violation.policy)
         if key not in fired:
-            fired[key] = docs.get(key) or PolicyDoc(
-                pack=violation.pack,
-                name=violation.policy,
-                description="",
-                control=violation.control,
-                clauses=violation.clauses,
-                severity=violation.severity,
-                remediation="",
-                enforcement=violation.enforcement,
-            )
+            fired[key] = docs.get(key) or PolicyDoc.undescribed(violation)
     return list(fired.values())
 
 

@@ -23,6 +23,20 @@ class PolicyDoc:
     remediation: str
     enforcement: str  # the configured level: advisory | mandatory | disabled | remediate
 
+    @classmethod
+    def undescribed(cls, violation: Violation) -> PolicyDoc:
+        """What a report can say of a policy GetAnalyzerInfo did not list: what its violation carries."""
+        return cls(
+            pack=violation.pack,
+            name=violation.policy,
+            description="",
+            control=violation.control,
+            clauses=violation.clauses,
+            severity=violation.severity,
+            remediation="",
+            enforcement=violation.enforcement,
+        )
+
 
 @dataclass(frozen=True)
 class Violation:

@@ -88,20 +88,6 @@ def _rule(doc: PolicyDoc) -> dict[str, Any]:
     }
 
 
-def _undescribed(violation: Violation) -> PolicyDoc:
-    # A violation from a policy GetAnalyzerInfo did not list still needs a rule for its ruleIndex to point at.
-    return PolicyDoc(
-        pack=violation.pack,
-        name=violation.policy,
-        description="",
-        control=violation.control,
-        clauses=violation.clauses,
-        severity=violation.severity,
-        remediation="",
-        enforcement=violation.enforcement,
-    )
-
-
 def _result(stack: StackResult, violation: Violation, index: int) -> dict[str, Any]:
     text = " ".join(violation.message.split()) or violation.policy
     location: dict[str, Any] = {
@@ -147,7 +133,7 @@ def to_sarif(report: CheckReport, tool_version: str) -> dict[str, Any]:
             key = rule_id(violation.pack, violation.policy)
             if key not in index:
                 index[key] = len(docs)
-                docs.append(_undescribed(violation))
+                docs.append(PolicyDoc.undescribed(violation))
             results.append(_result(stack, violation, index[key]))
     return {
         "$schema": SCHEMA_URI,

@@ -56,13 +56,18 @@ class Stack:
             return str(self.file)
 
 
-def _read_yaml(path: Path, what: str) -> Any:
+def read_input(path: Path, what: str) -> str:
+    """A file the user named, as text; a missing or unreadable one is an InputError that says which and why."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{path}: no such {what}") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read the {what}: {error}") from None
+        raise InputError(f"{path}: cannot read the {what}: {getattr(error, 'strerror', None) or error}") from None
+
+
+def _read_yaml(path: Path, what: str) -> Any:
+    text = read_input(path, what)
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from llmops.engine import Recording, Registration
-from llmops.stackfile import InputError
+from llmops.stackfile import InputError, read_input
 from llmops.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
 
 DEPLOYMENT_VERSION = 3
@@ -86,12 +86,7 @@ def read_export(path: Path) -> ExportedStack:
     Secrets stay secret: an encrypted value becomes a secret whose value is unknown, so a rule that needs it
     cannot judge it rather than seeing ciphertext. Resources pending deletion are not part of the stack.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+    text = read_input(path, "file")
     try:
         document = json.loads(text)
     except ValueError as error:

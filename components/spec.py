@@ -96,6 +96,9 @@ class BucketSpec(Model):
     noncurrent_version_expiration_days: int = Field(default=90, ge=1, le=36500)
     # Current objects expire after this many days; None keeps them (set it for GDPR storage limitation).
     expiration_days: int | None = Field(default=None, ge=1, le=36500)
+    # GCS only: a region, dual-region or multi-region that holds the platform's region (EUR4 for europe-west4);
+    # None: the platform's region. S3 buckets are always in the platform's region.
+    location: str | None = Field(default=None, pattern=r"^[A-Za-z]+[A-Za-z0-9-]*$")
 
 
 class AcceleratorPoolSpec(Model):
@@ -119,18 +122,171 @@ class AcceleratorPoolSpec(Model):
         return self.min_size if self.desired_size is None else self.desired_size
 
 
+# ---- the gcp target (GKE) -----------------------------------------------------------------------------------
+
+GkeReleaseChannel = Literal["RAPID", "REGULAR", "STABLE", "EXTENDED"]
+# pulumi_gcp guest_accelerators.gpu_driver_installation_config.gpu_driver_version (shared ACCELERATORS.md);
+# GPU_DRIVER_VERSION_UNSPECIFIED is left out: it leaves the choice to GKE, and a pool should say what it runs.
+GpuDriverVersion = Literal["DEFAULT", "LATEST", "INSTALLATION_DISABLED"]
+GpuSharingStrategy = Literal["TIME_SHARING", "MPS"]
+# pulumi_gcp reservation_affinity.consume_reservation_type, less UNSPECIFIED ("should not be used") and
+# NO_RESERVATION, which is what a pool without a `reservation` gets.
+ReservationConsumption = Literal["ANY_RESERVATION", "ANY_RESERVATION_THEN_FAIL", "SPECIFIC_RESERVATION"]
+FirewallProtocol = Literal["tcp", "udp", "icmp", "sctp"]
+
+GcpZone = Annotated[str, Field(pattern=r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")]
+GcpName = Annotated[str, Field(pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")]  # Compute Engine resource names
+TpuTopology = Annotated[str, Field(pattern=r"^[1-9][0-9]*x[1-9][0-9]*(x[1-9][0-9]*)?$")]
+
+
+def _private_cidr(cidr: ipaddress.IPv4Network, smallest: int = 8, largest: int = 29) -> ipaddress.IPv4Network:
+    if not cidr.is_private or not smallest <= cidr.prefixlen <= largest:
+        raise ValueError(f"must be a private (RFC 1918) IPv4 range from /{smallest} to /{largest}")
+    return cidr
+
+
+class FirewallAllowSpec(Model):
+    """One explicit ingress allow; everything else is denied by the network's lowest-priority deny rule."""
+
+    name: GcpName
+    protocol: FirewallProtocol = "tcp"
+    ports: tuple[Annotated[str, Field(pattern=r"^[0-9]{1,5}(-[0-9]{1,5})?$")], ...] = ()
+    source_ranges: tuple[ipaddress.IPv4Network, ...] = Field(min_length=1)
+    target_tags: tuple[GcpName, ...] = ()
+
+    @field_validator("source_ranges")
+    @classmethod
+    def _not_open(cls, ranges: tuple[ipaddress.IPv4Network, ...]) -> tuple[ipaddress.IPv4Network, ...]:
+        if any(r.prefixlen == 0 for r in ranges):
+            raise ValueError("0.0.0.0/0 allows the whole internet in; list the source networks instead")
+        return ranges
+
+
+class GcpNetworkSpec(Model):
+    """A VPC with one subnet for nodes; pods and services get the subnet's secondary ranges (VPC-native GKE)."""
+
+    subnet_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.60.0.0/20")
+    pods_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.64.0.0/14")
+    services_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.68.0.0/20")
+    # Private nodes reach the internet (image registries outside Google) only through Cloud NAT.
+    cloud_nat: bool = True
+    flow_log_sampling: float = Field(default=0.5, gt=0, le=1)
+    ingress_allows: tuple[FirewallAllowSpec, ...] = ()
+
+    @field_validator("subnet_cidr", "pods_cidr", "services_cidr")
+    @classmethod
+    def _private(cls, cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+        return _private_cidr(cidr)
+
+
+class GkeSystemNodesSpec(Model):
+    """The untainted pool that runs kube-dns and other add-ons; sizes are per zone, as GKE counts them."""
+
+    machine_type: str = Field(default="e2-standard-4", pattern=r"^[a-z][a-z0-9]*-[a-z0-9-]+$")
+    min_nodes_per_zone: int = Field(default=1, ge=0, le=100)
+    max_nodes_per_zone: int = Field(default=2, ge=1, le=100)
+    disk_size_gib: int = Field(default=100, ge=10, le=65536)
+
+
+class GkeClusterSpec(Model):
+    release_channel: GkeReleaseChannel = "REGULAR"
+    # The control plane's private range (VPC peering clusters); GKE wants exactly a /28.
+    master_ipv4_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("172.16.0.0/28")
+    # True: the control plane has no public endpoint at all; reach it from the VPC (or a peered/VPN network).
+    private_endpoint: bool = True
+    # The only networks that may reach the control plane (besides the nodes); empty: none.
+    master_authorized_networks: tuple[ipaddress.IPv4Network, ...] = ()
+    # Node zones of the regional cluster; empty: the zones GKE picks in the region.
+    zones: tuple[GcpZone, ...] = ()
+    system_nodes: GkeSystemNodesSpec = GkeSystemNodesSpec()
+    deletion_protection: bool = True
+
+    @field_validator("master_ipv4_cidr")
+    @classmethod
+    def _master_range(cls, cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+        return _private_cidr(cidr, 28, 28)
+
+    @field_validator("master_authorized_networks")
+    @classmethod
+    def _not_open(cls, cidrs: tuple[ipaddress.IPv4Network, ...]) -> tuple[ipaddress.IPv4Network, ...]:
+        if any(c.prefixlen == 0 for c in cidrs):
+            raise ValueError("0.0.0.0/0 opens the control plane to the internet; list the operator ranges instead")
+        return cidrs
+
+
+class ReservationSpec(Model):
+    """Which Compute Engine reservation a pool consumes. A pool without one never consumes any (NO_RESERVATION)."""
+
+    consume: ReservationConsumption = "SPECIFIC_RESERVATION"
+    name: GcpName | None = None  # required for SPECIFIC_RESERVATION
+    project: str | None = Field(default=None, pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")  # a shared reservation's
+
+
+class GpuSharingSpec(Model):
+    strategy: GpuSharingStrategy
+    max_shared_clients_per_gpu: int = Field(ge=2, le=48)
+
+
+class GkePoolSpec(Model):
+    """What GPU and TPU pools share: capacity (spot, reservation, queued, flex-start), disks, labels, taints."""
+
+    name: DnsLabel
+    role: PoolRole = "inference"
+    machine_type: str = Field(pattern=r"^[a-z][a-z0-9]*-[a-z0-9-]+$")
+    zones: tuple[GcpZone, ...] = ()  # empty: the cluster's zones
+    spot: bool = False
+    reservation: ReservationSpec | None = None
+    queued_provisioning: bool = False
+    flex_start: bool = False
+    disk_size_gib: int = Field(default=200, ge=10, le=65536)
+    disk_type: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]+$")  # None: GKE's default for the type
+    labels: dict[str, KubernetesLabelValue] = Field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+
+
+class GpuPoolSpec(GkePoolSpec):
+    accelerator: str | None = None  # None: the one the machine type carries (required on N1)
+    accelerator_count: int | None = Field(default=None, ge=1, le=16)  # None: the machine type's count
+    min_nodes: int = Field(default=0, ge=0, le=1000)  # totals across the pool's zones
+    max_nodes: int = Field(ge=1, le=1000)
+    driver_version: GpuDriverVersion = "DEFAULT"
+    sharing: GpuSharingSpec | None = None
+    mig_partition_size: str | None = Field(default=None, pattern=r"^[1-7]g\.[0-9]+gb$")
+    compact_placement: bool = False
+
+
+class TpuPoolSpec(GkePoolSpec):
+    role: PoolRole = "training"
+    topology: TpuTopology
+    # Single-host pools autoscale between these (one slice per node); a multi-host slice has exactly the node
+    # count its topology needs, so leave them out there (or give that number).
+    min_nodes: int | None = Field(default=None, ge=0, le=1000)
+    max_nodes: int | None = Field(default=None, ge=1, le=1000)
+
+
+class GcpSpec(Model):
+    network: GcpNetworkSpec = GcpNetworkSpec()
+    cluster: GkeClusterSpec = GkeClusterSpec()
+    gpu_pools: tuple[GpuPoolSpec, ...] = ()
+    tpu_pools: tuple[TpuPoolSpec, ...] = ()
+
+
 class PlatformSpec(Model):
     targets: tuple[Target, ...] = Field(min_length=1)
-    region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+    # AWS (us-east-1, eusc-de-east-1) and GCP (europe-west4) region names.
+    region: str = Field(pattern=r"^[a-z]+(-[a-z]+)+-?[0-9]+$")
     compliance: tuple[Framework, ...] = ()
     data_classification: Classification = "internal"
     owner: str = Field(min_length=1, max_length=128)
     tags: dict[str, str] = Field(default_factory=dict)
     log_retention_days: int = 365
+    # The aws target's VPC, EKS cluster and node groups.
     network: NetworkSpec = NetworkSpec()
     cluster: ClusterSpec = ClusterSpec()
     accelerator_pools: tuple[AcceleratorPoolSpec, ...] = ()
     buckets: tuple[BucketSpec, ...] = ()
+    # The gcp target's network, GKE cluster and pools (defaults when the target is named and this is left out).
+    gcp: GcpSpec | None = None
 
     @field_validator("log_retention_days")
     @classmethod
@@ -141,6 +297,10 @@ class PlatformSpec(Model):
 
     def classification_of(self, bucket: BucketSpec) -> Classification:
         return bucket.classification or self.data_classification
+
+    @property
+    def gcp_or_default(self) -> GcpSpec:
+        return self.gcp or GcpSpec()
 
 
 # ---- errors -----------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 A real preview knows an output only after the provider creates the resource. Offline, the engine answers the
 few outputs programs read back to wire resources together (ids, ARNs, physical names, endpoints) with
 deterministic placeholders, so the whole graph is visible; every other output stays unknown, as in preview.
-The account is AWS's documentation account id, so nothing here can be mistaken for a real one.
+The AWS account is AWS's documentation account id and the GCP project number a made-up constant, so nothing
+here can be mistaken for a real one.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
+GCP_PROJECT = "offline-project"  # when the stack sets no gcp:project
+GCP_PROJECT_NUMBER = "100000000001"
 
 
 def _suffix(*parts: str, length: int = 7) -> str:
@@ -139,8 +142,94 @@ def _stable_uuid(seed: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 
-# Resource type -> the computed outputs a program may read back. Types not listed get only `id`.
+# ---- GCP ----------------------------------------------------------------------------------------------------
+
+
+def _project(r: Registration | None, s: StackSettings) -> str:
+    given = r.inputs.get("project") if r is not None else None
+    return given if isinstance(given, str) else s.get("gcp:project") or GCP_PROJECT
+
+
+def _gcp_location(r: Registration, s: StackSettings, key: str = "location") -> str:
+    given = r.inputs.get(key)
+    return given if isinstance(given, str) else s.get("gcp:region") or "us-central1"
+
+
+def _gcp_path(template: str, key: str = "name") -> Computed:
+    """`id` and `selfLink` as the provider writes them; `template` fills {project}, {location}, {name}."""
+
+    def computed(r: Registration, s: StackSettings) -> dict[str, Any]:
+        name = physical_name(r, key)
+        path = template.format(
+            project=_project(r, s), location=_gcp_location(r, s), region=_gcp_location(r, s, "region"), name=name
+        )
+        return {"id": path, key: name, "selfLink": f"https://www.googleapis.com/compute/v1/{path}"}
+
+    return computed
+
+
+def _service_account(r: Registration, s: StackSettings) -> dict[str, Any]:
+    project = _project(r, s)
+    email = f"{r.inputs.get('accountId')}@{project}.iam.gserviceaccount.com"
+    path = f"projects/{project}/serviceAccounts/{email}"
+    return {
+        "id": path,
+        "email": email,
+        "member": f"serviceAccount:{email}",
+        "name": path,
+        "uniqueId": str(int(_suffix(r.urn, length=15), 16))[:21],
+    }
+
+
+def _key_ring(r: Registration, s: StackSettings) -> dict[str, Any]:
+    return {"id": f"projects/{_project(r, s)}/locations/{_gcp_location(r, s)}/keyRings/{r.inputs.get('name')}"}
+
+
+def _crypto_key(r: Registration, s: StackSettings) -> dict[str, Any]:
+    return {"id": f"{r.inputs.get('keyRing')}/cryptoKeys/{r.inputs.get('name')}"}
+
+
+def _gcs_bucket(r: Registration, s: StackSettings) -> dict[str, Any]:
+    name = physical_name(r, "name")
+    return {
+        "id": name,
+        "name": name,
+        "url": f"gs://{name}",
+        "selfLink": f"https://www.googleapis.com/storage/v1/b/{name}",
+        "project": _project(r, s),
+    }
+
+
+def _gke_cluster(r: Registration, s: StackSettings) -> dict[str, Any]:
+    name = physical_name(r, "name", 40)
+    path = f"projects/{_project(r, s)}/locations/{_gcp_location(r, s)}/clusters/{name}"
+    return {
+        "id": path,
+        "name": name,
+        "endpoint": "172.16.0.2",  # a private control-plane address: offline kubeconfigs reach nothing
+        # A base64 placeholder, not a certificate.
+        "masterAuth": {"clusterCaCertificate": "T0ZGTElORS1QTEFDRUhPTERFUg==", "clientCertificateConfig": {}},
+        "selfLink": f"https://container.googleapis.com/v1/{path}",
+    }
+
+
+def _gke_node_pool(r: Registration, s: StackSettings) -> dict[str, Any]:
+    name = physical_name(r, "name", 40)
+    return {"id": f"{r.inputs.get('cluster')}/nodePools/{name}", "name": name}
+
+
+# Resource type -> the computed outputs a program may read back. Types not listed get only `id`; an `id` among the
+# computed values replaces the engine's (GCP ids are paths that other resources are given).
 COMPUTED: dict[str, Computed] = {
+    "gcp:serviceaccount/account:Account": _service_account,
+    "gcp:kms/keyRing:KeyRing": _key_ring,
+    "gcp:kms/cryptoKey:CryptoKey": _crypto_key,
+    "gcp:storage/bucket:Bucket": _gcs_bucket,
+    "gcp:compute/network:Network": _gcp_path("projects/{project}/global/networks/{name}"),
+    "gcp:compute/subnetwork:Subnetwork": _gcp_path("projects/{project}/regions/{region}/subnetworks/{name}"),
+    "gcp:compute/router:Router": _gcp_path("projects/{project}/regions/{region}/routers/{name}"),
+    "gcp:container/cluster:Cluster": _gke_cluster,
+    "gcp:container/nodePool:NodePool": _gke_node_pool,
     "aws:s3/bucket:Bucket": _bucket,
     "aws:s3/bucketV2:BucketV2": _bucket,
     "aws:iam/role:Role": _role,
@@ -185,6 +274,9 @@ def outputs_for(registration: Registration, settings: StackSettings) -> dict[str
         registration.id = prefix + _suffix(registration.urn, length=17)
     computed = COMPUTED.get(registration.type)
     extra = computed(registration, settings) if computed else {}
+    computed_id = extra.pop("id", None)
+    if computed_id is not None and not registration.options.get("external"):
+        registration.id = computed_id
     return {**registration.inputs, "id": registration.id, **extra}
 
 
@@ -225,7 +317,31 @@ def _region_info(args: dict[str, Any], settings: StackSettings) -> dict[str, Any
     return {"id": region, "name": region, "region": region, "endpoint": f"ec2.{region}.amazonaws.com"}
 
 
+def _gcp_project(args: dict[str, Any], settings: StackSettings) -> dict[str, Any]:
+    project = args.get("projectId") or settings.get("gcp:project") or GCP_PROJECT
+    return {"id": f"projects/{project}", "projectId": project, "number": GCP_PROJECT_NUMBER, "name": project}
+
+
+def _gcp_client_config(args: dict[str, Any], settings: StackSettings) -> dict[str, Any]:
+    # accessToken is left out: a program that reads it offline gets nothing to leak.
+    project = settings.get("gcp:project") or GCP_PROJECT
+    return {
+        "id": f"projects/{project}/regions/{settings.get('gcp:region')}/zones/{settings.get('gcp:zone')}",
+        "project": project,
+        "region": settings.get("gcp:region") or "",
+        "zone": settings.get("gcp:zone") or "",
+    }
+
+
+def _gcs_service_account(args: dict[str, Any], settings: StackSettings) -> dict[str, Any]:
+    email = f"service-{GCP_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com"
+    return {"id": email, "emailAddress": email, "member": f"serviceAccount:{email}"}
+
+
 INVOKES: dict[str, Callable[[dict[str, Any], StackSettings], dict[str, Any]]] = {
+    "gcp:organizations/getProject:getProject": _gcp_project,
+    "gcp:organizations/getClientConfig:getClientConfig": _gcp_client_config,
+    "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": _gcs_service_account,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getPartition:getPartition": _partition,

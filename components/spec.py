@@ -390,6 +390,7 @@ def problems_from_validation(error: ValidationError, model: type[BaseModel]) -> 
 def _pool_problems(data: dict) -> list[Problem]:
     """Catalog problems of the pools that are well-formed on their own, so one run reports everything."""
     from components.catalog.aws_rules import check_pool
+    from components.catalog.gcp_rules import raw_pool_problems
 
     pools = data.get("acceleratorPools")
     problems: list[Problem] = []
@@ -399,12 +400,13 @@ def _pool_problems(data: dict) -> list[Problem]:
         except ValidationError:
             continue  # its shape problems are already reported with the platform's
         problems += check_pool(pool, ("acceleratorPools", i))
-    return problems
+    return problems + raw_pool_problems(data)
 
 
 def parse_platform(data: Any, source: str = "config") -> PlatformSpec:
     """Validate a raw platform value completely; raise SpecError naming every problem, or return the spec."""
     from components.catalog.aws_rules import check_platform  # the rules read the spec models defined above
+    from components.catalog.gcp_rules import check_gcp
 
     if not isinstance(data, dict):
         raise SpecError([Problem((), data, "must be a mapping of keys (targets, owner, network, ...)")], source)
@@ -412,7 +414,7 @@ def parse_platform(data: Any, source: str = "config") -> PlatformSpec:
         spec = PlatformSpec.model_validate(data)
     except ValidationError as error:
         raise SpecError(problems_from_validation(error, PlatformSpec) + _pool_problems(data), source) from None
-    problems = check_platform(spec)
+    problems = check_platform(spec) + check_gcp(spec)
     if problems:
         raise SpecError(problems, source)
     return spec

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from components.spec import PlatformSpec, Problem, SpecError, parse_platform
 
 PLATFORM_KEY = "llmops-infra:platform"
-REGION_KEYS = {"aws": "aws:region"}
+# Where each cloud target's provider reads its region; the platform's region is that value.
+REGION_KEYS = {"aws": "aws:region", "gcp": "gcp:region"}
 
 ConfigGetter = Callable[[str], "str | None"]
 
@@ -31,12 +32,27 @@ def platform_from_config(get: ConfigGetter, source: str) -> PlatformSpec:
 
 
 def _with_provider_region(data: dict, get: ConfigGetter, source: str) -> dict:
-    """The platform's region is the provider's (`aws:region`), so a stack states it once, where Pulumi reads it."""
+    """The platform's region is the provider's (`aws:region`, `gcp:region`), so a stack states it once, where
+    Pulumi reads it. A platform has one region, so one stack deploys to one cloud."""
     targets = data.get("targets")
     targets = targets if isinstance(targets, list) else []
-    for target, key in REGION_KEYS.items():
+    clouds = [t for t in REGION_KEYS if t in targets]
+    if len(clouds) > 1:
+        raise SpecError(
+            [
+                Problem(
+                    ("targets",),
+                    targets,
+                    f"names more than one cloud ({', '.join(clouds)}); a platform has one region, so use one stack "
+                    "per cloud",
+                )
+            ],
+            source,
+        )
+    for target in clouds:
+        key = REGION_KEYS[target]
         provider_region = get(key)
-        if target not in targets or provider_region is None:
+        if provider_region is None:
             continue
         if "region" in data and data["region"] != provider_region:
             raise SpecError(

@@ -7,10 +7,11 @@ from typing import Any
 
 from components.spec import PlatformSpec, Problem, SpecError
 from stacks.aws import deploy_aws
+from stacks.gcp import deploy_gcp
 
 Deployer = Callable[[PlatformSpec], dict[str, Any]]
 
-DEPLOYERS: dict[str, Deployer] = {"aws": deploy_aws}
+DEPLOYERS: dict[str, Deployer] = {"aws": deploy_aws, "gcp": deploy_gcp}
 
 
 def deploy(spec: PlatformSpec, source: str = "config") -> dict[str, Any]:

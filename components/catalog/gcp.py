@@ -1,0 +1,384 @@
+"""GCP accelerators for GKE (GPU and TPU machine types) and GCS bucket locations, as data.
+
+Adding a machine type is one line in GPU_MACHINES or TPU_MACHINES. Every row carries the source its numbers came
+from; `verified=False` marks a row that shared ACCELERATORS.md lists and no source at hand confirmed. Such rows
+ship, marked, and `llmops preview` says so when a pool uses one.
+Validation of pools against this data lives in components/catalog/gcp_rules.py; `gpu_shape` and `tpu_shape` are
+for pools those rules accepted.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from components.spec import GpuPoolSpec, TpuPoolSpec
+
+Arch = Literal["x86_64", "arm64"]
+
+# Sources. GitHub files are named by repository and path (as the AWS catalog does); pages by address.
+SHARED_DOC = "shared ACCELERATORS.md"  # gathered from the GCE GPU docs; its rows marked (unverified) are here too
+GCE_GPU_DOC = "https://cloud.google.com/compute/docs/gpus"
+# Cluster Toolkit's machine type -> accelerator table: its GKE node pool module fills guest_accelerator from it.
+TOOLKIT_GPUS = "github.com/GoogleCloudPlatform/cluster-toolkit modules/compute/gke-node-pool/gpu_definition.tf"
+XPK_SYSTEMS = "github.com/AI-Hypercomputer/xpk src/xpk/core/system_characteristics.py"
+PKB_GKE = (
+    "github.com/GoogleCloudPlatform/PerfKitBenchmarker perfkitbenchmarker/providers/gcp/google_kubernetes_engine.py"
+)
+# Machine types as `gcloud compute machine-types list` reports them (the N1 predefined types come from here).
+GCE_MACHINE_TYPES = "github.com/Cyclenerd/google-cloud-pricing-cost-calculator tools/machinetypes.csv"
+NVIDIA_MIG_GPUS = "https://docs.nvidia.com/datacenter/tesla/mig-user-guide/supported-gpus.html"
+NVIDIA_MIG_PROFILES = "https://docs.nvidia.com/datacenter/tesla/mig-user-guide/supported-mig-profiles.html"
+GKE_MIG_DOC = "https://cloud.google.com/kubernetes-engine/docs/how-to/gpus-multi"
+TPU_V5E_DOC = "https://cloud.google.com/tpu/docs/v5e"
+TPU_V5P_DOC = "https://cloud.google.com/tpu/docs/v5p"
+
+
+# ---- GPUs ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GpuAccelerator:
+    """A GPU model by its GKE accelerator label (`nodeConfig.guestAccelerators[].type`)."""
+
+    label: str
+    model: str
+    memory_gb: int | None  # per GPU, as the source states it (GB); None: no figure sourced
+    source: str
+    # MIG: None: GKE cannot partition it. () : GKE partitions it, sizes not sourced (only the size pattern is
+    # checked). Otherwise the partition sizes of the NVIDIA MIG guide (without the `+me` media-extension profiles,
+    # which a GKE partition size cannot name).
+    mig_sizes: tuple[str, ...] | None = None
+    # Attached to N1 machine types in these counts; empty: comes only with its accelerator-optimized machine type.
+    n1_counts: tuple[int, ...] = ()
+    verified: bool = True
+
+    @property
+    def mig(self) -> bool:
+        return self.mig_sizes is not None
+
+
+# GKE runs MIG on A100 40GB/80GB and H100 80GB (every version of GKE_MIG_DOC); later versions add H200 and B200.
+# The NVIDIA MIG guide lists A100 40GB profiles and renames them for A100 80GB "1g.10gb, 1g.10gb+me, 1g.20gb,
+# 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb respectively"; the H100/H200/B200 profile lists were not at hand.
+_A100_40_MIG = ("1g.5gb", "1g.10gb", "2g.10gb", "3g.20gb", "4g.20gb", "7g.40gb")
+_A100_80_MIG = ("1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb")
+N1_COUNTS = (1, 2, 4)  # SHARED_DOC: "attached to N1 machine types (1, 2 or 4 per VM)"
+
+ACCELERATORS: dict[str, GpuAccelerator] = {
+    a.label: a
+    for a in (
+        GpuAccelerator("nvidia-tesla-t4", "NVIDIA T4", None, f"{GCE_GPU_DOC}; {SHARED_DOC}", n1_counts=N1_COUNTS),
+        GpuAccelerator("nvidia-tesla-v100", "NVIDIA V100", None, f"{GCE_GPU_DOC}; {SHARED_DOC}", n1_counts=N1_COUNTS),
+        GpuAccelerator("nvidia-tesla-p100", "NVIDIA P100", None, f"{GCE_GPU_DOC}; {SHARED_DOC}", n1_counts=N1_COUNTS),
+        GpuAccelerator("nvidia-tesla-p4", "NVIDIA P4", None, f"{GCE_GPU_DOC}; {SHARED_DOC}", n1_counts=N1_COUNTS),
+        GpuAccelerator("nvidia-l4", "NVIDIA L4", 24, GCE_GPU_DOC),  # "24 GB GDDR6"
+        GpuAccelerator("nvidia-tesla-a100", "NVIDIA A100 40GB", 40, f"{GCE_GPU_DOC}; MIG: {GKE_MIG_DOC}, "
+                       f"{NVIDIA_MIG_PROFILES}", mig_sizes=_A100_40_MIG),
+        GpuAccelerator("nvidia-a100-80gb", "NVIDIA A100 80GB", 80, f"{GCE_GPU_DOC}; MIG: {GKE_MIG_DOC}, "
+                       f"{NVIDIA_MIG_PROFILES}", mig_sizes=_A100_80_MIG),
+        GpuAccelerator("nvidia-h100-80gb", "NVIDIA H100 80GB", 80, f"{GCE_GPU_DOC}; MIG: {GKE_MIG_DOC}",
+                       mig_sizes=()),
+        GpuAccelerator("nvidia-h100-mega-80gb", "NVIDIA H100 Mega 80GB", 80, GCE_GPU_DOC),
+        GpuAccelerator("nvidia-h200-141gb", "NVIDIA H200 141GB", 141, f"{GCE_GPU_DOC}; MIG: {GKE_MIG_DOC}",
+                       mig_sizes=()),
+        GpuAccelerator("nvidia-b200", "NVIDIA B200", 180, f"{GCE_GPU_DOC}; memory: {NVIDIA_MIG_GPUS}; MIG: "
+                       f"{GKE_MIG_DOC}", mig_sizes=()),
+        GpuAccelerator("nvidia-gb200", "NVIDIA GB200", 186, f"{GCE_GPU_DOC}; memory: {NVIDIA_MIG_GPUS}"),
+        GpuAccelerator("nvidia-rtx-pro-6000", "NVIDIA RTX PRO 6000", 96, f"{SHARED_DOC}; memory: {NVIDIA_MIG_GPUS}"),
+    )
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GpuMachine:
+    """An accelerator-optimized machine type: Compute Engine attaches its GPUs, in a fixed count."""
+
+    name: str
+    accelerator: str
+    count: int
+    source: str
+    verified: bool = True
+    arch: Arch = "x86_64"
+
+
+def _family(accelerator: str, counts: dict[str, int], source: str) -> list[GpuMachine]:
+    return [GpuMachine(name, accelerator, n, source) for name, n in counts.items()]
+
+
+GPU_MACHINES: dict[str, GpuMachine] = {
+    m.name: m
+    for m in (
+        *_family("nvidia-tesla-a100", {"a2-highgpu-1g": 1, "a2-highgpu-2g": 2, "a2-highgpu-4g": 4,
+                                       "a2-highgpu-8g": 8, "a2-megagpu-16g": 16}, TOOLKIT_GPUS),
+        *_family("nvidia-a100-80gb", {"a2-ultragpu-1g": 1, "a2-ultragpu-2g": 2, "a2-ultragpu-4g": 4,
+                                      "a2-ultragpu-8g": 8}, TOOLKIT_GPUS),
+        GpuMachine("a3-highgpu-8g", "nvidia-h100-80gb", 8, f"{TOOLKIT_GPUS}; {XPK_SYSTEMS}"),
+        # The smaller A3 High types exist (GCE_MACHINE_TYPES); their GPU counts come from SHARED_DOC alone.
+        *_family("nvidia-h100-80gb", {"a3-highgpu-1g": 1, "a3-highgpu-2g": 2, "a3-highgpu-4g": 4}, SHARED_DOC),
+        GpuMachine("a3-megagpu-8g", "nvidia-h100-mega-80gb", 8, f"{TOOLKIT_GPUS}; {XPK_SYSTEMS}"),
+        GpuMachine("a3-ultragpu-8g", "nvidia-h200-141gb", 8, f"{TOOLKIT_GPUS}; {XPK_SYSTEMS}"),
+        GpuMachine("a4-highgpu-8g", "nvidia-b200", 8, XPK_SYSTEMS),
+        GpuMachine("a4x-highgpu-4g", "nvidia-gb200", 4, XPK_SYSTEMS, arch="arm64"),  # SHARED_DOC: "4, Arm"
+        # SHARED_DOC marks the small G2 types unverified; the toolkit's table and GCE_GPU_DOC give 1 GPU each.
+        *_family("nvidia-l4", {"g2-standard-4": 1, "g2-standard-8": 1, "g2-standard-12": 1, "g2-standard-16": 1,
+                               "g2-standard-24": 2, "g2-standard-32": 1, "g2-standard-48": 4,
+                               "g2-standard-96": 8}, f"{TOOLKIT_GPUS}; {GCE_GPU_DOC}"),
+        *_family("nvidia-rtx-pro-6000", {"g4-standard-48": 1, "g4-standard-96": 2, "g4-standard-192": 4,
+                                         "g4-standard-384": 8}, SHARED_DOC),
+    )
+}  # fmt: skip
+
+# General-purpose N1 machine types take attached GPUs (`guestAccelerators` with a count); the shared-core
+# f1-micro and g1-small do not (GCE_GPU_DOC).
+N1_MACHINE_TYPES: frozenset[str] = frozenset(
+    [f"n1-standard-{n}" for n in (1, 2, 4, 8, 16, 32, 64, 96)]
+    + [f"n1-highmem-{n}" for n in (2, 4, 8, 16, 32, 64, 96)]
+    + [f"n1-highcpu-{n}" for n in (2, 4, 8, 16, 32, 64, 96)]
+)  # GCE_MACHINE_TYPES
+
+
+def n1_accelerators() -> list[str]:
+    return sorted(label for label, a in ACCELERATORS.items() if a.n1_counts)
+
+
+def mig_accelerators() -> list[str]:
+    return sorted(label for label, a in ACCELERATORS.items() if a.mig)
+
+
+# ---- TPUs ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CubeRule:
+    """Multi-host v4/v5p shapes: three sub-cube shapes, then shapes made of whole 4x4x4 cubes.
+
+    xpk encodes Google's rule (`generate_tpu_topologies`, XPK_SYSTEMS): every dimension a multiple of 4, in
+    ascending order for v5p (not required for v4), plus 2x2x2, 2x2x4 and 2x4x4; capped by the largest slice.
+    """
+
+    sub_cube: tuple[str, ...]
+    ascending: bool
+
+    def allows(self, dims: tuple[int, ...], max_chips: int) -> bool:
+        if "x".join(map(str, dims)) in self.sub_cube:
+            return True
+        if len(dims) != 3 or any(d % 4 for d in dims) or math.prod(dims) > max_chips:
+            return False
+        return not self.ascending or list(dims) == sorted(dims)
+
+    def describe(self, max_chips: int) -> str:
+        order = ", in ascending order" if self.ascending else ""
+        return (
+            f"{', '.join(self.sub_cube)}, or whole 4x4x4 cubes (every dimension a multiple of 4{order}, at most "
+            f"{max_chips} chips, e.g. 4x4x4, 4x4x8, 4x8x8, 8x8x8)"
+        )
+
+
+@dataclass(frozen=True)
+class TpuMachine:
+    name: str
+    version: str
+    accelerator: str  # the GKE node label `cloud.google.com/gke-tpu-accelerator`
+    chips_per_node: int  # the -Nt suffix
+    dimensions: int
+    single_host: str  # the topology one VM of this type forms on its own
+    multi_host: tuple[str, ...]  # listed multi-host topologies (v5e, v6e)
+    cube_rule: CubeRule | None  # or the rule for them (v4, v5p)
+    max_chips: int
+    source: str
+    verified: bool = True
+
+    def topology_allowed(self, topology: str) -> bool:
+        if topology == self.single_host or topology in self.multi_host:
+            return True
+        dims = parse_topology(topology)
+        return self.cube_rule is not None and dims is not None and self.cube_rule.allows(dims, self.max_chips)
+
+    def allowed_topologies(self) -> str:
+        listed = ", ".join((f"{self.single_host} (single host)", *self.multi_host))
+        return listed if self.cube_rule is None else f"{listed}, {self.cube_rule.describe(self.max_chips)}"
+
+
+# v5e and v6e multi-host slices on 4-chip hosts (XPK_SYSTEMS; TPU_V5E_DOC: v5e trains on up to 256 chips, 16x16).
+_LITE_MULTI_HOST = ("2x4", "4x4", "4x8", "8x8", "8x16", "16x16")
+_SUB_CUBE = ("2x2x2", "2x2x4", "2x4x4")
+
+TPU_MACHINES: dict[str, TpuMachine] = {
+    t.name: t
+    for t in (
+        # v4: xpk's rule with at most 64 cubes (4096 chips), no ordering required.
+        TpuMachine("ct4p-hightpu-4t", "v4", "tpu-v4-podslice", 4, 3, "2x2x1", (), CubeRule(_SUB_CUBE, False),
+                   4096, f"{XPK_SYSTEMS}; {PKB_GKE}"),
+        # v5e serving types (TPU_V5E_DOC: v5litepod-1/-4/-8 are ct5lp-hightpu-1t/-4t/-8t; 1x1, 2x2, 2x4).
+        TpuMachine("ct5lp-hightpu-1t", "v5e", "tpu-v5-lite-podslice", 1, 2, "1x1", (), None, 1,
+                   f"{TPU_V5E_DOC}; {PKB_GKE}"),
+        TpuMachine("ct5lp-hightpu-4t", "v5e", "tpu-v5-lite-podslice", 4, 2, "2x2", _LITE_MULTI_HOST, None, 256,
+                   f"{TPU_V5E_DOC}; {XPK_SYSTEMS}; {PKB_GKE}"),
+        TpuMachine("ct5lp-hightpu-8t", "v5e", "tpu-v5-lite-podslice", 8, 2, "2x4", (), None, 8,
+                   f"{TPU_V5E_DOC}; {PKB_GKE}"),
+        # v5p: TPU_V5P_DOC "the largest job that can be scheduled is a 96 cube (6144 chip) job" (16x16x24).
+        TpuMachine("ct5p-hightpu-4t", "v5p", "tpu-v5p-slice", 4, 3, "2x2x1", (), CubeRule(_SUB_CUBE, True), 6144,
+                   f"{TPU_V5P_DOC}; {XPK_SYSTEMS}; {PKB_GKE}"),
+        TpuMachine("ct6e-standard-1t", "v6e", "tpu-v6e-slice", 1, 2, "1x1", (), None, 1, f"{XPK_SYSTEMS}; {PKB_GKE}"),
+        TpuMachine("ct6e-standard-4t", "v6e", "tpu-v6e-slice", 4, 2, "2x2", _LITE_MULTI_HOST, None, 256,
+                   f"{XPK_SYSTEMS}; {PKB_GKE}"),
+        TpuMachine("ct6e-standard-8t", "v6e", "tpu-v6e-slice", 8, 2, "2x4", (), None, 8, f"{SHARED_DOC}; {PKB_GKE}"),
+    )
+}  # fmt: skip
+
+_TOPOLOGY = re.compile(r"^[1-9][0-9]*(x[1-9][0-9]*)+$")
+
+
+def parse_topology(topology: str) -> tuple[int, ...] | None:
+    return tuple(int(d) for d in topology.split("x")) if _TOPOLOGY.match(topology) else None
+
+
+def known_machine_types() -> list[str]:
+    return sorted([*GPU_MACHINES, *TPU_MACHINES, *N1_MACHINE_TYPES])
+
+
+# ---- what a pool the rules accepted resolves to --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GpuShape:
+    accelerator: str  # GKE label, e.g. "nvidia-h100-80gb"
+    model: str  # e.g. "NVIDIA H100 80GB"
+    count: int  # per node
+    verified: bool
+
+
+@dataclass(frozen=True)
+class TpuShape:
+    version: str  # "v5e"
+    accelerator: str  # GKE node label value, e.g. "tpu-v5-lite-podslice"
+    topology: str  # "2x4"
+    chips_per_node: int
+    nodes: int  # product of topology / chips per node, exact
+    multi_host: bool
+    verified: bool
+
+
+def gpu_shape(pool: GpuPoolSpec) -> GpuShape:
+    """The GPUs one node of the pool carries. ValueError for a pool gcp_rules would reject."""
+    machine = GPU_MACHINES.get(pool.machine_type)
+    if machine is not None:
+        if pool.accelerator not in (None, machine.accelerator):
+            raise ValueError(f"{pool.machine_type} carries {machine.accelerator}, not {pool.accelerator}")
+        if pool.accelerator_count not in (None, machine.count):
+            raise ValueError(f"{pool.machine_type} carries {machine.count} GPUs, not {pool.accelerator_count}")
+        gpu = ACCELERATORS[machine.accelerator]
+        return GpuShape(gpu.label, gpu.model, machine.count, machine.verified and gpu.verified)
+    if pool.machine_type in N1_MACHINE_TYPES:
+        attached = ACCELERATORS.get(pool.accelerator or "")
+        if attached is None or pool.accelerator_count is None or pool.accelerator_count not in attached.n1_counts:
+            raise ValueError(f"{pool.machine_type} needs an N1 accelerator ({', '.join(n1_accelerators())}) and count")
+        return GpuShape(attached.label, attached.model, pool.accelerator_count, attached.verified)
+    raise ValueError(f"{pool.machine_type} is not a GPU machine type in the catalog")
+
+
+def tpu_shape(pool: TpuPoolSpec) -> TpuShape:
+    """The slice a pool forms. ValueError for a pool gcp_rules would reject."""
+    machine = TPU_MACHINES.get(pool.machine_type)
+    if machine is None:
+        raise ValueError(f"{pool.machine_type} is not a TPU machine type in the catalog")
+    dims = parse_topology(pool.topology)
+    if dims is None or len(dims) != machine.dimensions or not machine.topology_allowed(pool.topology):
+        raise ValueError(f"topology {pool.topology} is not one of {machine.allowed_topologies()}")
+    chips = math.prod(dims)
+    if chips % machine.chips_per_node:
+        raise ValueError(f"{chips} chips do not divide into {machine.chips_per_node}-chip hosts")
+    nodes = chips // machine.chips_per_node
+    return TpuShape(
+        machine.version,
+        machine.accelerator,
+        pool.topology,
+        machine.chips_per_node,
+        nodes,
+        pool.topology != machine.single_host,
+        machine.verified,
+    )
+
+
+# ---- GCS bucket locations and the Cloud KMS location of their keys ---------------------------------------------
+
+GCS_LOCATIONS_DOC = "https://cloud.google.com/storage/docs/locations"
+GCS_CMEK_DOC = "https://cloud.google.com/storage/docs/encryption/customer-managed-keys"
+KMS_LOCATIONS_DOC = "https://cloud.google.com/kms/docs/locations"
+# Google's own table of which regions a multi- or dual-region spans (its EU entry predates the footnote below).
+IMAGE_TOOLS = (
+    "github.com/GoogleCloudPlatform/compute-image-tools cli_tools/common/utils/storage/resource_location_retriever.go"
+)
+CONTROLS_DOC = "shared CONTROLS.md (Regions)"
+
+
+@dataclass(frozen=True)
+class BucketLocation:
+    """A GCS dual- or multi-region: which regions it holds, and where a CMEK key for its buckets lives."""
+
+    name: str  # as GCS spells it
+    kind: Literal["dual-region", "multi-region"]
+    regions: tuple[str, ...]  # the regions it spans
+    region_prefix: str | None  # or, for a multi-region named by geography, every region whose name starts so
+    kms_location: str
+    source: str
+    kms_verified: bool = True
+
+    def holds(self, region: str) -> bool:
+        return region in self.regions or (self.region_prefix is not None and region.startswith(self.region_prefix))
+
+
+# The EU multi-region keeps data in EU member states (GCS_LOCATIONS_DOC; KMS_LOCATIONS_DOC: the europe
+# multi-region does not store in europe-west2 London or europe-west6 Zurich); its regions are CONTROLS_DOC's EU list.
+EU_REGIONS = ("europe-central2", "europe-north1", "europe-north2", "europe-southwest1", "europe-west1", "europe-west3",
+              "europe-west4", "europe-west8", "europe-west9", "europe-west10", "europe-west12")  # fmt: skip
+
+BUCKET_LOCATIONS: dict[str, BucketLocation] = {
+    b.name: b
+    for b in (
+        BucketLocation("EU", "multi-region", EU_REGIONS, None, "europe", f"{GCS_LOCATIONS_DOC}; {CONTROLS_DOC}; "
+                       f"KMS: {KMS_LOCATIONS_DOC}"),
+        BucketLocation("US", "multi-region", (), "us-", "us", f"{GCS_LOCATIONS_DOC}; {IMAGE_TOOLS}; "
+                       f"KMS: {KMS_LOCATIONS_DOC}"),
+        BucketLocation("ASIA", "multi-region", (), "asia-", "asia", f"{GCS_LOCATIONS_DOC}; {IMAGE_TOOLS}; "
+                       f"KMS: {KMS_LOCATIONS_DOC}"),
+        # Dual-regions: Cloud KMS has no location of the same span (its nam4 is Iowa, South Carolina and Oklahoma),
+        # so the key goes to the multi-region that holds both regions; no source at hand confirms GCS accepts
+        # that pairing, hence kms_verified=False.
+        BucketLocation("EUR4", "dual-region", ("europe-north1", "europe-west4"), None, "europe",
+                       f"{CONTROLS_DOC}; {IMAGE_TOOLS}", kms_verified=False),
+        BucketLocation("NAM4", "dual-region", ("us-central1", "us-east1"), None, "us", IMAGE_TOOLS,
+                       kms_verified=False),
+    )
+}  # fmt: skip
+
+
+def bucket_locations_for(region: str) -> list[str]:
+    """The bucket locations that hold `region`: the region itself first, then dual-, then multi-regions."""
+    spans = sorted(BUCKET_LOCATIONS.values(), key=lambda b: (b.kind != "dual-region", b.name))
+    return [region, *(b.name for b in spans if b.holds(region))]
+
+
+def location_holds(location: str, region: str) -> bool:
+    """Whether a bucket in `location` (any case, as GCS accepts it) keeps its data in `region`, among others."""
+    span = BUCKET_LOCATIONS.get(location.upper())
+    return location.lower() == region if span is None else span.holds(region)
+
+
+_REGION = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
+
+
+def kms_location(bucket_location: str) -> str:
+    """The Cloud KMS location a CMEK key for a bucket in `bucket_location` must be in (GCS_CMEK_DOC: the key's
+    location matches the bucket's). A region maps to itself; dual- and multi-regions by BUCKET_LOCATIONS.
+    ValueError for a dual- or multi-region the catalog does not know."""
+    span = BUCKET_LOCATIONS.get(bucket_location.upper())
+    if span is not None:
+        return span.kms_location
+    if not _REGION.match(bucket_location.lower()):
+        raise ValueError(f"{bucket_location} is neither a region nor a bucket location in the catalog")
+    return bucket_location.lower()

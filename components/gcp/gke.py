@@ -1,0 +1,298 @@
+"""A private, regional GKE Standard cluster for LLM serving and training, and its untainted system node pool.
+
+Controls it satisfies by default: encryption-at-rest (Kubernetes secrets encrypted with a Cloud KMS key, boot
+disks with another), no-public-access (private nodes, private endpoint unless the spec opens it, authorized
+networks enforced and never 0.0.0.0/0), audit-logging (control-plane and system logs to Cloud Logging),
+least-privilege (nodes run as a dedicated service account holding only GKE's node role; pods reach Google APIs
+through Workload Identity, never through the node) and network-isolation (Dataplane V2 enforces
+NetworkPolicy).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.gcp.nodepool import node_config_args, pool_labels
+from components.spec import GkeClusterSpec, GkeSystemNodesSpec
+
+# The least-privilege node service account: GKE's own role for node service accounts ("At a minimum, these node
+# service accounts must have the Kubernetes Engine Default Node Service Account
+# (roles/container.defaultNodeServiceAccount) role", cloud.google.com/kubernetes-engine/security/
+# configure-node-service-accounts), plus image pulls from Artifact Registry (CIS GKE Benchmark v2.0.0 5.2.1:
+# "roles/artifactregistry.reader for pulling private images from Artifact Registry repositories").
+NODE_ROLES: tuple[str, ...] = ("roles/container.defaultNodeServiceAccount", "roles/artifactregistry.reader")
+
+# pulumi_gcp logging_config.enable_components: the control plane (API server, controller manager, scheduler),
+# system components and workload stdout, so an incident can be reconstructed from Cloud Logging.
+LOG_COMPONENTS = ("SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER", "WORKLOADS")
+# pulumi_gcp monitoring_config.enable_components (Managed Service for Prometheus is enabled beside them).
+METRIC_COMPONENTS = ("SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER")
+# pulumi_gcp datapath_provider: "Set to `ADVANCED_DATAPATH` to enable Dataplane v2". Kubernetes NetworkPolicy
+# "is always on in clusters with Dataplane V2" (GKE Dataplane V2 doc), so the legacy Calico network_policy
+# addon is not enabled beside it.
+DATAPATH = "ADVANCED_DATAPATH"
+
+# `gcloud container clusters get-credentials` writes this user; kubectl runs the plugin for a short-lived token
+# from the caller's own Google credentials (cloud.google.com/blog/products/containers-kubernetes/
+# kubectl-auth-changes-in-gke).
+KUBECONFIG_EXEC_API = "client.authentication.k8s.io/v1beta1"
+AUTH_PLUGIN = "gke-gcloud-auth-plugin"
+AUTH_PLUGIN_HINT = (
+    "Install gke-gcloud-auth-plugin for use with kubectl by following "
+    "https://cloud.google.com/blog/products/containers-kubernetes/kubectl-auth-changes-in-gke"
+)
+
+# GKE cluster names: lower-case letters, digits and hyphens, starting with a letter, at most 40 characters.
+CLUSTER_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
+# pulumi_gcp serviceaccount.Account.account_id: 6-30 characters, RFC 1035.
+ACCOUNT_ID = re.compile(r"^[a-z]([-a-z0-9]{4,28}[a-z0-9])$")
+
+
+def account_id(name: str, suffix: str) -> str:
+    """A service account id for `name`: `<name>-<suffix>`, shortened to the 30 characters IAM allows."""
+    value = f"{name[: 30 - len(suffix) - 1]}-{suffix}".replace("--", "-")
+    if not ACCOUNT_ID.match(value):
+        raise ValueError(f"{value!r} is not a valid service account id (6-30 of a-z, 0-9, '-', starting with a letter)")
+    return value
+
+
+def kubeconfig(name: str, context: str, endpoint: str, ca_data: str) -> str:
+    """A kubeconfig (JSON, which is also YAML) whose user runs gke-gcloud-auth-plugin at use time: nothing in it
+    grants access by itself."""
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {"name": context, "cluster": {"server": f"https://{endpoint}", "certificate-authority-data": ca_data}}
+            ],
+            "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
+            "current-context": context,
+            "preferences": {},
+            "users": [
+                {
+                    "name": context,
+                    "user": {
+                        "exec": {
+                            "apiVersion": KUBECONFIG_EXEC_API,
+                            "command": AUTH_PLUGIN,
+                            "installHint": AUTH_PLUGIN_HINT,
+                            "provideClusterInfo": True,
+                            "interactiveMode": "IfAvailable",
+                        }
+                    },
+                }
+            ],
+        },
+        indent=2,
+    )
+
+
+class GkeCluster(pulumi.ComponentResource):
+    """A GKE cluster named `name` in `region`, on an existing VPC subnet with secondary ranges for pods and
+    services. Accelerator pools are separate components (components/gcp/nodepool.py) given `cluster_id`."""
+
+    cluster: gcp.container.Cluster
+    system_nodes: gcp.container.NodePool
+    node_service_account: gcp.serviceaccount.Account
+    cluster_name: pulumi.Output[str]
+    cluster_id: pulumi.Output[str]
+    location: str
+    endpoint: pulumi.Output[str]
+    workload_pool: pulumi.Output[str]
+    node_service_account_email: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        spec: GkeClusterSpec,
+        *,
+        region: str,
+        network: pulumi.Input[str],
+        subnetwork: pulumi.Input[str],
+        pods_range_name: pulumi.Input[str],
+        services_range_name: pulumi.Input[str],
+        database_key_id: pulumi.Input[str],
+        boot_disk_key_id: pulumi.Input[str],
+        labels: Mapping[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        if not CLUSTER_NAME.match(name):
+            raise ValueError(f"{name!r} is not a GKE cluster name (1-40 of a-z, 0-9, '-', starting with a letter)")
+        system = spec.system_nodes
+        if system.min_nodes_per_zone > system.max_nodes_per_zone:
+            raise ValueError(
+                f"system nodes: minNodesPerZone {system.min_nodes_per_zone} is above maxNodesPerZone "
+                f"{system.max_nodes_per_zone}"
+            )
+        node_account_id = account_id(name, "nodes")
+        super().__init__("llmops:gcp:GkeCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        project = gcp.organizations.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self)).project
+        labels = dict(labels)
+        self.location = region
+
+        self.node_service_account = gcp.serviceaccount.Account(
+            f"{name}-nodes",
+            account_id=node_account_id,
+            display_name=f"GKE nodes of {name}",
+            description=f"Runs the nodes of GKE cluster {name}: logs, metrics and image pulls only",
+            opts=child,
+        )
+        grants = [
+            gcp.projects.IAMMember(
+                f"{name}-nodes-{role.removeprefix('roles/').replace('.', '-')}",
+                project=project,
+                role=role,
+                member=self.node_service_account.member,
+                opts=child,
+            )
+            for role in NODE_ROLES
+        ]
+        self.node_service_account_email = self.node_service_account.email
+        self.workload_pool = pulumi.Output.concat(project, ".svc.id.goog")
+
+        authorized = [
+            gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(cidr_block=str(c), display_name=str(c))
+            for c in spec.master_authorized_networks
+        ]
+        self.cluster = gcp.container.Cluster(
+            f"{name}-cluster",
+            name=name,
+            location=region,
+            node_locations=list(spec.zones) or None,
+            network=network,
+            subnetwork=subnetwork,
+            networking_mode="VPC_NATIVE",
+            ip_allocation_policy=gcp.container.ClusterIpAllocationPolicyArgs(
+                cluster_secondary_range_name=pods_range_name,
+                services_secondary_range_name=services_range_name,
+            ),
+            private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
+                enable_private_nodes=True,
+                enable_private_endpoint=spec.private_endpoint,
+                master_ipv4_cidr_block=str(spec.master_ipv4_cidr),
+                # The private endpoint answers only inside the cluster's region unless this is opened.
+                master_global_access_config=gcp.container.ClusterPrivateClusterConfigMasterGlobalAccessConfigArgs(
+                    enabled=False
+                ),
+            ),
+            # No cidr_blocks: "disallow external access (except the cluster node IPs)" (the SDK). The listed
+            # networks are the only others, on the private endpoint too, and never all of Google Cloud's IPs.
+            master_authorized_networks_config=gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
+                cidr_blocks=authorized or None,
+                gcp_public_cidrs_access_enabled=False,
+                private_endpoint_enforcement_enabled=True,
+            ),
+            master_auth=gcp.container.ClusterMasterAuthArgs(
+                client_certificate_config=gcp.container.ClusterMasterAuthClientCertificateConfigArgs(
+                    issue_client_certificate=False
+                )
+            ),
+            enable_legacy_abac=False,
+            workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(workload_pool=self.workload_pool),
+            database_encryption=gcp.container.ClusterDatabaseEncryptionArgs(
+                state="ENCRYPTED", key_name=database_key_id
+            ),
+            enable_shielded_nodes=True,
+            release_channel=gcp.container.ClusterReleaseChannelArgs(channel=spec.release_channel),
+            logging_config=gcp.container.ClusterLoggingConfigArgs(enable_components=list(LOG_COMPONENTS)),
+            monitoring_config=gcp.container.ClusterMonitoringConfigArgs(
+                enable_components=list(METRIC_COMPONENTS),
+                managed_prometheus=gcp.container.ClusterMonitoringConfigManagedPrometheusArgs(enabled=True),
+            ),
+            datapath_provider=DATAPATH,
+            addons_config=gcp.container.ClusterAddonsConfigArgs(
+                # Model weights are read from Cloud Storage as a volume (needs Workload Identity, set above).
+                gcs_fuse_csi_driver_config=gcp.container.ClusterAddonsConfigGcsFuseCsiDriverConfigArgs(enabled=True),
+                gce_persistent_disk_csi_driver_config=(
+                    gcp.container.ClusterAddonsConfigGcePersistentDiskCsiDriverConfigArgs(enabled=True)
+                ),
+            ),
+            # pulumi_gcp security_posture_config.mode BASIC: the Kubernetes security posture's workload
+            # configuration audit, which GKE offers at no charge.
+            security_posture_config=gcp.container.ClusterSecurityPostureConfigArgs(mode="BASIC"),
+            # GKE always creates a default pool; it is deleted once the cluster exists, and until then it runs
+            # hardened like every other pool, so no node ever runs as the Compute Engine default account.
+            remove_default_node_pool=True,
+            initial_node_count=1,
+            node_config=gcp.container.ClusterNodeConfigArgs(
+                **node_config_args(
+                    machine_type=system.machine_type,
+                    service_account=self.node_service_account.email,
+                    boot_disk_key_id=boot_disk_key_id,
+                    disk_size_gib=system.disk_size_gib,
+                    labels=pool_labels("system"),
+                    resource_labels=labels,
+                )
+            ),
+            resource_labels=labels,
+            deletion_protection=spec.deletion_protection,
+            # Nodes of the default pool log and pull images as soon as they boot. Its node_config matters only
+            # at creation (the pool is gone after), and the provider replaces a cluster whose node_config
+            # changes: later changes belong to the system pool.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=grants, ignore_changes=["nodeConfig"]),
+        )
+        self.cluster_name = self.cluster.name
+        self.cluster_id = self.cluster.id
+        self.endpoint = self.cluster.endpoint
+
+        self.system_nodes = self._system_pool(name, system, boot_disk_key_id, labels)
+
+        ca_data = self.cluster.master_auth.apply(lambda auth: auth.cluster_ca_certificate or "")
+        # The context name `gcloud container clusters get-credentials` would give, so both never collide.
+        context = pulumi.Output.concat("gke_", project, "_", region, "_", self.cluster.name)
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(self.cluster.name, context, self.cluster.endpoint, ca_data).apply(
+                lambda args: kubeconfig(*args)
+            )
+        )
+
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "cluster_id": self.cluster_id,
+                "location": self.location,
+                "endpoint": self.endpoint,
+                "workload_pool": self.workload_pool,
+                "node_service_account_email": self.node_service_account_email,
+                "system_node_pool_name": self.system_nodes.name,
+                "kubeconfig": self.kubeconfig,
+            }
+        )
+
+    def _system_pool(
+        self, name: str, spec: GkeSystemNodesSpec, boot_disk_key_id: pulumi.Input[str], labels: dict[str, str]
+    ) -> gcp.container.NodePool:
+        config: dict[str, Any] = node_config_args(
+            machine_type=spec.machine_type,
+            service_account=self.node_service_account.email,
+            boot_disk_key_id=boot_disk_key_id,
+            disk_size_gib=spec.disk_size_gib,
+            labels=pool_labels("system"),
+            resource_labels=labels,
+        )
+        return gcp.container.NodePool(
+            f"{name}-system",
+            cluster=self.cluster.id,
+            location=self.location,
+            node_config=gcp.container.NodePoolNodeConfigArgs(**config),
+            # Per zone, as GKE counts a regional pool, spread evenly so kube-dns survives a zone.
+            autoscaling=gcp.container.NodePoolAutoscalingArgs(
+                min_node_count=spec.min_nodes_per_zone,
+                max_node_count=spec.max_nodes_per_zone,
+                location_policy="BALANCED",
+            ),
+            # Add-ons need a node from the start, even when the autoscaler may later shrink to the minimum.
+            initial_node_count=max(1, spec.min_nodes_per_zone),
+            management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=True),
+            # pulumi_gcp: changing initial_node_count recreates the pool; the autoscaler owns the size.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["initialNodeCount"]),
+        )

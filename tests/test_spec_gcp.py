@@ -1,0 +1,207 @@
+"""Config validation for the gcp target: a GKE baseline parses; every bad value is reported with the file, its key
+path, the value and what would be allowed, through the same entry point `pulumi up` and `llmops` use."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from components.spec import SpecError, format_path, parse_platform
+from stacks.config import platform_from_config
+
+BASE: dict[str, Any] = {
+    "targets": ["gcp"],
+    "owner": "ml-platform",
+    "dataClassification": "personal",
+    "tags": {"environment": "prod", "cost-center": "ml-research"},
+    "gcp": {
+        "cluster": {"zones": ["europe-west4-a", "europe-west4-b"], "masterAuthorizedNetworks": ["10.100.0.0/16"]},
+        "gpuPools": [
+            {"name": "h100-train", "role": "training", "machineType": "a3-highgpu-8g", "zones": ["europe-west4-b"],
+             "reservation": {"consume": "SPECIFIC_RESERVATION", "name": "h100-europe-west4-b"}, "maxNodes": 2},
+            {"name": "l4-serve", "machineType": "g2-standard-24", "spot": True, "maxNodes": 6},
+        ],
+        "tpuPools": [
+            {"name": "v5e-train", "machineType": "ct5lp-hightpu-4t", "topology": "2x4", "zones": ["europe-west4-b"]},
+        ],
+    },
+    "buckets": [
+        {"name": "models", "purpose": "model-artifacts"},
+        {"name": "datasets", "purpose": "datasets", "location": "EUR4", "expirationDays": 365},
+    ],
+}  # fmt: skip
+SOURCE = "configs/Pulumi.bad.yaml"
+
+
+def _config(platform: Any, region: str = "europe-west4") -> dict[str, str]:
+    return {"llmops-infra:platform": json.dumps(platform), "gcp:region": region, "gcp:project": "llmops-test"}
+
+
+def _with(path: str, value: Any, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = copy.deepcopy(BASE if data is None else data)
+    *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+    node: Any = data
+    for part in parents:
+        node = node.setdefault(part, {}) if isinstance(part, str) else node[part]
+    node[last] = value
+    return data
+
+
+def _problems(platform: Any, region: str = "europe-west4") -> SpecError:
+    with pytest.raises(SpecError) as caught:
+        platform_from_config(_config(platform, region).get, SOURCE)
+    return caught.value
+
+
+def _errors(platform: Any, region: str = "europe-west4") -> list[str]:
+    return [f"{format_path(p.path)}: {p.message}" for p in _problems(platform, region).problems]
+
+
+def test_gke_baseline_is_valid_and_keeps_the_secure_defaults():
+    spec = platform_from_config(_config(BASE).get, SOURCE)
+    assert spec.region == "europe-west4"  # from gcp:region
+    gke = spec.gcp_or_default
+    assert gke.cluster.private_endpoint is True
+    assert gke.cluster.master_authorized_networks[0].prefixlen == 16
+    assert gke.network.cloud_nat is True
+    assert [p.name for p in gke.gpu_pools] == ["h100-train", "l4-serve"]
+    assert gke.gpu_pools[1].reservation is None  # no reservation: the component sets NO_RESERVATION
+    assert spec.buckets[1].location == "EUR4"
+
+
+def test_gcp_target_without_a_gcp_section_uses_the_defaults():
+    data = {k: v for k, v in BASE.items() if k != "gcp"}
+    spec = platform_from_config(_config(data).get, SOURCE)
+    assert spec.gcp is None and spec.gcp_or_default.cluster.private_endpoint is True
+
+
+def test_message_names_file_key_value_and_allowed_values():
+    text = str(_problems(_with("gcp.tpuPools.0.topology", "2x3")))
+    assert text.splitlines()[0] == f"{SOURCE}: 1 problem in llmops-infra:platform:"
+    assert (
+        "llmops-infra:platform.gcp.tpuPools[0].topology = '2x3': 6 chips do not divide into the 4-chip hosts of "
+        "ct5lp-hightpu-4t; allowed on ct5lp-hightpu-4t: 2x2 (single host), 2x4, 4x4, 4x8, 8x8, 8x16, 16x16"
+    ) in text
+
+
+def test_wrong_gpu_for_the_machine_type_names_the_right_label():
+    text = str(_problems(_with("gcp.gpuPools.1.accelerator", "nvidia-h100-80gb")))
+    assert (
+        "llmops-infra:platform.gcp.gpuPools[1].accelerator = 'nvidia-h100-80gb': g2-standard-24 carries NVIDIA L4; "
+        "allowed: nvidia-l4"
+    ) in text
+
+
+# (key path to change, bad value, key path the error must name, words the message must contain)
+BAD_CONFIGS = [
+    ("gcp.gpuPools.0.machineType", "a3-highgpu-16g", "gcp.gpuPools[0].machineType", "did you mean a3-highgpu-1g"),
+    ("gcp.gpuPools.1.spot", False, None, None),  # valid: no problem expected
+    ("gcp.gpuPools.0.spot", True, "gcp.gpuPools[0].reservation", "spot needs NO_RESERVATION"),
+    ("gcp.gpuPools.0.driverVersion", "GPU_DRIVER_VERSION_UNSPECIFIED", "gcp.gpuPools[0].driverVersion",
+     "'DEFAULT', 'LATEST' or 'INSTALLATION_DISABLED'"),
+    ("gcp.gpuPools.0.migPartitionSize", "8g.80gb", "gcp.gpuPools[0].migPartitionSize", "pattern"),
+    ("gcp.gpuPools.1.name", "h100-train", "gcp.gpuPools[1].name", "names must be unique in the cluster"),
+    ("gcp.tpuPools.0.name", "l4-serve", "gcp.tpuPools[0].name", "names must be unique in the cluster"),
+    ("gcp.tpuPools.0.topology", "2x2x2", "gcp.tpuPools[0].topology", "2-D (AxB)"),
+    ("gcp.tpuPools.0.maxNodes", 3, "gcp.tpuPools[0].maxNodes", "exactly 2 nodes"),
+    ("gcp.tpuPools.0.zones", ["europe-west4-a", "europe-west4-b"], "gcp.tpuPools[0].zones", "exactly one zone"),
+    ("gcp.tpuPools.0.machineType", "g2-standard-24", "gcp.tpuPools[0].machineType", "move this pool to gcp.gpuPools"),
+    ("gcp.cluster.zones", ["europe-west1-b"], "gcp.cluster.zones[0]", "not in the platform region europe-west4"),
+    ("gcp.cluster.zones", ["europe-west4"], "gcp.cluster.zones[0]", "pattern"),
+    ("gcp.cluster.systemNodes.minNodesPerZone", 3, "gcp.cluster.systemNodes.minNodesPerZone",
+     "at most maxNodesPerZone (2)"),
+    ("gcp.network.podsCidr", "10.60.8.0/21", "gcp.network.podsCidr", "overlaps gcp.network.subnetCidr (10.60.0.0/20)"),
+    ("gcp.cluster.masterIpv4Cidr", "10.68.0.0/28", "gcp.cluster.masterIpv4Cidr",
+     "overlaps gcp.network.servicesCidr (10.68.0.0/20)"),
+    ("gcp.cluster.masterAuthorizedNetworks", ["0.0.0.0/0"], "gcp.cluster.masterAuthorizedNetworks", "internet"),
+    ("gcp.gpuPools.0.gpus", 8, "gcp.gpuPools[0].gpus", "unknown key; allowed keys here: accelerator"),
+    ("buckets.1.location", "EU", None, None),  # valid: EU holds europe-west4
+    ("buckets.1.location", "US", "buckets[1].location",
+     "does not hold the platform region europe-west4; allowed: europe-west4, EUR4, EU"),
+    ("buckets.1.location", "europe-west1", "buckets[1].location", "allowed: europe-west4, EUR4, EU"),
+    ("tags", {"Environment": "prod"}, "tags.Environment", "not a valid GCP label key"),
+    ("tags", {"environment": "Prod"}, "tags.environment", "not a valid GCP label value"),
+    ("owner", "ML Platform", "owner", "becomes the GCP label owner"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "value", "key", "words"), BAD_CONFIGS, ids=[f"{c[0]}={c[1]}" for c in BAD_CONFIGS])
+def test_bad_config_names_key_and_what_is_allowed(path, value, key, words):
+    data = _with(path, value)
+    if key is None:
+        assert platform_from_config(_config(data).get, SOURCE)
+        return
+    errors = _errors(data)
+    assert any(e.startswith(f"{key}: ") and words in e for e in errors), errors
+
+
+def test_gcp_section_without_the_gcp_target_is_an_error():
+    data = _with("targets", ["aws"])
+    data["region"] = "eu-west-1"
+    data.pop("tags")
+    errors = [f"{format_path(p.path)}: {p.message}" for p in _parse_errors(data)]
+    assert "targets: does not name gcp, but the gcp section is set; add gcp to targets or remove the gcp section" in (
+        errors
+    )
+
+
+def test_bucket_location_is_refused_for_s3():
+    data = {"targets": ["aws"], "region": "eu-west-1", "owner": "ml-platform",
+            "buckets": [{"name": "models", "purpose": "model-artifacts", "location": "EU"}]}  # fmt: skip
+    (problem,) = _parse_errors(data)
+    assert format_path(problem.path) == "buckets[0].location"
+    assert "S3 buckets are always in the platform's region" in problem.message
+
+
+def test_labels_are_only_checked_when_they_become_gcp_labels():
+    data = {"targets": ["aws"], "region": "eu-west-1", "owner": "ML Platform", "tags": {"CostCenter": "ML"}}
+    assert parse_platform(data).owner == "ML Platform"
+
+
+def test_pool_zone_outside_the_region_and_outside_the_cluster():
+    data = _with("gcp.gpuPools.1.zones", ["us-central1-a", "europe-west4-c"])
+    errors = _errors(data)
+    assert "gcp.gpuPools[1].zones[0]: is in us-central1, not in the platform region europe-west4; use a zone of " \
+           "europe-west4" in errors  # fmt: skip
+    assert (
+        "gcp.gpuPools[1].zones[1]: not one of the cluster's zones; allowed: europe-west4-a, europe-west4-b "
+        "(gcp.cluster.zones)" in errors
+    )
+
+
+def test_shape_and_catalog_problems_are_reported_together():
+    data = _with("owner", "")
+    data["gcp"]["tpuPools"][0]["topology"] = "2x3"
+    data["gcp"]["gpuPools"][1]["accelerator"] = "nvidia-tesla-t4"
+    errors = _errors(data)
+    assert [e.split(":")[0] for e in errors] == [
+        "owner",
+        "gcp.gpuPools[1].accelerator",
+        "gcp.tpuPools[0].topology",
+    ]
+
+
+def test_pool_checks_that_need_the_cluster_are_skipped_when_the_cluster_is_malformed():
+    # The cluster's zones do not validate, so whether a pool zone is among them cannot be judged; the pool's own
+    # catalog problem is still reported.
+    data = _with("gcp.cluster.zones", ["nowhere"])
+    data["gcp"]["gpuPools"][1]["zones"] = ["europe-west4-c"]
+    data["gcp"]["gpuPools"][1]["acceleratorCount"] = 4
+    errors = _errors(data)
+    assert [e.split(":")[0] for e in errors] == ["gcp.cluster.zones[0]", "gcp.gpuPools[1].acceleratorCount"]
+
+
+def test_region_comes_from_gcp_region_and_zones_are_checked_against_it():
+    errors = _errors(BASE, region="europe-west1")
+    assert "gcp.cluster.zones[0]: is in europe-west4, not in the platform region europe-west1; use a zone of " \
+           "europe-west1" in errors  # fmt: skip
+    assert any(e.startswith("buckets[1].location: does not hold the platform region europe-west1") for e in errors)
+
+
+def _parse_errors(data: dict[str, Any]) -> list:
+    with pytest.raises(SpecError) as caught:
+        parse_platform(data, SOURCE)
+    return caught.value.problems

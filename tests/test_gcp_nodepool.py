@@ -150,10 +150,13 @@ def test_policy_rules_pass_over_every_pool_and_fail_when_its_property_breaks(kin
         ({"machine_type": "a3-highgpu-8g"}, "nvidia-h100-80gb", 8),
         ({"machine_type": "g2-standard-24"}, "nvidia-l4", 2),
         ({"machine_type": "a2-ultragpu-1g"}, "nvidia-a100-80gb", 1),
-        ({"machine_type": "n1-standard-8", "accelerator": "nvidia-tesla-t4", "accelerator_count": 4},
-         "nvidia-tesla-t4", 4),
+        (
+            {"machine_type": "n1-standard-8", "accelerator": "nvidia-tesla-t4", "accelerator_count": 4},
+            "nvidia-tesla-t4",
+            4,
+        ),
     ],
-)  # fmt: skip
+)
 def test_guest_accelerator_is_the_catalogs_for_the_machine_type(fields: dict[str, Any], label: str, count: int) -> None:
     rec = gpu_preview(**fields)
     assert accelerator(rec)["type"] == label
@@ -424,22 +427,41 @@ def test_node_pool_name_is_an_output() -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"spot": True, "reservation": ReservationSpec(name="r")}, "spot cannot consume a reservation"),
-        ({"queued_provisioning": True, "reservation": ReservationSpec(consume="ANY_RESERVATION")},
-         "queuedProvisioning cannot consume a reservation"),
-        ({"flex_start": True, "reservation": ReservationSpec(name="r")}, "flexStart cannot consume a reservation"),
-        ({"flex_start": True, "spot": True}, "flexStart and spot cannot be combined"),
-        ({"queued_provisioning": True, "min_nodes": 1}, "queuedProvisioning needs minNodes 0"),
-        ({"min_nodes": 3, "max_nodes": 2}, "minNodes 3 is above maxNodes 2"),
-        ({"compact_placement": True}, "compactPlacement needs exactly one zone, got 3"),
-        ({"compact_placement": True, "queued_provisioning": True, "zones": ("europe-west4-a",)},
-         "compactPlacement cannot be combined with queuedProvisioning"),
-        ({"reservation": ReservationSpec()}, "SPECIFIC_RESERVATION needs a `name`"),
-        ({"reservation": ReservationSpec(consume="ANY_RESERVATION", name="r")}, "takes no `name`"),
-        ({"machine_type": "a3-highgpu-8g", "accelerator": "nvidia-l4"}, "carries nvidia-h100-80gb"),
-        ({"machine_type": "ct5lp-hightpu-4t"}, "not a GPU machine type"),
+        (
+            {"spot": True, "reservation": ReservationSpec(name="r")},
+            "reservation: spot capacity never consumes a reservation",
+        ),
+        (
+            {"queued_provisioning": True, "reservation": ReservationSpec(consume="ANY_RESERVATION")},
+            "reservation: queuedProvisioning (Dynamic Workload Scheduler) takes no reservation",
+        ),
+        (
+            {"flex_start": True, "reservation": ReservationSpec(name="r")},
+            "reservation: flex-start capacity takes no reservation",
+        ),
+        ({"flex_start": True, "spot": True}, "flexStart: flex-start cannot be combined with spot"),
+        (
+            {"queued_provisioning": True, "min_nodes": 1},
+            "minNodes: queuedProvisioning creates nodes only for admitted requests",
+        ),
+        ({"min_nodes": 3, "max_nodes": 2}, "minNodes: must be at most maxNodes (2)"),
+        ({"compact_placement": True}, "zones: compactPlacement puts the nodes close together in one zone"),
+        (
+            {"compact_placement": True, "queued_provisioning": True, "zones": ("europe-west4-a",)},
+            "compactPlacement: queuedProvisioning does not support compact placement",
+        ),
+        ({"reservation": ReservationSpec()}, "reservation.name: SPECIFIC_RESERVATION needs the name"),
+        (
+            {"reservation": ReservationSpec(consume="ANY_RESERVATION", name="r")},
+            "name goes only with consume: SPECIFIC_RESERVATION",
+        ),
+        (
+            {"machine_type": "a3-highgpu-8g", "accelerator": "nvidia-l4"},
+            "accelerator: a3-highgpu-8g carries NVIDIA H100 80GB; allowed: nvidia-h100-80gb",
+        ),
+        ({"machine_type": "ct5lp-hightpu-4t"}, "machineType: a TPU machine type; move this pool to gcp.tpuPools"),
     ],
-)  # fmt: skip
+)
 def test_gpu_pools_gke_would_reject_are_refused(fields: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         gpu_preview(**fields)
@@ -448,15 +470,31 @@ def test_gpu_pools_gke_would_reject_are_refused(fields: dict[str, Any], message:
 @pytest.mark.parametrize(
     ("fields", "default_zones", "message"),
     [
-        ({"zones": ()}, CLUSTER_ZONES, "multi-host slice needs exactly one zone, got 3"),
-        ({"zones": ("europe-west4-a", "europe-west4-b")}, (), "exactly one zone, got 2"),
-        ({"max_nodes": 3}, CLUSTER_ZONES, "maxNodes 3: a 2x4 slice is exactly 2 nodes"),
-        ({"min_nodes": 1}, CLUSTER_ZONES, "minNodes 1: a 2x4 slice is exactly 2 nodes"),
-        ({"topology": "2x2"}, CLUSTER_ZONES, "single-host pool needs maxNodes"),
-        ({"topology": "2x2", "min_nodes": 3, "max_nodes": 2}, CLUSTER_ZONES, "minNodes 3 is above maxNodes 2"),
-        ({"spot": True, "reservation": ReservationSpec(name="r")}, CLUSTER_ZONES, "spot cannot consume"),
-        ({"topology": "2x3"}, CLUSTER_ZONES, "topology 2x3 is not one of"),
-        ({"machine_type": "a3-highgpu-8g"}, CLUSTER_ZONES, "not a TPU machine type"),
+        ({"zones": ()}, CLUSTER_ZONES, "zones: a multi-host 2x4 slice (2 hosts) is placed COMPACT in one zone"),
+        (
+            {"zones": ("europe-west4-a", "europe-west4-b")},
+            (),
+            "zones: a multi-host 2x4 slice (2 hosts) is placed COMPACT in one zone",
+        ),
+        ({"max_nodes": 3}, CLUSTER_ZONES, "maxNodes: a multi-host 2x4 slice is atomic: exactly 2 nodes"),
+        ({"min_nodes": 1}, CLUSTER_ZONES, "minNodes: a multi-host 2x4 slice is atomic: exactly 2 nodes"),
+        (
+            {"topology": "2x2"},
+            CLUSTER_ZONES,
+            "maxNodes: a single-host 2x2 pool autoscales, one slice per node; maxNodes is required",
+        ),
+        ({"topology": "2x2", "min_nodes": 3, "max_nodes": 2}, CLUSTER_ZONES, "minNodes: must be at most maxNodes (2)"),
+        (
+            {"spot": True, "reservation": ReservationSpec(name="r")},
+            CLUSTER_ZONES,
+            "reservation: spot capacity never consumes",
+        ),
+        ({"topology": "2x3"}, CLUSTER_ZONES, "topology: 6 chips do not divide into the 4-chip hosts"),
+        (
+            {"machine_type": "a3-highgpu-8g"},
+            CLUSTER_ZONES,
+            "machineType: a GPU machine type; move this pool to gcp.gpuPools",
+        ),
     ],
 )
 def test_tpu_pools_gke_would_reject_are_refused(

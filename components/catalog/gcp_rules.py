@@ -101,22 +101,23 @@ def _pool_zones(pool: GkePoolSpec, site: Site) -> tuple[str, ...] | None:
     return site.cluster_zones or None
 
 
+# Capacity that never comes from a reservation: spot needs NO_RESERVATION (shared ACCELERATORS.md); queued
+# provisioning (Dynamic Workload Scheduler) and flex-start take none (Cluster Toolkit gke-node-pool
+# preconditions; GKE provisioningrequest doc: --reservation-affinity=none).
+RESERVATIONLESS: dict[str, str] = {
+    "spot": "spot capacity never consumes a reservation (spot needs NO_RESERVATION)",
+    "queuedProvisioning": "queuedProvisioning (Dynamic Workload Scheduler) takes no reservation",
+    "flexStart": "flex-start capacity takes no reservation",
+}
+
+
 def _capacity(pool: GkePoolSpec, at: tuple) -> Iterator[Problem]:
     reservation = pool.reservation
     if reservation is not None:
-        if pool.spot:
-            yield Problem(
-                (*at, "reservation"),
-                reservation.consume,
-                "spot capacity never consumes a reservation (spot needs NO_RESERVATION); drop reservation or spot",
-            )
-        if pool.queued_provisioning:
-            yield Problem(
-                (*at, "reservation"),
-                reservation.consume,
-                "queuedProvisioning (Dynamic Workload Scheduler) takes no reservation; drop reservation or "
-                "queuedProvisioning",
-            )
+        modes = {"spot": pool.spot, "queuedProvisioning": pool.queued_provisioning, "flexStart": pool.flex_start}
+        for mode, why in RESERVATIONLESS.items():
+            if modes[mode]:
+                yield Problem((*at, "reservation"), reservation.consume, f"{why}; drop reservation or {mode}")
         if reservation.consume == "SPECIFIC_RESERVATION" and reservation.name is None:
             yield Problem(
                 (*at, "reservation", "name"),

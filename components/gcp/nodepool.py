@@ -6,9 +6,9 @@ Shielded VM secure boot and integrity monitoring, the GKE metadata server (Workl
 node's credentials) and the legacy metadata endpoints off. The cluster's short-lived default pool, the system
 pool and every accelerator pool are built from it.
 
-Capacity (spot, reservations, queued provisioning, flex-start) follows what GKE documents for each model; a
-combination GKE rejects, or that would silently consume the wrong capacity, is refused with a ValueError before
-anything is registered (components/catalog/gcp_rules.py reports the same at config time, with key paths).
+Capacity (spot, reservations, queued provisioning, flex-start) follows what GKE documents for each model. A pool
+the catalog rules (components/catalog/gcp_rules.py) reject at config time is refused here too, with the same
+messages, before anything is registered: a platform team building pools in code gets the same protection.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.catalog.gcp import GpuShape, TpuShape, gpu_shape, tpu_shape
-from components.spec import GkePoolSpec, GpuPoolSpec, ReservationSpec, Taint, TpuPoolSpec
+from components.catalog.gcp_rules import Site, check_gpu_pool, check_tpu_pool
+from components.spec import GkePoolSpec, GpuPoolSpec, Problem, ReservationSpec, Taint, TpuPoolSpec, format_path
 
 # The same label keys as the AWS pools, so a workload selects a pool the same way on either cloud.
 LABEL_PREFIX = "llmops.dev"
@@ -134,32 +135,11 @@ def _zones(spec: GkePoolSpec, default_zones: Sequence[str]) -> list[str]:
     return list(spec.zones or default_zones)
 
 
-def capacity_problems(spec: GkePoolSpec, min_nodes: int) -> list[str]:
-    """Capacity combinations GKE rejects or that would take capacity other than the one asked for."""
-    problems = []
-    modes = {"spot": spec.spot, "queuedProvisioning": spec.queued_provisioning, "flexStart": spec.flex_start}
-    dynamic = [mode for mode, on in modes.items() if on]
-    # Spot, queued provisioning and flex-start never consume reservations (ACCELERATORS.md; Cluster Toolkit
-    # gke-node-pool preconditions for queued provisioning and flex-start).
-    if spec.reservation is not None and dynamic:
-        problems.append(f"{' and '.join(dynamic)} cannot consume a reservation; drop `reservation`")
-    if spec.flex_start and spec.spot:
-        problems.append("flexStart and spot cannot be combined (Cluster Toolkit gke-node-pool precondition)")
-    # GKE starts a queued-provisioning pool empty: nodes come only through ProvisioningRequests.
-    if spec.queued_provisioning and min_nodes != 0:
-        problems.append(f"queuedProvisioning needs minNodes 0, not {min_nodes}")
-    if spec.reservation is not None:
-        named = spec.reservation.name is not None
-        if spec.reservation.consume == "SPECIFIC_RESERVATION" and not named:
-            problems.append("reservation SPECIFIC_RESERVATION needs a `name`")
-        if spec.reservation.consume != "SPECIFIC_RESERVATION" and (named or spec.reservation.project is not None):
-            problems.append(f"reservation {spec.reservation.consume} takes no `name` or `project`")
-    return problems
-
-
-def _refuse(kind: str, spec: GkePoolSpec, problems: list[str]) -> None:
+def refuse_invalid(pool: GkePoolSpec, problems: list[Problem]) -> None:
+    """Raise the catalog's config-time problems for a pool built in code, which skipped parse_platform."""
     if problems:
-        raise ValueError(f"{kind} pool {spec.name}: " + "; ".join(problems))
+        found = "; ".join(f"{format_path(p.path)}: {p.message}" for p in problems)
+        raise ValueError(f"pool {pool.name}: {found}")
 
 
 def _provisioning(spec: GkePoolSpec) -> dict[str, Any]:
@@ -228,18 +208,9 @@ class GpuNodePool(pulumi.ComponentResource):
         labels: Mapping[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        refuse_invalid(spec, check_gpu_pool(spec, (), Site(location, tuple(default_zones))))
         shape = gpu_shape(spec)
         zones = _zones(spec, default_zones)
-        problems = capacity_problems(spec, spec.min_nodes)
-        if spec.min_nodes > spec.max_nodes:
-            problems.append(f"minNodes {spec.min_nodes} is above maxNodes {spec.max_nodes}")
-        if spec.compact_placement and len(zones) != 1:
-            problems.append(f"compactPlacement needs exactly one zone, got {len(zones)}: set `zones`")
-        if spec.compact_placement and spec.queued_provisioning:
-            problems.append(
-                "compactPlacement cannot be combined with queuedProvisioning (Cluster Toolkit precondition)"
-            )
-        _refuse("GPU", spec, problems)
         super().__init__("llmops:gcp:GpuNodePool", name, None, opts)
         self.shape = shape
 
@@ -316,6 +287,7 @@ class TpuNodePool(pulumi.ComponentResource):
         labels: Mapping[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        refuse_invalid(spec, check_tpu_pool(spec, (), Site(location, tuple(default_zones))))
         shape = tpu_shape(spec)
         zones = _zones(spec, default_zones)
         dynamic = spec.queued_provisioning or spec.flex_start
@@ -323,21 +295,8 @@ class TpuNodePool(pulumi.ComponentResource):
             # A multi-host slice is atomic: exactly its node count, never resized (ACCELERATORS.md); queued
             # provisioning and flex-start bring the whole slice up from none.
             low, high = (0 if dynamic else shape.nodes), shape.nodes
-            problems = capacity_problems(spec, low)
-            for key, given in (("minNodes", spec.min_nodes), ("maxNodes", spec.max_nodes)):
-                if given is not None and given != shape.nodes:
-                    problems.append(f"{key} {given}: a {shape.topology} slice is exactly {shape.nodes} nodes")
-            # COMPACT placement, which a multi-host slice needs, works in exactly one zone (ACCELERATORS.md).
-            if len(zones) != 1:
-                problems.append(f"a multi-host slice needs exactly one zone, got {len(zones)}: set `zones`")
         else:
             low, high = spec.min_nodes or 0, spec.max_nodes or 0
-            problems = capacity_problems(spec, low)
-            if spec.max_nodes is None:
-                problems.append("a single-host pool needs maxNodes")
-            elif low > high:
-                problems.append(f"minNodes {low} is above maxNodes {high}")
-        _refuse("TPU", spec, problems)
         super().__init__("llmops:gcp:TpuNodePool", name, None, opts)
         self.shape = shape
 

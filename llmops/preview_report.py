@@ -22,6 +22,8 @@ CAPACITY_COLUMNS = (
     ("max", "max"),
     ("total at max", "total_at_max"),
 )
+# Shown only when a pool has one (TPU slices), after the accelerator.
+TOPOLOGY_COLUMN = ("topology", "topology")
 
 
 def capacity(recording: Recording) -> list[dict[str, Any]]:
@@ -75,8 +77,11 @@ def _tree(recording: Recording, root: Registration) -> list[str]:
 
 
 def _table(rows: list[dict[str, Any]]) -> list[str]:
-    header = [title for title, _ in CAPACITY_COLUMNS]
-    body = [[str(row.get(key, "")) for _, key in CAPACITY_COLUMNS] for row in rows]
+    columns = list(CAPACITY_COLUMNS)
+    if any(row.get("topology") for row in rows):
+        columns.insert(columns.index(("accelerator", "accelerator")) + 1, TOPOLOGY_COLUMN)
+    header = [title for title, _ in columns]
+    body = [[str(row.get(key, "")) for _, key in columns] for row in rows]
     widths = [max(len(cell) for cell in column) for column in zip(header, *body, strict=False)]
     return [
         "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=False)).rstrip() for line in (header, *body)

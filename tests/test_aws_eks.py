@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from typing import Any
 
 import pytest
 
 from components.aws.eks import EksCluster
 from components.spec import ClusterSpec
 from llmops.engine import Recording, Registration
-from llmops.wire import SECRET_SIG, SIG_KEY, is_secret
+from llmops.wire import SECRET_SIG, SIG_KEY
 from tests.conftest import preview
+from tests.kubeconfig_checks import credential_free_exec, secret_kubeconfig
 
 NAME = "llmops-test"
 SECRETS_KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-1111-1111-1111-111111111111"
@@ -46,34 +46,6 @@ def cluster_preview(spec: ClusterSpec | None = None, retention: int = 2192) -> R
 
 def component(rec: Recording) -> Registration:
     return rec.one("llmops:aws:EksCluster", NAME)
-
-
-def kubeconfig_of(rec: Recording) -> Any:
-    value = component(rec).outputs["kubeconfig"]
-    assert is_secret(value)
-    return json.loads(value["value"])
-
-
-# kubeconfig AuthInfo fields that carry a credential themselves (or point at one on disk).
-CREDENTIAL_KEYS = {
-    "token",
-    "tokenFile",
-    "password",
-    "username",
-    "client-certificate",
-    "client-certificate-data",
-    "client-key",
-    "client-key-data",
-    "auth-provider",
-}
-
-
-def all_keys(value: Any) -> list[str]:
-    if isinstance(value, dict):
-        return [k for k, v in value.items() for k in (k, *all_keys(v))]
-    if isinstance(value, list):
-        return [k for v in value for k in all_keys(v)]
-    return []
 
 
 def test_endpoint_is_private_by_default() -> None:
@@ -204,17 +176,14 @@ def test_kubeconfig_is_a_secret_output() -> None:
 
 def test_kubeconfig_authenticates_with_aws_eks_get_token_and_embeds_no_credentials() -> None:
     rec = cluster_preview()
-    config = kubeconfig_of(rec)
-    [user] = config["users"]
-    assert set(user["user"]) == {"exec"}  # no token, password, client key or certificate
-    exec_ = user["user"]["exec"]
+    config = secret_kubeconfig(component(rec).outputs["kubeconfig"])
+    exec_ = credential_free_exec(config)
     assert exec_["apiVersion"] == "client.authentication.k8s.io/v1beta1"
     assert exec_["command"] == "aws"
     assert exec_["args"] == ["eks", "get-token", "--cluster-name", NAME, "--region", "us-east-1"]
     assert "env" not in exec_
     [cluster] = config["clusters"]
     assert cluster["cluster"]["server"] == rec.one(CLUSTER).outputs["endpoint"]
-    assert not CREDENTIAL_KEYS & set(all_keys(config))
     text = json.dumps(config).lower()
     assert "aws_access_key_id" not in text and "aws_secret_access_key" not in text and "akia" not in text
 

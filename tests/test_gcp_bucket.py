@@ -11,10 +11,8 @@ from components.gcp.bucket import AccessLogBucket, EncryptedBucket, grant_on_buc
 from components.gcp.kms import CloudKmsKeys, CloudKmsKeySpec
 from components.spec import BucketSpec
 from llmops.engine import Recording, Registration
-from llmops.wire import UNKNOWN
-from policies.rules import RULES, Resource, Settings
-from policies.rules.rule import evaluate
 from tests.conftest import preview
+from tests.rule_judging import judge
 
 CONFIG = {"gcp:project": "llmops-test", "gcp:region": "europe-west4"}
 BUCKET = "gcp:storage/bucket:Bucket"
@@ -228,38 +226,12 @@ def test_every_child_sits_under_its_component(rec: Recording, name: str) -> None
 # ---- the policy rules over what was registered ------------------------------------------------------------
 
 
-def _has_unknown(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_unknown(v) for v in value)
-    return value == UNKNOWN
-
-
-def _judge(rec: Recording, registrations: list[Registration] | None = None) -> tuple[set[str], list[str]]:
-    """Every resource rule over every GCP registration: (rules that judged something, violations)."""
-    settings = Settings(stack_config=rec.settings.config)
-    judged: set[str] = set()
-    violations: list[str] = []
-    for reg in registrations if registrations is not None else rec.resources:
-        rules = [r for r in RULES.values() if r.scope == "resource" and r.applies_to(reg.type)]
-        if not reg.type.startswith("gcp:") or not rules:
-            continue
-        # An unknown value would make a rule pass as "cannot judge yet"; here every input must be judged.
-        assert not _has_unknown(reg.inputs), f"{reg.name} has inputs unknown at preview"
-        resource = Resource(reg.type, reg.name, reg.urn, reg.inputs, reg.parent)
-        for rule in rules:
-            judged.add(rule.name)
-            violations += [f"{rule.name}: {m}" for m in evaluate(rule, resource, settings)]
-    return judged, violations
-
-
 @pytest.mark.parametrize(
     "spec",
     [MODELS, BucketSpec(name="datasets", purpose="datasets", classification="personal", expiration_days=365)],
 )
 def test_the_buckets_keys_and_grants_pass_every_rule_that_judges_them(spec: BucketSpec) -> None:
-    judged, violations = _judge(_platform(spec))
+    judged, violations = judge(_platform(spec))
     assert {
         "gcs-bucket-cmek-encrypted",
         "gcs-bucket-public-access-prevention",
@@ -290,5 +262,5 @@ def test_the_rules_would_catch_the_data_bucket_without_each_setting(
     bucket = copy.deepcopy(_bucket(rec, "models"))
     key, value = change
     bucket.inputs[key] = value
-    _, violations = _judge(rec, [bucket])
+    _, violations = judge(rec, [bucket])
     assert rule in {v.split(":")[0] for v in violations}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from copy import deepcopy
 from typing import Any
 
 import pytest
@@ -15,9 +14,11 @@ import pytest
 from components.gcp.gke import GkeCluster
 from components.spec import GkeClusterSpec, GkeSystemNodesSpec
 from llmops.engine import Recording, Registration
-from llmops.wire import SECRET_SIG, SIG_KEY, is_secret
-from policies.rules.rule import RULES, Resource, evaluate
+from llmops.wire import SECRET_SIG, SIG_KEY
+from policies.rules.rule import RULES, evaluate
 from tests.conftest import preview
+from tests.kubeconfig_checks import credential_free_exec, secret_kubeconfig
+from tests.rule_judging import DELETE, as_resource, changed, rule_violations
 
 CONFIG = {"gcp:project": "llmops-test", "gcp:region": "europe-west4"}
 NAME = "llm"
@@ -75,39 +76,6 @@ def assert_hardened_node_config(config: dict[str, Any], service_account: str, bo
 
 
 # ---- policy rules over a recording ------------------------------------------------------------------------
-
-DELETE = object()
-
-
-def as_resource(registration: Registration, props: dict[str, Any] | None = None) -> Resource:
-    return Resource(
-        registration.type,
-        registration.name,
-        registration.urn,
-        registration.inputs if props is None else props,
-        registration.parent,
-    )
-
-
-def rule_violations(rec: Recording, rule_name: str) -> list[str]:
-    """What one policy rule says about every resource of its types that `rec` registered."""
-    rule = RULES[rule_name]
-    judged = [r for r in rec.resources if r.custom and rule.applies_to(r.type)]
-    assert judged, f"{rule_name} judges nothing in this recording"
-    return [message for r in judged for message in evaluate(rule, as_resource(r))]
-
-
-def changed(props: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
-    copy = deepcopy(props)
-    target = copy
-    for key in path[:-1]:
-        target = target[key]
-    if value is DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return copy
-
 
 # Each rule, and one property of ours that, broken, the rule must report: proof that the rule judges what we
 # registered rather than passing it by default.
@@ -329,27 +297,6 @@ def test_system_pool_starts_with_a_node_per_zone_even_when_it_may_shrink_to_none
 
 # ---- outputs and kubeconfig -------------------------------------------------------------------------------
 
-# kubeconfig AuthInfo fields that carry a credential themselves (or point at one on disk).
-CREDENTIAL_KEYS = {
-    "token",
-    "tokenFile",
-    "password",
-    "username",
-    "client-certificate",
-    "client-certificate-data",
-    "client-key",
-    "client-key-data",
-    "auth-provider",
-}
-
-
-def all_keys(value: Any) -> list[str]:
-    if isinstance(value, dict):
-        return [k for k, v in value.items() for k in (k, *all_keys(v))]
-    if isinstance(value, list):
-        return [k for v in value for k in all_keys(v)]
-    return []
-
 
 def test_outputs_name_the_cluster_its_id_location_and_endpoint() -> None:
     rec = cluster_preview()
@@ -369,12 +316,8 @@ def test_kubeconfig_is_a_secret_output() -> None:
 
 def test_kubeconfig_authenticates_with_the_gke_auth_plugin_and_embeds_no_credentials() -> None:
     rec = cluster_preview()
-    value = component(rec).outputs["kubeconfig"]
-    assert is_secret(value)
-    config = json.loads(value["value"])
-    [user] = config["users"]
-    assert set(user["user"]) == {"exec"}
-    exec_ = user["user"]["exec"]
+    config = secret_kubeconfig(component(rec).outputs["kubeconfig"])
+    exec_ = credential_free_exec(config)
     assert exec_["apiVersion"] == "client.authentication.k8s.io/v1beta1"
     assert exec_["command"] == "gke-gcloud-auth-plugin"
     assert exec_["provideClusterInfo"] is True
@@ -384,7 +327,6 @@ def test_kubeconfig_authenticates_with_the_gke_auth_plugin_and_embeds_no_credent
     assert cluster["cluster"]["server"] == f"https://{outputs['endpoint']}"
     assert cluster["cluster"]["certificate-authority-data"] == outputs["masterAuth"]["clusterCaCertificate"]
     assert config["current-context"] == f"gke_llmops-test_{REGION}_{NAME}"
-    assert not CREDENTIAL_KEYS & set(all_keys(config))
     assert "access_token" not in json.dumps(config).lower()
 
 

@@ -14,7 +14,7 @@ from components.gcp.iam import WorkloadAccess, WorkloadServiceAccount
 from llmops.engine import Recording
 from policies.rules.rule import RULES, evaluate
 from tests.conftest import preview
-from tests.test_gcp_gke import as_resource, changed, rule_violations
+from tests.rule_judging import as_resource, changed, rule_violations
 
 CONFIG = {"gcp:project": "llmops-test", "gcp:region": "europe-west4"}
 POOL = "llmops-test.svc.id.goog"

@@ -12,10 +12,8 @@ import pytest
 from components.gcp.kms import CloudKmsKeys, CloudKmsKeySpec
 from llmops.engine import Recording, Registration
 from llmops.mock_outputs import GCP_PROJECT_NUMBER
-from llmops.wire import UNKNOWN
-from policies.rules import RULES, Resource, Settings
-from policies.rules.rule import evaluate
 from tests.conftest import preview
+from tests.rule_judging import judge
 
 CONFIG = {"gcp:project": "llmops-test", "gcp:region": "europe-west4"}
 COMPONENT = "llmops:gcp:CloudKmsKeys"
@@ -212,35 +210,9 @@ def test_every_resource_is_a_child_of_the_component(rec: Recording) -> None:
 # ---- the policy rules over what was registered ------------------------------------------------------------
 
 
-def _has_unknown(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_unknown(v) for v in value)
-    return value == UNKNOWN
-
-
-def _judge(rec: Recording, registrations: list[Registration] | None = None) -> tuple[set[str], list[str]]:
-    """Every resource rule over every GCP registration: (rules that judged something, violations)."""
-    settings = Settings(stack_config=rec.settings.config)
-    judged: set[str] = set()
-    violations: list[str] = []
-    for reg in registrations if registrations is not None else rec.resources:
-        rules = [r for r in RULES.values() if r.scope == "resource" and r.applies_to(reg.type)]
-        if not reg.type.startswith("gcp:") or not rules:
-            continue
-        # An unknown value would make a rule pass as "cannot judge yet"; here every input must be judged.
-        assert not _has_unknown(reg.inputs), f"{reg.name} has inputs unknown at preview"
-        resource = Resource(reg.type, reg.name, reg.urn, reg.inputs, reg.parent)
-        for rule in rules:
-            judged.add(rule.name)
-            violations += [f"{rule.name}: {m}" for m in evaluate(rule, resource, settings)]
-    return judged, violations
-
-
 @pytest.mark.parametrize("days", [1, 90])
 def test_the_keys_pass_the_key_rotation_rule(days: int) -> None:
-    judged, violations = _judge(_keys(_spec(rotation_days=days)))
+    judged, violations = judge(_keys(_spec(rotation_days=days)))
     assert "gcp-kms-key-rotation-period" in judged
     assert violations == []
 
@@ -248,5 +220,5 @@ def test_the_keys_pass_the_key_rotation_rule(days: int) -> None:
 def test_the_rule_would_catch_a_key_rotating_less_often_than_every_90_days(rec: Recording) -> None:
     key = copy.deepcopy(_key(rec, "storage"))
     key.inputs["rotationPeriod"] = f"{91 * DAY}s"
-    _, violations = _judge(rec, [key])
+    _, violations = judge(rec, [key])
     assert [v.split(":")[0] for v in violations] == ["gcp-kms-key-rotation-period"]

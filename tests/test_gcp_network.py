@@ -11,10 +11,8 @@ import pytest
 from components.gcp.network import PrivateNetwork
 from components.spec import FirewallAllowSpec, GcpNetworkSpec
 from llmops.engine import Recording, Registration
-from llmops.wire import UNKNOWN
-from policies.rules import RULES, Resource, Settings
-from policies.rules.rule import evaluate
 from tests.conftest import preview
+from tests.rule_judging import judge
 
 CONFIG = {"gcp:project": "llmops-test", "gcp:region": "europe-west4"}
 COMPONENT = "llmops:gcp:PrivateNetwork"
@@ -200,35 +198,9 @@ def test_every_resource_is_a_child_of_the_component() -> None:
 # ---- the policy rules over what was registered ------------------------------------------------------------
 
 
-def _has_unknown(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_unknown(v) for v in value)
-    return value == UNKNOWN
-
-
-def _judge(rec: Recording, registrations: list[Registration] | None = None) -> tuple[set[str], list[str]]:
-    """Every resource rule over every GCP registration: (rules that judged something, violations)."""
-    settings = Settings(stack_config=rec.settings.config)
-    judged: set[str] = set()
-    violations: list[str] = []
-    for reg in registrations if registrations is not None else rec.resources:
-        rules = [r for r in RULES.values() if r.scope == "resource" and r.applies_to(reg.type)]
-        if not reg.type.startswith("gcp:") or not rules:
-            continue
-        # An unknown value would make a rule pass as "cannot judge yet"; here every input must be judged.
-        assert not _has_unknown(reg.inputs), f"{reg.name} has inputs unknown at preview"
-        resource = Resource(reg.type, reg.name, reg.urn, reg.inputs, reg.parent)
-        for rule in rules:
-            judged.add(rule.name)
-            violations += [f"{rule.name}: {m}" for m in evaluate(rule, resource, settings)]
-    return judged, violations
-
-
 def test_the_network_passes_the_network_isolation_rules() -> None:
     rec = _net(cloud_nat=True, ingress_allows=(HEALTH_CHECKS, ICMP_FROM_CORP))
-    judged, violations = _judge(rec)
+    judged, violations = judge(rec)
     assert {"gcp-firewall-no-open-ingress", "gcp-subnet-flow-logs-private-access"} <= judged
     assert violations == []
 
@@ -240,6 +212,6 @@ def test_the_rules_would_catch_a_subnet_without_private_access_or_an_open_allow(
     sub.inputs["privateIpGoogleAccess"] = False
     allow = copy.deepcopy(_firewalls(rec)["net-allow-lb-health-checks"])
     allow.inputs["sourceRanges"] = ["0.0.0.0/0"]
-    _, violations = _judge(rec, [sub, allow])
+    _, violations = judge(rec, [sub, allow])
     assert any(v.startswith("gcp-subnet-flow-logs-private-access") for v in violations)
     assert any(v.startswith("gcp-firewall-no-open-ingress") for v in violations)

@@ -7,6 +7,7 @@ rules passing over every pool."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -27,7 +28,8 @@ from components.spec import (
 from llmops.engine import Recording, Registration
 from policies.rules.rule import RULES, evaluate
 from tests.conftest import preview
-from tests.test_gcp_gke import DELETE, as_resource, assert_hardened_node_config, changed, rule_violations
+from tests.rule_judging import DELETE, as_resource, changed, rule_violations
+from tests.test_gcp_gke import assert_hardened_node_config
 
 CONFIG = {"gcp:project": "llmops-test", "gcp:region": "europe-west4"}
 CLUSTER_ID = "projects/llmops-test/locations/europe-west4/clusters/llm"
@@ -41,11 +43,13 @@ GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE
 TPU_TAINT = {"key": "google.com/tpu", "value": "present", "effect": "NO_SCHEDULE"}
 
 
-def gpu_preview(default_zones: tuple[str, ...] = CLUSTER_ZONES, **fields: Any) -> Recording:
-    spec = GpuPoolSpec(**{"name": "h100", "machine_type": "a3-highgpu-8g", "max_nodes": 2, **fields})
+def pool_preview(
+    component: Callable[..., object], spec: GpuPoolSpec | TpuPoolSpec, default_zones: tuple[str, ...]
+) -> Recording:
+    """`component` (GpuNodePool or TpuNodePool) for `spec`, on the one cluster, account and key every test uses."""
 
     def program() -> None:
-        GpuNodePool(
+        component(
             spec.name,
             spec,
             cluster=CLUSTER_ID,
@@ -57,26 +61,18 @@ def gpu_preview(default_zones: tuple[str, ...] = CLUSTER_ZONES, **fields: Any) -
         )
 
     return preview(program, CONFIG)
+
+
+def gpu_preview(default_zones: tuple[str, ...] = CLUSTER_ZONES, **fields: Any) -> Recording:
+    spec = GpuPoolSpec(**{"name": "h100", "machine_type": "a3-highgpu-8g", "max_nodes": 2, **fields})
+    return pool_preview(GpuNodePool, spec, default_zones)
 
 
 def tpu_preview(default_zones: tuple[str, ...] = CLUSTER_ZONES, **fields: Any) -> Recording:
     spec = TpuPoolSpec(
         **{"name": "v5e", "machine_type": "ct5lp-hightpu-4t", "topology": "2x4", "zones": ("europe-west4-b",), **fields}
     )
-
-    def program() -> None:
-        TpuNodePool(
-            spec.name,
-            spec,
-            cluster=CLUSTER_ID,
-            location="europe-west4",
-            default_zones=default_zones,
-            node_service_account=NODE_SA,
-            boot_disk_key_id=BOOT_DISK_KEY,
-            labels=LABELS,
-        )
-
-    return preview(program, CONFIG)
+    return pool_preview(TpuNodePool, spec, default_zones)
 
 
 def pool(rec: Recording) -> dict[str, Any]:

@@ -96,6 +96,8 @@ def test_preview_text_shows_gpu_and_tpu_capacity(capsys):
     capacity = out.split("Accelerator capacity:")[1].split("\n\n")[0]
     for pool, machine in (("h100-train", "a3-highgpu-8g"), ("l4-serve", "g2-standard-24"), ("v5e-train", "ct5lp")):
         assert pool in capacity and machine in capacity
+    tpu_row = next(line.split() for line in capacity.splitlines() if line.strip().startswith("v5e-train"))
+    assert "2x4" in tpu_row and tpu_row[-1] == "8"  # the slice's topology and its 8 chips
     assert "warning" not in out  # every machine type prod-gdpr uses is a verified catalog row
 
 

@@ -90,23 +90,37 @@ def _private_bucket(
 
 
 def grant_on_bucket(
-    owner: pulumi.Resource, name: str, *, bucket: pulumi.Input[str], role: str, member: str
+    owner: pulumi.Resource, name: str, *, bucket: pulumi.Input[str], role: str, member: pulumi.Input[str]
 ) -> gcp.storage.BucketIAMMember:
-    """One bucket-scoped grant; refuses the public members outright, whatever the role."""
-    if member.strip() in PUBLIC_MEMBERS or member.strip().startswith(tuple(f"{m}:" for m in PUBLIC_MEMBERS)):
+    """One bucket-scoped grant; refuses the public members outright, whatever the role. A member known only at
+    deployment (a service account's `member` output) names that account, so only a literal member can be public."""
+    if isinstance(member, str) and (
+        member.strip() in PUBLIC_MEMBERS or member.strip().startswith(tuple(f"{m}:" for m in PUBLIC_MEMBERS))
+    ):
         raise ValueError(f"{name}: {member!r} is public; a bucket here never grants anything to {PUBLIC_MEMBERS}")
     return gcp.storage.BucketIAMMember(
         name, bucket=bucket, role=role, member=member, opts=pulumi.ResourceOptions(parent=owner)
     )
 
 
-class AccessLogBucket(pulumi.ComponentResource):
-    """The target bucket for the usage and storage logs of the platform's data buckets."""
+class _BucketComponent(pulumi.ComponentResource):
+    """What both bucket components hand a stack: one bucket, named, addressed and linked the same way, so a stack
+    reads a log bucket and a data bucket alike."""
 
     bucket: gcp.storage.Bucket
     bucket_name: pulumi.Output[str]
     url: pulumi.Output[str]
     self_link: pulumi.Output[str]
+
+    def _publish(self, bucket_name: pulumi.Output[str]) -> None:
+        self.bucket_name = bucket_name
+        self.url = self.bucket.url
+        self.self_link = self.bucket.self_link
+        self.register_outputs({"bucket_name": self.bucket_name, "url": self.url, "self_link": self.self_link})
+
+
+class AccessLogBucket(_BucketComponent):
+    """The target bucket for the usage and storage logs of the platform's data buckets."""
 
     def __init__(
         self,
@@ -151,19 +165,11 @@ class AccessLogBucket(pulumi.ComponentResource):
 
         # The name carries a dependency on the writer grant (its URN is known at once, so the name stays known in
         # preview): a data bucket's logging configuration then waits until delivery is allowed.
-        self.bucket_name = pulumi.Output.all(self.bucket.name, writer.urn).apply(lambda values: values[0])
-        self.url = self.bucket.url
-        self.self_link = self.bucket.self_link
-        self.register_outputs({"bucket_name": self.bucket_name, "url": self.url, "self_link": self.self_link})
+        self._publish(pulumi.Output.all(self.bucket.name, writer.urn).apply(lambda values: values[0]))
 
 
-class EncryptedBucket(pulumi.ComponentResource):
+class EncryptedBucket(_BucketComponent):
     """A private, versioned, usage-logged bucket encrypted with a customer-managed Cloud KMS key."""
-
-    bucket: gcp.storage.Bucket
-    bucket_name: pulumi.Output[str]
-    url: pulumi.Output[str]
-    self_link: pulumi.Output[str]
 
     def __init__(
         self,
@@ -193,7 +199,4 @@ class EncryptedBucket(pulumi.ComponentResource):
             lifecycle_rules=rules,
             logging={"log_bucket": log_bucket, "log_object_prefix": f"{name}/"},
         )
-        self.bucket_name = self.bucket.name
-        self.url = self.bucket.url
-        self.self_link = self.bucket.self_link
-        self.register_outputs({"bucket_name": self.bucket_name, "url": self.url, "self_link": self.self_link})
+        self._publish(self.bucket.name)

@@ -224,14 +224,7 @@ class GkeCluster(pulumi.ComponentResource):
             remove_default_node_pool=True,
             initial_node_count=1,
             node_config=gcp.container.ClusterNodeConfigArgs(
-                **node_config_args(
-                    machine_type=system.machine_type,
-                    service_account=self.node_service_account.email,
-                    boot_disk_key_id=boot_disk_key_id,
-                    disk_size_gib=system.disk_size_gib,
-                    labels=pool_labels("system"),
-                    resource_labels=labels,
-                )
+                **self._system_node_config(system, boot_disk_key_id, labels)
             ),
             resource_labels=labels,
             deletion_protection=spec.deletion_protection,
@@ -268,10 +261,12 @@ class GkeCluster(pulumi.ComponentResource):
             }
         )
 
-    def _system_pool(
-        self, name: str, spec: GkeSystemNodesSpec, boot_disk_key_id: pulumi.Input[str], labels: dict[str, str]
-    ) -> gcp.container.NodePool:
-        config: dict[str, Any] = node_config_args(
+    def _system_node_config(
+        self, spec: GkeSystemNodesSpec, boot_disk_key_id: pulumi.Input[str], labels: dict[str, str]
+    ) -> dict[str, Any]:
+        """The system nodes' configuration, which the cluster's short-lived default pool shares: one definition,
+        so the default pool's nodes can never run less hardened than the system pool's."""
+        return node_config_args(
             machine_type=spec.machine_type,
             service_account=self.node_service_account.email,
             boot_disk_key_id=boot_disk_key_id,
@@ -279,11 +274,17 @@ class GkeCluster(pulumi.ComponentResource):
             labels=pool_labels("system"),
             resource_labels=labels,
         )
+
+    def _system_pool(
+        self, name: str, spec: GkeSystemNodesSpec, boot_disk_key_id: pulumi.Input[str], labels: dict[str, str]
+    ) -> gcp.container.NodePool:
         return gcp.container.NodePool(
             f"{name}-system",
             cluster=self.cluster.id,
             location=self.location,
-            node_config=gcp.container.NodePoolNodeConfigArgs(**config),
+            node_config=gcp.container.NodePoolNodeConfigArgs(
+                **self._system_node_config(spec, boot_disk_key_id, labels)
+            ),
             # Per zone, as GKE counts a regional pool, spread evenly so kube-dns survives a zone.
             autoscaling=gcp.container.NodePoolAutoscalingArgs(
                 min_node_count=spec.min_nodes_per_zone,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.gcp.bucket import grant_on_bucket
 from components.gcp.gke import account_id
 
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
@@ -111,13 +112,7 @@ class WorkloadServiceAccount(pulumi.ComponentResource):
         grants = {"read": (READ_ROLE, access.read_buckets), "write": (WRITE_ROLE, access.write_buckets)}
         for suffix, (role, buckets) in grants.items():
             for i, bucket in enumerate(buckets):
-                gcp.storage.BucketIAMMember(
-                    f"{name}-{suffix}-{i}",
-                    bucket=bucket,
-                    role=role,
-                    member=self.account.member,
-                    opts=child,
-                )
+                grant_on_bucket(self, f"{name}-{suffix}-{i}", bucket=bucket, role=role, member=self.account.member)
 
         self.email = self.account.email
         self.annotations = self.email.apply(lambda email: {ANNOTATION: email})

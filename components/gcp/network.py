@@ -44,6 +44,35 @@ def _firewall_allow(allow: FirewallAllowSpec) -> gcp.compute.FirewallAllowArgsDi
     return rule
 
 
+def _logged_ingress_rule(
+    resource_name: str,
+    *,
+    description: str,
+    network: pulumi.Input[str],
+    priority: int,
+    source_ranges: list[str],
+    opts: pulumi.ResourceOptions,
+    allows: list[gcp.compute.FirewallAllowArgsDict] | None = None,
+    denies: list[gcp.compute.FirewallDenyArgsDict] | None = None,
+    target_tags: list[str] | None = None,
+) -> gcp.compute.Firewall:
+    """An ingress rule of this network, the deny-all and every allow alike: each one logs with all metadata, so
+    whatever ingress is let in or dropped shows up in Cloud Logging (the implied rules cannot be logged)."""
+    return gcp.compute.Firewall(
+        resource_name,
+        description=description,
+        network=network,
+        direction="INGRESS",
+        priority=priority,
+        allows=allows,
+        denies=denies,
+        source_ranges=source_ranges,
+        target_tags=target_tags,
+        log_config={"metadata": ALL_METADATA},
+        opts=opts,
+    )
+
+
 class PrivateNetwork(pulumi.ComponentResource):
     """A custom-mode VPC with one regional subnet for GKE nodes, pods and services."""
 
@@ -138,29 +167,25 @@ class PrivateNetwork(pulumi.ComponentResource):
         # created firewall rules", GKE docs); those rules precede this deny.
         # Anything else, such as Google's health-check ranges for a load balancer GKE does not manage, goes in
         # spec.ingress_allows.
-        gcp.compute.Firewall(
+        _logged_ingress_rule(
             f"{name}-deny-all-ingress",
             description=f"{name}: deny and log all ingress not allowed by a higher-priority rule",
             network=network.name,
-            direction="INGRESS",
             priority=DENY_ALL_PRIORITY,
             denies=[{"protocol": "all"}],
             source_ranges=[ANYWHERE],
-            log_config={"metadata": ALL_METADATA},
             opts=child,
         )
         for allow in spec.ingress_allows:
-            gcp.compute.Firewall(
+            _logged_ingress_rule(
                 f"{name}-allow-{allow.name}",
                 description=f"{name}: allow {allow.protocol} {','.join(allow.ports) or 'all ports'} ({allow.name})",
                 network=network.name,
-                direction="INGRESS",
                 priority=ALLOW_PRIORITY,
                 allows=[_firewall_allow(allow)],
                 source_ranges=[str(r) for r in allow.source_ranges],
                 # Left out, the SDK applies the rule to every instance in the network.
                 target_tags=list(allow.target_tags) or None,
-                log_config={"metadata": ALL_METADATA},
                 opts=child,
             )
 

@@ -7,7 +7,6 @@ the type); each case changes one property and expects exactly one violation nami
 from __future__ import annotations
 
 import json
-from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from policies.rules import gcp
 from policies.rules.gcp import GCP_EDGE_TAG
 from policies.rules.resources import label
 from policies.rules.rule import RULES, Resource, Settings, evaluate
+from tests.rule_judging import DELETE, changed
 
 # ---- fixtures ----------------------------------------------------------------------------------------------
 
@@ -161,24 +161,10 @@ BASELINES: dict[str, dict[str, Any]] = {
 }
 
 RULE_NAMES = sorted(name for name, r in RULES.items() if r.check.__module__ == gcp.__name__)
-DELETE = object()
 
 
 def resource(type_: str, props: Any, name: str = "main", provider: Any = None) -> Resource:
     return Resource(type_, name, f"urn:pulumi:dev::llmops-infra::{type_}::{name}", props, "", provider)
-
-
-def changed(props: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    """A deep copy of props with the value at path replaced (or removed, for DELETE)."""
-    copy = deepcopy(props)
-    target: Any = copy
-    for key in path[:-1]:
-        target = target[key]
-    if value is DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return copy
 
 
 def judge(rule_name: str, type_: str, props: Any, settings: Settings = Settings(), **kw: Any) -> list[str]:

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 Target = Literal["aws", "gcp", "onprem", "hybrid", "edge"]
+# Targets that deploy into a cloud region (hybrid joins the aws target's EKS cluster).
+REGIONAL_TARGETS: tuple[Target, ...] = ("aws", "gcp", "hybrid")
 Framework = Literal["hipaa", "gdpr"]
 Classification = Literal["phi", "personal", "internal", "public"]
 CapacityTypeName = Literal["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"]
@@ -80,6 +82,9 @@ class ClusterSpec(Model):
     admin_role_arns: tuple[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")], ...] = ()
     workload_identity: WorkloadIdentity = "pod-identity"
     system_nodes: SystemNodesSpec = SystemNodesSpec()
+    # Kubernetes Service addresses. Set explicitly (EKS otherwise picks 10.100.0.0/16 or 172.20.0.0/16 from the
+    # VPC range) so that hybrid node and pod networks can be checked against it before anything exists.
+    service_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("172.20.0.0/16")
 
     @field_validator("endpoint_public_access_cidrs")
     @classmethod
@@ -116,6 +121,8 @@ class AcceleratorPoolSpec(Model):
     disk_size_gib: int = Field(default=200, ge=20, le=16384)
     labels: dict[str, KubernetesLabelValue] = Field(default_factory=dict)
     taints: tuple[Taint, ...] = ()
+    # Data classes whose workloads may run here (placement, with a hybrid or on-prem cluster's admission policy).
+    allowed_classifications: tuple[Classification, ...] = ()
 
     @property
     def desired(self) -> int:
@@ -271,10 +278,147 @@ class GcpSpec(Model):
     tpu_pools: tuple[TpuPoolSpec, ...] = ()
 
 
+# ---- the Kubernetes baseline every cluster gets, and the onprem, hybrid and edge targets ----------------------
+
+GpuSoftware = Literal["operator", "device-plugin", "none"]
+MigStrategy = Literal["none", "single", "mixed"]
+HybridCredentials = Literal["ssm", "iam-roles-anywhere"]
+EdgeSiteKind = Literal["k3s", "local-zone"]
+# A namespaced config key (`<namespace>:<key>`), as Pulumi stores it.
+ConfigKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+$")]
+# A container image pinned by its digest, so a site runs exactly the bytes that were reviewed.
+PinnedImage = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$")]
+KubernetesName = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")]  # e.g. node names
+GroupName = Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class GpuSoftwareSpec(Model):
+    """How GPU nodes get their driver, container toolkit, device plugin and metrics."""
+
+    # operator: the NVIDIA GPU Operator; device-plugin: the NVIDIA device plugin alone (the image has the driver
+    # and toolkit); none: the platform does it (GKE installs drivers and its own device plugin).
+    mode: GpuSoftware = "operator"
+    # Install the driver with the operator; false where the node image ships one (EKS NVIDIA AMIs, Bottlerocket).
+    driver: bool = True
+    mig_strategy: MigStrategy = "none"
+    # Time-slicing: each GPU is advertised this many times (None: no sharing).
+    time_slicing_replicas: int | None = Field(default=None, ge=2, le=64)
+    dcgm_exporter: bool = True
+
+
+class TeamSpec(Model):
+    """A team namespace: quotas on accelerators and compute, default-deny networking, restricted pods."""
+
+    name: DnsLabel
+    classification: Classification | None = None  # None: the platform's dataClassification
+    gpus: int = Field(default=0, ge=0, le=100000)  # nvidia.com/gpu
+    tpus: int = Field(default=0, ge=0, le=100000)  # google.com/tpu
+    neuron_devices: int = Field(default=0, ge=0, le=100000)  # aws.amazon.com/neuron
+    cpu: int = Field(default=64, ge=1, le=100000)  # cores requested in total
+    memory_gib: int = Field(default=256, ge=1, le=1000000)
+    # Namespaces whose pods may reach this team's pods (besides the team itself and DNS).
+    allow_from_namespaces: tuple[DnsLabel, ...] = ()
+
+
+class RbacSpec(Model):
+    """Groups (as the cluster's authenticator names them) bound to the four platform roles."""
+
+    platform_admins: tuple[GroupName, ...] = ("platform-admins",)
+    ml_engineers: tuple[GroupName, ...] = ()
+    data_scientists: tuple[GroupName, ...] = ()
+    auditors: tuple[GroupName, ...] = ()
+
+
+class KubernetesSpec(Model):
+    gpu_software: GpuSoftwareSpec | None = None  # None: what the target's node images need (see the README)
+    teams: tuple[TeamSpec, ...] = ()
+    rbac: RbacSpec = RbacSpec()
+
+
+class BareMetalPoolSpec(Model):
+    """GPU machines already in a cluster, made a pool by labels and a taint on the named nodes."""
+
+    name: DnsLabel
+    role: PoolRole = "inference"
+    nodes: tuple[KubernetesName, ...] = Field(min_length=1)
+    accelerator: str = Field(min_length=1, max_length=63)  # a label value, e.g. nvidia-a100-80gb
+    accelerators_per_node: int = Field(ge=1, le=16)
+    # Data classes whose workloads may run here (placement); internal and public may run anywhere.
+    allowed_classifications: tuple[Classification, ...] = ()
+    labels: dict[str, KubernetesLabelValue] = Field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+
+
+class StorageClassSpec(Model):
+    """The model cache's StorageClass: an encrypted CSI volume type of the site's storage system."""
+
+    name: DnsLabel = "model-cache"
+    provisioner: str = Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    parameters: dict[str, str] = Field(default_factory=dict)
+    reclaim_policy: Literal["Retain", "Delete"] = "Retain"
+
+
+class OnpremSpec(Model):
+    # The secret config key holding the kubeconfig of the existing cluster (`pulumi config set --secret`).
+    kubeconfig_key: ConfigKey = "llmops-infra:kubeconfig"
+    pools: tuple[BareMetalPoolSpec, ...] = ()
+    storage_class: StorageClassSpec | None = None
+
+
+class HybridSpec(Model):
+    """EKS Hybrid Nodes: on-prem machines joined to the aws target's EKS cluster."""
+
+    remote_node_cidrs: tuple[ipaddress.IPv4Network, ...] = Field(min_length=1)
+    remote_pod_cidrs: tuple[ipaddress.IPv4Network, ...] = ()
+    credentials: HybridCredentials = "ssm"
+    # IAM Roles Anywhere: the PEM certificate bundle of the CA that issues the nodes' certificates.
+    trust_anchor_certificate: str | None = None
+    pools: tuple[BareMetalPoolSpec, ...] = ()
+
+
+class InferenceServerSpec(Model):
+    image: PinnedImage
+    port: int = Field(default=8000, ge=1024, le=65535)
+    gpus: int = Field(default=1, ge=1, le=16)
+    replicas: int = Field(default=1, ge=1, le=100)
+    args: tuple[str, ...] = ()
+    # Where the model comes from: an object prefix in the platform's model bucket (fetched with the site's
+    # workload identity), or a pre-provisioned PersistentVolumeClaim.
+    model_uri: str | None = Field(default=None, pattern=r"^(s3|gs)://[a-z0-9][a-z0-9.-]+(/.*)?$")
+    model_claim: DnsLabel | None = None
+    # With modelUri: the digest-pinned image with the cloud's CLI (aws for s3://, gcloud for gs://) that fetches it.
+    downloader_image: PinnedImage | None = None
+    health_path: str = Field(default="/health", pattern=r"^/[\x21-\x7e]*$")
+    # The only clients admitted: CIDRs outside the cluster and namespaces inside it.
+    client_cidrs: tuple[ipaddress.IPv4Network, ...] = ()
+    client_namespaces: tuple[DnsLabel, ...] = ()
+
+
+class EdgeSiteSpec(Model):
+    name: DnsLabel
+    kind: EdgeSiteKind
+    # k3s: the secret config key with the site's kubeconfig, and the GPU nodes to label and taint.
+    kubeconfig_key: ConfigKey | None = None
+    nodes: tuple[KubernetesName, ...] = ()
+    accelerator: str = Field(default="nvidia-l4", min_length=1, max_length=63)
+    accelerators_per_node: int = Field(default=1, ge=1, le=16)
+    # local-zone: the Local Zone (e.g. us-east-1-bos-1a) and the GPU instance type of its EKS node group.
+    local_zone: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+-[a-z0-9-]+$")
+    instance_type: str | None = None
+    subnet_cidr: ipaddress.IPv4Network | None = None
+    max_nodes: int = Field(default=1, ge=1, le=100)
+    server: InferenceServerSpec
+
+
+class EdgeSpec(Model):
+    sites: tuple[EdgeSiteSpec, ...] = Field(min_length=1)
+
+
 class PlatformSpec(Model):
     targets: tuple[Target, ...] = Field(min_length=1)
-    # AWS (us-east-1, eusc-de-east-1) and GCP (europe-west4) region names.
-    region: str = Field(pattern=r"^[a-z]+(-[a-z]+)+-?[0-9]+$")
+    # AWS (us-east-1, eusc-de-east-1) and GCP (europe-west4) region names; required by the cloud targets
+    # (REGIONAL_TARGETS), meaningless for a cluster that is only on-prem or at K3s sites.
+    region: str | None = Field(default=None, pattern=r"^[a-z]+(-[a-z]+)+-?[0-9]+$")
     compliance: tuple[Framework, ...] = ()
     data_classification: Classification = "internal"
     owner: str = Field(min_length=1, max_length=128)
@@ -287,6 +431,11 @@ class PlatformSpec(Model):
     buckets: tuple[BucketSpec, ...] = ()
     # The gcp target's network, GKE cluster and pools (defaults when the target is named and this is left out).
     gcp: GcpSpec | None = None
+    # What every cluster of the platform gets: GPU software, team namespaces, RBAC, priority classes.
+    kubernetes: KubernetesSpec = KubernetesSpec()
+    onprem: OnpremSpec | None = None
+    hybrid: HybridSpec | None = None
+    edge: EdgeSpec | None = None
 
     @field_validator("log_retention_days")
     @classmethod
@@ -301,6 +450,13 @@ class PlatformSpec(Model):
     @property
     def gcp_or_default(self) -> GcpSpec:
         return self.gcp or GcpSpec()
+
+    @property
+    def cloud_region(self) -> str:
+        """The region of a cloud target (parse_platform has made sure there is one)."""
+        if self.region is None:
+            raise ValueError(f"targets {', '.join(self.targets)} need a region; validate the spec with parse_platform")
+        return self.region
 
 
 # ---- errors -----------------------------------------------------------------------------------------------
@@ -407,6 +563,7 @@ def parse_platform(data: Any, source: str = "config") -> PlatformSpec:
     """Validate a raw platform value completely; raise SpecError naming every problem, or return the spec."""
     from components.catalog.aws_rules import check_platform  # the rules read the spec models defined above
     from components.catalog.gcp_rules import check_gcp
+    from components.catalog.kubernetes_rules import check_kubernetes
 
     if not isinstance(data, dict):
         raise SpecError([Problem((), data, "must be a mapping of keys (targets, owner, network, ...)")], source)
@@ -414,7 +571,11 @@ def parse_platform(data: Any, source: str = "config") -> PlatformSpec:
         spec = PlatformSpec.model_validate(data)
     except ValidationError as error:
         raise SpecError(problems_from_validation(error, PlatformSpec) + _pool_problems(data), source) from None
-    problems = check_platform(spec) + check_gcp(spec)
+    regional = [t for t in spec.targets if t in REGIONAL_TARGETS]
+    if spec.region is None and regional:
+        message = f"required key is missing: target {regional[0]} deploys into a cloud region"
+        raise SpecError([Problem(("region",), _MISSING, message)], source)
+    problems = check_platform(spec) + check_gcp(spec) + check_kubernetes(spec)
     if problems:
         raise SpecError(problems, source)
     return spec

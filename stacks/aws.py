@@ -7,19 +7,31 @@ from typing import Any
 import pulumi
 
 from components.aws.bucket import AccessLogBucket, EncryptedBucket
-from components.aws.eks import EksCluster
+from components.aws.eks import EksCluster, RemoteNetwork
 from components.aws.iam import NodeRole, WorkloadAccess, WorkloadRole
 from components.aws.kms import KeySpec, KmsKeys
 from components.aws.network import FlowLogSettings, IsolatedVpc
 from components.aws.nodepool import GpuNodePool
 from components.spec import PlatformSpec
 from components.tagging import Tagging
+from stacks.deployed import AwsPlatform, Deployed
+from stacks.kubernetes import apply_baseline, cluster_provider
 
 # The namespace and service account whose pods may read model artifacts (the inference servers).
 MODEL_READER = WorkloadAccess(namespace="inference", service_account="model-reader")
 
 
-def deploy_aws(spec: PlatformSpec) -> dict[str, Any]:
+def _remote_network(spec: PlatformSpec) -> RemoteNetwork | None:
+    """The on-prem networks of EKS Hybrid Nodes, when the platform has the hybrid target."""
+    if "hybrid" not in spec.targets or spec.hybrid is None:
+        return None
+    return RemoteNetwork(
+        node_cidrs=tuple(str(c) for c in spec.hybrid.remote_node_cidrs),
+        pod_cidrs=tuple(str(c) for c in spec.hybrid.remote_pod_cidrs),
+    )
+
+
+def deploy_aws(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:
     tagging = Tagging(spec.owner, spec.data_classification, spec.tags)
     cluster_name = f"llmops-{pulumi.get_stack()}"
 
@@ -57,7 +69,10 @@ def deploy_aws(spec: PlatformSpec) -> dict[str, Any]:
         node_role_arn=node_role.role_arn,
         storage_key_arn=keys.arn("storage"),
         tags=tagging.tags("kubernetes"),
+        remote_network=_remote_network(spec),
     )
+    provider = cluster_provider(cluster_name, cluster.kubeconfig)
+    apply_baseline(cluster_name, spec, "eks", provider)
     pools = [
         GpuNodePool(
             pool.name,
@@ -74,6 +89,16 @@ def deploy_aws(spec: PlatformSpec) -> dict[str, Any]:
     ]
 
     model_buckets = [b for b in spec.buckets if b.purpose == "model-artifacts"]
+    deployed.aws = AwsPlatform(
+        cluster=cluster,
+        provider=provider,
+        network=network,
+        keys=keys,
+        node_role=node_role,
+        tagging=tagging,
+        model_bucket_arns=[buckets[b.name].arn for b in model_buckets],
+        bucket_names={name: b.bucket_name for name, b in buckets.items()},
+    )
     if model_buckets:
         WorkloadRole(
             f"{cluster_name}-model-reader",

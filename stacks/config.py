@@ -28,7 +28,29 @@ def platform_from_config(get: ConfigGetter, source: str) -> PlatformSpec:
         data = raw  # a plain string: parse_platform says it must be a mapping
     if isinstance(data, dict):
         data = _with_provider_region(data, get, source)
-    return parse_platform(data, source)
+    spec = parse_platform(data, source)
+    missing = [
+        Problem(path, key, f"no such config value; set it with `pulumi config set --secret {key} < kubeconfig`")
+        for path, key in _kubeconfig_keys(spec)
+        if get(key) is None
+    ]
+    if missing:
+        raise SpecError(missing, source)
+    return spec
+
+
+def _kubeconfig_keys(spec: PlatformSpec) -> list[tuple[tuple[str | int, ...], str]]:
+    """The secret config keys that hold kubeconfigs of existing clusters, with where the platform names them."""
+    keys: list[tuple[tuple[str | int, ...], str]] = []
+    if "onprem" in spec.targets and spec.onprem is not None:
+        keys.append((("onprem", "kubeconfigKey"), spec.onprem.kubeconfig_key))
+    if "edge" in spec.targets and spec.edge is not None:
+        keys += [
+            (("edge", "sites", i, "kubeconfigKey"), site.kubeconfig_key)
+            for i, site in enumerate(spec.edge.sites)
+            if site.kubeconfig_key is not None
+        ]
+    return keys
 
 
 def _with_provider_region(data: dict, get: ConfigGetter, source: str) -> dict:

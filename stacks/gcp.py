@@ -15,13 +15,16 @@ from components.gcp.network import PrivateNetwork
 from components.gcp.nodepool import GpuNodePool, TpuNodePool
 from components.spec import PlatformSpec
 from components.tagging import Tagging
+from stacks.deployed import Deployed
+from stacks.kubernetes import apply_baseline, cluster_provider
 
 # The namespace and Kubernetes service account whose pods may read model artifacts (the inference servers).
 MODEL_READER = ("inference", "model-reader")
 
 
-def deploy_gcp(spec: PlatformSpec) -> dict[str, Any]:
+def deploy_gcp(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:
     gcp = spec.gcp_or_default
+    region = spec.cloud_region
     tagging = Tagging(spec.owner, spec.data_classification, spec.tags)
     cluster_name = f"llmops-{pulumi.get_stack()}"
 
@@ -29,7 +32,7 @@ def deploy_gcp(spec: PlatformSpec) -> dict[str, Any]:
     # keys there; the cluster and the regional buckets use the region's. Cloud KMS never deletes a key ring, so
     # the names carry the stack and two stacks of one project never collide.
     def key_location(bucket_location: str | None = None) -> str:
-        return kms_location(bucket_location or spec.region)
+        return kms_location(bucket_location or region)
 
     keys = {
         location: CloudKmsKeys(
@@ -40,11 +43,11 @@ def deploy_gcp(spec: PlatformSpec) -> dict[str, Any]:
     }
     regional_keys = keys[key_location()]
 
-    network = PrivateNetwork(cluster_name, gcp.network, region=spec.region)
+    network = PrivateNetwork(cluster_name, gcp.network, region=region)
 
     access_logs = AccessLogBucket(
         "access-logs",
-        location=spec.region,
+        location=region,
         kms_key_id=regional_keys.key_id("storage"),
         labels=tagging.tags("access-logs", "internal"),
         retention_days=spec.log_retention_days,
@@ -53,7 +56,7 @@ def deploy_gcp(spec: PlatformSpec) -> dict[str, Any]:
         b.name: EncryptedBucket(
             b.name,
             b,
-            location=b.location or spec.region,
+            location=b.location or region,
             kms_key_id=keys[key_location(b.location)].key_id("storage"),
             log_bucket=access_logs.bucket_name,
             labels=tagging.tags(b.purpose, spec.classification_of(b)),
@@ -64,7 +67,7 @@ def deploy_gcp(spec: PlatformSpec) -> dict[str, Any]:
     cluster = GkeCluster(
         cluster_name,
         gcp.cluster,
-        region=spec.region,
+        region=region,
         network=network.network_id,
         subnetwork=network.subnet_id,
         pods_range_name=network.pods_range_name,
@@ -73,9 +76,10 @@ def deploy_gcp(spec: PlatformSpec) -> dict[str, Any]:
         boot_disk_key_id=regional_keys.key_id("storage"),
         labels=tagging.tags("kubernetes"),
     )
+    apply_baseline(cluster_name, spec, "gke", cluster_provider(cluster_name, cluster.kubeconfig))
     pool_inputs: dict[str, Any] = {
         "cluster": cluster.cluster_id,
-        "location": spec.region,
+        "location": region,
         "default_zones": gcp.cluster.zones,
         "node_service_account": cluster.node_service_account_email,
         "boot_disk_key_id": regional_keys.key_id("storage"),

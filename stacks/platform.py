@@ -1,4 +1,8 @@
-"""Compose the platform for each target an environment names; each target adds its stack outputs."""
+"""Compose the platform for each target an environment names; each target adds its stack outputs.
+
+Targets deploy in a fixed order, because later ones build on earlier ones: hybrid nodes join the aws target's
+EKS cluster and a Local Zone edge site is a node group of it. What a target leaves for the next is in `Deployed`.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,22 @@ from typing import Any
 
 from components.spec import PlatformSpec, Problem, SpecError
 from stacks.aws import deploy_aws
+from stacks.deployed import Deployed
+from stacks.edge import deploy_edge
 from stacks.gcp import deploy_gcp
+from stacks.hybrid import deploy_hybrid
+from stacks.onprem import deploy_onprem
 
-Deployer = Callable[[PlatformSpec], dict[str, Any]]
+Deployer = Callable[[PlatformSpec, Deployed], dict[str, Any]]
 
-DEPLOYERS: dict[str, Deployer] = {"aws": deploy_aws, "gcp": deploy_gcp}
+# In deployment order.
+DEPLOYERS: dict[str, Deployer] = {
+    "aws": deploy_aws,
+    "gcp": deploy_gcp,
+    "onprem": deploy_onprem,
+    "hybrid": deploy_hybrid,
+    "edge": deploy_edge,
+}
 
 
 def deploy(spec: PlatformSpec, source: str = "config") -> dict[str, Any]:
@@ -22,7 +37,13 @@ def deploy(spec: PlatformSpec, source: str = "config") -> dict[str, Any]:
     ]
     if missing:
         raise SpecError(missing, source)
+    deployed = Deployed()
     outputs: dict[str, Any] = {"region": spec.region, "compliance": list(spec.compliance)}
-    for target in spec.targets:
-        outputs.update(DEPLOYERS[target](spec))
+    for target, deployer in DEPLOYERS.items():
+        if target not in spec.targets:
+            continue
+        for key, value in deployer(spec, deployed).items():
+            # Pools and capacity accumulate over targets (a hybrid stack has cloud and on-prem pools).
+            earlier = outputs.get(key)
+            outputs[key] = earlier + value if isinstance(earlier, list) and isinstance(value, list) else value
     return outputs

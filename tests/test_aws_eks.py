@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from components.aws.eks import EksCluster
+from components.aws.eks import EksCluster, RemoteNetwork
 from components.spec import ClusterSpec
 from llmops.engine import Recording, Registration
 from llmops.wire import SECRET_SIG, SIG_KEY
@@ -210,3 +210,51 @@ def test_coredns_waits_for_the_system_nodes_and_daemonset_addons_do_not():
     addons = {a.inputs["addonName"]: a for a in rec.of_type("aws:eks/addon:Addon")}
     assert group.urn in addons["coredns"].dependencies
     assert all(group.urn not in a.dependencies for name, a in addons.items() if name != "coredns")
+
+
+# ---- EKS Hybrid Nodes: remote networks and the service range -----------------------------------------------
+
+
+def _remote_preview(remote: RemoteNetwork | None, spec: ClusterSpec | None = None) -> Recording:
+    def program() -> None:
+        EksCluster(
+            NAME,
+            spec or ClusterSpec(),
+            vpc_id="vpc-0123456789abcdef0",
+            subnet_ids=["subnet-a", "subnet-b"],
+            secrets_key_arn=SECRETS_KEY,
+            logs_key_arn=LOGS_KEY,
+            log_retention_days=2192,
+            node_role_arn=NODE_ROLE,
+            storage_key_arn=STORAGE_KEY,
+            tags={"owner": "platform", "data-classification": "phi"},
+            remote_network=remote,
+        )
+
+    return preview(program)
+
+
+def test_service_cidr_is_always_set_from_the_spec() -> None:
+    inputs = _remote_preview(None, ClusterSpec(service_cidr=ipaddress.IPv4Network("172.21.0.0/16"))).one(CLUSTER).inputs
+    assert inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"] == "172.21.0.0/16"
+    assert cluster_preview().one(CLUSTER).inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"] == "172.20.0.0/16"
+
+
+def test_no_remote_network_config_without_hybrid_nodes() -> None:
+    assert "remoteNetworkConfig" not in cluster_preview().one(CLUSTER).inputs
+
+
+def test_remote_node_and_pod_networks_are_set_for_hybrid_nodes() -> None:
+    remote = RemoteNetwork(node_cidrs=("192.168.100.0/24",), pod_cidrs=("192.168.64.0/20", "192.168.80.0/20"))
+    inputs = _remote_preview(remote).one(CLUSTER).inputs
+    assert inputs["remoteNetworkConfig"] == {
+        "remoteNodeNetworks": {"cidrs": ["192.168.100.0/24"]},
+        "remotePodNetworks": {"cidrs": ["192.168.64.0/20", "192.168.80.0/20"]},
+    }
+    # Hybrid nodes need API (or API_AND_CONFIG_MAP) authentication: access entries of type HYBRID_LINUX.
+    assert inputs["accessConfig"]["authenticationMode"] == "API"
+
+
+def test_remote_pod_networks_are_left_out_when_none_are_given() -> None:
+    inputs = _remote_preview(RemoteNetwork(node_cidrs=("10.200.0.0/16",))).one(CLUSTER).inputs
+    assert inputs["remoteNetworkConfig"] == {"remoteNodeNetworks": {"cidrs": ["10.200.0.0/16"]}}

@@ -74,7 +74,12 @@ BAD_CONFIGS = [
         "pattern",
     ),
     ("acceleratorPools.0.name", "GPU_Pool", "acceleratorPools[0].name", "pattern"),
-    ("acceleratorPools.0.gpus", 4, "acceleratorPools[0].gpus", "unknown key; allowed keys here: amiType"),
+    (
+        "acceleratorPools.0.gpus",
+        4,
+        "acceleratorPools[0].gpus",
+        "unknown key; allowed keys here: allowedClassifications, amiType",
+    ),
     ("targets", ["azure"], "targets[0]", "'aws'"),
     ("targets", [], "targets", "at least 1"),
     ("logRetentionDays", 2000, "logRetentionDays", "2192"),

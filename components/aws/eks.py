@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -40,6 +41,18 @@ CLUSTER_TRUST_POLICY = json.dumps(
         ],
     }
 )
+
+
+@dataclass(frozen=True)
+class RemoteNetwork:
+    """The on-prem networks of EKS Hybrid Nodes: the machines' own addresses and, optionally, their pods'.
+
+    Both must be routable between the VPC and the site (VPN or Direct Connect): the control plane reaches the
+    kubelets on the node networks, and webhooks running on hybrid nodes on the pod networks (ACCELERATORS.md;
+    components/catalog/kubernetes_rules.py checks that they are RFC 1918 and overlap nothing)."""
+
+    node_cidrs: tuple[str, ...]
+    pod_cidrs: tuple[str, ...] = ()
 
 
 def _first_issuer(identities: Sequence[Any] | None) -> str:
@@ -76,6 +89,20 @@ def kubeconfig(name: str, endpoint: str, ca_data: str, region: str) -> str:
     )
 
 
+def _remote_network_config(remote: RemoteNetwork | None) -> aws.eks.ClusterRemoteNetworkConfigArgs | None:
+    if remote is None:
+        return None
+    return aws.eks.ClusterRemoteNetworkConfigArgs(
+        remote_node_networks=aws.eks.ClusterRemoteNetworkConfigRemoteNodeNetworksArgs(cidrs=list(remote.node_cidrs)),
+        # Left out without pod networks: pods on hybrid nodes are then masqueraded to their node's address.
+        remote_pod_networks=(
+            aws.eks.ClusterRemoteNetworkConfigRemotePodNetworksArgs(cidrs=list(remote.pod_cidrs))
+            if remote.pod_cidrs
+            else None
+        ),
+    )
+
+
 class EksCluster(pulumi.ComponentResource):
     """An EKS cluster named `name` (the name is fixed so its log group can be created first)."""
 
@@ -100,6 +127,7 @@ class EksCluster(pulumi.ComponentResource):
         node_role_arn: pulumi.Input[str],
         storage_key_arn: pulumi.Input[str],
         tags: Mapping[str, str],
+        remote_network: RemoteNetwork | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("llmops:aws:EksCluster", name, None, opts)
@@ -153,6 +181,15 @@ class EksCluster(pulumi.ComponentResource):
                 resources=["secrets"],
             ),
             enabled_cluster_log_types=list(LOG_TYPES),
+            # Set, not left to EKS (10.100.0.0/16 or 172.20.0.0/16 depending on the VPC): the config rules check
+            # hybrid node and pod networks against exactly this range before anything exists.
+            kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(
+                service_ipv4_cidr=str(spec.service_cidr)
+            ),
+            # EKS Hybrid Nodes: on-prem machines join through this cluster's endpoint, so it has to be reachable
+            # from the site. With the private endpoint (the default here) that means the VPN / Direct Connect
+            # routes the node networks into the VPC; remote networks can only be set when the cluster is created.
+            remote_network_config=_remote_network_config(remote_network),
             # Access only through access entries: no aws-auth ConfigMap, and whoever runs `pulumi up` gets
             # no hidden, permanent cluster-admin.
             access_config=aws.eks.ClusterAccessConfigArgs(

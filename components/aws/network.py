@@ -169,6 +169,8 @@ class IsolatedVpc(pulumi.ComponentResource):
                     opts=child,
                 )
             private_route_tables.append(rt)
+        # Subnets added later in this VPC (a Local Zone's) route through the first AZ's table: the same NAT.
+        self.private_route_table_ids = [rt.id for rt in private_route_tables]
 
         # ECR image layers live in S3: the gateway endpoint keeps image pulls inside the VPC, at no cost.
         aws.ec2.VpcEndpoint(
@@ -220,6 +222,7 @@ class IsolatedVpc(pulumi.ComponentResource):
                 "vpc_id": self.vpc_id,
                 "vpc_cidr": self.vpc_cidr,
                 "private_subnet_ids": self.private_subnet_ids,
+                "private_route_table_ids": self.private_route_table_ids,
                 "public_subnet_ids": self.public_subnet_ids,
                 "availability_zones": self.availability_zones,
                 "endpoint_security_group_id": self.endpoint_security_group_id,

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 from components.aws.launch_template import hardened_launch_template_args
 from components.catalog import aws as catalog
 from components.spec import AcceleratorPoolSpec, Taint
+from components.tagging import placement_labels
 
 LABEL_PREFIX = "llmops.dev"
 AUTOSCALER_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
@@ -124,6 +125,7 @@ class GpuNodePool(pulumi.ComponentResource):
         sched = it.scheduling
         labels = {
             **spec.labels,
+            **placement_labels(spec.allowed_classifications),
             f"{LABEL_PREFIX}/pool": spec.name,
             f"{LABEL_PREFIX}/role": spec.role,
             f"{LABEL_PREFIX}/accelerator": label_value(it.family.accelerator),

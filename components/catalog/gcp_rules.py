@@ -415,12 +415,12 @@ def _buckets(spec: PlatformSpec) -> Iterator[Problem]:
                 bucket.location,
                 "S3 buckets are always in the platform's region; location is for GCS buckets only, leave it out",
             )
-        elif "gcp" in spec.targets and not gcp.location_holds(bucket.location, spec.region):
+        elif "gcp" in spec.targets and not gcp.location_holds(bucket.location, spec.cloud_region):
             yield Problem(
                 ("buckets", i, "location"),
                 bucket.location,
-                f"does not hold the platform region {spec.region}; allowed: "
-                f"{', '.join(gcp.bucket_locations_for(spec.region))}",
+                f"does not hold the platform region {spec.cloud_region}; allowed: "
+                f"{', '.join(gcp.bucket_locations_for(spec.cloud_region))}",
             )
 
 

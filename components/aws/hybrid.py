@@ -1,0 +1,250 @@
+"""EKS Hybrid Nodes: the IAM identity on-prem GPU machines join an EKS cluster with, and how they get it.
+
+The machines authenticate with temporary credentials of one IAM role, handed out either by an SSM hybrid activation
+(no PKI needed) or by IAM Roles Anywhere against the site's own CA. The role is mapped into the cluster by an access
+entry of type HYBRID_LINUX, which gives the nodes the node permissions and nothing else.
+
+Source of every grant and trust below: Amazon EKS User Guide, "Prepare credentials for hybrid nodes"
+(awsdocs/amazon-eks-user-guide latest/ug/nodes/hybrid-nodes-creds.adoc):
+- the role needs eks:DescribeCluster (nodeadm reads the endpoint, CA and service CIDR), the managed policy
+  AmazonEC2ContainerRegistryPullOnly (kubelet image pulls) and, with SSM, AmazonSSMManagedInstanceCore plus
+  ssm:DescribeInstanceInformation and ssm:DeregisterManagedInstance (nodeadm uninstall), the latter limited by the
+  activation's EKSClusterARN tag to the instances this cluster's activation registered;
+- SSM trust: ssm.amazonaws.com, sts:AssumeRole, conditioned on aws:SourceAccount and aws:SourceArn;
+- Roles Anywhere trust: rolesanywhere.amazonaws.com with sts:TagSession and sts:SetSourceIdentity, and
+  sts:AssumeRole only when the role session name is the certificate's CN, both only from this trust anchor;
+  the profile accepts a custom role session name (nodeadm passes the node name) and the role's maximum session
+  must exceed the profile's credential duration.
+The doc grants eks:DescribeCluster on "*"; here it is scoped to the one cluster.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.spec import HybridSpec
+
+ACCESS_ENTRY_TYPE = "HYBRID_LINUX"
+# Attached to the role in both modes (ECR pulls), and with SSM hybrid activations only.
+MANAGED_POLICIES: tuple[str, ...] = ("AmazonEC2ContainerRegistryPullOnly",)
+SSM_MANAGED_POLICIES: tuple[str, ...] = ("AmazonSSMManagedInstanceCore",)
+# The tag the doc's example puts on the activation; the deregister grant is conditioned on it.
+CLUSTER_ARN_TAG = "EKSClusterARN"
+# IAM Roles Anywhere: credential lifetime of the profile (the service default, 1 hour; at most 12 hours), and the
+# role's maximum session, which the doc requires to be greater than the profile's duration.
+CREDENTIAL_SECONDS = 3600
+ROLE_MAX_SESSION_SECONDS = 2 * CREDENTIAL_SECONDS
+# The certificate attribute the node name must equal (the doc's default: the subject CN).
+SESSION_NAME_ATTRIBUTE = "${aws:PrincipalTag/x509Subject/CN}"
+
+
+def total_nodes(spec: HybridSpec) -> int:
+    return sum(len(pool.nodes) for pool in spec.pools)
+
+
+def ssm_trust_policy(partition: str, region: str, account: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ssm.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    # Only SSM acting for this account and region (confused-deputy protection).
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account},
+                        "ArnEquals": {"aws:SourceArn": f"arn:{partition}:ssm:{region}:{account}:*"},
+                    },
+                }
+            ],
+        }
+    )
+
+
+def roles_anywhere_trust_policy(trust_anchor_arn: str) -> str:
+    from_anchor = {"ArnEquals": {"aws:SourceArn": trust_anchor_arn}}
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+                    "Action": ["sts:TagSession", "sts:SetSourceIdentity"],
+                    "Condition": from_anchor,
+                },
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    # A node may only take a session named after its own certificate, so one machine's
+                    # certificate cannot register as another node.
+                    "Condition": {"StringEquals": {"sts:RoleSessionName": SESSION_NAME_ATTRIBUTE}, **from_anchor},
+                },
+            ],
+        }
+    )
+
+
+def node_policy(cluster_arn: str, *, partition: str, region: str, account: str, ssm: bool) -> str:
+    statements: list[dict[str, Any]] = [
+        {"Sid": "DescribeCluster", "Effect": "Allow", "Action": "eks:DescribeCluster", "Resource": cluster_arn}
+    ]
+    if ssm:
+        statements += [
+            # DescribeInstanceInformation has no resource-level permissions, so it can only be granted on "*".
+            {
+                "Sid": "DescribeInstances",
+                "Effect": "Allow",
+                "Action": "ssm:DescribeInstanceInformation",
+                "Resource": "*",
+            },
+            {
+                "Sid": "DeregisterOwnInstances",
+                "Effect": "Allow",
+                "Action": "ssm:DeregisterManagedInstance",
+                "Resource": f"arn:{partition}:ssm:{region}:{account}:managed-instance/*",
+                "Condition": {"StringEquals": {f"ssm:resourceTag/{CLUSTER_ARN_TAG}": cluster_arn}},
+            },
+        ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+class HybridNodes(pulumi.ComponentResource):
+    """The Hybrid Nodes IAM role, its credential source (SSM activation or Roles Anywhere) and its access entry."""
+
+    role: aws.iam.Role
+    role_arn: pulumi.Output[str]
+    access_entry: aws.eks.AccessEntry
+    activation_id: pulumi.Output[str] | None
+    activation_code: pulumi.Output[str] | None
+    trust_anchor_arn: pulumi.Output[str] | None
+    profile_arn: pulumi.Output[str] | None
+
+    def __init__(
+        self,
+        name: str,
+        spec: HybridSpec,
+        *,
+        cluster_name: pulumi.Input[str],
+        tags: Mapping[str, str],
+        activation_expiration: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """`activation_expiration`: RFC 3339 UTC time the SSM activation expires (None: SSM's default, 24 hours
+        after creation). A fixed value, never computed from the clock, or every preview would replace it."""
+        # Checked before anything registers, so a wrong call leaves no half-built component behind.
+        ssm = spec.credentials == "ssm"
+        if not ssm and not spec.trust_anchor_certificate:
+            raise ValueError("credentials iam-roles-anywhere needs trust_anchor_certificate (the CA's PEM bundle)")
+        if ssm and total_nodes(spec) == 0:
+            raise ValueError("an SSM activation registers the nodes of spec.pools; list at least one pool")
+        super().__init__("llmops:aws:HybridNodes", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        partition = aws.get_partition_output(opts=invoke).partition
+        region = aws.get_region_output(opts=invoke).region
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        tags = dict(tags)
+        cluster_arn = pulumi.Output.concat(
+            "arn:", partition, ":eks:", region, ":", account, ":cluster/", pulumi.Output.from_input(cluster_name)
+        )
+
+        self.activation_id = self.activation_code = self.trust_anchor_arn = self.profile_arn = None
+        anchor: aws.rolesanywhere.TrustAnchor | None = None
+        if ssm:
+            trust = pulumi.Output.all(partition, region, account).apply(lambda a: ssm_trust_policy(*a))
+        else:
+            anchor = aws.rolesanywhere.TrustAnchor(
+                f"{name}-trust-anchor",
+                enabled=True,
+                source=aws.rolesanywhere.TrustAnchorSourceArgs(
+                    source_type="CERTIFICATE_BUNDLE",
+                    source_data=aws.rolesanywhere.TrustAnchorSourceSourceDataArgs(
+                        x509_certificate_data=spec.trust_anchor_certificate
+                    ),
+                ),
+                tags=tags,
+                opts=child,
+            )
+            trust = anchor.arn.apply(roles_anywhere_trust_policy)
+
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=trust,
+            description=f"EKS Hybrid Nodes of {name} ({spec.credentials})",
+            max_session_duration=None if ssm else ROLE_MAX_SESSION_SECONDS,
+            tags=tags,
+            opts=child,
+        )
+        self.role_arn = self.role.arn
+        aws.iam.RolePolicy(
+            f"{name}-node",
+            role=self.role.name,
+            policy=pulumi.Output.all(cluster_arn, partition, region, account).apply(
+                lambda a: node_policy(a[0], partition=a[1], region=a[2], account=a[3], ssm=ssm)
+            ),
+            opts=child,
+        )
+        for policy in MANAGED_POLICIES + (SSM_MANAGED_POLICIES if ssm else ()):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{policy}",
+                role=self.role.name,
+                policy_arn=pulumi.Output.concat("arn:", partition, ":iam::aws:policy/", policy),
+                opts=child,
+            )
+
+        if ssm:
+            activation = aws.ssm.Activation(
+                f"{name}-activation",
+                name=name,
+                description=f"EKS Hybrid Nodes of cluster {name}",
+                iam_role=self.role.name,
+                # Exactly the machines the config names: a leaked code cannot register extra ones.
+                registration_limit=total_nodes(spec),
+                expiration_date=activation_expiration,
+                tags={**tags, CLUSTER_ARN_TAG: cluster_arn},
+                # The code registers machines as nodes of the cluster: a secret in state as well as in outputs.
+                opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["activationCode"]),
+            )
+            self.activation_id = activation.id
+            self.activation_code = pulumi.Output.secret(activation.activation_code)
+        else:
+            assert anchor is not None
+            self.trust_anchor_arn = anchor.arn
+            profile = aws.rolesanywhere.Profile(
+                f"{name}-profile",
+                enabled=True,
+                role_arns=[self.role.arn],
+                duration_seconds=CREDENTIAL_SECONDS,
+                # nodeadm passes the node name as the role session name; the trust policy pins it to the CN.
+                accept_role_session_name=True,
+                tags=tags,
+                opts=child,
+            )
+            self.profile_arn = profile.arn
+
+        self.access_entry = aws.eks.AccessEntry(
+            f"{name}-access",
+            cluster_name=cluster_name,
+            principal_arn=self.role.arn,
+            type=ACCESS_ENTRY_TYPE,
+            tags=tags,
+            opts=child,
+        )
+
+        self.register_outputs(
+            {
+                "role_arn": self.role_arn,
+                "activation_id": self.activation_id,
+                "activation_code": self.activation_code,
+                "trust_anchor_arn": self.trust_anchor_arn,
+                "profile_arn": self.profile_arn,
+            }
+        )

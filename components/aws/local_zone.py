@@ -1,0 +1,141 @@
+"""GPU nodes of an EKS cluster in an AWS Local Zone, for an edge inference site close to its users.
+
+EKS "supports certain resources in Local Zones. This includes managed node groups, self-managed Amazon EC2 nodes,
+Amazon EBS volumes, and Application Load Balancers"; the control plane "always runs in the AWS Region", and a
+Local Zone subnet must not be one of the cluster's own subnets (docs.aws.amazon.com/eks/latest/userguide/
+local-zones.html; shared ACCELERATORS.md, Edge). So the site gets its own private subnet in the zone, routed
+through the given (private) route table, and a managed node group on it; the cluster is left as it is.
+
+The node group is built like the region's GPU pools (components/aws/nodepool.py): the hardened launch template
+(IMDSv2 with hop limit 1, every volume encrypted with the storage CMK), the catalog's NVIDIA AMI type for the
+instance, the vendor taint and the pool labels, plus `llmops.dev/allow-<class>` for the data classes allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.launch_template import hardened_launch_template_args
+from components.aws.nodepool import LABEL_PREFIX, label_value
+from components.catalog import aws as catalog
+from components.spec import AcceleratorPoolSpec, Classification, EdgeSiteSpec
+from components.tagging import CLASSIFICATION, SENSITIVE_CLASSES, placement_labels
+
+# The root volume size of the regional accelerator pools (AcceleratorPoolSpec.disk_size_gib's default): an
+# inference node keeps images and a model cache there too.
+DISK_SIZE_GIB = AcceleratorPoolSpec.model_fields["disk_size_gib"].default
+
+
+class LocalZoneGpuNodes(pulumi.ComponentResource):
+    """A private Local Zone subnet and an EKS managed GPU node group in it."""
+
+    subnet: aws.ec2.Subnet
+    node_group: aws.eks.NodeGroup
+    launch_template: aws.ec2.LaunchTemplate
+    capacity: dict[str, Any]
+
+    def __init__(
+        self,
+        name: str,
+        spec: EdgeSiteSpec,
+        *,
+        cluster_name: pulumi.Input[str],
+        node_role_arn: pulumi.Input[str],
+        vpc_id: pulumi.Input[str],
+        route_table_id: pulumi.Input[str],
+        storage_key_arn: pulumi.Input[str],
+        cluster_security_group_id: pulumi.Input[str],
+        tags: Mapping[str, str],
+        allowed_classifications: Sequence[Classification] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("llmops:aws:LocalZoneGpuNodes", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        if spec.kind != "local-zone" or spec.local_zone is None or spec.subnet_cidr is None:
+            raise ValueError(f"edge site {spec.name}: a local-zone site needs localZone and subnetCidr")
+        it = catalog.lookup(spec.instance_type or "")
+        if it is None or it.family.vendor != "nvidia":
+            raise ValueError(
+                f"edge site {spec.name}: instanceType {spec.instance_type!r} is not an NVIDIA type of the catalog"
+            )
+        ami_type = it.default_ami
+        ami = catalog.AMI_TYPES[ami_type]
+        sched = it.scheduling
+        tags = dict(tags)
+        if allowed_classifications is None:
+            # The site's own data class (its tags say which): EdgeInferenceSite selects llmops.dev/allow-<class>
+            # for a phi or personal site, so the site's nodes must carry it or its pods never schedule.
+            own = tags.get(CLASSIFICATION)
+            allowed_classifications = [own] if own in SENSITIVE_CLASSES else []  # type: ignore[list-item]
+
+        self.subnet = aws.ec2.Subnet(
+            f"{name}-subnet",
+            vpc_id=vpc_id,
+            cidr_block=str(spec.subnet_cidr),
+            availability_zone=spec.local_zone,
+            # Private: the nodes reach the control plane and the internet through the region's route table
+            # (NAT), and nothing reaches them from outside the VPC.
+            map_public_ip_on_launch=False,
+            tags={**tags, "Name": f"{name}-{spec.local_zone}"},
+            opts=child,
+        )
+        aws.ec2.RouteTableAssociation(
+            f"{name}-routes", subnet_id=self.subnet.id, route_table_id=route_table_id, opts=child
+        )
+
+        lt_args = hardened_launch_template_args(ami, DISK_SIZE_GIB, storage_key_arn, tags)
+        lt_args["vpc_security_group_ids"] = [cluster_security_group_id]
+        self.launch_template = aws.ec2.LaunchTemplate(f"{name}-lt", **lt_args, opts=child)
+
+        labels = {
+            f"{LABEL_PREFIX}/pool": spec.name,
+            f"{LABEL_PREFIX}/role": "inference",
+            f"{LABEL_PREFIX}/accelerator": label_value(it.family.accelerator),
+            f"{LABEL_PREFIX}/accelerator-count": str(it.accelerators),
+            **placement_labels(allowed_classifications),
+        }
+        # The vendor taint keeps pods that ask for no GPU off the zone's (scarce, expensive) nodes.
+        taints = [aws.eks.NodeGroupTaintArgs(key=sched.taint_key, value=sched.taint_value, effect="NO_SCHEDULE")]
+        # An edge site serves all the time: at least one node, up to the site's maximum.
+        self.node_group = aws.eks.NodeGroup(
+            name,
+            cluster_name=cluster_name,
+            node_role_arn=node_role_arn,
+            subnet_ids=[self.subnet.id],
+            capacity_type="ON_DEMAND",
+            ami_type=ami_type,
+            instance_types=[it.name],
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(min_size=1, desired_size=1, max_size=spec.max_nodes),
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=self.launch_template.id, version=self.launch_template.latest_version.apply(str)
+            ),
+            labels=labels,
+            taints=taints,
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
+        )
+
+        self.capacity = {
+            "pool": spec.name,
+            "instance_type": spec.instance_type,
+            "accelerator": it.family.accelerator,
+            "accelerators_per_node": it.accelerators,
+            "min": 1,
+            "desired": 1,
+            "max": spec.max_nodes,
+            "total_at_max": it.accelerators * spec.max_nodes,
+            "verified": it.verified,
+            "local_zone": spec.local_zone,
+        }
+        self.register_outputs(
+            {
+                "subnet_id": self.subnet.id,
+                "node_group_name": self.node_group.node_group_name,
+                "capacity": self.capacity,
+            }
+        )

@@ -1,0 +1,332 @@
+"""ClusterBaseline: what every cluster the toolkit manages gets, whatever runs it (EKS, GKE, on-prem, K3s).
+
+- GPU software as the platform's node image needs it (components/k8s/gpu_software.py);
+- one namespace per team: Pod Security "restricted", quotas on accelerators and compute, container defaults, and
+  default-deny networking in both directions with explicit allows;
+- the platform roles bound to the configured groups (components/k8s/rbac.py);
+- PriorityClasses so that serving outranks training.
+
+The Kubernetes provider comes in through `opts` and every child inherits it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.k8s import gpu_software
+from components.k8s.gpu_software import Platform
+from components.k8s.rbac import create_rbac, record_labels
+from components.spec import KubernetesSpec, TeamSpec
+from components.tagging import Tagging
+
+__all__ = ["ClusterBaseline", "Platform"]
+
+# Namespaces a team may not take: Kubernetes' own and the GPU software's (privileged add-ons live there).
+RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease", "gpu-operator"})
+
+# Pod Security Admission (Kubernetes "Pod Security Admission"): pod-security.kubernetes.io/<mode> with modes enforce,
+# audit and warn, and <mode>-version pinning the standard's version ("latest" follows the cluster's).
+PSA_MODES = ("enforce", "audit", "warn")
+
+# Quota keys. Extended resources take only the `requests.` prefix: "As overcommit is not allowed for extended
+# resources, it makes no sense to specify both requests and limits for the same extended resource in a quota. So
+# for extended resources, only quota items with prefix requests. is allowed" (Kubernetes "Resource Quotas").
+ACCELERATOR_QUOTA_KEYS = {
+    "gpus": "requests.nvidia.com/gpu",
+    "tpus": "requests.google.com/tpu",
+    "neuron_devices": "requests.aws.amazon.com/neuron",
+}
+
+# Container defaults where a pod says nothing (the quota makes requests and limits mandatory, so without defaults
+# every such pod would be rejected). Modest on purpose: a real workload states what it needs.
+DEFAULT_REQUEST = {"cpu": "250m", "memory": "512Mi"}
+DEFAULT_LIMIT_CPU = "1"
+DEFAULT_LIMIT_MEMORY_GIB = 2
+
+# Cluster DNS: the kube-dns Service's pods carry k8s-app=kube-dns in kube-system on EKS, GKE and K3s alike
+# (Kubernetes "Debugging DNS Resolution": `kubectl get pods --namespace=kube-system -l k8s-app=kube-dns`).
+DNS_NAMESPACE = "kube-system"
+DNS_POD_LABELS = {"k8s-app": "kube-dns"}
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every namespace
+
+# Where pods get cloud credentials without keys, per platform (only there is port 80 on a link-local address opened):
+# - eks: the EKS Pod Identity Agent "uses the loopback (localhost) IP address 169.254.170.23 for IPv4" (EKS user
+#   guide, "Set up the Amazon EKS Pod Identity Agent"); IRSA goes to STS over HTTPS, covered below.
+# - gke: the GKE metadata server for Workload Identity: 169.254.169.254:80 with Dataplane V2, 169.254.169.252:988
+#   with Calico network policy (as public GKE deployments allow it; see the report's open points).
+IDENTITY_ENDPOINTS: dict[Platform, tuple[tuple[str, int], ...]] = {
+    "eks": (("169.254.170.23/32", 80),),
+    "gke": (("169.254.169.254/32", 80), ("169.254.169.252/32", 988)),
+    "onprem": (),
+    "k3s": (),
+}
+# Egress beyond the namespace: HTTPS only, to any address. Model hubs and object storage are on the internet or
+# behind VPC endpoints with private addresses, cloud APIs and the Kubernetes API are HTTPS too, so an "internet
+# except private ranges" rule would break private endpoints; pods of other namespaces stay closed by their own
+# default-deny ingress, and plain-text protocols, SSH and databases outside the cluster stay closed.
+HTTPS_PORT = 443
+ANY_IPV4 = "0.0.0.0/0"
+
+# PriorityClasses (Kubernetes "Pod Priority and Preemption": user classes take any value up to 1,000,000,000; larger
+# ones are reserved for system-cluster-critical (2,000,000,000) and system-node-critical). Inference above training,
+# both above pods without a class (0), both far below the system classes so cluster add-ons always win.
+# Inference may preempt lower-priority pods (a serving replica must not wait behind a training job); training
+# never preempts: batch work waits for capacity instead of evicting anyone's pods.
+PRIORITY_CLASSES = {
+    "inference": ("llmops-inference", 1_000_000, "PreemptLowerPriority"),
+    "training": ("llmops-training", 100_000, "Never"),
+}
+
+
+def _check_teams(teams: Sequence[TeamSpec]) -> None:
+    names = [team.name for team in teams]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"teams: {', '.join(duplicates)} named more than once; each team gets one namespace")
+    reserved = sorted(set(names) & RESERVED_NAMESPACES)
+    if reserved:
+        raise ValueError(f"teams: {', '.join(reserved)} is a system namespace; name the team something else")
+
+
+def psa_labels(level: str) -> dict[str, str]:
+    return {
+        **{f"pod-security.kubernetes.io/{mode}": level for mode in PSA_MODES},
+        **{f"pod-security.kubernetes.io/{mode}-version": "latest" for mode in PSA_MODES},
+    }
+
+
+def quota(team: TeamSpec) -> dict[str, str]:
+    """The team's ResourceQuota `hard`: accelerators (0 forbids them), and compute requests and limits.
+
+    Limits equal requests in total: a team can burst within its grant but never past it (memory cannot be
+    reclaimed once given, so a limit above the grant would let one team push another's pods out of memory).
+    """
+    cpu, memory = str(team.cpu), f"{team.memory_gib}Gi"
+    return {
+        **{key: str(getattr(team, field)) for field, key in ACCELERATOR_QUOTA_KEYS.items()},
+        "requests.cpu": cpu,
+        "requests.memory": memory,
+        "limits.cpu": cpu,
+        "limits.memory": memory,
+    }
+
+
+def container_defaults(team: TeamSpec) -> dict[str, dict[str, str]]:
+    # The default limit never exceeds the team's whole memory quota, or a defaulted pod could never be admitted.
+    memory_limit = f"{min(DEFAULT_LIMIT_MEMORY_GIB, team.memory_gib)}Gi"
+    return {"default": {"cpu": DEFAULT_LIMIT_CPU, "memory": memory_limit}, "defaultRequest": dict(DEFAULT_REQUEST)}
+
+
+def _namespace_peer(namespace: str) -> k8s.networking.v1.NetworkPolicyPeerArgs:
+    return k8s.networking.v1.NetworkPolicyPeerArgs(
+        namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={NAMESPACE_NAME_LABEL: namespace})
+    )
+
+
+def network_policies(
+    prefix: str, team: TeamSpec, namespace: pulumi.Input[str], platform: Platform, opts: pulumi.ResourceOptions
+) -> list[k8s.networking.v1.NetworkPolicy]:
+    """Deny everything in both directions, then allow: the namespace itself, the listed namespaces in, DNS and HTTPS
+    out, and the platform's workload identity endpoint."""
+    net = k8s.networking.v1
+    all_pods = k8s.meta.v1.LabelSelectorArgs()
+
+    def policy(name: str, spec: k8s.networking.v1.NetworkPolicySpecArgs) -> k8s.networking.v1.NetworkPolicy:
+        return net.NetworkPolicy(
+            f"{prefix}-{name}",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace),
+            spec=spec,
+            opts=opts,
+        )
+
+    policies = [
+        # The rule the packs check (k8s-namespace-default-deny): podSelector {}, policyTypes [Ingress], no rules.
+        policy("default-deny-ingress", net.NetworkPolicySpecArgs(pod_selector=all_pods, policy_types=["Ingress"])),
+        policy("default-deny-egress", net.NetworkPolicySpecArgs(pod_selector=all_pods, policy_types=["Egress"])),
+        policy(
+            "allow-same-namespace",
+            net.NetworkPolicySpecArgs(
+                pod_selector=all_pods,
+                policy_types=["Ingress", "Egress"],
+                ingress=[net.NetworkPolicyIngressRuleArgs(from_=[net.NetworkPolicyPeerArgs(pod_selector=all_pods)])],
+                egress=[net.NetworkPolicyEgressRuleArgs(to=[net.NetworkPolicyPeerArgs(pod_selector=all_pods)])],
+            ),
+        ),
+        policy(
+            "allow-dns",
+            net.NetworkPolicySpecArgs(
+                pod_selector=all_pods,
+                policy_types=["Egress"],
+                egress=[
+                    net.NetworkPolicyEgressRuleArgs(
+                        # Both selectors in one peer: the DNS pods of kube-system, not every pod there.
+                        to=[
+                            net.NetworkPolicyPeerArgs(
+                                namespace_selector=k8s.meta.v1.LabelSelectorArgs(
+                                    match_labels={NAMESPACE_NAME_LABEL: DNS_NAMESPACE}
+                                ),
+                                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=DNS_POD_LABELS),
+                            )
+                        ],
+                        ports=[
+                            net.NetworkPolicyPortArgs(protocol="UDP", port=53),
+                            net.NetworkPolicyPortArgs(protocol="TCP", port=53),
+                        ],
+                    )
+                ],
+            ),
+        ),
+        policy(
+            "allow-https-egress",
+            net.NetworkPolicySpecArgs(
+                pod_selector=all_pods,
+                policy_types=["Egress"],
+                egress=[
+                    net.NetworkPolicyEgressRuleArgs(
+                        to=[net.NetworkPolicyPeerArgs(ip_block=net.IPBlockArgs(cidr=ANY_IPV4))],
+                        ports=[net.NetworkPolicyPortArgs(protocol="TCP", port=HTTPS_PORT)],
+                    )
+                ],
+            ),
+        ),
+    ]
+    if team.allow_from_namespaces:
+        policies.append(
+            policy(
+                "allow-from-namespaces",
+                net.NetworkPolicySpecArgs(
+                    pod_selector=all_pods,
+                    policy_types=["Ingress"],
+                    ingress=[
+                        net.NetworkPolicyIngressRuleArgs(
+                            from_=[_namespace_peer(source) for source in team.allow_from_namespaces]
+                        )
+                    ],
+                ),
+            )
+        )
+    endpoints = IDENTITY_ENDPOINTS[platform]
+    if endpoints:
+        policies.append(
+            policy(
+                "allow-workload-identity",
+                net.NetworkPolicySpecArgs(
+                    pod_selector=all_pods,
+                    policy_types=["Egress"],
+                    egress=[
+                        net.NetworkPolicyEgressRuleArgs(
+                            to=[net.NetworkPolicyPeerArgs(ip_block=net.IPBlockArgs(cidr=cidr))],
+                            ports=[net.NetworkPolicyPortArgs(protocol="TCP", port=port)],
+                        )
+                        for cidr, port in endpoints
+                    ],
+                ),
+            )
+        )
+    return policies
+
+
+class ClusterBaseline(pulumi.ComponentResource):
+    """GPU software, team namespaces, RBAC and PriorityClasses for one cluster."""
+
+    team_namespaces: dict[str, str]
+    gpu_namespace: str | None
+    priority_classes: dict[str, str]
+    runtime_class: str | None
+
+    def __init__(
+        self,
+        name: str,
+        spec: KubernetesSpec,
+        *,
+        platform: Platform,
+        tagging: Tagging,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        if platform not in gpu_software.NODE_IMAGES:
+            raise ValueError(f"platform {platform!r} is not one of {', '.join(gpu_software.NODE_IMAGES)}")
+        _check_teams(spec.teams)
+        super().__init__("llmops:k8s:ClusterBaseline", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        plan = gpu_software.resolve(platform, spec.gpu_software)
+        self.gpu_software = plan
+        self.gpu_namespace, _ = gpu_software.install(name, plan, tagging, self)
+        # The RuntimeClass GPU pods must name on this platform (K3s), or None where the NVIDIA runtime is the default.
+        self.runtime_class = plan.runtime_class
+
+        self.priority_classes = {}
+        for role, (class_name, value, preemption) in PRIORITY_CLASSES.items():
+            k8s.scheduling.v1.PriorityClass(
+                f"{name}-{class_name}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=class_name, labels=record_labels(tagging, f"priority-{role}", "internal")
+                ),
+                value=value,
+                global_default=False,
+                preemption_policy=preemption,
+                description=f"llmops {role} workloads",
+                opts=child,
+            )
+            self.priority_classes[role] = class_name
+
+        self.team_namespaces = {}
+        namespace_outputs: dict[str, pulumi.Input[str]] = {}
+        for team in spec.teams:
+            namespace = self._team(name, team, platform, tagging, child)
+            self.team_namespaces[team.name] = team.name
+            namespace_outputs[team.name] = namespace.metadata.name
+
+        create_rbac(name, spec.rbac, namespace_outputs, tagging, self)
+
+        self.register_outputs(
+            {
+                "teamNamespaces": self.team_namespaces,
+                "gpuNamespace": self.gpu_namespace,
+                "priorityClasses": self.priority_classes,
+                "runtimeClass": self.runtime_class,
+            }
+        )
+
+    def _team(
+        self, name: str, team: TeamSpec, platform: Platform, tagging: Tagging, child: pulumi.ResourceOptions
+    ) -> k8s.core.v1.Namespace:
+        prefix = f"{name}-{team.name}"
+        namespace = k8s.core.v1.Namespace(
+            f"{prefix}-ns",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=team.name,
+                labels={
+                    **record_labels(tagging, f"team-{team.name}", team.classification),
+                    **psa_labels("restricted"),
+                },
+            ),
+            opts=child,
+        )
+        # Everything else names the namespace through its output, so it waits for the namespace to exist.
+        ns_name = namespace.metadata.name
+        labels = record_labels(tagging, f"team-{team.name}", team.classification)
+        k8s.core.v1.ResourceQuota(
+            f"{prefix}-quota",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name="team-quota", namespace=ns_name, labels=labels),
+            spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=quota(team)),
+            opts=child,
+        )
+        defaults = container_defaults(team)
+        k8s.core.v1.LimitRange(
+            f"{prefix}-limits",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name="container-defaults", namespace=ns_name, labels=labels),
+            spec=k8s.core.v1.LimitRangeSpecArgs(
+                limits=[
+                    k8s.core.v1.LimitRangeItemArgs(
+                        type="Container", default=defaults["default"], default_request=defaults["defaultRequest"]
+                    )
+                ]
+            ),
+            opts=child,
+        )
+        network_policies(prefix, team, ns_name, platform, child)
+        return namespace

@@ -1,0 +1,295 @@
+"""How GPU nodes get their driver, container toolkit, device plugin and metrics, per platform, as data.
+
+The node image decides most of it: what the image already ships must not be installed a second time (two
+drivers on one kernel do not load; two toolkits fight over the containerd config), and what it lacks must be.
+`resolve` turns a platform and an optional spec into exactly what to install; `install` creates it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+import pulumi_kubernetes as k8s
+import yaml
+
+from components.k8s.rbac import record_labels
+from components.spec import GpuSoftware, GpuSoftwareSpec, MigStrategy
+from components.tagging import Tagging
+
+Platform = Literal["eks", "gke", "onprem", "k3s"]
+
+GPU_RESOURCE = "nvidia.com/gpu"
+# The taint every GPU pool of this project carries (ACCELERATORS.md: nvidia.com/gpu=present:NoSchedule); GPU
+# daemons tolerate the key with Exists so that any value and a differently valued on-prem taint still match.
+GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
+
+# ---- the GPU Operator ----------------------------------------------------------------------------------------
+# Chart `gpu-operator` from NVIDIA's NGC Helm repository; "The current patch release of this version of the NVIDIA
+# GPU Operator is v25.10.1" (docs.nvidia.com/datacenter/cloud-native/gpu-operator/latest/getting-started.html,
+# which installs it with `helm install ... nvidia/gpu-operator --version=<v...>` into namespace gpu-operator).
+OPERATOR_REPO = "https://helm.ngc.nvidia.com/nvidia"
+OPERATOR_CHART = "gpu-operator"
+OPERATOR_VERSION = "v25.10.1"
+OPERATOR_NAMESPACE = "gpu-operator"
+# DCGM exporter: values.yaml `dcgmExporter.env DCGM_EXPORTER_LISTEN ":9400"`; its pods carry `app:
+# nvidia-dcgm-exporter` (NVIDIA/gpu-operator deployments/gpu-operator/templates/networkpolicy.yaml selects them so).
+DCGM_EXPORTER_PORT = 9400
+DCGM_EXPORTER_POD_LABELS = {"app": "nvidia-dcgm-exporter"}
+
+# ---- the device plugin alone ---------------------------------------------------------------------------------
+# Chart `nvidia-device-plugin` from https://nvidia.github.io/k8s-device-plugin; NVIDIA/k8s-device-plugin README:
+# "The helm chart for the latest release of the plugin (v0.17.1)", installed with `--version=0.17.1`.
+DEVICE_PLUGIN_REPO = "https://nvidia.github.io/k8s-device-plugin"
+DEVICE_PLUGIN_CHART = "nvidia-device-plugin"
+DEVICE_PLUGIN_VERSION = "0.17.1"
+DEVICE_PLUGIN_NAMESPACE = "kube-system"
+# K3s "will automatically add NVIDIA runtimes to the containerd configuration" and "includes Kubernetes
+# RuntimeClass definitions for all supported alternative runtimes"; unless the node's default runtime was changed,
+# pods "must explicitly request the NVIDIA runtime by setting runtimeClassName: nvidia" (k3s-io/docs advanced.md,
+# "NVIDIA Container Runtime"). The device plugin itself needs it too, to see the GPUs through NVML.
+NVIDIA_RUNTIME_CLASS = "nvidia"
+# The chart's default node affinity (values.yaml `affinity`) admits nodes labelled by NFD with the NVIDIA PCI vendor,
+# or nodes carrying this label "to force a GPU deployment"; without NFD (gfd off) GPU nodes need this label.
+GPU_PRESENT_LABEL = "nvidia.com/gpu.present"
+
+# Time-slicing: a ConfigMap of device plugin configs, one chosen by default. Keys as the GPU Operator's
+# "Time-Slicing GPUs in Kubernetes" page gives them (docs.nvidia.com/.../gpu-operator/latest/gpu-sharing.html):
+# config `any` = {version: v1, flags: {migStrategy}, sharing: {timeSlicing: {resources: [{name, replicas}]}}},
+# referenced by `devicePlugin.config.name` / `.default` (operator values.yaml) or `config.name` / `config.default`
+# (device plugin values.yaml).
+TIME_SLICING_CONFIGMAP = "time-slicing-config"
+TIME_SLICING_DEFAULT = "any"
+
+
+@dataclass(frozen=True)
+class NodeImage:
+    """What a platform's GPU node image already carries, and so what GPU software it needs by default."""
+
+    mode: GpuSoftware
+    has_driver: bool
+    has_toolkit: bool
+
+
+# Platform -> its GPU node image. Sources:
+# - eks: the EKS AL2023 NVIDIA AMI ships the driver but not the device plugin (ACCELERATORS.md); its build script
+#   also installs the container toolkit (awslabs/amazon-eks-ami templates/al2023/provisioners/
+#   install-nvidia-driver.sh: `dnf -y install nvidia-container-toolkit`). So: the operator for the device plugin,
+#   DCGM exporter and GPU feature discovery, with its driver and toolkit off.
+# - gke: GKE installs the drivers and runs its own device plugin (ACCELERATORS.md, GKE section): nothing to add.
+# - onprem: bare metal as delivered, nothing installed: the operator with driver and toolkit.
+# - k3s: edge images carry the driver and the toolkit and K3s detects the NVIDIA runtime (k3s docs, above): the
+#   device plugin alone.
+NODE_IMAGES: dict[Platform, NodeImage] = {
+    "eks": NodeImage(mode="operator", has_driver=True, has_toolkit=True),
+    "gke": NodeImage(mode="none", has_driver=True, has_toolkit=True),
+    "onprem": NodeImage(mode="operator", has_driver=False, has_toolkit=False),
+    "k3s": NodeImage(mode="device-plugin", has_driver=True, has_toolkit=True),
+}
+
+
+@dataclass(frozen=True)
+class GpuSoftwarePlan:
+    """Exactly what to install on one cluster."""
+
+    mode: GpuSoftware
+    driver: bool
+    toolkit: bool
+    mig_strategy: MigStrategy
+    time_slicing_replicas: int | None
+    dcgm_exporter: bool
+    runtime_class: str | None  # the RuntimeClass GPU pods (and the device plugin) must name, if any
+
+
+def resolve(platform: Platform, spec: GpuSoftwareSpec | None) -> GpuSoftwarePlan:
+    """The platform's default when `spec` is None; otherwise the spec, with the toolkit decided by the image."""
+    image = NODE_IMAGES[platform]
+    chosen = spec or GpuSoftwareSpec(mode=image.mode, driver=not image.has_driver)
+    if chosen.mode == "operator" and chosen.driver and image.has_driver:
+        # A second driver on a kernel that already has one does not load, and the operator's validator then holds
+        # every GPU operand back: a broken pool, found only when the nodes come up.
+        raise ValueError(
+            f"kubernetes.gpuSoftware.driver: the {platform} GPU node image already ships the NVIDIA driver; "
+            "set driver: false"
+        )
+    # The spec has no toolkit switch: the image decides it (installing a second toolkit rewrites containerd's config).
+    runtime_class = NVIDIA_RUNTIME_CLASS if platform == "k3s" and chosen.mode == "device-plugin" else None
+    return GpuSoftwarePlan(
+        mode=chosen.mode,
+        driver=chosen.driver,
+        toolkit=not image.has_toolkit,
+        mig_strategy=chosen.mig_strategy,
+        time_slicing_replicas=chosen.time_slicing_replicas,
+        dcgm_exporter=chosen.dcgm_exporter,
+        runtime_class=runtime_class,
+    )
+
+
+def time_slicing_config(plan: GpuSoftwarePlan) -> dict[str, str]:
+    """The ConfigMap data: one device plugin config named `any` advertising each GPU `replicas` times."""
+    config = {
+        "version": "v1",
+        "flags": {"migStrategy": plan.mig_strategy},
+        "sharing": {"timeSlicing": {"resources": [{"name": GPU_RESOURCE, "replicas": plan.time_slicing_replicas}]}},
+    }
+    return {TIME_SLICING_DEFAULT: yaml.safe_dump(config, sort_keys=False)}
+
+
+def operator_values(plan: GpuSoftwarePlan) -> dict[str, Any]:
+    """GPU Operator chart values (keys from NVIDIA/gpu-operator deployments/gpu-operator/values.yaml)."""
+    values: dict[str, Any] = {
+        "driver": {"enabled": plan.driver},
+        "toolkit": {"enabled": plan.toolkit},
+        # ClusterPolicy's MIGStrategy is one of none, single, mixed (gpu-operator api clusterpolicy_types.go).
+        "mig": {"strategy": plan.mig_strategy},
+        # The MIG manager is a privileged daemon that repartitions GPUs: run it only where MIG is used.
+        "migManager": {"enabled": plan.mig_strategy != "none"},
+        "dcgmExporter": {"enabled": plan.dcgm_exporter},
+        # Operands run on the tainted GPU nodes; the chart's default is this toleration, pinned here because the
+        # pools' taint (GPU_TOLERATION) depends on it.
+        "daemonsets": {"tolerations": [GPU_TOLERATION]},
+    }
+    if plan.time_slicing_replicas is not None:
+        values["devicePlugin"] = {"config": {"name": TIME_SLICING_CONFIGMAP, "default": TIME_SLICING_DEFAULT}}
+    return values
+
+
+def device_plugin_values(plan: GpuSoftwarePlan) -> dict[str, Any]:
+    """nvidia-device-plugin chart values (keys from NVIDIA/k8s-device-plugin deployments/helm/nvidia-device-plugin/
+    values.yaml)."""
+    values: dict[str, Any] = {
+        "migStrategy": plan.mig_strategy,
+        # The chart's defaults, pinned: CriticalAddonsOnly for the add-on, and the GPU pools' taint.
+        "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}, GPU_TOLERATION],
+        # GPU feature discovery needs NFD and a privileged pod; the plugin alone is what advertises the GPUs.
+        "gfd": {"enabled": False},
+    }
+    if plan.runtime_class is not None:
+        values["runtimeClassName"] = plan.runtime_class
+    if plan.time_slicing_replicas is not None:
+        values["config"] = {"name": TIME_SLICING_CONFIGMAP, "default": TIME_SLICING_DEFAULT}
+    return values
+
+
+def _namespace_labels(tagging: Tagging, purpose: str) -> dict[str, str]:
+    # GPU daemons load kernel modules, mount host paths and run privileged: the one namespace besides kube-system
+    # allowed to (GPU Operator getting-started: label the namespace pod-security.kubernetes.io/enforce=privileged).
+    return {
+        **record_labels(tagging, purpose, "internal"),
+        **{f"pod-security.kubernetes.io/{mode}": "privileged" for mode in ("enforce", "audit", "warn")},
+        **{f"pod-security.kubernetes.io/{mode}-version": "latest" for mode in ("enforce", "audit", "warn")},
+    }
+
+
+def _time_slicing_configmap(
+    name: str, plan: GpuSoftwarePlan, namespace: pulumi.Input[str], tagging: Tagging, opts: pulumi.ResourceOptions
+) -> k8s.core.v1.ConfigMap:
+    return k8s.core.v1.ConfigMap(
+        f"{name}-time-slicing",
+        metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=TIME_SLICING_CONFIGMAP,
+            namespace=namespace,
+            labels=record_labels(tagging, "gpu-time-slicing", "internal"),
+        ),
+        data=time_slicing_config(plan),
+        opts=opts,
+    )
+
+
+def install(
+    name: str, plan: GpuSoftwarePlan, tagging: Tagging, parent: pulumi.Resource
+) -> tuple[str | None, list[pulumi.Resource]]:
+    """Create what `plan` needs under `parent`; return the namespace holding it and the resources created."""
+    child = pulumi.ResourceOptions(parent=parent)
+    if plan.mode == "operator":
+        return OPERATOR_NAMESPACE, _install_operator(name, plan, tagging, child)
+    if plan.mode == "device-plugin":
+        return DEVICE_PLUGIN_NAMESPACE, _install_device_plugin(name, plan, tagging, child)
+    return None, []
+
+
+def _install_operator(
+    name: str, plan: GpuSoftwarePlan, tagging: Tagging, child: pulumi.ResourceOptions
+) -> list[pulumi.Resource]:
+    namespace = k8s.core.v1.Namespace(
+        f"{name}-gpu-operator",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=OPERATOR_NAMESPACE, labels=_namespace_labels(tagging, "gpu-operator")),
+        opts=child,
+    )
+    ns_name = namespace.metadata.name
+    created: list[pulumi.Resource] = [namespace]
+    # Default-deny ingress here too: the operator's components take no inbound traffic but metrics (NVIDIA's own
+    # chart renders the same `gpu-operator-deny-all-ingress` policy with per-component allows when its
+    # networkPolicy is enabled: deployments/gpu-operator/templates/networkpolicy.yaml).
+    created.append(
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-gpu-operator-default-deny",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name="default-deny-ingress", namespace=ns_name),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(), policy_types=["Ingress"]
+            ),
+            opts=child,
+        )
+    )
+    if plan.dcgm_exporter:
+        # Metrics scraping from anywhere inside the cluster (a Prometheus in any namespace), on the exporter port only.
+        created.append(
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-gpu-operator-dcgm-metrics",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name="allow-dcgm-exporter-metrics", namespace=ns_name),
+                spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                    pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=DCGM_EXPORTER_POD_LABELS),
+                    policy_types=["Ingress"],
+                    ingress=[
+                        k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                            from_=[
+                                k8s.networking.v1.NetworkPolicyPeerArgs(
+                                    namespace_selector=k8s.meta.v1.LabelSelectorArgs()
+                                )
+                            ],
+                            ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=DCGM_EXPORTER_PORT)],
+                        )
+                    ],
+                ),
+                opts=child,
+            )
+        )
+    if plan.time_slicing_replicas is not None:
+        created.append(_time_slicing_configmap(name, plan, ns_name, tagging, child))
+    created.append(
+        k8s.helm.v3.Release(
+            f"{name}-gpu-operator",
+            name="gpu-operator",
+            chart=OPERATOR_CHART,
+            version=OPERATOR_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=OPERATOR_REPO),
+            namespace=ns_name,
+            values=operator_values(plan),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=list(created))),
+        )
+    )
+    return created
+
+
+def _install_device_plugin(
+    name: str, plan: GpuSoftwarePlan, tagging: Tagging, child: pulumi.ResourceOptions
+) -> list[pulumi.Resource]:
+    created: list[pulumi.Resource] = []
+    # No RuntimeClass here: K3s defines `nvidia` itself when it finds the NVIDIA runtime (k3s docs, "Alternative
+    # Container Runtime Support"), and creating an object that exists fails unless the provider upserts.
+    if plan.time_slicing_replicas is not None:
+        created.append(_time_slicing_configmap(name, plan, DEVICE_PLUGIN_NAMESPACE, tagging, child))
+    created.append(
+        k8s.helm.v3.Release(
+            f"{name}-device-plugin",
+            name="nvidia-device-plugin",
+            chart=DEVICE_PLUGIN_CHART,
+            version=DEVICE_PLUGIN_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=DEVICE_PLUGIN_REPO),
+            namespace=DEVICE_PLUGIN_NAMESPACE,
+            values=device_plugin_values(plan),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=list(created))),
+        )
+    )
+    return created

@@ -1,0 +1,47 @@
+"""The hybrid target: on-prem GPU machines joined to the aws target's EKS cluster as EKS Hybrid Nodes.
+
+The aws target has already created the cluster with the remote networks (stacks/aws.py) and its cloud GPU pools
+(the burst capacity); this adds the hybrid nodes' credentials, their CNI, their pools and data placement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.aws.hybrid import HybridNodes
+from components.k8s.cilium import HybridCilium
+from components.k8s.nodes import BareMetalGpuPool
+from components.k8s.placement import DataPlacementPolicy
+from components.spec import PlatformSpec
+from stacks.deployed import Deployed
+
+
+def deploy_hybrid(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:
+    aws, hybrid = deployed.aws, spec.hybrid
+    if aws is None or hybrid is None:  # parse_platform requires both; a spec built in code may not
+        raise ValueError("the hybrid target needs the aws target (its EKS cluster) and a hybrid section")
+    name = f"llmops-{pulumi.get_stack()}"
+    on_cluster = pulumi.ResourceOptions(provider=aws.provider)
+
+    nodes = HybridNodes(
+        f"{name}-hybrid", hybrid, cluster_name=aws.cluster.cluster_name, tags=aws.tagging.tags("hybrid-nodes")
+    )
+    HybridCilium(f"{name}-cilium", hybrid, opts=on_cluster)
+    pools = [BareMetalGpuPool(pool.name, pool, opts=on_cluster) for pool in hybrid.pools]
+    DataPlacementPolicy(name, labels=aws.tagging.tags("data-placement"), opts=on_cluster)
+    # What `nodeadm init` needs on each machine: the SSM activation (its code is a secret) or the Roles Anywhere
+    # trust anchor and profile.
+    credentials = {
+        "activationId": nodes.activation_id,
+        "activationCode": nodes.activation_code,
+        "trustAnchorArn": nodes.trust_anchor_arn,
+        "profileArn": nodes.profile_arn,
+    }
+    return {
+        "hybridNodeRoleArn": nodes.role_arn,
+        "hybridNodeCredentials": {k: v for k, v in credentials.items() if v is not None},
+        "nodePools": [pool.name for pool in hybrid.pools],
+        "capacity": [pool.capacity for pool in pools],
+    }

@@ -1,0 +1,31 @@
+"""The Kubernetes side every cluster shares: a provider for its API, and the baseline on top of it."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.k8s.baseline import ClusterBaseline, Platform
+from components.spec import PlatformSpec
+from components.tagging import Tagging
+
+
+def cluster_provider(name: str, kubeconfig: pulumi.Input[str]) -> k8s.Provider:
+    # Server-side apply is what lets NodePatch change only the fields this stack owns on existing nodes.
+    return k8s.Provider(name, kubeconfig=kubeconfig, enable_server_side_apply=True)
+
+
+def secret_kubeconfig(key: str) -> pulumi.Output[str]:
+    """The kubeconfig held in a secret config value (`pulumi config set --secret <key> < kubeconfig`)."""
+    namespace, _, name = key.partition(":")
+    return pulumi.Config(namespace).require_secret(name)
+
+
+def apply_baseline(name: str, spec: PlatformSpec, platform: Platform, provider: k8s.Provider) -> ClusterBaseline:
+    return ClusterBaseline(
+        name,
+        spec.kubernetes,
+        platform=platform,
+        tagging=Tagging(spec.owner, spec.data_classification, spec.tags),
+        opts=pulumi.ResourceOptions(provider=provider),
+    )

@@ -1,0 +1,39 @@
+"""The onprem target: an existing cluster, its bare-metal GPU machines made pools, the baseline and a model cache."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.k8s.nodes import BareMetalGpuPool
+from components.k8s.placement import DataPlacementPolicy
+from components.k8s.storage import EncryptedStorageClass
+from components.spec import OnpremSpec, PlatformSpec
+from components.tagging import Tagging
+from stacks.deployed import Deployed
+from stacks.kubernetes import apply_baseline, cluster_provider, secret_kubeconfig
+
+
+def deploy_onprem(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:
+    onprem = spec.onprem or OnpremSpec()
+    tagging = Tagging(spec.owner, spec.data_classification, spec.tags)
+    name = f"llmops-{pulumi.get_stack()}"
+    provider = cluster_provider(name, secret_kubeconfig(onprem.kubeconfig_key))
+    on_cluster = pulumi.ResourceOptions(provider=provider)
+
+    baseline = apply_baseline(name, spec, "onprem", provider)
+    pools = [BareMetalGpuPool(pool.name, pool, opts=on_cluster) for pool in onprem.pools]
+    # Classified workloads may run only on the machines the config allows for their class.
+    DataPlacementPolicy(name, labels=tagging.tags("data-placement"), opts=on_cluster)
+    outputs: dict[str, Any] = {
+        "nodePools": [pool.name for pool in onprem.pools],
+        "capacity": [pool.capacity for pool in pools],
+        "teamNamespaces": baseline.team_namespaces,
+    }
+    if onprem.storage_class is not None:
+        EncryptedStorageClass(
+            onprem.storage_class.name, onprem.storage_class, labels=tagging.tags("model-cache"), opts=on_cluster
+        )
+        outputs["modelCacheStorageClass"] = onprem.storage_class.name
+    return outputs

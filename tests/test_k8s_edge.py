@@ -1,0 +1,357 @@
+"""EdgeInferenceSite through the offline engine: the K3s site's node patches (exactly its nodes), the RuntimeClass
+only on K3s and only when asked, the namespace (restricted Pod Security, records labels, default deny), the
+Deployment (digest-pinned image verbatim, GPU limits, probes, restricted security context, model from a claim or
+fetched by an init container), NetworkPolicy peers exactly the declared clients, the PDB, and the Kubernetes
+policy rules passing (and failing on a broken copy)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+
+import policies.rules.kubernetes  # noqa: F401 - registers the rules
+from components.k8s.edge import EdgeInferenceSite
+from components.spec import EdgeSiteSpec
+from components.tagging import Tagging
+from llmops.engine import Recording
+from policies.rules.rule import RULES, evaluate, evaluate_stack
+from tests.conftest import preview
+from tests.k8s_schema import kubernetes_objects, schema_errors
+from tests.rule_judging import DELETE, as_resource, changed, rule_violations
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+NODE_PATCH = "kubernetes:core/v1:NodePatch"
+RUNTIME_CLASS = "kubernetes:node.k8s.io/v1:RuntimeClass"
+PDB = "kubernetes:policy/v1:PodDisruptionBudget"
+SERVICE = "kubernetes:core/v1:Service"
+SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
+
+IMAGE = "registry.example.com/serving/vllm@sha256:" + "0123456789abcdef" * 4
+DOWNLOADER = "public.ecr.aws/aws-cli/aws-cli@sha256:" + "fedcba9876543210" * 4
+POD_RULES = (
+    "k8s-pod-no-host-access",
+    "k8s-pod-privilege",
+    "k8s-pod-non-root",
+    "k8s-pod-seccomp",
+    "k8s-pod-volume-types",
+)
+
+
+def site(kind: str = "k3s", **server: Any) -> EdgeSiteSpec:
+    server = {"image": IMAGE, "model_claim": "llama-weights", **server}
+    if kind == "k3s":
+        return EdgeSiteSpec(
+            name="store-7",
+            kind="k3s",
+            kubeconfig_key="llmops-infra:store-7-kubeconfig",
+            nodes=("jetson-a", "jetson-b"),
+            server=server,
+        )
+    return EdgeSiteSpec(
+        name="bos",
+        kind="local-zone",
+        local_zone="us-east-1-bos-1a",
+        instance_type="g6.xlarge",
+        subnet_cidr="10.0.200.0/24",
+        server=server,
+    )
+
+
+def site_preview(spec: EdgeSiteSpec, classification: str = "internal", **kwargs: Any) -> Recording:
+    def program() -> None:
+        provider = k8s.Provider("cluster", kubeconfig="{}")
+        EdgeInferenceSite(
+            "edge",
+            spec,
+            tagging=Tagging("Platform Team", classification),
+            **kwargs,
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
+
+    return preview(program)
+
+
+def pod(rec: Recording) -> dict[str, Any]:
+    return rec.one(DEPLOYMENT).inputs["spec"]["template"]["spec"]
+
+
+def server_container(rec: Recording) -> dict[str, Any]:
+    [container] = pod(rec)["containers"]
+    return container
+
+
+def policies(rec: Recording) -> dict[str, dict[str, Any]]:
+    return {p.inputs["metadata"]["name"]: p.inputs for p in rec.of_type(NETWORK_POLICY)}
+
+
+def fetched() -> dict[str, Any]:
+    return {"model_claim": None, "model_uri": "s3://llmops-models/llama-3-8b/"}
+
+
+# ---- schema --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "server", "kwargs"),
+    [
+        ("k3s", {"replicas": 2, "client_cidrs": ["192.168.10.0/24"], "client_namespaces": ["pos"]}, {}),
+        ("k3s", {}, {"manage_runtime_class": True}),
+        ("local-zone", {**fetched(), "replicas": 3}, {"downloader_image": DOWNLOADER}),
+    ],
+)
+def test_every_object_validates_against_upstream_schemas(kind: str, server: dict[str, Any], kwargs: Any) -> None:
+    rec = site_preview(site(kind, **server), **kwargs)
+    objects = kubernetes_objects(rec)
+    assert {DEPLOYMENT, NAMESPACE, NETWORK_POLICY, SERVICE, SERVICE_ACCOUNT} <= {r.type for r in objects}
+    assert [e for r in objects for e in schema_errors(r)] == []
+
+
+# ---- nodes and runtime ----------------------------------------------------------------------------------------
+
+
+def test_k3s_site_patches_exactly_its_nodes() -> None:
+    rec = site_preview(site("k3s"))
+    found = rec.of_type(NODE_PATCH)
+    assert sorted(p.inputs["metadata"]["name"] for p in found) == ["jetson-a", "jetson-b"]
+    for patch in found:
+        assert patch.inputs["metadata"]["labels"]["llmops.dev/pool"] == "store-7"
+        assert patch.inputs["metadata"]["labels"]["llmops.dev/accelerator"] == "nvidia-l4"
+        assert patch.inputs["spec"]["taints"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}]
+
+
+def test_local_zone_site_patches_no_node() -> None:
+    assert site_preview(site("local-zone")).of_type(NODE_PATCH) == []
+
+
+def test_runtime_class_name_only_on_k3s() -> None:
+    assert pod(site_preview(site("k3s")))["runtimeClassName"] == "nvidia"
+    assert "runtimeClassName" not in pod(site_preview(site("local-zone")))
+
+
+def test_runtime_class_created_only_when_asked_and_only_on_k3s() -> None:
+    assert site_preview(site("k3s")).of_type(RUNTIME_CLASS) == []
+    created = site_preview(site("k3s"), manage_runtime_class=True).one(RUNTIME_CLASS).inputs
+    assert created["metadata"]["name"] == "nvidia" and created["handler"] == "nvidia"
+    assert site_preview(site("local-zone"), manage_runtime_class=True).of_type(RUNTIME_CLASS) == []
+
+
+def test_sensitive_site_labels_its_nodes_and_selects_them() -> None:
+    rec = site_preview(site("k3s"), classification="phi")
+    for patch in rec.of_type(NODE_PATCH):
+        assert patch.inputs["metadata"]["labels"]["llmops.dev/allow-phi"] == "true"
+    assert pod(rec)["nodeSelector"] == {"llmops.dev/pool": "store-7", "llmops.dev/allow-phi": "true"}
+    # An internal site needs no placement label.
+    assert pod(site_preview(site("k3s")))["nodeSelector"] == {"llmops.dev/pool": "store-7"}
+
+
+# ---- namespace -----------------------------------------------------------------------------------------------
+
+
+def test_namespace_enforces_restricted_and_carries_records_labels() -> None:
+    labels = site_preview(site("k3s"), classification="personal").one(NAMESPACE).inputs["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert labels["pod-security.kubernetes.io/audit"] == "restricted"
+    assert labels["pod-security.kubernetes.io/warn"] == "restricted"
+    assert labels["owner"] == "platform-team"
+    assert labels["purpose"] == "edge-inference-store-7"
+    assert labels["data-classification"] == "personal"
+
+
+def test_records_rule_passes_on_the_namespace() -> None:
+    assert rule_violations(site_preview(site("k3s")), "k8s-records-of-processing") == []
+
+
+def test_namespace_has_a_default_deny_and_the_rule_would_see_it_missing() -> None:
+    rec = site_preview(site("k3s", client_namespaces=["pos"]))
+    rule = RULES["k8s-namespace-default-deny"]
+    resources = [as_resource(r) for r in rec.resources if r.custom]
+    assert evaluate_stack(rule, resources) == []
+    deny = policies(rec)["default-deny-ingress"]
+    assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    without_deny = [r for r in resources if r.props.get("metadata", {}).get("name") != "default-deny-ingress"]
+    assert [m for _, m in evaluate_stack(rule, without_deny)]
+
+
+# ---- the Deployment ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["k3s", "local-zone"])
+def test_pod_security_rules_pass(kind: str) -> None:
+    rec = site_preview(site(kind, **fetched()), downloader_image=DOWNLOADER)
+    for name in POD_RULES:
+        assert rule_violations(rec, name) == [], name
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "rule"),
+    [
+        (("containers", 0, "securityContext", "runAsNonRoot"), False, "k8s-pod-non-root"),
+        (("securityContext", "runAsUser"), 0, "k8s-pod-non-root"),
+        (("securityContext", "seccompProfile"), DELETE, "k8s-pod-seccomp"),
+        (("initContainers", 0, "securityContext", "allowPrivilegeEscalation"), DELETE, "k8s-pod-privilege"),
+        (("containers", 0, "securityContext", "capabilities", "drop"), [], "k8s-pod-privilege"),
+    ],
+)
+def test_pod_security_rules_fail_on_a_broken_copy(path: tuple[Any, ...], value: Any, rule: str) -> None:
+    rec = site_preview(site("k3s", **fetched()), downloader_image=DOWNLOADER)
+    deployment = rec.one(DEPLOYMENT)
+    broken = changed(deployment.inputs, ("spec", "template", "spec", *path), value)
+    assert evaluate(RULES[rule], as_resource(deployment, broken))
+
+
+def test_container_security_context_is_restricted_with_a_read_only_root() -> None:
+    rec = site_preview(site("k3s", **fetched()), downloader_image=DOWNLOADER)
+    spec = pod(rec)
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["runAsUser"] != 0
+    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    for container in spec["containers"] + spec["initContainers"]:
+        context = container["securityContext"]
+        assert context["allowPrivilegeEscalation"] is False
+        assert context["capabilities"] == {"drop": ["ALL"]}
+        assert context["readOnlyRootFilesystem"] is True
+        assert context["runAsNonRoot"] is True and context["runAsUser"] != 0
+        assert {m["mountPath"] for m in container["volumeMounts"]} >= {"/tmp", "/models"}
+    assert {v["name"]: v for v in spec["volumes"]}["tmp"] == {"name": "tmp", "emptyDir": {}}
+
+
+@pytest.mark.parametrize("kind", ["k3s", "local-zone"])
+def test_digest_pinned_image_is_used_verbatim(kind: str) -> None:
+    assert server_container(site_preview(site(kind)))["image"] == IMAGE
+
+
+def test_gpu_limit_toleration_priority_and_args() -> None:
+    rec = site_preview(site("k3s", gpus=2, args=["--model", "/models", "--port", "8000"]))
+    container = server_container(rec)
+    assert container["resources"] == {"limits": {"nvidia.com/gpu": "2"}}
+    assert container["args"] == ["--model", "/models", "--port", "8000"]
+    assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    spec = pod(rec)
+    assert spec["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    assert spec["priorityClassName"] == "llmops-inference"
+
+
+def test_probes_use_the_health_path() -> None:
+    container = server_container(site_preview(site("k3s", health_path="/v1/health", port=9000)))
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/v1/health", "port": "http"}
+    # Loading weights takes minutes: liveness only starts judging once startup has passed.
+    startup = container["startupProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= 600
+
+
+def test_model_claim_is_mounted_read_only_without_an_init_container() -> None:
+    rec = site_preview(site("k3s", model_claim="llama-weights"))
+    spec = pod(rec)
+    assert "initContainers" not in spec
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["models"]["persistentVolumeClaim"] == {"claimName": "llama-weights", "readOnly": True}
+    mount = next(m for m in server_container(rec)["volumeMounts"] if m["name"] == "models")
+    assert mount == {"name": "models", "mountPath": "/models", "readOnly": True}
+
+
+@pytest.mark.parametrize(
+    ("uri", "command"),
+    [
+        (
+            "s3://llmops-models/llama/",
+            ["aws", "s3", "sync", "--only-show-errors", "s3://llmops-models/llama/", "/models"],
+        ),
+        (
+            "gs://llmops-models/llama",
+            ["gcloud", "storage", "rsync", "--recursive", "gs://llmops-models/llama", "/models"],
+        ),
+    ],
+)
+def test_model_uri_is_fetched_by_a_pinned_init_container_into_an_empty_dir(uri: str, command: list[str]) -> None:
+    rec = site_preview(site("local-zone", model_claim=None, model_uri=uri), downloader_image=DOWNLOADER)
+    spec = pod(rec)
+    [init] = spec["initContainers"]
+    assert init["image"] == DOWNLOADER
+    assert init["command"] == command
+    assert {v["name"]: v for v in spec["volumes"]}["models"] == {"name": "models", "emptyDir": {}}
+    # The server only reads what was fetched.
+    mount = next(m for m in server_container(rec)["volumeMounts"] if m["name"] == "models")
+    assert mount["readOnly"] is True
+
+
+def test_service_account_carries_the_workload_identity_and_no_token() -> None:
+    role = {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/edge-bos"}
+    rec = site_preview(site("local-zone"), service_account_annotations=role)
+    account = rec.one(SERVICE_ACCOUNT).inputs
+    assert account["metadata"]["annotations"] == role
+    assert account["automountServiceAccountToken"] is False
+    assert pod(rec)["serviceAccountName"] == account["metadata"]["name"]
+    assert pod(rec)["automountServiceAccountToken"] is False
+    assert "annotations" not in site_preview(site("local-zone")).one(SERVICE_ACCOUNT).inputs["metadata"]
+
+
+def test_service_is_cluster_ip_on_the_server_port() -> None:
+    service = site_preview(site("k3s", port=9000)).one(SERVICE).inputs["spec"]
+    assert service["type"] == "ClusterIP"
+    assert service["ports"] == [{"name": "http", "port": 9000, "targetPort": "http", "protocol": "TCP"}]
+
+
+# ---- network policy and disruption budget ---------------------------------------------------------------------
+
+
+def test_network_policy_admits_exactly_the_declared_clients_on_the_server_port() -> None:
+    rec = site_preview(
+        site("k3s", client_cidrs=["192.168.10.0/24", "10.20.0.0/16"], client_namespaces=["pos", "kiosk"])
+    )
+    allow = policies(rec)["allow-declared-clients"]["spec"]
+    assert allow["podSelector"] == rec.one(DEPLOYMENT).inputs["spec"]["selector"]
+    assert allow["policyTypes"] == ["Ingress"]
+    [rule] = allow["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 8000}]
+    assert rule["from"] == [
+        {"ipBlock": {"cidr": "192.168.10.0/24"}},
+        {"ipBlock": {"cidr": "10.20.0.0/16"}},
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "pos"}}},
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kiosk"}}},
+    ]
+
+
+def test_no_declared_client_means_no_allow_policy() -> None:
+    assert sorted(policies(site_preview(site("k3s")))) == ["default-deny-ingress"]
+
+
+def test_every_object_lands_in_the_site_namespace() -> None:
+    rec = site_preview(site("k3s", replicas=2, client_namespaces=["pos"]))
+    namespaced = [r for r in kubernetes_objects(rec) if r.type not in (NAMESPACE, NODE_PATCH, RUNTIME_CLASS)]
+    assert {r.inputs["metadata"]["namespace"] for r in namespaced} == {"edge-store-7"}
+
+
+@pytest.mark.parametrize(("replicas", "budgets"), [(1, 0), (2, 1), (5, 1)])
+def test_disruption_budget_only_with_more_than_one_replica(replicas: int, budgets: int) -> None:
+    rec = site_preview(site("k3s", replicas=replicas))
+    assert rec.one(DEPLOYMENT).inputs["spec"]["replicas"] == replicas
+    found = rec.of_type(PDB)
+    assert len(found) == budgets
+    if found:
+        assert found[0].inputs["spec"]["maxUnavailable"] == 1
+        assert found[0].inputs["spec"]["selector"] == rec.one(DEPLOYMENT).inputs["spec"]["selector"]
+
+
+# ---- refusals ------------------------------------------------------------------------------------------------
+
+
+def test_model_uri_without_a_downloader_image_is_refused() -> None:
+    with pytest.raises(Exception, match="downloaderImage"):
+        site_preview(site("local-zone", **fetched()))
+
+
+def test_downloader_image_may_come_from_the_spec() -> None:
+    rec = site_preview(site("local-zone", **fetched(), downloader_image=DOWNLOADER))
+    assert pod(rec)["initContainers"][0]["image"] == DOWNLOADER
+
+
+@pytest.mark.parametrize("server", [{"model_claim": None}, {"model_uri": "s3://llmops-models/x"}])
+def test_exactly_one_model_source(server: dict[str, Any]) -> None:
+    with pytest.raises(Exception, match="exactly one of server.modelUri and server.modelClaim"):
+        site_preview(site("k3s", **server), downloader_image=DOWNLOADER)

@@ -7,39 +7,25 @@ criteria are tested exactly as they are stated.
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from llmops import cli, program
-from llmops.engine import Recording, Registration
-from llmops.program import run_stack
+from llmops import program
+from llmops.engine import Registration
 from llmops.stackfile import resolve
 from llmops.wire import SECRET_SIG, SIG_KEY
+from tests.stack_runs import ROOT, recording, remember_stacks, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
 PROD = ROOT / "configs" / "Pulumi.prod-gdpr.yaml"
 NODE_POOL = "gcp:container/nodePool:NodePool"
 CLUSTER = "gcp:container/cluster:Cluster"
 
 
-@cache
-def _recorded(file: str) -> Recording:
-    return run_stack(resolve(file, ROOT))
-
-
 @pytest.fixture(autouse=True)
 def remembered_stacks(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A stack program's result depends only on its file; the commands read it and never change it.
-    monkeypatch.setattr(cli, "run_stack", lambda stack: _recorded(str(stack.file)))
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+    remember_stacks(monkeypatch)
 
 
 def _variant(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> str:
@@ -53,10 +39,6 @@ def _variant(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> str:
     return str(path)
 
 
-def recording(stack: str) -> Recording:
-    return _recorded(str(resolve(stack, ROOT).file))
-
-
 # ---- done when: preview ----------------------------------------------------------------------------------------
 
 
@@ -65,7 +47,7 @@ def _resources(report: dict[str, Any], token: str) -> list[dict[str, Any]]:
 
 
 def test_preview_json_shows_the_v5e_2x4_slice_as_one_pool_of_exactly_two_nodes(capsys):
-    code, out, err = _run(capsys, "preview", "prod-gdpr", "--format", "json")
+    code, out, err = run_cli(capsys, "preview", "prod-gdpr", "--format", "json")
     assert code == 0, err
     report = json.loads(out)
     slices = [r for r in _resources(report, NODE_POOL) if r["inputs"].get("placementPolicy", {}).get("tpuTopology")]
@@ -78,7 +60,7 @@ def test_preview_json_shows_the_v5e_2x4_slice_as_one_pool_of_exactly_two_nodes(c
 
 
 def test_preview_json_shows_a_private_cluster_with_workload_identity_and_database_encryption(capsys):
-    code, out, err = _run(capsys, "preview", "prod-gdpr", "--format", "json")
+    code, out, err = run_cli(capsys, "preview", "prod-gdpr", "--format", "json")
     assert code == 0, err
     [cluster] = _resources(json.loads(out), CLUSTER)
     inputs = cluster["inputs"]
@@ -91,7 +73,7 @@ def test_preview_json_shows_a_private_cluster_with_workload_identity_and_databas
 
 
 def test_preview_text_shows_gpu_and_tpu_capacity(capsys):
-    code, out, err = _run(capsys, "preview", "prod-gdpr")
+    code, out, err = run_cli(capsys, "preview", "prod-gdpr")
     assert code == 0, err
     capacity = out.split("Accelerator capacity:")[1].split("\n\n")[0]
     for pool, machine in (("h100-train", "a3-highgpu-8g"), ("l4-serve", "g2-standard-24"), ("v5e-train", "ct5lp")):
@@ -120,7 +102,7 @@ def test_a_wrong_accelerator_config_exits_2_naming_the_key(capsys, monkeypatch, 
     started: list[Any] = []
     monkeypatch.setattr(program, "run", lambda *args: started.append(args))
     file = _variant(tmp_path, "bad", replacement)
-    code, out, err = _run(capsys, "preview", file)
+    code, out, err = run_cli(capsys, "preview", file)
     assert code == 2 and out == ""
     assert "Pulumi.bad.yaml" in err and key in err, err
     for word in words:
@@ -133,7 +115,7 @@ def test_a_wrong_accelerator_config_exits_2_naming_the_key(capsys, monkeypatch, 
 
 
 def _check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
-    code, out, err = _run(capsys, "check", *argv, "--format", "json")
+    code, out, err = run_cli(capsys, "check", *argv, "--format", "json")
     assert code in (0, 1), err
     return code, json.loads(out)
 

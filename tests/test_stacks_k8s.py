@@ -8,42 +8,23 @@ hybrid network exits 2 naming the key.
 from __future__ import annotations
 
 import json
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from llmops import cli, program
-from llmops.engine import Recording
-from llmops.program import run_stack
+from llmops import program
 from llmops.stackfile import resolve
 from tests.k8s_schema import kubernetes_objects, schema_errors
+from tests.stack_runs import ROOT, recording, remember_stacks, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in (ROOT / "configs").glob("Pulumi.*.yaml"))
 KUBERNETES_STACKS = ("onprem", "hybrid", "edge")
 NODE_PATCH = "kubernetes:core/v1:NodePatch"
 
 
-@cache
-def _recorded(file: str) -> Recording:
-    return run_stack(resolve(file, ROOT))
-
-
-def recording(stack: str) -> Recording:
-    return _recorded(str(resolve(stack, ROOT).file))
-
-
 @pytest.fixture(autouse=True)
 def remembered_stacks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "run_stack", lambda stack: _recorded(str(stack.file)))
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+    remember_stacks(monkeypatch)
 
 
 def _platform(stack: str) -> dict[str, Any]:
@@ -56,7 +37,7 @@ def _platform(stack: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("stack", KUBERNETES_STACKS)
 def test_preview_json_lists_kubernetes_objects_that_validate_upstream(capsys, stack: str):
-    code, out, err = _run(capsys, "preview", stack, "--format", "json")
+    code, out, err = run_cli(capsys, "preview", stack, "--format", "json")
     assert code == 0, err
     listed = [r for r in json.loads(out)["resources"] if r["type"].startswith("kubernetes:")]
     objects = kubernetes_objects(recording(stack))
@@ -79,7 +60,7 @@ def test_every_shipped_cluster_gets_the_baseline(stack: str):
 
 
 def test_check_all_passes_every_shipped_environment(capsys):
-    code, out, err = _run(capsys, "check", "--all", "--format", "json")
+    code, out, err = run_cli(capsys, "check", "--all", "--format", "json")
     report = json.loads(out)
     failing = {s["stack"]: s["violations"] for s in report["stacks"] if s["violations"]}
     assert failing == {}
@@ -91,7 +72,7 @@ def test_check_all_passes_every_shipped_environment(capsys):
 
 @pytest.mark.parametrize("stack", SHIPPED)
 def test_kubernetes_rbac_and_pod_security_rules_pass_under_both_packs(capsys, stack: str):
-    _, out, err = _run(capsys, "check", stack, "--pack", "hipaa", "--pack", "gdpr", "--format", "json")
+    _, out, err = run_cli(capsys, "check", stack, "--pack", "hipaa", "--pack", "gdpr", "--format", "json")
     report = json.loads(out)
     kubernetes = [
         v
@@ -112,7 +93,7 @@ def test_hybrid_remote_node_cidr_overlapping_the_vpc_exits_2_naming_the_key(caps
     assert "remoteNodeCidrs: [192.168.16.0/20]" in text
     bad = tmp_path / "Pulumi.bad.yaml"
     bad.write_text(text.replace("remoteNodeCidrs: [192.168.16.0/20]", "remoteNodeCidrs: [10.50.128.0/20]"))
-    code, out, err = _run(capsys, "preview", str(bad))
+    code, out, err = run_cli(capsys, "preview", str(bad))
     assert code == 2 and out == ""
     assert "llmops-infra:platform.hybrid.remoteNodeCidrs[0] = " in err and "10.50.128.0/20" in err
     assert "10.50.0.0/16" in err  # what it overlaps

@@ -18,7 +18,8 @@ import pulumi_kubernetes as k8s
 
 from components.k8s import gpu_software
 from components.k8s.gpu_software import Platform
-from components.k8s.rbac import create_rbac, record_labels
+from components.k8s.labels import record_labels
+from components.k8s.rbac import create_rbac
 from components.spec import KubernetesSpec, TeamSpec
 from components.tagging import Tagging
 

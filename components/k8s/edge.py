@@ -29,7 +29,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.aws.nodepool import label_value
+from components.k8s.labels import record_labels
 from components.k8s.nodes import (
     GPU_RESOURCE,
     GPU_TAINT,
@@ -67,11 +67,6 @@ LIVENESS_PROBE = {"period_seconds": 20, "failure_threshold": 3, "timeout_seconds
 
 def namespace_name(site: EdgeSiteSpec) -> str:
     return f"edge-{site.name}"
-
-
-def label_safe(labels: Mapping[str, str]) -> dict[str, str]:
-    """Tag values as Kubernetes label values (an owner may hold spaces or capitals)."""
-    return {k: label_value(v) for k, v in labels.items()}
 
 
 def restricted_container_context() -> dict[str, Any]:
@@ -130,7 +125,7 @@ class EdgeInferenceSite(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         k3s = spec.kind == "k3s"
         ns = namespace_name(spec)
-        records = label_safe(tagging.tags(f"edge-inference-{spec.name}"))
+        records = record_labels(tagging, f"edge-inference-{spec.name}")
         classification = records[CLASSIFICATION]
         app = {"app.kubernetes.io/name": SERVER_NAME, "app.kubernetes.io/instance": spec.name}
         # Workloads of a sensitive class run only on nodes labelled for it (the placement admission policy,

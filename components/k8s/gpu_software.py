@@ -14,7 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.k8s.rbac import record_labels
+from components.k8s.labels import record_labels
 from components.spec import GpuSoftware, GpuSoftwareSpec, MigStrategy
 from components.tagging import Tagging
 

@@ -1,4 +1,4 @@
-"""Records labels for Kubernetes objects, and the four platform roles bound to the groups the config names.
+"""The four platform roles, bound to the groups the config names.
 
 Roles are data (`ROLES`): explicit verbs and resources, never `*`, never escalate/bind/impersonate, never secrets or
 pods/exec (those belong to cluster-admin, which only the platform-admin groups hold). Team-scoped roles are
@@ -9,41 +9,18 @@ one definition serves every team and grants nothing outside the team namespaces.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.k8s.labels import record_labels
 from components.spec import RbacSpec
 from components.tagging import Tagging
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 CLUSTER_ADMIN = "cluster-admin"  # the built-in superuser ClusterRole (Kubernetes RBAC docs, user-facing roles)
-
-# ---- labels -------------------------------------------------------------------------------------------------
-# Label names and values (Kubernetes "Labels and Selectors"): a value is at most 63 characters of [A-Za-z0-9_.-],
-# beginning and ending with an alphanumeric; a key is an optional DNS-subdomain prefix and "/" plus such a name.
-_LABEL_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
-_LABEL_KEY = re.compile(rf"^([a-z0-9]([-a-z0-9.]{{0,251}}[a-z0-9])?/)?{_LABEL_NAME}$")
-
-
-def label_value(text: str) -> str:
-    """`text` as a label value: runs of other characters as one dash, at most 63, alphanumeric at both ends."""
-    value = re.sub(r"[^A-Za-z0-9._-]+", "-", text)[:63]
-    return re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", value)
-
-
-def record_labels(tagging: Tagging, purpose: str, classification: str | None = None) -> dict[str, str]:
-    """The records-of-processing tags (owner, purpose, data-classification, ...) as Kubernetes labels.
-
-    Tags whose key cannot be a label key are left out (labels are where selectors look, a bad key would be rejected
-    by the API server); owner, purpose and data-classification always are valid keys.
-    """
-    tags = tagging.tags(purpose, classification)
-    return {key: label_value(value) for key, value in tags.items() if _LABEL_KEY.match(key)}
-
 
 # ---- roles --------------------------------------------------------------------------------------------------
 

@@ -157,7 +157,7 @@ def test_namespace_enforces_restricted_and_carries_records_labels() -> None:
     assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
     assert labels["pod-security.kubernetes.io/audit"] == "restricted"
     assert labels["pod-security.kubernetes.io/warn"] == "restricted"
-    assert labels["owner"] == "platform-team"
+    assert labels["owner"] == "Platform-Team"  # a valid label value as it is (records labels keep the tag's case)
     assert labels["purpose"] == "edge-inference-store-7"
     assert labels["data-classification"] == "personal"
 

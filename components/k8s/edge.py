@@ -7,9 +7,8 @@ Two kinds of site (EdgeSiteSpec.kind):
   nvidia`: K3s detects the NVIDIA container runtime, adds it to containerd, and "includes Kubernetes RuntimeClass
   definitions for all supported alternative runtimes"; unless the default runtime was changed, pods "must
   explicitly request the NVIDIA runtime by setting runtimeClassName: nvidia" (k3s-io/docs docs/advanced.md,
-  "Alternative Container Runtime Support"). Since K3s (and the baseline's device-plugin mode) already define the
-  `nvidia` RuntimeClass, this component creates its own only when asked (`manage_runtime_class=True`, for a K3s
-  too old to ship one): two managers of one cluster-scoped object would fight over it.
+  "Alternative Container Runtime Support"). K3s defines that `nvidia` RuntimeClass itself, so nothing here
+  creates one.
 - local-zone: EKS nodes in an AWS Local Zone (components/aws/local_zone.py). The EKS accelerated AMIs make
   nvidia-container-runtime containerd's default runtime (awsdocs/amazon-eks-user-guide doc_source/gpu-ami.md:
   "The nvidia-container-runtime (as the default runtime)"), so pods name no RuntimeClass there.
@@ -29,6 +28,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.k8s.gpu_software import NVIDIA_RUNTIME_CLASS
 from components.k8s.labels import record_labels
 from components.k8s.nodes import (
     GPU_RESOURCE,
@@ -43,7 +43,6 @@ from components.tagging import CLASSIFICATION, SENSITIVE_CLASSES, Tagging, allow
 # The serving PriorityClass of the cluster baseline (components/k8s/baseline.py): serving is not preempted by
 # training.
 INFERENCE_PRIORITY_CLASS = "llmops-inference"
-RUNTIME_CLASS = "nvidia"
 SERVER_NAME = "inference-server"
 SERVICE_ACCOUNT = "inference"
 # A non-root identity for every container (Pod Security "restricted" wants runAsNonRoot; a fixed UID also lets
@@ -107,7 +106,6 @@ class EdgeInferenceSite(pulumi.ComponentResource):
         service_account_annotations: Mapping[str, pulumi.Input[str]] | None = None,
         downloader_image: PinnedImage | None = None,
         model_source: pulumi.Input[str] | None = None,
-        manage_runtime_class: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("llmops:k8s:EdgeInferenceSite", name, None, opts)
@@ -144,10 +142,6 @@ class EdgeInferenceSite(pulumi.ComponentResource):
                 allowed_classifications=allowed,  # type: ignore[arg-type]  # a Classification, checked above
             )
             self.node_patches = node_patches(name, pool, parent=self)
-            if manage_runtime_class:
-                k8s.node.v1.RuntimeClass(
-                    f"{name}-runtime", metadata={"name": RUNTIME_CLASS}, handler=RUNTIME_CLASS, opts=child
-                )
 
         self.namespace = k8s.core.v1.Namespace(
             f"{name}-ns", metadata={"name": ns, "labels": {**records, **PSA_LABELS}}, opts=child
@@ -239,7 +233,7 @@ class EdgeInferenceSite(pulumi.ComponentResource):
         if init_containers:
             pod_spec["init_containers"] = init_containers
         if k3s:
-            pod_spec["runtime_class_name"] = RUNTIME_CLASS
+            pod_spec["runtime_class_name"] = NVIDIA_RUNTIME_CLASS
 
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-server",

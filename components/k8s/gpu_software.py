@@ -29,9 +29,6 @@ GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedu
 # Chart `gpu-operator` from NVIDIA's NGC Helm repository; "The current patch release of this version of the NVIDIA
 # GPU Operator is v25.10.1" (docs.nvidia.com/datacenter/cloud-native/gpu-operator/latest/getting-started.html,
 # which installs it with `helm install ... nvidia/gpu-operator --version=<v...>` into namespace gpu-operator).
-OPERATOR_REPO = "https://helm.ngc.nvidia.com/nvidia"
-OPERATOR_CHART = "gpu-operator"
-OPERATOR_VERSION = "v25.10.1"
 OPERATOR_NAMESPACE = "gpu-operator"
 # DCGM exporter: values.yaml `dcgmExporter.env DCGM_EXPORTER_LISTEN ":9400"`; its pods carry `app:
 # nvidia-dcgm-exporter` (NVIDIA/gpu-operator deployments/gpu-operator/templates/networkpolicy.yaml selects them so).
@@ -41,10 +38,19 @@ DCGM_EXPORTER_POD_LABELS = {"app": "nvidia-dcgm-exporter"}
 # ---- the device plugin alone ---------------------------------------------------------------------------------
 # Chart `nvidia-device-plugin` from https://nvidia.github.io/k8s-device-plugin; NVIDIA/k8s-device-plugin README:
 # "The helm chart for the latest release of the plugin (v0.17.1)", installed with `--version=0.17.1`.
-DEVICE_PLUGIN_REPO = "https://nvidia.github.io/k8s-device-plugin"
-DEVICE_PLUGIN_CHART = "nvidia-device-plugin"
-DEVICE_PLUGIN_VERSION = "0.17.1"
 DEVICE_PLUGIN_NAMESPACE = "kube-system"
+
+
+@dataclass(frozen=True)
+class HelmChart:
+    repo: str
+    chart: str
+    version: str
+
+
+# Pinned versions, sourced in the two sections above.
+OPERATOR_CHART = HelmChart("https://helm.ngc.nvidia.com/nvidia", "gpu-operator", "v25.10.1")
+DEVICE_PLUGIN_CHART = HelmChart("https://nvidia.github.io/k8s-device-plugin", "nvidia-device-plugin", "0.17.1")
 # K3s "will automatically add NVIDIA runtimes to the containerd configuration" and "includes Kubernetes
 # RuntimeClass definitions for all supported alternative runtimes"; unless the node's default runtime was changed,
 # pods "must explicitly request the NVIDIA runtime by setting runtimeClassName: nvidia" (k3s-io/docs advanced.md,
@@ -257,18 +263,7 @@ def _install_operator(
         )
     if plan.time_slicing_replicas is not None:
         created.append(_time_slicing_configmap(name, plan, ns_name, tagging, child))
-    created.append(
-        k8s.helm.v3.Release(
-            f"{name}-gpu-operator",
-            name="gpu-operator",
-            chart=OPERATOR_CHART,
-            version=OPERATOR_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=OPERATOR_REPO),
-            namespace=ns_name,
-            values=operator_values(plan),
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=list(created))),
-        )
-    )
+    created.append(_release(f"{name}-gpu-operator", OPERATOR_CHART, ns_name, operator_values(plan), created, child))
     return created
 
 
@@ -281,15 +276,34 @@ def _install_device_plugin(
     if plan.time_slicing_replicas is not None:
         created.append(_time_slicing_configmap(name, plan, DEVICE_PLUGIN_NAMESPACE, tagging, child))
     created.append(
-        k8s.helm.v3.Release(
+        _release(
             f"{name}-device-plugin",
-            name="nvidia-device-plugin",
-            chart=DEVICE_PLUGIN_CHART,
-            version=DEVICE_PLUGIN_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=DEVICE_PLUGIN_REPO),
-            namespace=DEVICE_PLUGIN_NAMESPACE,
-            values=device_plugin_values(plan),
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=list(created))),
+            DEVICE_PLUGIN_CHART,
+            DEVICE_PLUGIN_NAMESPACE,
+            device_plugin_values(plan),
+            created,
+            child,
         )
     )
     return created
+
+
+def _release(
+    name: str,
+    chart: HelmChart,
+    namespace: pulumi.Input[str],
+    values: dict[str, Any],
+    after: list[pulumi.Resource],
+    child: pulumi.ResourceOptions,
+) -> k8s.helm.v3.Release:
+    """The chart's release (named as the chart), installed once `after` (its namespace, its config) exists."""
+    return k8s.helm.v3.Release(
+        name,
+        name=chart.chart,
+        chart=chart.chart,
+        version=chart.version,
+        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo),
+        namespace=namespace,
+        values=values,
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=list(after))),
+    )

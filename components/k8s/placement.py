@@ -34,7 +34,6 @@ import pulumi_kubernetes as k8s
 from components.spec import Classification
 from components.tagging import ALLOW_LABEL_PREFIX, CLASSIFICATION
 
-CLASSIFICATION_LABEL = CLASSIFICATION
 CLASSES: tuple[Classification, ...] = ("phi", "personal", "internal", "public")
 OPERATIONS = ["CREATE", "UPDATE"]
 admission = k8s.admissionregistration.v1
@@ -65,7 +64,7 @@ TARGETS = (
 
 _REQUIRED = "variables.podSpec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
 VARIABLES: tuple[tuple[str, str], ...] = (
-    ("key", f"'{ALLOW_LABEL_PREFIX}' + namespaceObject.metadata.labels['{CLASSIFICATION_LABEL}']"),
+    ("key", f"'{ALLOW_LABEL_PREFIX}' + namespaceObject.metadata.labels['{CLASSIFICATION}']"),
     (
         "pinnedBySelector",
         "has(variables.podSpec.nodeSelector) && variables.key in variables.podSpec.nodeSelector"
@@ -82,7 +81,7 @@ VARIABLES: tuple[tuple[str, str], ...] = (
 VALIDATION = "variables.pinnedBySelector || variables.pinnedByAffinity"
 MESSAGE = (
     f"'namespace ' + namespaceObject.metadata.name + ' holds '"
-    f" + namespaceObject.metadata.labels['{CLASSIFICATION_LABEL}'] + ' data: pods must require the node label '"
+    f" + namespaceObject.metadata.labels['{CLASSIFICATION}'] + ' data: pods must require the node label '"
     " + variables.key + '=true (nodeSelector or required node affinity) so they run only on pools allowed it'"
 )
 
@@ -145,7 +144,7 @@ class DataPlacementPolicy(pulumi.ComponentResource):
                         namespace_selector=meta.LabelSelectorArgs(
                             match_expressions=[
                                 meta.LabelSelectorRequirementArgs(
-                                    key=CLASSIFICATION_LABEL, operator="In", values=list(classes)
+                                    key=CLASSIFICATION, operator="In", values=list(classes)
                                 )
                             ]
                         )

@@ -77,19 +77,12 @@ def deploy_gcp(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:
         labels=tagging.tags("kubernetes"),
     )
     apply_baseline(cluster_name, spec, "gke", cluster_provider(cluster_name, cluster.kubeconfig))
-    pool_inputs: dict[str, Any] = {
-        "cluster": cluster.cluster_id,
-        "location": region,
-        "default_zones": gcp.cluster.zones,
-        "node_service_account": cluster.node_service_account_email,
-        "boot_disk_key_id": regional_keys.key_id("storage"),
-    }
     pools: list[GpuNodePool | TpuNodePool] = [
-        GpuNodePool(pool.name, pool, labels=tagging.tags(f"accelerators-{pool.role}"), **pool_inputs)
+        GpuNodePool(pool.name, pool, cluster=cluster.pool_cluster, labels=tagging.tags(f"accelerators-{pool.role}"))
         for pool in gcp.gpu_pools
     ]
     pools += [
-        TpuNodePool(pool.name, pool, labels=tagging.tags(f"accelerators-{pool.role}"), **pool_inputs)
+        TpuNodePool(pool.name, pool, cluster=cluster.pool_cluster, labels=tagging.tags(f"accelerators-{pool.role}"))
         for pool in gcp.tpu_pools
     ]
 

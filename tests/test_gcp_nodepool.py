@@ -16,7 +16,7 @@ import pytest
 from components.aws.nodepool import GpuNodePool as AwsGpuNodePool
 from components.catalog.gcp import GpuShape
 from components.gcp import nodepool
-from components.gcp.nodepool import GpuNodePool, TpuNodePool
+from components.gcp.nodepool import GpuNodePool, PoolCluster, TpuNodePool
 from components.spec import (
     AcceleratorPoolSpec,
     GpuPoolSpec,
@@ -49,16 +49,14 @@ def pool_preview(
     """`component` (GpuNodePool or TpuNodePool) for `spec`, on the one cluster, account and key every test uses."""
 
     def program() -> None:
-        component(
-            spec.name,
-            spec,
-            cluster=CLUSTER_ID,
+        cluster = PoolCluster(
+            cluster_id=CLUSTER_ID,
             location="europe-west4",
-            default_zones=default_zones,
+            zones=default_zones,
             node_service_account=NODE_SA,
             boot_disk_key_id=BOOT_DISK_KEY,
-            labels=LABELS,
         )
+        component(spec.name, spec, cluster=cluster, labels=LABELS)
 
     return preview(program, CONFIG)
 

@@ -18,7 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp.nodepool import node_config_args, pool_labels
+from components.gcp.nodepool import PoolCluster, node_config_args, pool_labels
 from components.spec import GkeClusterSpec, GkeSystemNodesSpec
 
 # The least-privilege node service account: GKE's own role for node service accounts ("At a minimum, these node
@@ -238,6 +238,14 @@ class GkeCluster(pulumi.ComponentResource):
         self.endpoint = self.cluster.endpoint
 
         self.system_nodes = self._system_pool(name, system, boot_disk_key_id, labels)
+        # What the GPU and TPU pools of this cluster join with (components/gcp/nodepool.py).
+        self.pool_cluster = PoolCluster(
+            cluster_id=self.cluster_id,
+            location=region,
+            zones=spec.zones,
+            node_service_account=self.node_service_account_email,
+            boot_disk_key_id=boot_disk_key_id,
+        )
 
         ca_data = self.cluster.master_auth.apply(lambda auth: auth.cluster_ca_certificate or "")
         # The context name `gcloud container clusters get-credentials` would give, so both never collide.

@@ -14,6 +14,7 @@ messages, before anything is registered: a platform team building pools in code 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -131,10 +132,6 @@ def node_config_args(
     return args
 
 
-def _zones(spec: GkePoolSpec, default_zones: Sequence[str]) -> list[str]:
-    return list(spec.zones or default_zones)
-
-
 def refuse_invalid(pool: GkePoolSpec, problems: list[Problem]) -> None:
     """Raise the catalog's config-time problems for a pool built in code, which skipped parse_platform."""
     if problems:
@@ -188,6 +185,17 @@ def _accelerator_node_config(
     )
 
 
+@dataclass(frozen=True)
+class PoolCluster:
+    """The GKE cluster an accelerator pool joins, and what all its nodes share (GkeCluster.pool_cluster)."""
+
+    cluster_id: pulumi.Input[str]
+    location: str  # the cluster's region
+    zones: Sequence[str]  # the cluster's node zones; a pool without its own runs there (empty: GKE's choice)
+    node_service_account: pulumi.Input[str]
+    boot_disk_key_id: pulumi.Input[str]
+
+
 class GpuNodePool(pulumi.ComponentResource):
     """One GPU node pool of a GKE cluster, from a spec already checked against the catalog."""
 
@@ -200,17 +208,13 @@ class GpuNodePool(pulumi.ComponentResource):
         name: str,
         spec: GpuPoolSpec,
         *,
-        cluster: pulumi.Input[str],
-        location: str,
-        default_zones: Sequence[str],
-        node_service_account: pulumi.Input[str],
-        boot_disk_key_id: pulumi.Input[str],
+        cluster: PoolCluster,
         labels: Mapping[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        refuse_invalid(spec, check_gpu_pool(spec, (), Site(location, tuple(default_zones))))
+        refuse_invalid(spec, check_gpu_pool(spec, (), Site(cluster.location, tuple(cluster.zones))))
         shape = gpu_shape(spec)
-        zones = _zones(spec, default_zones)
+        zones = list(spec.zones or cluster.zones)
         super().__init__("llmops:gcp:GpuNodePool", name, None, opts)
         self.shape = shape
 
@@ -229,14 +233,14 @@ class GpuNodePool(pulumi.ComponentResource):
 
         self.node_pool = gcp.container.NodePool(
             name,
-            cluster=cluster,
-            location=location,
+            cluster=cluster.cluster_id,
+            location=cluster.location,
             node_locations=zones or None,
             node_config=_accelerator_node_config(
                 spec,
                 taint=GPU_TAINT,
-                node_service_account=node_service_account,
-                boot_disk_key_id=boot_disk_key_id,
+                node_service_account=cluster.node_service_account,
+                boot_disk_key_id=cluster.boot_disk_key_id,
                 labels=labels,
                 guest_accelerators=[accelerator],
             ),
@@ -279,17 +283,13 @@ class TpuNodePool(pulumi.ComponentResource):
         name: str,
         spec: TpuPoolSpec,
         *,
-        cluster: pulumi.Input[str],
-        location: str,
-        default_zones: Sequence[str],
-        node_service_account: pulumi.Input[str],
-        boot_disk_key_id: pulumi.Input[str],
+        cluster: PoolCluster,
         labels: Mapping[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        refuse_invalid(spec, check_tpu_pool(spec, (), Site(location, tuple(default_zones))))
+        refuse_invalid(spec, check_tpu_pool(spec, (), Site(cluster.location, tuple(cluster.zones))))
         shape = tpu_shape(spec)
-        zones = _zones(spec, default_zones)
+        zones = list(spec.zones or cluster.zones)
         dynamic = spec.queued_provisioning or spec.flex_start
         if shape.multi_host:
             # A multi-host slice is atomic: exactly its node count, never resized (ACCELERATORS.md); queued
@@ -323,14 +323,14 @@ class TpuNodePool(pulumi.ComponentResource):
 
         self.node_pool = gcp.container.NodePool(
             name,
-            cluster=cluster,
-            location=location,
+            cluster=cluster.cluster_id,
+            location=cluster.location,
             node_locations=zones or None,
             node_config=_accelerator_node_config(
                 spec,
                 taint=TPU_TAINT,
-                node_service_account=node_service_account,
-                boot_disk_key_id=boot_disk_key_id,
+                node_service_account=cluster.node_service_account,
+                boot_disk_key_id=cluster.boot_disk_key_id,
                 labels=labels,
             ),
             placement_policy=placement,

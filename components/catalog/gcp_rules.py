@@ -448,8 +448,8 @@ def _site(spec: PlatformSpec) -> Site:
 def check_gcp(spec: PlatformSpec) -> list[Problem]:
     """Every gcp precondition of a spec that validated: pools, network, cluster, bucket locations and labels."""
     problems = [*_targets(spec), *_buckets(spec), *_labels(spec)]
-    if spec.gcp is None:
-        return problems
+    if spec.gcp is None or "gcp" not in spec.targets:
+        return problems  # a gcp section without the target is reported by _targets; its zones have no region
     problems += [*_cluster(spec), *_network(spec)]
     problems += _unique_pools(spec.gcp.gpu_pools, spec.gcp.tpu_pools)
     site = _site(spec)

@@ -25,7 +25,13 @@ CapacityTypeName = Literal["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"]
 WorkloadIdentity = Literal["pod-identity", "irsa"]
 BucketPurpose = Literal["model-artifacts", "datasets", "checkpoints"]
 PoolRole = Literal["training", "inference"]
+# Taint effects as EKS and GKE name them, and the Kubernetes names (Node objects, autoscaler tags) they stand for.
 TaintEffect = Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
+KUBERNETES_EFFECT: dict[str, str] = {
+    "NO_SCHEDULE": "NoSchedule",
+    "NO_EXECUTE": "NoExecute",
+    "PREFER_NO_SCHEDULE": "PreferNoSchedule",
+}
 
 # CloudWatch Logs accepts only these retention periods (pulumi_aws cloudwatch.LogGroup.retention_in_days);
 # 0, "never expire", is deliberately not offered: every log here has a retention.

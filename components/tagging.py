@@ -31,9 +31,17 @@ class Tagging:
         }
 
 
+# Node labels every accelerator pool carries, in the cloud and on bare metal, so that a workload selects a pool
+# the same way anywhere.
+LABEL_PREFIX = "llmops.dev"
+POOL_LABEL = f"{LABEL_PREFIX}/pool"
+ROLE_LABEL = f"{LABEL_PREFIX}/role"
+ACCELERATOR_LABEL = f"{LABEL_PREFIX}/accelerator"
+ACCELERATOR_COUNT_LABEL = f"{LABEL_PREFIX}/accelerator-count"
+
 # Placement: a node carries `llmops.dev/allow-<class>: "true"` for each data class whose workloads may run on it;
 # the admission policy (components/k8s/placement.py) admits pods of these classes only onto such nodes.
-ALLOW_LABEL_PREFIX = "llmops.dev/allow-"
+ALLOW_LABEL_PREFIX = f"{LABEL_PREFIX}/allow-"
 SENSITIVE_CLASSES = ("phi", "personal")
 
 
@@ -44,3 +52,21 @@ def allow_label(classification: str) -> str:
 
 def placement_labels(classes: Iterable[str]) -> dict[str, str]:
     return {allow_label(c): "true" for c in classes}
+
+
+def pool_labels(
+    role: str,
+    pool: str | None = None,
+    *,
+    accelerator: str | None = None,
+    count: int | None = None,
+    allowed: Iterable[str] = (),
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """A pool's node labels: the spec's own (`extra`), then ours, which win so that selectors on them can be trusted."""
+    ours = {ROLE_LABEL: role, POOL_LABEL: pool, ACCELERATOR_LABEL: accelerator, ACCELERATOR_COUNT_LABEL: count}
+    return {
+        **(extra or {}),
+        **{key: str(value) for key, value in ours.items() if value is not None},
+        **placement_labels(allowed),
+    }

@@ -20,10 +20,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.launch_template import hardened_launch_template_args
-from components.aws.nodepool import LABEL_PREFIX, label_value
+from components.aws.nodepool import label_value
 from components.catalog import aws as catalog
 from components.spec import AcceleratorPoolSpec, Classification, EdgeSiteSpec
-from components.tagging import CLASSIFICATION, SENSITIVE_CLASSES, placement_labels
+from components.tagging import CLASSIFICATION, SENSITIVE_CLASSES, pool_labels
 
 # The root volume size of the regional accelerator pools (AcceleratorPoolSpec.disk_size_gib's default): an
 # inference node keeps images and a model cache there too.
@@ -91,13 +91,13 @@ class LocalZoneGpuNodes(pulumi.ComponentResource):
         lt_args["vpc_security_group_ids"] = [cluster_security_group_id]
         self.launch_template = aws.ec2.LaunchTemplate(f"{name}-lt", **lt_args, opts=child)
 
-        labels = {
-            f"{LABEL_PREFIX}/pool": spec.name,
-            f"{LABEL_PREFIX}/role": "inference",
-            f"{LABEL_PREFIX}/accelerator": label_value(it.family.accelerator),
-            f"{LABEL_PREFIX}/accelerator-count": str(it.accelerators),
-            **placement_labels(allowed_classifications),
-        }
+        labels = pool_labels(
+            "inference",
+            spec.name,
+            accelerator=label_value(it.family.accelerator),
+            count=it.accelerators,
+            allowed=allowed_classifications,
+        )
         # The vendor taint keeps pods that ask for no GPU off the zone's (scarce, expensive) nodes.
         taints = [aws.eks.NodeGroupTaintArgs(key=sched.taint_key, value=sched.taint_value, effect="NO_SCHEDULE")]
         # An edge site serves all the time: at least one node, up to the site's maximum.

@@ -17,17 +17,10 @@ import pulumi_aws as aws
 
 from components.aws.launch_template import hardened_launch_template_args
 from components.catalog import aws as catalog
-from components.spec import AcceleratorPoolSpec, Taint
-from components.tagging import placement_labels
+from components.spec import KUBERNETES_EFFECT, AcceleratorPoolSpec, Taint
+from components.tagging import pool_labels
 
-LABEL_PREFIX = "llmops.dev"
 AUTOSCALER_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
-# EKS node group taint effects and the Kubernetes names the autoscaler's taint tags use.
-KUBERNETES_EFFECT = {
-    "NO_SCHEDULE": "NoSchedule",
-    "NO_EXECUTE": "NoExecute",
-    "PREFER_NO_SCHEDULE": "PreferNoSchedule",
-}
 
 
 def label_value(text: str) -> str:
@@ -123,14 +116,14 @@ class GpuNodePool(pulumi.ComponentResource):
         pool_subnets = [subnet_ids[0]] if spec.efa or spec.placement_group else list(subnet_ids)
 
         sched = it.scheduling
-        labels = {
-            **spec.labels,
-            **placement_labels(spec.allowed_classifications),
-            f"{LABEL_PREFIX}/pool": spec.name,
-            f"{LABEL_PREFIX}/role": spec.role,
-            f"{LABEL_PREFIX}/accelerator": label_value(it.family.accelerator),
-            f"{LABEL_PREFIX}/accelerator-count": str(it.accelerators),
-        }
+        labels = pool_labels(
+            spec.role,
+            spec.name,
+            accelerator=label_value(it.family.accelerator),
+            count=it.accelerators,
+            allowed=spec.allowed_classifications,
+            extra=spec.labels,
+        )
         # The vendor taint keeps pods that do not ask for an accelerator off these (expensive) nodes.
         taints = [Taint(key=sched.taint_key, value=sched.taint_value, effect="NO_SCHEDULE")]
         taints += [t for t in spec.taints if (t.key, t.effect) != (taints[0].key, taints[0].effect)]

@@ -23,9 +23,7 @@ import pulumi_gcp as gcp
 from components.catalog.gcp import GpuShape, TpuShape, gpu_shape, tpu_shape
 from components.catalog.gcp_rules import Site, check_gpu_pool, check_tpu_pool
 from components.spec import GkePoolSpec, GpuPoolSpec, Problem, ReservationSpec, Taint, TpuPoolSpec, format_path
-
-# The same label keys as the AWS pools, so a workload selects a pool the same way on either cloud.
-LABEL_PREFIX = "llmops.dev"
+from components.tagging import pool_labels
 
 # Access is decided by the service account's IAM roles; with the cloud-platform scope the scopes add no second,
 # coarser limit that would tempt someone to widen the account (terraform-provider-google container_cluster doc,
@@ -65,14 +63,6 @@ def taint_args(taints: Sequence[Taint]) -> list[dict[str, str]]:
 def with_taint(first: Taint, others: Sequence[Taint]) -> list[Taint]:
     """`first`, then `others` less any taint on the same key and effect (it would be a duplicate to GKE)."""
     return [first, *(t for t in others if (t.key, t.effect) != (first.key, first.effect))]
-
-
-def pool_labels(role: str, pool: str | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Kubernetes node labels: the spec's own, then ours (ours win, so selectors on them can be trusted)."""
-    labels = {**(extra or {}), f"{LABEL_PREFIX}/role": role}
-    if pool is not None:
-        labels[f"{LABEL_PREFIX}/pool"] = pool
-    return labels
 
 
 def reservation_affinity(reservation: ReservationSpec | None) -> dict[str, Any]:
@@ -174,7 +164,7 @@ def _accelerator_node_config(
             boot_disk_key_id=boot_disk_key_id,
             disk_size_gib=spec.disk_size_gib,
             disk_type=spec.disk_type,
-            labels=pool_labels(spec.role, spec.name, spec.labels),
+            labels=pool_labels(spec.role, spec.name, extra=spec.labels),
             resource_labels=labels,
             taints=with_taint(taint, spec.taints),
             spot=spec.spot,

@@ -33,12 +33,11 @@ from components.k8s.labels import record_labels
 from components.k8s.nodes import (
     GPU_RESOURCE,
     GPU_TAINT,
-    POOL_LABEL,
     node_patches,
     untyped,
 )
 from components.spec import BareMetalPoolSpec, EdgeSiteSpec, PinnedImage
-from components.tagging import CLASSIFICATION, SENSITIVE_CLASSES, Tagging, allow_label
+from components.tagging import CLASSIFICATION, POOL_LABEL, SENSITIVE_CLASSES, Tagging, placement_labels
 
 # The serving PriorityClass of the cluster baseline (components/k8s/baseline.py): serving is not preempted by
 # training.
@@ -212,7 +211,7 @@ class EdgeInferenceSite(pulumi.ComponentResource):
                 {"name": "cache", "mount_path": CACHE_DIR},
             ],
         }
-        node_selector = {POOL_LABEL: spec.name, **{allow_label(c): "true" for c in allowed}}
+        node_selector = {POOL_LABEL: spec.name, **placement_labels(allowed)}
         pod_spec: dict[str, Any] = {
             "service_account_name": SERVICE_ACCOUNT,
             "automount_service_account_token": False,

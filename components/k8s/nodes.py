@@ -34,10 +34,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.aws.nodepool import KUBERNETES_EFFECT, LABEL_PREFIX
 from components.k8s.gpu_software import GPU_PRESENT_LABEL
-from components.spec import BareMetalPoolSpec, Taint
-from components.tagging import placement_labels
+from components.spec import KUBERNETES_EFFECT, BareMetalPoolSpec, Taint
+from components.tagging import pool_labels
 
 # The taint GPU machines carry so that pods asking for no GPU stay off them; the same key, value and effect as the
 # GKE GPU pools (components/gcp/nodepool.py GPU_TAINT, shared ACCELERATORS.md). Pods tolerate the key with
@@ -47,24 +46,21 @@ GPU_RESOURCE = "nvidia.com/gpu"
 # Server-side apply option annotations of pulumi-kubernetes (see the module docstring).
 PATCH_FORCE = "pulumi.com/patchForce"
 
-POOL_LABEL = f"{LABEL_PREFIX}/pool"
-ROLE_LABEL = f"{LABEL_PREFIX}/role"
-ACCELERATOR_LABEL = f"{LABEL_PREFIX}/accelerator"
-ACCELERATOR_COUNT_LABEL = f"{LABEL_PREFIX}/accelerator-count"
-
 
 def pool_node_labels(spec: BareMetalPoolSpec) -> dict[str, str]:
-    """The spec's own labels, then ours (ours win, so a selector on them can be trusted)."""
+    """The pool labels every pool carries, plus the one the NVIDIA device plugin chart schedules on."""
     return {
-        **spec.labels,
-        POOL_LABEL: spec.name,
-        ROLE_LABEL: spec.role,
-        ACCELERATOR_LABEL: spec.accelerator,
-        ACCELERATOR_COUNT_LABEL: str(spec.accelerators_per_node),
-        # The NVIDIA device plugin chart schedules only onto nodes with this label unless node feature discovery
-        # runs (K3s sites run the plugin alone); the GPU Operator's discovery sets the same value.
+        **pool_labels(
+            spec.role,
+            spec.name,
+            accelerator=spec.accelerator,
+            count=spec.accelerators_per_node,
+            allowed=spec.allowed_classifications,
+            extra=spec.labels,
+        ),
+        # Without node feature discovery (K3s sites run the plugin alone) the chart needs this label; the GPU
+        # Operator's discovery sets the same value.
         GPU_PRESENT_LABEL: "true",
-        **placement_labels(spec.allowed_classifications),
     }
 
 

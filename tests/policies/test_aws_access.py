@@ -7,7 +7,6 @@ that judges the type); each case changes one property and expects exactly one vi
 from __future__ import annotations
 
 import json
-from copy import deepcopy
 from dataclasses import replace
 from typing import Any
 
@@ -28,6 +27,7 @@ from policies.rules.iam_policy import PolicyDocumentError, policy_statements, wi
 from policies.rules.props import is_open_cidr
 from policies.rules.resources import RECORD_KEYS
 from policies.rules.rule import RULES, Resource, Settings, evaluate, evaluate_stack
+from tests.rule_judging import DELETE, changed
 
 # ---- fixtures ----------------------------------------------------------------------------------------------
 
@@ -127,24 +127,10 @@ RESOURCE_RULES = sorted(
     name for name, r in RULES.items() if r.scope == "resource" and r.check.__module__ == access.__name__
 )
 STACK_RULES = sorted(name for name, r in RULES.items() if r.scope == "stack" and r.check.__module__ == access.__name__)
-DELETE = object()
 
 
 def resource(type_: str, props: dict[str, Any], name: str = "main", parent: str = "", provider: Any = None) -> Resource:
     return Resource(type_, name, f"urn:pulumi:dev::llmops-infra::{type_}::{name}", props, parent, provider)
-
-
-def changed(props: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    """A deep copy of props with the value at path replaced (or removed, for DELETE)."""
-    copy = deepcopy(props)
-    target: Any = copy
-    for key in path[:-1]:
-        target = target[key]
-    if value is DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return copy
 
 
 def judge(rule_name: str, type_: str, props: dict[str, Any], settings: Settings = Settings(), **kw: Any) -> list[str]:

@@ -1,7 +1,7 @@
 """Benchmark `llmops analyze` on synthetic stack exports of 1,000 and 10,000 resources, with both packs.
 
 For each size the export is generated first (bench/synthetic_export.py, not timed), then analyzed by one
-`python -m llmops.cli analyze --state FILE --pack hipaa --pack gdpr --format json --output FILE` per repeat.
+`python -m llmops_infra.cli analyze --state FILE --pack hipaa --pack gdpr --format json --output FILE` per repeat.
 That command reads the export, starts both packs, sends every resource to each (Analyze) and the stack once
 (AnalyzeStack), and writes the JSON report: the wall time covers all of it, interpreter start included.
 
@@ -62,7 +62,7 @@ def analyze(size: int, repeat: int = 1, region: str = "eu-west-1", keep: Path | 
         start = time.perf_counter()
         synthetic_export.write(synthetic_export.generate(size, region=region), state)
         generate_seconds = time.perf_counter() - start
-        argv = [sys.executable, "-m", "llmops.cli", "analyze", "--state", str(state)]
+        argv = [sys.executable, "-m", "llmops_infra.cli", "analyze", "--state", str(state)]
         argv += ["--pack", "hipaa", "--pack", "gdpr", "--format", "json", "--output", str(output)]
         series = measure.Series(f"analyze {size:,} resources, both packs")
         counts: set[tuple[int, int, int]] = set()

@@ -1,6 +1,6 @@
 """Benchmark `llmops check --all`: wall time and peak memory of checking every stack in configs/.
 
-Two cases, each one `llmops` process (run as `python -m llmops.cli`, as the console script would) that runs
+Two cases, each one `llmops` process (run as `python -m llmops_infra.cli`, as the console script would) that runs
 every stack program offline and starts one process per policy pack per stack:
 
 - both packs: `check --all --pack hipaa --pack gdpr` (every stack judged by both);
@@ -51,7 +51,18 @@ def check_all(name: str, packs: Sequence[str], repeat: int = 1) -> Result:
     report: dict = {}
     with tempfile.TemporaryDirectory(prefix="llmops-bench-") as tmp:
         output = str(Path(tmp) / "report.json")
-        argv = [sys.executable, "-m", "llmops.cli", "check", "--all", *packs, "--format", "json", "--output", output]
+        argv = [
+            sys.executable,
+            "-m",
+            "llmops_infra.cli",
+            "check",
+            "--all",
+            *packs,
+            "--format",
+            "json",
+            "--output",
+            output,
+        ]
         for _ in range(repeat):
             series.runs.append(measure.run(argv, ok_codes=(0, 1)))
             report = json.loads(Path(output).read_text(encoding="utf-8"))

@@ -551,8 +551,8 @@ def problems_from_validation(error: ValidationError, model: type[BaseModel]) -> 
 
 def _pool_problems(data: dict) -> list[Problem]:
     """Catalog problems of the pools that are well-formed on their own, so one run reports everything."""
-    from components.catalog.aws_rules import check_pool
-    from components.catalog.gcp_rules import raw_pool_problems
+    from llmops_infra.components.catalog.aws_rules import check_pool
+    from llmops_infra.components.catalog.gcp_rules import raw_pool_problems
 
     pools = data.get("acceleratorPools")
     problems: list[Problem] = []
@@ -567,9 +567,9 @@ def _pool_problems(data: dict) -> list[Problem]:
 
 def parse_platform(data: Any, source: str = "config") -> PlatformSpec:
     """Validate a raw platform value completely; raise SpecError naming every problem, or return the spec."""
-    from components.catalog.aws_rules import check_platform  # the rules read the spec models defined above
-    from components.catalog.gcp_rules import check_gcp
-    from components.catalog.kubernetes_rules import check_kubernetes
+    from llmops_infra.components.catalog.aws_rules import check_platform  # the rules read the spec models defined above
+    from llmops_infra.components.catalog.gcp_rules import check_gcp
+    from llmops_infra.components.catalog.kubernetes_rules import check_kubernetes
 
     if not isinstance(data, dict):
         raise SpecError([Problem((), data, "must be a mapping of keys (targets, owner, network, ...)")], source)

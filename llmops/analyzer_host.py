@@ -6,7 +6,7 @@ working directory (see `NewPolicyAnalyzer` in sdk/go/common/resource/plugin/anal
 stdout. The host then calls, in the CLI's order: Handshake (optional, UNIMPLEMENTED is fine), ConfigureStack (only
 when analyzing a stack), GetAnalyzerInfo, Configure, Analyze per resource, AnalyzeStack at the end.
 
-Properties travel in Pulumi's wire format (`llmops.wire`); they are marshalled as the CLI marshals them for
+Properties travel in Pulumi's wire format (`llmops_infra.cli.wire`); they are marshalled as the CLI marshals them for
 analyzers: secrets and unknowns kept, resource references and output values downgraded, `__internal` keys dropped.
 """
 
@@ -32,7 +32,7 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
-from llmops.wire import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN
+from llmops_infra.cli.wire import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN
 
 __all__ = [
     "AnalyzeCall",

@@ -18,7 +18,7 @@ from typing import Any
 
 import jsonschema
 
-from llmops.analyzer_host import (
+from llmops_infra.cli.analyzer_host import (
     ENFORCEMENT_LEVELS,
     AnalyzeCall,
     AnalyzerInfo,
@@ -29,12 +29,11 @@ from llmops.analyzer_host import (
     analyze_call,
     analyze_stack_request,
 )
-from llmops.engine import Registration
-from llmops.findings import CheckReport, PolicyDoc, StackResult, Violation
-from llmops.stackfile import InputError, read_input
-from llmops.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
+from llmops_infra.cli.engine import Registration
+from llmops_infra.cli.findings import CheckReport, PolicyDoc, StackResult, Violation
+from llmops_infra.cli.stackfile import InputError, read_input
+from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
 
-PACK_FILE = "PulumiPolicy.yaml"
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 PolicyConfig = Mapping[str, Any]  # the `--policy-pack-config` file: {"all": level, "<policy>": level | {...}}
@@ -50,27 +49,6 @@ class Target:
     resources: Sequence[Registration]
     packs: Sequence[Path]
     config: Mapping[str, str]  # the stack's config, which the CLI passes to packs (PULUMI_CONFIG)
-
-
-# ---- packs ---------------------------------------------------------------------------------------------------
-
-
-def available_packs(root: Path) -> dict[str, Path]:
-    """The project's packs by name: every directory under policies/ with a PulumiPolicy.yaml."""
-    policies = root / "policies"
-    return {d.name: d for d in sorted(policies.iterdir()) if (d / PACK_FILE).is_file()} if policies.is_dir() else {}
-
-
-def pack_dir(name: str, root: Path) -> Path:
-    """A pack named on the command line: one of the project's packs, or the path of any pack directory."""
-    known = available_packs(root)
-    if name in known:
-        return known[name]
-    path = Path(name)
-    if (path / PACK_FILE).is_file():
-        return path.resolve()
-    names = ", ".join(known) or "none"
-    raise InputError(f"unknown policy pack '{name}': packs here are {names} (or give a directory with {PACK_FILE})")
 
 
 # ---- policy config -------------------------------------------------------------------------------------------

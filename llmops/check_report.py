@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from llmops.findings import CheckReport, PolicyDoc, StackResult, Violation
+from llmops_infra.cli.findings import CheckReport, PolicyDoc, StackResult, Violation
 
 NO_PACKS = "no policy packs declared (set compliance in its platform config, or pass --pack)"
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}  # a pack that gives no severity sorts last

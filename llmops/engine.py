@@ -25,8 +25,8 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from llmops import mock_outputs
-from llmops.wire import SECRET_SIG, SIG_KEY
+from llmops_infra.cli import mock_outputs
+from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 

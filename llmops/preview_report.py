@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llmops.engine import STACK_TYPE, Recording, Registration
-from llmops.stackfile import Stack
-from llmops.wire import redact
+from llmops_infra.cli.engine import STACK_TYPE, Recording, Registration
+from llmops_infra.cli.stackfile import Stack
+from llmops_infra.cli.wire import redact
 
 CAPACITY_COLUMNS = (
     ("pool", "pool"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import runpy
 from pathlib import Path
 
-from llmops.engine import Recording, run
-from llmops.stackfile import InputError, Stack
-from stacks.config import PLATFORM_KEY, platform_from_config
+from llmops_infra.cli.engine import Recording, run
+from llmops_infra.cli.stackfile import InputError, Stack
+from llmops_infra.stacks.config import PLATFORM_KEY, platform_from_config
 
 
 def _program_entry(main: Path) -> Path:

@@ -17,8 +17,8 @@ import hashlib
 from typing import Any
 from urllib.parse import quote
 
-from llmops.check_report import advisory_count, md_escape, ordered
-from llmops.findings import CheckReport, PolicyDoc, StackResult, Violation
+from llmops_infra.cli.check_report import advisory_count, md_escape, ordered
+from llmops_infra.cli.findings import CheckReport, PolicyDoc, StackResult, Violation
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "llmopsViolation/v1"

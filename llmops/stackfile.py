@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from llmops.engine import StackSettings
+from llmops_infra.cli.engine import StackSettings
 
 SECRET_PLACEHOLDER = "offline-secret-placeholder"
 

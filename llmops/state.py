@@ -15,9 +15,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from llmops.engine import Recording, Registration
-from llmops.stackfile import InputError, read_input
-from llmops.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
+from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.stackfile import InputError, read_input
+from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
 
 DEPLOYMENT_VERSION = 3
 WITHHELD = "[withheld: exported offline without a secrets provider]"

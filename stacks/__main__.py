@@ -2,8 +2,8 @@
 
 import pulumi
 
-from stacks.config import platform_from_config
-from stacks.platform import deploy
+from llmops_infra.stacks.config import platform_from_config
+from llmops_infra.stacks.platform import deploy
 
 
 def _get(key: str) -> str | None:

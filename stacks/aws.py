@@ -6,16 +6,16 @@ from typing import Any
 
 import pulumi
 
-from components.aws.bucket import AccessLogBucket, EncryptedBucket
-from components.aws.eks import EksCluster, RemoteNetwork
-from components.aws.iam import NodeRole, WorkloadAccess, WorkloadRole
-from components.aws.kms import KeySpec, KmsKeys
-from components.aws.network import FlowLogSettings, IsolatedVpc
-from components.aws.nodepool import GpuNodePool
-from components.spec import PlatformSpec
-from components.tagging import Tagging
-from stacks.deployed import AwsPlatform, Deployed
-from stacks.kubernetes import apply_baseline, cluster_provider
+from llmops_infra.components.aws.bucket import AccessLogBucket, EncryptedBucket
+from llmops_infra.components.aws.eks import EksCluster, RemoteNetwork
+from llmops_infra.components.aws.iam import NodeRole, WorkloadAccess, WorkloadRole
+from llmops_infra.components.aws.kms import KeySpec, KmsKeys
+from llmops_infra.components.aws.network import FlowLogSettings, IsolatedVpc
+from llmops_infra.components.aws.nodepool import GpuNodePool
+from llmops_infra.components.spec import PlatformSpec
+from llmops_infra.components.tagging import Tagging
+from llmops_infra.stacks.deployed import AwsPlatform, Deployed
+from llmops_infra.stacks.kubernetes import apply_baseline, cluster_provider
 
 # The namespace and service account whose pods may read model artifacts (the inference servers).
 MODEL_READER = WorkloadAccess(namespace="inference", service_account="model-reader")

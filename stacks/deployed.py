@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.aws.eks import EksCluster
-from components.aws.iam import NodeRole
-from components.aws.kms import KmsKeys
-from components.aws.network import IsolatedVpc
-from components.tagging import Tagging
+from llmops_infra.components.aws.eks import EksCluster
+from llmops_infra.components.aws.iam import NodeRole
+from llmops_infra.components.aws.kms import KmsKeys
+from llmops_infra.components.aws.network import IsolatedVpc
+from llmops_infra.components.tagging import Tagging
 
 
 @dataclass

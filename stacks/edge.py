@@ -6,13 +6,13 @@ from typing import Any
 
 import pulumi
 
-from components.aws.iam import WorkloadAccess, WorkloadRole
-from components.aws.local_zone import LocalZoneGpuNodes
-from components.k8s.edge import SERVICE_ACCOUNT, EdgeInferenceSite, namespace_name
-from components.spec import EdgeSiteSpec, PlatformSpec
-from components.tagging import Tagging
-from stacks.deployed import AwsPlatform, Deployed
-from stacks.kubernetes import apply_baseline, cluster_provider, secret_kubeconfig
+from llmops_infra.components.aws.iam import WorkloadAccess, WorkloadRole
+from llmops_infra.components.aws.local_zone import LocalZoneGpuNodes
+from llmops_infra.components.k8s.edge import SERVICE_ACCOUNT, EdgeInferenceSite, namespace_name
+from llmops_infra.components.spec import EdgeSiteSpec, PlatformSpec
+from llmops_infra.components.tagging import Tagging
+from llmops_infra.stacks.deployed import AwsPlatform, Deployed
+from llmops_infra.stacks.kubernetes import apply_baseline, cluster_provider, secret_kubeconfig
 
 # The service account annotation IAM roles for service accounts reads (EKS user guide, "IAM roles for service
 # accounts": eks.amazonaws.com/role-arn).

@@ -6,17 +6,17 @@ from typing import Any
 
 import pulumi
 
-from components.catalog.gcp import kms_location
-from components.gcp.bucket import AccessLogBucket, EncryptedBucket
-from components.gcp.gke import GkeCluster
-from components.gcp.iam import WorkloadAccess, WorkloadServiceAccount
-from components.gcp.kms import CloudKmsKeys, CloudKmsKeySpec
-from components.gcp.network import PrivateNetwork
-from components.gcp.nodepool import GpuNodePool, TpuNodePool
-from components.spec import PlatformSpec
-from components.tagging import Tagging
-from stacks.deployed import Deployed
-from stacks.kubernetes import apply_baseline, cluster_provider
+from llmops_infra.components.catalog.gcp import kms_location
+from llmops_infra.components.gcp.bucket import AccessLogBucket, EncryptedBucket
+from llmops_infra.components.gcp.gke import GkeCluster
+from llmops_infra.components.gcp.iam import WorkloadAccess, WorkloadServiceAccount
+from llmops_infra.components.gcp.kms import CloudKmsKeys, CloudKmsKeySpec
+from llmops_infra.components.gcp.network import PrivateNetwork
+from llmops_infra.components.gcp.nodepool import GpuNodePool, TpuNodePool
+from llmops_infra.components.spec import PlatformSpec
+from llmops_infra.components.tagging import Tagging
+from llmops_infra.stacks.deployed import Deployed
+from llmops_infra.stacks.kubernetes import apply_baseline, cluster_provider
 
 # The namespace and Kubernetes service account whose pods may read model artifacts (the inference servers).
 MODEL_READER = ("inference", "model-reader")

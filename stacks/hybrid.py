@@ -10,12 +10,12 @@ from typing import Any
 
 import pulumi
 
-from components.aws.hybrid import HybridNodes
-from components.k8s.cilium import HybridCilium
-from components.k8s.nodes import BareMetalGpuPool
-from components.k8s.placement import DataPlacementPolicy
-from components.spec import PlatformSpec
-from stacks.deployed import Deployed
+from llmops_infra.components.aws.hybrid import HybridNodes
+from llmops_infra.components.k8s.cilium import HybridCilium
+from llmops_infra.components.k8s.nodes import BareMetalGpuPool
+from llmops_infra.components.k8s.placement import DataPlacementPolicy
+from llmops_infra.components.spec import PlatformSpec
+from llmops_infra.stacks.deployed import Deployed
 
 
 def deploy_hybrid(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:

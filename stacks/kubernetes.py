@@ -5,9 +5,9 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.k8s.baseline import ClusterBaseline, Platform
-from components.spec import PlatformSpec
-from components.tagging import Tagging
+from llmops_infra.components.k8s.baseline import ClusterBaseline, Platform
+from llmops_infra.components.spec import PlatformSpec
+from llmops_infra.components.tagging import Tagging
 
 
 def cluster_provider(name: str, kubeconfig: pulumi.Input[str]) -> k8s.Provider:

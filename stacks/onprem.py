@@ -6,13 +6,13 @@ from typing import Any
 
 import pulumi
 
-from components.k8s.nodes import BareMetalGpuPool
-from components.k8s.placement import DataPlacementPolicy
-from components.k8s.storage import EncryptedStorageClass
-from components.spec import OnpremSpec, PlatformSpec
-from components.tagging import Tagging
-from stacks.deployed import Deployed
-from stacks.kubernetes import apply_baseline, cluster_provider, secret_kubeconfig
+from llmops_infra.components.k8s.nodes import BareMetalGpuPool
+from llmops_infra.components.k8s.placement import DataPlacementPolicy
+from llmops_infra.components.k8s.storage import EncryptedStorageClass
+from llmops_infra.components.spec import OnpremSpec, PlatformSpec
+from llmops_infra.components.tagging import Tagging
+from llmops_infra.stacks.deployed import Deployed
+from llmops_infra.stacks.kubernetes import apply_baseline, cluster_provider, secret_kubeconfig
 
 
 def deploy_onprem(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from components.spec import PlatformSpec, Problem, SpecError
-from stacks.aws import deploy_aws
-from stacks.deployed import Deployed
-from stacks.edge import deploy_edge
-from stacks.gcp import deploy_gcp
-from stacks.hybrid import deploy_hybrid
-from stacks.onprem import deploy_onprem
+from llmops_infra.components.spec import PlatformSpec, Problem, SpecError
+from llmops_infra.stacks.aws import deploy_aws
+from llmops_infra.stacks.deployed import Deployed
+from llmops_infra.stacks.edge import deploy_edge
+from llmops_infra.stacks.gcp import deploy_gcp
+from llmops_infra.stacks.hybrid import deploy_hybrid
+from llmops_infra.stacks.onprem import deploy_onprem
 
 Deployer = Callable[[PlatformSpec, Deployed], dict[str, Any]]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llmops.wire import is_secret
+from llmops_infra.cli.wire import is_secret
 
 # kubeconfig AuthInfo fields that carry a credential themselves (or point at one on disk).
 CREDENTIAL_KEYS = {

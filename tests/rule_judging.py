@@ -9,9 +9,9 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from llmops.engine import Recording, Registration
-from llmops.wire import UNKNOWN
-from policies.rules.rule import RULES, Resource, Settings, evaluate
+from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.wire import UNKNOWN
+from llmops_infra.policies.rules.rule import RULES, Resource, Settings, evaluate
 
 # As a `changed` value: remove the property instead of setting it.
 DELETE = object()

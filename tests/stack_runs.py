@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from llmops import cli
-from llmops.engine import Recording
-from llmops.program import run_stack
-from llmops.stackfile import resolve
+from llmops_infra.cli import main as cli
+from llmops_infra.cli.engine import Recording
+from llmops_infra.cli.program import run_stack
+from llmops_infra.cli.stackfile import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 

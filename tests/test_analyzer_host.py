@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from llmops.analyzer_host import (
+from llmops_infra.cli.analyzer_host import (
     PackStartError,
     PolicyPackError,
     PolicyPackHost,
     ResourceInput,
     StackContext,
 )
-from llmops.wire import OUTPUT_SIG, SECRET_SIG, SIG_KEY, UNKNOWN
+from llmops_infra.cli.wire import OUTPUT_SIG, SECRET_SIG, SIG_KEY, UNKNOWN
 
 DEMO = Path(__file__).parent / "fixtures" / "packs" / "demo"
 BUCKET = "aws:s3/bucket:Bucket"

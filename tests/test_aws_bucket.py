@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from components.aws.bucket import AccessLogBucket, EncryptedBucket
-from components.spec import BucketSpec
-from llmops.engine import Recording, Registration
-from llmops.mock_outputs import ACCOUNT_ID
+from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.mock_outputs import ACCOUNT_ID
+from llmops_infra.components.aws.bucket import AccessLogBucket, EncryptedBucket
+from llmops_infra.components.spec import BucketSpec
 from tests.conftest import preview
 
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/11111111-2222-3333-4444-555555555555"

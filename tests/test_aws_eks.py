@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from components.aws.eks import EksCluster, RemoteNetwork
-from components.spec import ClusterSpec
-from llmops.engine import Recording, Registration
-from llmops.wire import SECRET_SIG, SIG_KEY
+from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY
+from llmops_infra.components.aws.eks import EksCluster, RemoteNetwork
+from llmops_infra.components.spec import ClusterSpec
 from tests.conftest import preview
 from tests.kubeconfig_checks import credential_free_exec, secret_kubeconfig
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from components.aws.hybrid import HybridNodes, roles_anywhere_trust_policy
-from components.spec import BareMetalPoolSpec, HybridSpec
-from llmops.engine import Recording
-from llmops.wire import is_secret
+from llmops_infra.cli.engine import Recording
+from llmops_infra.cli.wire import is_secret
+from llmops_infra.components.aws.hybrid import HybridNodes, roles_anywhere_trust_policy
+from llmops_infra.components.spec import BareMetalPoolSpec, HybridSpec
 from tests.conftest import preview
 from tests.rule_judging import rule_violations
 

@@ -8,9 +8,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.aws.iam import NODE_MANAGED_POLICIES, NodeRole, WorkloadAccess, WorkloadRole
-from llmops.engine import Recording
-from llmops.mock_outputs import ACCOUNT_ID
+from llmops_infra.cli.engine import Recording
+from llmops_infra.cli.mock_outputs import ACCOUNT_ID
+from llmops_infra.components.aws.iam import NODE_MANAGED_POLICIES, NodeRole, WorkloadAccess, WorkloadRole
 from tests.conftest import preview
 
 TAGS = {"owner": "ml-platform", "purpose": "inference", "data-classification": "phi"}

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.aws.kms import KeySpec, KmsKeys
-from llmops.engine import Recording, Registration
+from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.components.aws.kms import KeySpec, KmsKeys
 from tests.conftest import preview
 
 KEY = "aws:kms/key:Key"

@@ -9,9 +9,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.aws.local_zone import LocalZoneGpuNodes
-from components.spec import EdgeSiteSpec
-from llmops.engine import Recording
+from llmops_infra.cli.engine import Recording
+from llmops_infra.components.aws.local_zone import LocalZoneGpuNodes
+from llmops_infra.components.spec import EdgeSiteSpec
 from tests.conftest import preview
 
 STORAGE_KEY = "arn:aws:kms:us-east-1:123456789012:key/33333333-3333-3333-3333-333333333333"

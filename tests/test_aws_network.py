@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from components.aws.network import FlowLogSettings, IsolatedVpc, subnet_cidrs
-from components.spec import DEFAULT_INTERFACE_ENDPOINTS, NetworkSpec
-from llmops.engine import Recording, Registration
+from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.components.aws.network import FlowLogSettings, IsolatedVpc, subnet_cidrs
+from llmops_infra.components.spec import DEFAULT_INTERFACE_ENDPOINTS, NetworkSpec
 from tests.conftest import preview
 
 VPC = "aws:ec2/vpc:Vpc"

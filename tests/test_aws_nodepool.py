@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from components.aws.nodepool import GpuNodePool, label_value
-from components.spec import AcceleratorPoolSpec, Taint, TaintEffect
-from llmops.engine import Recording, Registration
+from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.components.aws.nodepool import GpuNodePool, label_value
+from llmops_infra.components.spec import AcceleratorPoolSpec, Taint, TaintEffect
 from tests.conftest import preview
 
 STORAGE_KEY = "arn:aws:kms:us-east-1:123456789012:key/33333333-3333-3333-3333-333333333333"

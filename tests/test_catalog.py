@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.catalog import aws
+from llmops_infra.components.catalog import aws
 
 # instance type -> (accelerators, EFA interfaces), as ACCELERATORS.md and the catalog's sources give them.
 FACTS = {

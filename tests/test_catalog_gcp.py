@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from components.catalog import gcp
-from components.spec import GpuPoolSpec, SpecError, TpuPoolSpec, format_path, parse_platform
+from llmops_infra.components.catalog import gcp
+from llmops_infra.components.spec import GpuPoolSpec, SpecError, TpuPoolSpec, format_path, parse_platform
 
 BASE: dict[str, Any] = {
     "targets": ["gcp"],

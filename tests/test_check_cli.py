@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from llmops import cli
-from llmops.engine import Recording
-from llmops.program import run_stack
-from llmops.stackfile import Stack
-from llmops.wire import SECRET_SIG, SIG_KEY
+from llmops_infra.cli import main as cli
+from llmops_infra.cli.engine import Recording
+from llmops_infra.cli.program import run_stack
+from llmops_infra.cli.stackfile import Stack
+from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMATS = ("text", "json", "sarif", "markdown")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from llmops.check_report import md_cell, to_json, to_markdown, to_text
-from llmops.findings import CheckReport, PolicyDoc, StackResult, Violation
+from llmops_infra.cli.check_report import md_cell, to_json, to_markdown, to_text
+from llmops_infra.cli.findings import CheckReport, PolicyDoc, StackResult, Violation
 
 HIPAA, GDPR = "llmops-hipaa", "llmops-gdpr"
 BUCKET_URN = "urn:pulumi:prod-hipaa::llmops-infra::llmops:aws:EncryptedBucket$aws:s3/bucket:Bucket::models"

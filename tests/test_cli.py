@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from llmops import cli, program
+from llmops_infra.cli import main as cli
+from llmops_infra.cli import program
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -119,7 +120,7 @@ def test_unwritable_export_is_exit_2(capsys, tmp_path: Path):
 
 def test_console_script_prints_no_traceback_for_unknown_stack():
     result = subprocess.run(
-        [sys.executable, "-m", "llmops.cli", "preview", "nope"], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "llmops_infra.cli", "preview", "nope"], capture_output=True, text=True, cwd=ROOT
     )
     assert result.returncode == 2
     assert result.stderr.startswith("llmops: unknown stack 'nope'") and "Traceback" not in result.stderr

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from llmops import cli
-from llmops.wire import SECRET_SIG, SIG_KEY, UNKNOWN
+from llmops_infra.cli import main as cli
+from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY, UNKNOWN
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 CASES = sorted(CORPUS.glob("*.json"))

@@ -8,10 +8,10 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from llmops import state
-from llmops.engine import StackSettings, run
-from llmops.mock_outputs import UnsupportedInvoke
-from llmops.wire import SECRET_SIG, SIG_KEY, UNKNOWN, redact
+from llmops_infra.cli import state
+from llmops_infra.cli.engine import StackSettings, run
+from llmops_infra.cli.mock_outputs import UnsupportedInvoke
+from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY, UNKNOWN, redact
 from tests.conftest import preview
 
 

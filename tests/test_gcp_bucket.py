@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from components.gcp.bucket import AccessLogBucket, EncryptedBucket, grant_on_bucket
-from components.gcp.kms import CloudKmsKeys, CloudKmsKeySpec
-from components.spec import BucketSpec
-from llmops.engine import Recording, Registration
+from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.components.gcp.bucket import AccessLogBucket, EncryptedBucket, grant_on_bucket
+from llmops_infra.components.gcp.kms import CloudKmsKeys, CloudKmsKeySpec
+from llmops_infra.components.spec import BucketSpec
 from tests.conftest import preview
 from tests.rule_judging import judge
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from components.gcp.network import PrivateNetwork
-from components.spec import FirewallAllowSpec, GcpNetworkSpec
-from llmops.engine import Recording, Registration
+from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.components.gcp.network import PrivateNetwork
+from llmops_infra.components.spec import FirewallAllowSpec, GcpNetworkSpec
 from tests.conftest import preview
 from tests.rule_judging import judge
 

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from components.aws.nodepool import GpuNodePool as AwsGpuNodePool
-from components.catalog.gcp import GpuShape
-from components.gcp import nodepool
-from components.gcp.nodepool import GpuNodePool, PoolCluster, TpuNodePool
-from components.spec import (
+from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.components.aws.nodepool import GpuNodePool as AwsGpuNodePool
+from llmops_infra.components.catalog.gcp import GpuShape
+from llmops_infra.components.gcp import nodepool
+from llmops_infra.components.gcp.nodepool import GpuNodePool, PoolCluster, TpuNodePool
+from llmops_infra.components.spec import (
     AcceleratorPoolSpec,
     GpuPoolSpec,
     GpuSharingSpec,
@@ -25,8 +26,7 @@ from components.spec import (
     Taint,
     TpuPoolSpec,
 )
-from llmops.engine import Recording, Registration
-from policies.rules.rule import RULES, evaluate
+from llmops_infra.policies.rules.rule import RULES, evaluate
 from tests.conftest import preview
 from tests.rule_judging import DELETE, as_resource, changed, rule_violations
 from tests.test_gcp_gke import assert_hardened_node_config

@@ -12,12 +12,12 @@ import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
-import policies.rules.kubernetes  # noqa: F401 - registers the Kubernetes rules
-from components.k8s.baseline import ClusterBaseline
-from components.spec import GpuSoftwareSpec, KubernetesSpec, RbacSpec, TeamSpec
-from components.tagging import Tagging
-from llmops.engine import Recording, Registration
-from policies.rules.rule import RULES, Resource, Settings, evaluate, evaluate_stack
+import llmops_infra.policies.rules.kubernetes  # noqa: F401 - registers the Kubernetes rules
+from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.components.k8s.baseline import ClusterBaseline
+from llmops_infra.components.spec import GpuSoftwareSpec, KubernetesSpec, RbacSpec, TeamSpec
+from llmops_infra.components.tagging import Tagging
+from llmops_infra.policies.rules.rule import RULES, Resource, Settings, evaluate, evaluate_stack
 from tests.conftest import preview
 from tests.k8s_schema import kubernetes_objects, schema_errors
 from tests.rule_judging import as_resource, changed

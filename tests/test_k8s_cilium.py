@@ -11,9 +11,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.k8s.cilium import HybridCilium
-from components.spec import BareMetalPoolSpec, HybridSpec
-from llmops.engine import Recording
+from llmops_infra.cli.engine import Recording
+from llmops_infra.components.k8s.cilium import HybridCilium
+from llmops_infra.components.spec import BareMetalPoolSpec, HybridSpec
 from tests.conftest import preview
 
 RELEASE = "kubernetes:helm.sh/v3:Release"

@@ -12,12 +12,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-import policies.rules.kubernetes  # noqa: F401 - registers the rules
-from components.k8s.edge import EdgeInferenceSite
-from components.spec import EdgeSiteSpec
-from components.tagging import Tagging
-from llmops.engine import Recording
-from policies.rules.rule import RULES, evaluate, evaluate_stack
+import llmops_infra.policies.rules.kubernetes  # noqa: F401 - registers the rules
+from llmops_infra.cli.engine import Recording
+from llmops_infra.components.k8s.edge import EdgeInferenceSite
+from llmops_infra.components.spec import EdgeSiteSpec
+from llmops_infra.components.tagging import Tagging
+from llmops_infra.policies.rules.rule import RULES, evaluate, evaluate_stack
 from tests.conftest import preview
 from tests.k8s_schema import kubernetes_objects, schema_errors
 from tests.rule_judging import DELETE, as_resource, changed, rule_violations

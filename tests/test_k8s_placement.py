@@ -10,9 +10,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.k8s.placement import DataPlacementPolicy
-from components.tagging import allow_label
-from llmops.engine import Recording
+from llmops_infra.cli.engine import Recording
+from llmops_infra.components.k8s.placement import DataPlacementPolicy
+from llmops_infra.components.tagging import allow_label
 from tests.conftest import preview
 from tests.k8s_schema import kubernetes_objects, schema_errors
 

@@ -17,7 +17,7 @@ import pulumi_kubernetes as k8s
 import pytest
 from celpy import celtypes
 
-from components.k8s.placement import DataPlacementPolicy
+from llmops_infra.components.k8s.placement import DataPlacementPolicy
 from tests.conftest import preview
 
 POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"

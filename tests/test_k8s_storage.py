@@ -10,9 +10,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.k8s.storage import EncryptedStorageClass, encryption_problems
-from components.spec import StorageClassSpec
-from llmops.engine import Recording
+from llmops_infra.cli.engine import Recording
+from llmops_infra.components.k8s.storage import EncryptedStorageClass, encryption_problems
+from llmops_infra.components.spec import StorageClassSpec
 from tests.conftest import preview
 from tests.k8s_schema import kubernetes_objects, schema_errors
 

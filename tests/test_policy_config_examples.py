@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from llmops.analyzer_host import AnalyzerInfo, PolicyPackHost
-from llmops.check import _check_config, read_policy_config
-from llmops.stackfile import InputError
+from llmops_infra.cli.analyzer_host import AnalyzerInfo, PolicyPackHost
+from llmops_infra.cli.check import _check_config, read_policy_config
+from llmops_infra.cli.stackfile import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "policies" / "config").glob("*.json"))

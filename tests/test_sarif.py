@@ -27,8 +27,8 @@ from test_check_report import (
     violation,
 )
 
-from llmops.findings import CheckReport, PolicyDoc, StackResult, Violation
-from llmops.sarif import FINGERPRINT_KEY, to_sarif
+from llmops_infra.cli.findings import CheckReport, PolicyDoc, StackResult, Violation
+from llmops_infra.cli.sarif import FINGERPRINT_KEY, to_sarif
 
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 

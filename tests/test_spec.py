@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from components.spec import SpecError, format_path, parse_platform
-from stacks.config import platform_from_config
+from llmops_infra.components.spec import SpecError, format_path, parse_platform
+from llmops_infra.stacks.config import platform_from_config
 
 BASE: dict[str, Any] = {
     "targets": ["aws"],

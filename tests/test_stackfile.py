@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from llmops.stackfile import SECRET_PLACEHOLDER, InputError, resolve
+from llmops_infra.cli.stackfile import SECRET_PLACEHOLDER, InputError, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 

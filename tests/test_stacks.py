@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from llmops.engine import Recording, Registration
-from llmops.program import run_stack
-from llmops.stackfile import resolve
-from llmops.wire import SECRET_SIG, SIG_KEY
+from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.program import run_stack
+from llmops_infra.cli.stackfile import resolve
+from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 AWS_STACKS = sorted(

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from llmops import program
-from llmops.engine import Registration
-from llmops.stackfile import resolve
-from llmops.wire import SECRET_SIG, SIG_KEY
+from llmops_infra.cli import program
+from llmops_infra.cli.engine import Registration
+from llmops_infra.cli.stackfile import resolve
+from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY
 from tests.stack_runs import ROOT, recording, remember_stacks, run_cli
 
 PROD = ROOT / "configs" / "Pulumi.prod-gdpr.yaml"

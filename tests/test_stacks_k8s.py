@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from llmops import program
-from llmops.stackfile import resolve
+from llmops_infra.cli import program
+from llmops_infra.cli.stackfile import resolve
 from tests.k8s_schema import kubernetes_objects, schema_errors
 from tests.stack_runs import ROOT, recording, remember_stacks, run_cli
 

@@ -1,4 +1,4 @@
-"""Reading `pulumi stack export` files (llmops.state.read_export): our own exports and the CLI's, and bad files."""
+"""Reading `pulumi stack export` files (`state.read_export`): our own exports and the CLI's, and bad files."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from llmops.check import resource_inputs
-from llmops.engine import Recording
-from llmops.program import run_stack
-from llmops.stackfile import InputError, resolve
-from llmops.state import WITHHELD, read_export, to_export
-from llmops.wire import SECRET_SIG, SIG_KEY, UNKNOWN
+from llmops_infra.cli.check import resource_inputs
+from llmops_infra.cli.engine import Recording
+from llmops_infra.cli.program import run_stack
+from llmops_infra.cli.stackfile import InputError, resolve
+from llmops_infra.cli.state import WITHHELD, read_export, to_export
+from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY, UNKNOWN
 
 STACK_URN = "urn:pulumi:staging::shop::pulumi:pulumi:Stack::shop-staging"
 PROVIDER_URN = "urn:pulumi:staging::shop::pulumi:providers:aws::default_7_51_1"

@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.spec import BucketSpec
+from llmops_infra.components.spec import BucketSpec
 
 # Parts of never-completed uploads are invisible in listings yet still hold (possibly personal) data.
 ABORT_INCOMPLETE_UPLOADS_DAYS = 7

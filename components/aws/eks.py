@@ -17,9 +17,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.launch_template import hardened_launch_template_args
-from components.catalog import aws as catalog
-from components.spec import ClusterSpec, SystemNodesSpec
+from llmops_infra.components.aws.launch_template import hardened_launch_template_args
+from llmops_infra.components.catalog import aws as catalog
+from llmops_infra.components.spec import ClusterSpec, SystemNodesSpec
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 ADDONS = ("vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent")

@@ -27,7 +27,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.spec import HybridSpec
+from llmops_infra.components.spec import HybridSpec
 
 ACCESS_ENTRY_TYPE = "HYBRID_LINUX"
 # Attached to the role in both modes (ECR pulls), and with SSM hybrid activations only.

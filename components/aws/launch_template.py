@@ -12,7 +12,7 @@ from typing import Any
 
 import pulumi
 
-from components.catalog import aws as catalog
+from llmops_infra.components.catalog import aws as catalog
 
 
 def block_devices(ami: catalog.AmiType, disk_size_gib: int, key_arn: pulumi.Input[str]) -> list[dict[str, Any]]:

@@ -19,11 +19,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.launch_template import hardened_launch_template_args
-from components.aws.nodepool import label_value
-from components.catalog import aws as catalog
-from components.spec import AcceleratorPoolSpec, Classification, EdgeSiteSpec
-from components.tagging import CLASSIFICATION, SENSITIVE_CLASSES, pool_labels
+from llmops_infra.components.aws.launch_template import hardened_launch_template_args
+from llmops_infra.components.aws.nodepool import label_value
+from llmops_infra.components.catalog import aws as catalog
+from llmops_infra.components.spec import AcceleratorPoolSpec, Classification, EdgeSiteSpec
+from llmops_infra.components.tagging import CLASSIFICATION, SENSITIVE_CLASSES, pool_labels
 
 # The root volume size of the regional accelerator pools (AcceleratorPoolSpec.disk_size_gib's default): an
 # inference node keeps images and a model cache there too.

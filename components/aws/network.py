@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.spec import NetworkSpec
+from llmops_infra.components.spec import NetworkSpec
 
 # Each subnet is 1/16 of the VPC range: enough for 6 private and 6 public subnets in a /24, and a /20 (4091
 # usable addresses, pods included with the VPC CNI) per AZ in the default /16.

@@ -15,10 +15,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.launch_template import hardened_launch_template_args
-from components.catalog import aws as catalog
-from components.spec import KUBERNETES_EFFECT, AcceleratorPoolSpec, Taint
-from components.tagging import pool_labels
+from llmops_infra.components.aws.launch_template import hardened_launch_template_args
+from llmops_infra.components.catalog import aws as catalog
+from llmops_infra.components.spec import KUBERNETES_EFFECT, AcceleratorPoolSpec, Taint
+from llmops_infra.components.tagging import pool_labels
 
 AUTOSCALER_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
 

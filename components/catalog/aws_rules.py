@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator
 
-from components.catalog import aws
-from components.spec import AcceleratorPoolSpec, PlatformSpec, Problem
+from llmops_infra.components.catalog import aws
+from llmops_infra.components.spec import AcceleratorPoolSpec, PlatformSpec, Problem
 
 PoolCheck = Callable[[AcceleratorPoolSpec, aws.InstanceType, tuple], Iterator[Problem]]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from components.spec import GpuPoolSpec, TpuPoolSpec
+    from llmops_infra.components.spec import GpuPoolSpec, TpuPoolSpec
 
 Arch = Literal["x86_64", "arm64"]
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from components.catalog import gcp
-from components.spec import GkeClusterSpec, GkePoolSpec, GpuPoolSpec, PlatformSpec, Problem, TpuPoolSpec
+from llmops_infra.components.catalog import gcp
+from llmops_infra.components.spec import GkeClusterSpec, GkePoolSpec, GpuPoolSpec, PlatformSpec, Problem, TpuPoolSpec
 
 GPU_POOLS = ("gcp", "gpuPools")
 TPU_POOLS = ("gcp", "tpuPools")

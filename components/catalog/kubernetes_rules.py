@@ -25,10 +25,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator, Sequence
 
-from components.catalog import aws
-from components.k8s.cilium import NODE_MASK_SIZE
-from components.k8s.storage import encryption_problems
-from components.spec import EdgeSiteSpec, HybridSpec, PlatformSpec, Problem
+from llmops_infra.components.catalog import aws
+from llmops_infra.components.k8s.cilium import NODE_MASK_SIZE
+from llmops_infra.components.k8s.storage import encryption_problems
+from llmops_infra.components.spec import EdgeSiteSpec, HybridSpec, PlatformSpec, Problem
 
 RFC1918 = tuple(ipaddress.IPv4Network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 # Namespaces a team may admit traffic from besides other teams: the privileged system namespaces.

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_gcp as gcp
 
-from components.spec import BucketSpec
+from llmops_infra.components.spec import BucketSpec
 
 # Parts of never-completed uploads are invisible in listings yet still hold (possibly personal) data.
 ABORT_INCOMPLETE_UPLOADS_DAYS = 7

@@ -18,9 +18,9 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp.nodepool import PoolCluster, node_config_args
-from components.spec import GkeClusterSpec, GkeSystemNodesSpec
-from components.tagging import pool_labels
+from llmops_infra.components.gcp.nodepool import PoolCluster, node_config_args
+from llmops_infra.components.spec import GkeClusterSpec, GkeSystemNodesSpec
+from llmops_infra.components.tagging import pool_labels
 
 # The least-privilege node service account: GKE's own role for node service accounts ("At a minimum, these node
 # service accounts must have the Kubernetes Engine Default Node Service Account

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp.bucket import grant_on_bucket
-from components.gcp.gke import account_id
+from llmops_infra.components.gcp.bucket import grant_on_bucket
+from llmops_infra.components.gcp.gke import account_id
 
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 # Cloud Storage predefined roles (cloud.google.com/storage/docs/access-control/iam-roles): objectViewer "view

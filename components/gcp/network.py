@@ -13,7 +13,7 @@ import re
 import pulumi
 import pulumi_gcp as gcp
 
-from components.spec import FirewallAllowSpec, GcpNetworkSpec
+from llmops_infra.components.spec import FirewallAllowSpec, GcpNetworkSpec
 
 # A Compute Engine region ("europe-west4"): the zone pattern of components/spec.py GcpZone without the zone letter.
 REGION = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")

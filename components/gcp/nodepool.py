@@ -20,10 +20,18 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from components.catalog.gcp import GpuShape, TpuShape, gpu_shape, tpu_shape
-from components.catalog.gcp_rules import Site, check_gpu_pool, check_tpu_pool
-from components.spec import GkePoolSpec, GpuPoolSpec, Problem, ReservationSpec, Taint, TpuPoolSpec, format_path
-from components.tagging import pool_labels
+from llmops_infra.components.catalog.gcp import GpuShape, TpuShape, gpu_shape, tpu_shape
+from llmops_infra.components.catalog.gcp_rules import Site, check_gpu_pool, check_tpu_pool
+from llmops_infra.components.spec import (
+    GkePoolSpec,
+    GpuPoolSpec,
+    Problem,
+    ReservationSpec,
+    Taint,
+    TpuPoolSpec,
+    format_path,
+)
+from llmops_infra.components.tagging import pool_labels
 
 # Access is decided by the service account's IAM roles; with the cloud-platform scope the scopes add no second,
 # coarser limit that would tempt someone to widen the account (terraform-provider-google container_cluster doc,

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.k8s import gpu_software
-from components.k8s.gpu_software import Platform
-from components.k8s.labels import record_labels
-from components.k8s.rbac import create_rbac
-from components.spec import KubernetesSpec, TeamSpec
-from components.tagging import Tagging
+from llmops_infra.components.k8s import gpu_software
+from llmops_infra.components.k8s.gpu_software import Platform
+from llmops_infra.components.k8s.labels import record_labels
+from llmops_infra.components.k8s.rbac import create_rbac
+from llmops_infra.components.spec import KubernetesSpec, TeamSpec
+from llmops_infra.components.tagging import Tagging
 
 __all__ = ["ClusterBaseline", "Platform"]
 

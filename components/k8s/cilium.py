@@ -24,7 +24,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.spec import HybridSpec
+from llmops_infra.components.spec import HybridSpec
 
 CHART = "oci://public.ecr.aws/eks/cilium/cilium"
 CHART_VERSION = "1.17.9-0"

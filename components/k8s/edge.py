@@ -28,16 +28,16 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.k8s.gpu_software import NVIDIA_RUNTIME_CLASS
-from components.k8s.labels import record_labels
-from components.k8s.nodes import (
+from llmops_infra.components.k8s.gpu_software import NVIDIA_RUNTIME_CLASS
+from llmops_infra.components.k8s.labels import record_labels
+from llmops_infra.components.k8s.nodes import (
     GPU_RESOURCE,
     GPU_TAINT,
     node_patches,
     untyped,
 )
-from components.spec import BareMetalPoolSpec, EdgeSiteSpec, PinnedImage
-from components.tagging import CLASSIFICATION, POOL_LABEL, SENSITIVE_CLASSES, Tagging, placement_labels
+from llmops_infra.components.spec import BareMetalPoolSpec, EdgeSiteSpec, PinnedImage
+from llmops_infra.components.tagging import CLASSIFICATION, POOL_LABEL, SENSITIVE_CLASSES, Tagging, placement_labels
 
 # The serving PriorityClass of the cluster baseline (components/k8s/baseline.py): serving is not preempted by
 # training.

@@ -14,9 +14,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.k8s.labels import record_labels
-from components.spec import GpuSoftware, GpuSoftwareSpec, MigStrategy
-from components.tagging import Tagging
+from llmops_infra.components.k8s.labels import record_labels
+from llmops_infra.components.spec import GpuSoftware, GpuSoftwareSpec, MigStrategy
+from llmops_infra.components.tagging import Tagging
 
 Platform = Literal["eks", "gke", "onprem", "k3s"]
 

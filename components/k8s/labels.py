@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from components.tagging import Tagging
+from llmops_infra.components.tagging import Tagging
 
 # Label names and values (Kubernetes "Labels and Selectors"): a value is at most 63 characters of [A-Za-z0-9_.-],
 # beginning and ending with an alphanumeric; a key is an optional DNS-subdomain prefix and "/" plus such a name.

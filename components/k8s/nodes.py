@@ -34,9 +34,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.k8s.gpu_software import GPU_PRESENT_LABEL
-from components.spec import KUBERNETES_EFFECT, BareMetalPoolSpec, Taint
-from components.tagging import pool_labels
+from llmops_infra.components.k8s.gpu_software import GPU_PRESENT_LABEL
+from llmops_infra.components.spec import KUBERNETES_EFFECT, BareMetalPoolSpec, Taint
+from llmops_infra.components.tagging import pool_labels
 
 # The taint GPU machines carry so that pods asking for no GPU stay off them; the same key, value and effect as the
 # GKE GPU pools (components/gcp/nodepool.py GPU_TAINT, shared ACCELERATORS.md). Pods tolerate the key with

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.spec import Classification
-from components.tagging import ALLOW_LABEL_PREFIX, CLASSIFICATION
+from llmops_infra.components.spec import Classification
+from llmops_infra.components.tagging import ALLOW_LABEL_PREFIX, CLASSIFICATION
 
 CLASSES: tuple[Classification, ...] = ("phi", "personal", "internal", "public")
 OPERATIONS = ["CREATE", "UPDATE"]

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.k8s.labels import record_labels
-from components.spec import RbacSpec
-from components.tagging import Tagging
+from llmops_infra.components.k8s.labels import record_labels
+from llmops_infra.components.spec import RbacSpec
+from llmops_infra.components.tagging import Tagging
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 CLUSTER_ADMIN = "cluster-admin"  # the built-in superuser ClusterRole (Kubernetes RBAC docs, user-facing roles)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.spec import StorageClassSpec
+from llmops_infra.components.spec import StorageClassSpec
 
 
 @dataclass(frozen=True)

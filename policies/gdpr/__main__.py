@@ -1,11 +1,13 @@
-"""The GDPR policy pack: `pulumi preview --policy-pack policies/gdpr`, or `llmops check`."""
+"""The GDPR policy pack: `pulumi preview --policy-pack "$(llmops pack path gdpr)"`, or `llmops check`."""
 
 import sys
 from pathlib import Path
 
-# The rule library lives beside this pack (policies/rules); make it importable however the pack was started.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+# Run the rule library that came with this pack: the nearest folder above it that holds `llmops_infra` (the
+# repository, site-packages, or a pack built by `llmops pack build`) goes first on sys.path.
+folders = Path(__file__).resolve().parents
+sys.path.insert(0, str(next(f for f in folders if (f / "llmops_infra" / "__init__.py").is_file())))
 
-from policies.rules.pack import build_pack  # noqa: E402
+from llmops_infra.policies.rules.pack import build_pack  # noqa: E402
 
 build_pack("llmops-gdpr", "gdpr")

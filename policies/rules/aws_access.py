@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from policies.rules.iam_policy import wildcard_findings
-from policies.rules.props import is_false, is_open_cidr, is_true, items, mapping, number, strings
-from policies.rules.resources import (
+from llmops_infra.policies.rules.iam_policy import wildcard_findings
+from llmops_infra.policies.rules.props import is_false, is_open_cidr, is_true, items, mapping, number, strings
+from llmops_infra.policies.rules.resources import (
     ACCESS_LOGS_PURPOSE,
     BUCKET,
     BUCKET_ACL,
@@ -50,8 +50,8 @@ from policies.rules.resources import (
     tags_key,
     tags_of,
 )
-from policies.rules.rule import Resource, Settings, rule
-from policies.rules.stack import Stack
+from llmops_infra.policies.rules.rule import Resource, Settings, rule
+from llmops_infra.policies.rules.stack import Stack
 
 # =============================================================================================================
 # no-public-access

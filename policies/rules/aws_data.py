@@ -11,9 +11,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
-from policies.rules.iam_policy import PolicyDocumentError, policy_statements
-from policies.rules.props import is_false, is_true, items, mapping, strings
-from policies.rules.resources import (
+from llmops_infra.policies.rules.iam_policy import PolicyDocumentError, policy_statements
+from llmops_infra.policies.rules.props import is_false, is_true, items, mapping, strings
+from llmops_infra.policies.rules.resources import (
     ACCESS_LOGS_PURPOSE,
     BUCKET,
     BUCKET_POLICY,
@@ -30,8 +30,8 @@ from policies.rules.resources import (
     label,
     tag,
 )
-from policies.rules.rule import Resource, Settings, rule
-from policies.rules.stack import Stack
+from llmops_infra.policies.rules.rule import Resource, Settings, rule
+from llmops_infra.policies.rules.stack import Stack
 
 KMS_SSE_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 TLS_LISTENER_PROTOCOLS = ("HTTPS", "TLS")

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeGuard
 
-from policies.rules.props import has_key, is_open_cidr, is_true, items, mapping, number, strings
-from policies.rules.resources import (
+from llmops_infra.policies.rules.props import has_key, is_open_cidr, is_true, items, mapping, number, strings
+from llmops_infra.policies.rules.resources import (
     GCE_DISK,
     GCS_BUCKET,
     GKE_CLUSTER,
@@ -26,7 +26,7 @@ from policies.rules.resources import (
     decoded,
     label,
 )
-from policies.rules.rule import Resource, Settings, rule
+from llmops_infra.policies.rules.rule import Resource, Settings, rule
 
 # ---- tokens (pulumi-gcp v10) that resources.py does not name ------------------------------------------------
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.rules.props import items, mapping
-from policies.rules.resources import CLASSIFICATIONS, record_gaps
-from policies.rules.rule import CannotJudge, Resource, Settings, rule
-from policies.rules.stack import Stack
+from llmops_infra.policies.rules.props import items, mapping
+from llmops_infra.policies.rules.resources import CLASSIFICATIONS, record_gaps
+from llmops_infra.policies.rules.rule import CannotJudge, Resource, Settings, rule
+from llmops_infra.policies.rules.stack import Stack
 
 # The v1 tokens, plus the older API versions pulumi-kubernetes still ships with the same object shape (read from
 # the SDK's type tokens): a stack or chart written against them must be judged the same way.

@@ -26,8 +26,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.rules import sdk_speedups
-from policies.rules.rule import (
+from llmops_infra.policies.rules import sdk_speedups
+from llmops_infra.policies.rules.rule import (
     PARAMETERS,
     RULES,
     Framework,
@@ -113,7 +113,7 @@ def policy_for(
 
 
 def rules_for(framework: Framework) -> list[Rule]:
-    import policies.rules  # noqa: F401 - registers every rule module
+    import llmops_infra.policies.rules  # noqa: F401 - registers every rule module
 
     return sorted((r for r in RULES.values() if framework in r.frameworks), key=lambda r: (r.control, r.name))
 

@@ -21,12 +21,12 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from policies.rules import aws_access as access
-from policies.rules.aws_access import EDGE_TAG
-from policies.rules.iam_policy import PolicyDocumentError, policy_statements, wildcard_grant
-from policies.rules.props import is_open_cidr
-from policies.rules.resources import RECORD_KEYS
-from policies.rules.rule import RULES, Resource, Settings, evaluate, evaluate_stack
+from llmops_infra.policies.rules import aws_access as access
+from llmops_infra.policies.rules.aws_access import EDGE_TAG
+from llmops_infra.policies.rules.iam_policy import PolicyDocumentError, policy_statements, wildcard_grant
+from llmops_infra.policies.rules.props import is_open_cidr
+from llmops_infra.policies.rules.resources import RECORD_KEYS
+from llmops_infra.policies.rules.rule import RULES, Resource, Settings, evaluate, evaluate_stack
 from tests.rule_judging import DELETE, changed
 
 # ---- fixtures ----------------------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from pulumi_policy.proxy import (
     UNKNOWN_STRING_VALUE,
 )
 
-import policies.rules.aws_data  # noqa: F401  (registers the rules)
-from policies.rules.rule import RULES, Resource, evaluate, evaluate_stack
+import llmops_infra.policies.rules.aws_data  # noqa: F401  (registers the rules)
+from llmops_infra.policies.rules.rule import RULES, Resource, evaluate, evaluate_stack
 
 DELETE = object()  # as a change value: remove the property
 REMOVE = object()  # as a change value: remove the whole resource from the stack

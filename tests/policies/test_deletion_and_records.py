@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE
 
-import policies.rules  # noqa: F401 - registers every rule
-from policies.rules.rule import RULES, Resource, Settings, evaluate
+import llmops_infra.policies.rules  # noqa: F401 - registers every rule
+from llmops_infra.policies.rules.rule import RULES, Resource, Settings, evaluate
 
 
 def judge(rule: str, type_: str, props: dict[str, Any], settings: Settings = Settings()) -> list[str]:

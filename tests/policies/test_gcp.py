@@ -22,10 +22,10 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from policies.rules import gcp
-from policies.rules.gcp import GCP_EDGE_TAG
-from policies.rules.resources import label
-from policies.rules.rule import RULES, Resource, Settings, evaluate
+from llmops_infra.policies.rules import gcp
+from llmops_infra.policies.rules.gcp import GCP_EDGE_TAG
+from llmops_infra.policies.rules.resources import label
+from llmops_infra.policies.rules.rule import RULES, Resource, Settings, evaluate
 from tests.rule_judging import DELETE, changed
 
 # ---- fixtures ----------------------------------------------------------------------------------------------

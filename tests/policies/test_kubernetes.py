@@ -18,8 +18,8 @@ from pulumi_policy.proxy import (
     UNKNOWN_STRING_VALUE,
 )
 
-import policies.rules.kubernetes  # noqa: F401 - registers the rules
-from policies.rules.rule import RULES, Resource, Settings, evaluate, evaluate_stack
+import llmops_infra.policies.rules.kubernetes  # noqa: F401 - registers the rules
+from llmops_infra.policies.rules.rule import RULES, Resource, Settings, evaluate, evaluate_stack
 
 CRB = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
 RB = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from llmops.analyzer_host import PolicyPackHost, ResourceInput
-from policies.rules.pack import description, policy_for, rules_for
-from policies.rules.rule import Settings
+from llmops_infra.cli.analyzer_host import PolicyPackHost, ResourceInput
+from llmops_infra.policies.rules.pack import description, policy_for, rules_for
+from llmops_infra.policies.rules.rule import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAMEWORKS = ("hipaa", "gdpr")

@@ -22,10 +22,10 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from policies.rules import regions
-from policies.rules import residency as res
-from policies.rules.resources import LABELS
-from policies.rules.rule import RULES, Resource, Settings, evaluate
+from llmops_infra.policies.rules import regions
+from llmops_infra.policies.rules import residency as res
+from llmops_infra.policies.rules.resources import LABELS
+from llmops_infra.policies.rules.rule import RULES, Resource, Settings, evaluate
 
 RULE = RULES["data-residency"]
 AWS_PROVIDER = "pulumi:providers:aws"

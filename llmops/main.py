@@ -14,18 +14,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from components.spec import SpecError
-from llmops import check_report, preview_report, sarif, state
-from llmops.analyzer_host import PolicyPackError
-from llmops.check import Target, check, pack_dir, read_policy_config
-from llmops.findings import CheckReport
-from llmops.mock_outputs import UnsupportedInvoke
-from llmops.program import run_stack
-from llmops.stackfile import InputError, Stack, all_stacks, resolve
-from stacks.config import PLATFORM_KEY, platform_from_config
+from llmops_infra.cli import check_report, preview_report, sarif, state
+from llmops_infra.cli.analyzer_host import PolicyPackError
+from llmops_infra.cli.check import Target, check, read_policy_config
+from llmops_infra.cli.findings import CheckReport
+from llmops_infra.cli.mock_outputs import UnsupportedInvoke
+from llmops_infra.cli.packs import distribution_version, pack_dir
+from llmops_infra.cli.program import run_stack
+from llmops_infra.cli.stackfile import InputError, Stack, all_stacks, resolve
+from llmops_infra.components.spec import SpecError
+from llmops_infra.stacks.config import PLATFORM_KEY, platform_from_config
 
-# The packs ship inside this checkout; a stack file given by path may live anywhere else.
-PACKS_ROOT = Path(__file__).resolve().parents[1]
 REPORT_FORMATS = ("text", "json", "sarif", "markdown")
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INPUT = 0, 1, 2
@@ -77,7 +76,7 @@ def _stack_target(stack: Stack, packs: Sequence[str]) -> Target:
         source=stack.display_file,
         project=settings.project,
         resources=recording.resources,
-        packs=[pack_dir(n, PACKS_ROOT) for n in names],
+        packs=[pack_dir(n) for n in names],
         # Secret values never leave this process, not even to a pack.
         config={k: v for k, v in settings.config.items() if k not in settings.secret_keys},
     )
@@ -102,19 +101,10 @@ def _render(report: CheckReport, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(check_report.to_json(report), indent=2) + "\n"
     if fmt == "sarif":
-        return json.dumps(sarif.to_sarif(report, tool_version=_version()), indent=2) + "\n"
+        return json.dumps(sarif.to_sarif(report, tool_version=distribution_version()), indent=2) + "\n"
     if fmt == "markdown":
         return check_report.to_markdown(report)
     return check_report.to_text(report)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("llmops-infra")
-    except PackageNotFoundError:
-        return "0.0.0"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -123,7 +113,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not (args.all or args.stacks):
         raise UsageError("name the stacks to check, or --all")
     for name in args.pack:
-        pack_dir(name, PACKS_ROOT)  # an unknown pack is wrong input: say so before running any program
+        pack_dir(name)  # an unknown pack is wrong input: say so before running any program
     config = _policy_config(args)
     stacks = all_stacks() if args.all else [resolve(s) for s in args.stacks]
     return _report(args, [_stack_target(s, args.pack) for s in stacks], config)
@@ -138,7 +128,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         source=args.state,
         project=exported.project,
         resources=exported.resources,
-        packs=[pack_dir(n, PACKS_ROOT) for n in names],
+        packs=[pack_dir(n) for n in names],
         config={},  # an export carries no config: rules read regions from the providers it holds
     )
     return _report(args, [target], config)

@@ -30,7 +30,7 @@ from llmops_infra.cli.analyzer_host import (
     analyze_stack_request,
 )
 from llmops_infra.cli.engine import Registration
-from llmops_infra.cli.findings import CheckReport, PolicyDoc, StackResult, Violation
+from llmops_infra.cli.findings import CheckReport, PackSource, PolicyDoc, StackResult, Violation
 from llmops_infra.cli.stackfile import InputError, read_input
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
 
@@ -49,6 +49,7 @@ class Target:
     resources: Sequence[Registration]
     packs: Sequence[Path]
     config: Mapping[str, str]  # the stack's config, which the CLI passes to packs (PULUMI_CONFIG)
+    pack_source: PackSource = "requested"
 
 
 # ---- policy config -------------------------------------------------------------------------------------------
@@ -214,6 +215,7 @@ def check_target(target: Target, config: PolicyConfig, config_source: str) -> tu
         resources=len(inputs),
         packs=tuple(info.name for info in infos),
         violations=violations,
+        pack_source=target.pack_source,
     )
     return result, list(docs.values())
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from llmops_infra.cli.findings import CheckReport, PolicyDoc, StackResult, Violation
 
-NO_PACKS = "no policy packs declared (set compliance in its platform config, or pass --pack)"
+UNCHECKED = "unchecked by choice: the stack declares no packs (llmops:packs: [])"
+UNDECLARED = "the stack declares no packs: judged by every shipped pack (declare them with llmops:packs)"
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}  # a pack that gives no severity sorts last
 
 
@@ -68,11 +69,17 @@ def summary_line(report: CheckReport) -> str:
 
 def verdict_line(report: CheckReport) -> str:
     mandatory, advisory = totals(report)
-    if not report.passed:
+    if report.failed:
         return f"FAILED: {_plural(mandatory, 'mandatory violation')} must be fixed"
-    if advisory:
-        return f"PASSED: no mandatory violations ({_plural(advisory, 'advisory violation')} to review)"
-    return "PASSED: no violations"
+    review = f" ({_plural(advisory, 'advisory violation')} to review)" if advisory else ""
+    if report.passed:
+        return f"PASSED: no mandatory violations{review}" if advisory else "PASSED: no violations"
+    # Nothing failed, but not every stack was judged by packs it chose: that is not a pass.
+    undeclared = sum(s.status == "undeclared" for s in report.stacks)
+    unchecked = sum(s.status == "unchecked" for s in report.stacks)
+    gaps = [f"{_plural(undeclared, 'stack')} declaring no packs"] if undeclared else []
+    gaps += [f"{_plural(unchecked, 'stack')} unchecked by choice"] if unchecked else []
+    return f"NOT PASSED: no mandatory violations{review}, but {' and '.join(gaps)}"
 
 
 # --- JSON ---------------------------------------------------------------------------------------------------
@@ -93,11 +100,21 @@ def _violation_json(violation: Violation) -> dict[str, Any]:
     }
 
 
+def _report_status(report: CheckReport) -> str:
+    return "failed" if report.failed else "passed" if report.passed else "not-passed"
+
+
+def stack_note(stack: StackResult) -> str:
+    """Why a stack is not simply passed or failed, for every report format; "" when it is."""
+    return {"unchecked": UNCHECKED, "undeclared": UNDECLARED}.get(stack.status, "")
+
+
 def to_json(report: CheckReport) -> dict[str, Any]:
     """The machine-readable report. The keys of `stacks[].violations[]` are a published contract: add, never rename."""
     mandatory, advisory = totals(report)
     return {
         "passed": report.passed,
+        "status": _report_status(report),
         "summary": {"stacks": len(report.stacks), "mandatory": mandatory, "advisory": advisory},
         "stacks": [
             {
@@ -105,7 +122,9 @@ def to_json(report: CheckReport) -> dict[str, Any]:
                 "source": stack.source,
                 "resources": stack.resources,
                 "packs": list(stack.packs),
-                "passed": stack.mandatory == 0,
+                "packSource": stack.pack_source,
+                "status": stack.status,
+                "passed": stack.status == "passed",
                 "mandatory": stack.mandatory,
                 "advisory": advisory_count(stack),
                 "violations": [_violation_json(v) for v in ordered(stack.violations)],
@@ -161,13 +180,15 @@ def to_text(report: CheckReport) -> str:
     for stack in report.stacks:
         if not stack.packs:
             # Nothing judged this stack: say so, rather than "no violations", which reads as a pass.
-            lines.append(f"stack {stack.stack} ({stack.source}): {_plural(stack.resources, 'resource')}, {NO_PACKS}")
+            lines.append(f"stack {stack.stack} ({stack.source}): {_plural(stack.resources, 'resource')}, {UNCHECKED}")
             lines.append("")
             continue
         packs = ", ".join(stack.packs)
         lines.append(
             f"stack {stack.stack} ({stack.source}): {_plural(stack.resources, 'resource')} analyzed, packs {packs}"
         )
+        if stack.status == "undeclared" or (stack.pack_source == "default" and stack.violations):
+            lines.append(f"  note: {UNDECLARED}")
         lines.extend(_text_violation(v) for v in ordered(stack.violations))
         if not stack.violations:
             lines.append("  no violations")
@@ -215,18 +236,19 @@ def _md_violation(violation: Violation) -> list[str]:
 
 def to_markdown(report: CheckReport) -> str:
     mandatory, advisory = totals(report)
-    title = "✅ passed" if report.passed else "❌ failed"
+    title = "❌ failed" if report.failed else "✅ passed" if report.passed else "⚠️ not passed"
     lines = [f"## llmops check: {title}", ""]
-    if mandatory + advisory == 0:
+    if mandatory + advisory == 0 and report.passed:
         lines.append(f"**No violations** in {_plural(len(report.stacks), 'stack')}: every resource complies.")
     else:
         lines.append(f"{summary_line(report)}. {verdict_line(report)}.")
     lines.append("")
     lines += _md_table(
-        ["stack", "resources", "packs", "mandatory", "advisory"],
+        ["stack", "status", "resources", "packs", "mandatory", "advisory"],
         [
             [
                 md_cell(s.stack),
+                s.status,
                 str(s.resources),
                 md_cell(", ".join(s.packs) or "-"),
                 str(s.mandatory),
@@ -237,8 +259,11 @@ def to_markdown(report: CheckReport) -> str:
     )
     for stack in report.stacks:
         lines += ["", f"### {md_cell(stack.stack)}", "", f"Source: {md_cell(stack.source)}", ""]
+        note = stack_note(stack) or (UNDECLARED if stack.pack_source == "default" else "")
+        if note:
+            lines += [f"Note: {md_cell(note[0].upper() + note[1:])}.", ""]
         if not stack.violations:
-            lines.append(NO_PACKS[0].upper() + NO_PACKS[1:] + "." if not stack.packs else "No violations.")
+            lines.append("No violations." if stack.packs else "Not checked.")
             continue
         lines += _md_table(
             ["enforcement", "severity", "policy", "control", "clauses", "resource", "message"],

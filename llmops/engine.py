@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pulumi
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
@@ -25,10 +26,17 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from llmops_infra.cli import mock_outputs
-from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY
+# Relative imports only, and nothing but the standard library and pulumi: this module, mock_outputs, wire and
+# program_host also run inside a project's own interpreter, loaded under a private name (llmops/program.py).
+from . import mock_outputs
+from .wire import SECRET_SIG, SIG_KEY
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+
+# What a program reads for a `secure:` value, which cannot be decrypted offline. Read as a number or a bool it is
+# the typed placeholder below; the key stays marked secret either way.
+SECRET_PLACEHOLDER = "offline-secret-placeholder"
+TYPED_SECRET_PLACEHOLDERS: dict[str, Any] = {"_get_bool": False, "_get_int": 1, "_get_float": 1.0}
 
 
 @dataclass
@@ -68,6 +76,7 @@ class StackSettings:
 class Recording:
     settings: StackSettings
     resources: list[Registration]
+    warnings: list[str] = field(default_factory=list)  # what the run could only approximate offline
 
     @property
     def stack(self) -> Registration:
@@ -133,6 +142,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.recorded: list[Registration] = []
         self._by_urn: dict[str, Registration] = {}
         self._default_providers: dict[tuple[str, str], str] = {}
+        self.warnings: list[str] = []
 
     # -- helpers -------------------------------------------------------------------------------------------
 
@@ -283,10 +293,34 @@ def _runtime(monitor: RecordingMonitor, settings: StackSettings) -> Iterator[Non
         )
     )
     try:
-        yield
+        with _typed_secret_placeholders(settings):
+            yield
     finally:
         pulumi_settings.set_root_resource(previous_root)  # type: ignore[arg-type]
         set_all_config({}, [])
+
+
+@contextlib.contextmanager
+def _typed_secret_placeholders(settings: StackSettings) -> Iterator[None]:
+    """`config.get_int("port")` of a `secure:` value gets a number, not a text it cannot parse."""
+    originals = {name: getattr(pulumi.Config, name) for name in TYPED_SECRET_PLACEHOLDERS}
+
+    def typed(name: str) -> Callable[..., Any]:
+        def get(self: pulumi.Config, key: str, *args: Any, **kwargs: Any) -> Any:
+            full_key = self.full_key(key)
+            if full_key in settings.secret_keys and settings.get(full_key) == SECRET_PLACEHOLDER:
+                return TYPED_SECRET_PLACEHOLDERS[name]
+            return originals[name](self, key, *args, **kwargs)
+
+        return get
+
+    for name in originals:
+        setattr(pulumi.Config, name, typed(name))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(pulumi.Config, name, original)
 
 
 def run(program: Callable[[], Any], settings: StackSettings) -> Recording:
@@ -298,4 +332,4 @@ def run(program: Callable[[], Any], settings: StackSettings) -> Recording:
     monitor = RecordingMonitor(settings)
     with _runtime(monitor, settings):
         _sync_await(run_in_stack(program))
-    return Recording(settings, monitor.recorded)
+    return Recording(settings, monitor.recorded, monitor.warnings)

@@ -8,6 +8,12 @@ framework's reference, as `policies/rules/pack.py` publishes them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+# Where a stack's packs came from. Only "declared" and "requested" can pass: a stack that declares nothing is
+# checked against every shipped pack ("default") and never reported passed; `llmops:packs: []` is "opted-out".
+PackSource = Literal["declared", "requested", "default", "opted-out"]
+Status = Literal["passed", "failed", "undeclared", "unchecked"]
 
 
 @dataclass(frozen=True)
@@ -65,10 +71,19 @@ class StackResult:
     resources: int  # how many resources were analyzed
     packs: tuple[str, ...]  # pack names, in the order they ran
     violations: tuple[Violation, ...]
+    pack_source: PackSource = "requested"
 
     @property
     def mandatory(self) -> int:
         return sum(v.mandatory for v in self.violations)
+
+    @property
+    def status(self) -> Status:
+        if self.mandatory:
+            return "failed"
+        if self.pack_source == "opted-out" or not self.packs:
+            return "unchecked"
+        return "undeclared" if self.pack_source == "default" else "passed"
 
 
 @dataclass(frozen=True)
@@ -77,6 +92,11 @@ class CheckReport:
     policies: tuple[PolicyDoc, ...]  # every policy of every pack that ran, once per (pack, policy)
 
     @property
+    def failed(self) -> bool:
+        """A mandatory violation somewhere: the command exits 1."""
+        return any(s.mandatory for s in self.stacks)
+
+    @property
     def passed(self) -> bool:
-        """No mandatory violation anywhere (exit 0); otherwise the command exits 1."""
-        return all(s.mandatory == 0 for s in self.stacks)
+        """Every stack judged by the packs it declares (or --pack names) with no mandatory violation."""
+        return all(s.status == "passed" for s in self.stacks)

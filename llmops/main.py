@@ -14,18 +14,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from llmops_infra.cli import check_report, preview_report, sarif, state
+from llmops_infra.cli import check_report, packs, preview_report, sarif, state
 from llmops_infra.cli.analyzer_host import PolicyPackError
 from llmops_infra.cli.check import Target, check, read_policy_config
 from llmops_infra.cli.findings import CheckReport
 from llmops_infra.cli.mock_outputs import UnsupportedInvoke
-from llmops_infra.cli.packs import distribution_version, pack_dir
-from llmops_infra.cli.program import run_stack
+from llmops_infra.cli.program import ProgramError, run_stack
 from llmops_infra.cli.stackfile import InputError, Stack, all_stacks, resolve
 from llmops_infra.components.spec import SpecError
-from llmops_infra.stacks.config import PLATFORM_KEY, platform_from_config
 
 REPORT_FORMATS = ("text", "json", "sarif", "markdown")
+# An --output without its own --format takes the format from the file's extension.
+FORMAT_BY_SUFFIX = {".txt": "text", ".json": "json", ".sarif": "sarif", ".md": "markdown", ".markdown": "markdown"}
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INPUT = 0, 1, 2
 
@@ -47,8 +47,10 @@ def _write(path: str, text: str) -> None:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    stack = resolve(args.stack)
+    stack = resolve(args.stack, stack=args.stack_name)
     recording = run_stack(stack)
+    for warning in recording.warnings:
+        print(f"llmops: warning: {warning}", file=sys.stderr)
     if args.export:
         _write(args.export, json.dumps(state.to_export(recording), indent=2) + "\n")
     if args.format == "json":
@@ -60,25 +62,21 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _declared_packs(stack: Stack) -> tuple[str, ...]:
-    """The packs a stack makes mandatory for itself: its platform config's `compliance` list."""
-    if PLATFORM_KEY not in stack.settings.config:
-        return ()
-    return tuple(platform_from_config(stack.settings.get, source=stack.display_file).compliance)
-
-
-def _stack_target(stack: Stack, packs: Sequence[str]) -> Target:
+def _stack_target(stack: Stack, requested: Sequence[str]) -> Target:
+    chosen = packs.stack_packs(stack, requested)  # a bad declaration is wrong input: before the program runs
     recording = run_stack(stack)
-    names = packs or _declared_packs(stack)
+    for warning in recording.warnings:
+        print(f"llmops: warning: {stack.name}: {warning}", file=sys.stderr)
     settings = stack.settings
     return Target(
         stack=stack.name,
         source=stack.display_file,
         project=settings.project,
         resources=recording.resources,
-        packs=[pack_dir(n) for n in names],
+        packs=[packs.pack_dir(n) for n in chosen.names],
         # Secret values never leave this process, not even to a pack.
         config={k: v for k, v in settings.config.items() if k not in settings.secret_keys},
+        pack_source=chosen.source,
     )
 
 
@@ -86,22 +84,51 @@ def _policy_config(args: argparse.Namespace) -> dict[str, Any]:
     return read_policy_config(Path(args.policy_config)) if args.policy_config else {}
 
 
+def _report_files(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """(format, file) pairs from repeated --format/--output; file None is standard output."""
+    formats, outputs = args.format or [], args.output or []
+    if not outputs:
+        if len(formats) > 1:
+            raise UsageError("only one report can go to standard output: give an --output FILE for each --format")
+        return [(formats[0] if formats else "text", None)]
+    if not formats:
+        pairs = []
+        for output in outputs:
+            fmt = FORMAT_BY_SUFFIX.get(Path(output).suffix.lower())
+            if fmt is None:
+                known = ", ".join(FORMAT_BY_SUFFIX)
+                raise UsageError(f"--output {output}: give its --format, or a file ending in {known}")
+            pairs.append((fmt, output))
+        return pairs
+    if len(formats) != len(outputs):
+        raise UsageError(
+            f"{len(formats)} --format for {len(outputs)} --output: give one --format per --output, in order "
+            "(or none, to take each format from the file's extension)"
+        )
+    return list(zip(formats, outputs, strict=True))
+
+
 def _report(args: argparse.Namespace, targets: Sequence[Target], config: dict[str, Any]) -> int:
+    files = _report_files(args)
     report = check(targets, config, args.policy_config or "")
-    text = _render(report, args.format)
-    if args.output:
-        _write(args.output, text)
-        print(f"{check_report.summary_line(report)}; wrote the {args.format} report to {args.output}")
-    else:
-        print(text, end="" if text.endswith("\n") else "\n")
-    return EXIT_OK if report.passed else EXIT_VIOLATION
+    written = []
+    for fmt, output in files:
+        text = _render(report, fmt)
+        if output is None:
+            print(text, end="" if text.endswith("\n") else "\n")
+        else:
+            _write(output, text)
+            written.append(f"the {fmt} report to {output}")
+    if written:
+        print(f"{check_report.summary_line(report)}; {check_report.verdict_line(report)}; wrote {', '.join(written)}")
+    return EXIT_VIOLATION if report.failed else EXIT_OK
 
 
 def _render(report: CheckReport, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(check_report.to_json(report), indent=2) + "\n"
     if fmt == "sarif":
-        return json.dumps(sarif.to_sarif(report, tool_version=distribution_version()), indent=2) + "\n"
+        return json.dumps(sarif.to_sarif(report, tool_version=packs.distribution_version()), indent=2) + "\n"
     if fmt == "markdown":
         return check_report.to_markdown(report)
     return check_report.to_text(report)
@@ -112,24 +139,29 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError("give stacks or --all, not both")
     if not (args.all or args.stacks):
         raise UsageError("name the stacks to check, or --all")
+    if args.stack_name and (args.all or len(args.stacks) != 1):
+        raise UsageError("--stack NAME goes with one project directory")
     for name in args.pack:
-        pack_dir(name)  # an unknown pack is wrong input: say so before running any program
+        packs.pack_dir(name)  # an unknown pack is wrong input: say so before running any program
+    _report_files(args)
     config = _policy_config(args)
-    stacks = all_stacks() if args.all else [resolve(s) for s in args.stacks]
+    stacks = all_stacks() if args.all else [resolve(s, stack=args.stack_name) for s in args.stacks]
     return _report(args, [_stack_target(s, args.pack) for s in stacks], config)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     config = _policy_config(args)
     exported = state.read_export(Path(args.state))
-    names = args.pack or ["hipaa", "gdpr"]
+    names = args.pack or list(packs.available_packs())
+    _report_files(args)
     target = Target(
         stack=exported.stack or Path(args.state).stem,
         source=args.state,
         project=exported.project,
         resources=exported.resources,
-        packs=[pack_dir(n) for n in names],
+        packs=[packs.pack_dir(n) for n in names],
         config={},  # an export carries no config: rules read regions from the providers it holds
+        pack_source="requested" if args.pack else "default",
     )
     return _report(args, [target], config)
 
@@ -143,22 +175,56 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
         help="a pack to run (hipaa, gdpr or a pack directory); repeatable; replaces the packs the stack declares",
     )
     parser.add_argument("--policy-config", metavar="FILE", help="a --policy-pack-config JSON file for the packs")
-    parser.add_argument("--format", choices=REPORT_FORMATS, default="text")
-    parser.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+    parser.add_argument(
+        "--format",
+        action="append",
+        choices=REPORT_FORMATS,
+        help="report format (default text); repeatable, one per --output, to write several reports from one run",
+    )
+    parser.add_argument(
+        "--output",
+        action="append",
+        metavar="FILE",
+        help="write a report here instead of standard output; repeatable; without --format, from the extension "
+        "(.sarif, .md, .json, .txt)",
+    )
+
+
+def cmd_pack_path(args: argparse.Namespace) -> int:
+    print(packs.shipped_pack(args.name))
+    return EXIT_OK
+
+
+def cmd_pack_build(args: argparse.Namespace) -> int:
+    built = packs.build(args.name, Path(args.outdir))
+    print(f"wrote pack {args.name} {packs.distribution_version()} to {built}; publish it with: pulumi policy publish")
+    return EXIT_OK
+
+
+def _stack_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--stack", dest="stack_name", metavar="NAME", help="the stack, when STACK is a project directory"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="llmops", description="Offline previews and compliance checks of llmops-infra stacks.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     preview = commands.add_parser("preview", help="run a stack's program offline and show what it would create")
-    preview.add_argument("stack", help="an environment name from configs/ or a path to a Pulumi.<stack>.yaml")
+    preview.add_argument(
+        "stack", help="a stack of the current project, a path to a Pulumi.<stack>.yaml, or a project directory"
+    )
+    _stack_option(preview)
     preview.add_argument("--format", choices=("text", "json"), default="text")
     preview.add_argument("--export", metavar="FILE", help="also write the result as a `pulumi stack export` file")
     preview.set_defaults(handler=cmd_preview)
 
     check_cmd = commands.add_parser("check", help="run the stacks offline and check them against policy packs")
-    check_cmd.add_argument("stacks", nargs="*", metavar="STACK", help="environment names or Pulumi.<stack>.yaml paths")
-    check_cmd.add_argument("--all", action="store_true", help="every stack in configs/")
+    check_cmd.add_argument(
+        "stacks", nargs="*", metavar="STACK", help="stack names, Pulumi.<stack>.yaml paths, or a project directory"
+    )
+    check_cmd.add_argument("--all", action="store_true", help="every stack of the current project")
+    _stack_option(check_cmd)
     _report_options(check_cmd)
     check_cmd.set_defaults(handler=cmd_check)
 
@@ -166,6 +232,16 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--state", required=True, metavar="FILE", help="the export (pulumi stack export > FILE)")
     _report_options(analyze)
     analyze.set_defaults(handler=cmd_analyze)
+
+    pack = commands.add_parser("pack", help="the shipped policy packs, for the Pulumi CLI and Pulumi Cloud")
+    pack_commands = pack.add_subparsers(dest="pack_command", required=True, parser_class=_Parser)
+    path = pack_commands.add_parser("path", help="print a shipped pack's directory (for pulumi --policy-pack)")
+    path.add_argument("name", help=f"a shipped pack: {', '.join(packs.available_packs())}")
+    path.set_defaults(handler=cmd_pack_path)
+    build = pack_commands.add_parser("build", help="write a self-contained pack directory (for pulumi policy publish)")
+    build.add_argument("name", help=f"a shipped pack: {', '.join(packs.available_packs())}")
+    build.add_argument("outdir", help="a new or empty directory")
+    build.set_defaults(handler=cmd_pack_build)
     return parser
 
 
@@ -176,6 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except (UsageError, InputError, SpecError, UnsupportedInvoke, PolicyPackError) as error:
         print(f"llmops: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    except ProgramError as error:
+        if os.environ.get("LLMOPS_DEBUG"):
+            print(error.traceback, file=sys.stderr)
+        print(f"llmops: the stack program failed: {error}\n(set LLMOPS_DEBUG=1 to see the traceback)", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         return 130

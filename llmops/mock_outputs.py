@@ -13,10 +13,10 @@ import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from llmops_infra.cli.wire import is_unknown
+from .wire import is_unknown
 
 if TYPE_CHECKING:
-    from llmops_infra.cli.engine import Registration, StackSettings
+    from .engine import Registration, StackSettings
 
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"

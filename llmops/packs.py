@@ -9,7 +9,11 @@ vendored beside it under the same import root, and a requirements.txt of public 
 
 from __future__ import annotations
 
+import difflib
+import json
 import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -17,7 +21,9 @@ import yaml
 
 import llmops_infra
 import llmops_infra.policies
-from llmops_infra.cli.stackfile import InputError
+from llmops_infra.cli.findings import PackSource
+from llmops_infra.cli.stackfile import InputError, Stack
+from llmops_infra.stacks.config import PLATFORM_KEY, platform_from_config
 
 PACK_FILE = "PulumiPolicy.yaml"
 PACKS_DIR = Path(llmops_infra.policies.__file__).resolve().parent
@@ -92,3 +98,60 @@ def _standalone_project(shipped: Path) -> str:
     # Pulumi creates this virtualenv inside the pack and installs requirements.txt into it on first use.
     project["runtime"] = {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
     return yaml.safe_dump(project, sort_keys=False)
+
+
+# ---- which packs judge a stack ---------------------------------------------------------------------------------
+
+PACKS_KEY = "llmops:packs"  # any stack's declaration: `llmops:packs: [hipaa]` in Pulumi.<stack>.yaml
+
+
+@dataclass(frozen=True)
+class StackPacks:
+    """The packs that judge one stack, and where that choice came from (the report says which)."""
+
+    names: tuple[str, ...]
+    source: PackSource
+
+
+def stack_packs(stack: Stack, requested: Sequence[str]) -> StackPacks:
+    """`--pack` names win; else the stack's declaration; else every shipped pack (never reported passed)."""
+    if requested:
+        return StackPacks(tuple(requested), "requested")
+    declared = _declared(stack)
+    if declared is None:
+        return StackPacks(tuple(available_packs()), "default")
+    return StackPacks(declared, "declared" if declared else "opted-out")
+
+
+def _declared(stack: Stack) -> tuple[str, ...] | None:
+    settings = stack.settings
+    own = _packs_key(stack) if PACKS_KEY in settings.config else None
+    platform = None
+    if PLATFORM_KEY in settings.config:
+        platform = tuple(platform_from_config(settings.get, source=stack.display_file).compliance) or None
+    if own is not None and platform is not None and set(own) != set(platform):
+        raise InputError(
+            f"{stack.display_file}: {PACKS_KEY} = {list(own)} but {PLATFORM_KEY}.compliance = {list(platform)}: "
+            f"declare the packs once (keep {PACKS_KEY})"
+        )
+    return own if own is not None else platform
+
+
+def _packs_key(stack: Stack) -> tuple[str, ...]:
+    raw = stack.settings.config[PACKS_KEY]
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw  # a single name, written without brackets
+    names = [value] if isinstance(value, str) else value
+    known = available_packs()
+    allowed = f"a list of {', '.join(known)} or pack directories, or [] to opt out"
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise InputError(f"{stack.display_file}: {PACKS_KEY} = {raw}: give {allowed}")
+    for name in names:
+        if name not in known and not (stack.project.root / name / PACK_FILE).is_file():
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise InputError(f"{stack.display_file}: {PACKS_KEY} = {raw}: no pack {name!r}; {hint}allowed: {allowed}")
+    # A directory is relative to the project, as the CLI's --policy-pack is relative to where it runs.
+    return tuple(n if n in known else str(stack.project.root / n) for n in names)

@@ -1,27 +1,175 @@
-"""Run a stack's Pulumi program offline: validate its config first, then execute it on the engine."""
+"""Run a stack's Pulumi program offline, the way Pulumi's Python language host runs it.
+
+The program runs in a child process: the project's own interpreter (Pulumi.yaml `runtime.options`: `virtualenv`,
+or the `toolchain`'s environment), the project directory as working directory and first on sys.path, `main`
+run with runpy. The child loads the engine (engine.py, mock_outputs.py, wire.py, program_host.py) from this
+folder under a private package name, so neither llmops-infra nor the environment llmops runs in is on the
+program's path: its own modules and dependencies are the ones it imports. Our own stacks are validated here
+first, so a bad platform config is reported with its file and key path before any program starts.
+"""
 
 from __future__ import annotations
 
-import runpy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from llmops_infra.cli.engine import Recording, run
-from llmops_infra.cli.stackfile import InputError, Stack
+from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.stackfile import InputError, Project, Stack
 from llmops_infra.stacks.config import PLATFORM_KEY, platform_from_config
 
+ENGINE_DIR = Path(__file__).resolve().parent
+PRIVATE_PACKAGE = "_llmops_offline"
+TOOLCHAINS = ("pip", "uv", "poetry")
 
-def _program_entry(main: Path) -> Path:
+# `python -c`: load ENGINE_DIR as a private package, then hand over to program_host.main.
+_BOOTSTRAP = f"""
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location(
+    "{PRIVATE_PACKAGE}", sys.argv[1] + "/__init__.py", submodule_search_locations=[sys.argv[1]]
+)
+package = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = package
+spec.loader.exec_module(package)
+from {PRIVATE_PACKAGE}.program_host import main
+sys.exit(main(sys.argv[2], sys.argv[3]))
+"""
+
+_NO_PULUMI = "No module named 'pulumi'"
+
+
+class ProgramError(Exception):
+    """The stack program itself failed (it raised): exit 2 with its error, the traceback only on request."""
+
+    def __init__(self, message: str, traceback: str = "") -> None:
+        super().__init__(message)
+        self.traceback = traceback
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    """The Python a project's program runs with, and why (a warning when the project's own was not found)."""
+
+    python: str
+    warning: str = ""
+
+
+def _venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def interpreter(project: Project) -> Interpreter:
+    """The project's interpreter, as the language host picks it; ours (with a warning) when it does not exist."""
+    options = project.runtime_options
+    toolchain = str(options.get("toolchain") or "pip")
+    if toolchain not in TOOLCHAINS:
+        raise InputError(
+            f"{project.file}: runtime.options.toolchain = {toolchain!r}: must be one of {', '.join(TOOLCHAINS)}"
+        )
+    fallback = os.environ.get("PULUMI_PYTHON_CMD") or sys.executable
+    virtualenv = options.get("virtualenv")
+    if toolchain == "poetry" and not virtualenv:
+        return _poetry_interpreter(project, fallback)
+    if toolchain == "uv" and not virtualenv:
+        virtualenv = ".venv"  # uv's default project environment
+    if not virtualenv:
+        return Interpreter(fallback)
+    venv = Path(str(virtualenv))
+    venv = venv if venv.is_absolute() else project.root / venv
+    python = _venv_python(venv)
+    if python.is_file():
+        return Interpreter(str(python))
+    return Interpreter(
+        fallback,
+        f"the project's virtualenv {venv} does not exist (Pulumi would create it from requirements.txt); "
+        f"the program runs with {fallback}",
+    )
+
+
+def _poetry_interpreter(project: Project, fallback: str) -> Interpreter:
+    poetry = shutil.which("poetry")
+    if poetry:
+        found = subprocess.run(
+            [poetry, "env", "info", "--executable"], cwd=project.root, capture_output=True, text=True, check=False
+        )
+        if found.returncode == 0 and found.stdout.strip():
+            return Interpreter(found.stdout.strip())
+    return Interpreter(fallback, f"no poetry environment found for {project.root}; the program runs with {fallback}")
+
+
+def _program_entry(project: Project) -> Path:
+    main = project.main
     entry = main / "__main__.py" if main.is_dir() else main
     if not entry.is_file():
-        raise InputError(f"{main}: the project's `main` has no __main__.py to run")
+        raise InputError(f"{project.file}: main {main}: there is no {entry.name} to run")
     return entry
 
 
 def run_stack(stack: Stack) -> Recording:
     """The stack's program as a preview. Raises SpecError (bad config) before anything is registered."""
-    settings = stack.settings
+    project, settings = stack.project, stack.settings
+    if project.runtime != "python":
+        raise InputError(
+            f"{project.file}: runtime {project.runtime!r}: only Python programs are supported "
+            "(llmops runs the program offline; for other runtimes check a `pulumi stack export` with llmops analyze)"
+        )
     if PLATFORM_KEY in settings.config:
         # Our own stacks: report config problems with the real file path, and never start the program.
         platform_from_config(settings.get, source=stack.display_file)
-    entry = _program_entry(stack.project.main)
-    return run(lambda: runpy.run_path(str(entry), run_name="__main__"), settings)
+    entry = _program_entry(project)
+    chosen = interpreter(project)
+    recording = run_program(chosen.python, project, entry, stack)
+    if chosen.warning:
+        recording.warnings.insert(0, chosen.warning)
+    return recording
+
+
+def run_program(python: str, project: Project, entry: Path, stack: Stack) -> Recording:
+    settings = stack.settings
+    request = {
+        "project_dir": str(project.root),
+        "entry": str(entry),
+        "settings": {
+            "project": settings.project,
+            "stack": settings.stack,
+            "config": settings.config,
+            "secret_keys": sorted(settings.secret_keys),
+            "organization": settings.organization,
+        },
+    }
+    with tempfile.TemporaryDirectory(prefix="llmops-run-") as scratch:
+        request_file, result_file = Path(scratch, "request.json"), Path(scratch, "result.json")
+        request_file.write_text(json.dumps(request), encoding="utf-8")
+        try:
+            child = subprocess.run(
+                [python, "-c", _BOOTSTRAP, str(ENGINE_DIR), str(request_file), str(result_file)],
+                cwd=project.root,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        except OSError as error:
+            raise InputError(f"{stack.display_file}: cannot start the project's Python {python}: {error}") from None
+        # What the program prints is not the report: it goes to standard error, as Pulumi shows it apart.
+        sys.stderr.write(child.stdout)
+        if not result_file.is_file():
+            if _NO_PULUMI in child.stderr:
+                raise InputError(
+                    f"{stack.display_file}: the project's Python {python} has no pulumi SDK; "
+                    "install the project's requirements into it (pip install -r requirements.txt)"
+                )
+            sys.stderr.write(child.stderr)
+            raise ProgramError(f"the program's interpreter {python} exited with {child.returncode}")
+        sys.stderr.write(child.stderr)
+        result = json.loads(result_file.read_text(encoding="utf-8"))
+    if "error" in result:
+        failure = result["error"]
+        raise ProgramError(f"{failure['type']}: {failure['message']}", failure["traceback"])
+    resources = [Registration(**r) for r in result["resources"]]
+    return Recording(settings, resources, list(result["warnings"]))

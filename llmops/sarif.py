@@ -150,6 +150,8 @@ def to_sarif(report: CheckReport, tool_version: str) -> dict[str, Any]:
                             "source": s.source,
                             "resources": s.resources,
                             "packs": list(s.packs),
+                            "packSource": s.pack_source,
+                            "status": s.status,
                             "mandatory": s.mandatory,
                             "advisory": advisory_count(s),
                         }

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from llmops_infra.cli.engine import StackSettings
-
-SECRET_PLACEHOLDER = "offline-secret-placeholder"
+from llmops_infra.cli.engine import SECRET_PLACEHOLDER, StackSettings
 
 
 class InputError(Exception):
@@ -32,6 +30,12 @@ class Project:
     main: Path
     stack_config_dir: Path
     config_defaults: dict[str, Any]
+    runtime: str = "python"  # Pulumi.yaml `runtime` (a name, or `name:` of the mapping form)
+    runtime_options: dict[str, Any] = field(default_factory=dict)  # `runtime.options`: virtualenv, toolchain, ...
+
+    @property
+    def file(self) -> Path:
+        return self.root / "Pulumi.yaml"
 
     def stack_file(self, stack: str) -> Path:
         return self.stack_config_dir / f"Pulumi.{stack}.yaml"
@@ -79,10 +83,14 @@ def _read_yaml(path: Path, what: str) -> Any:
 def default_project_root() -> Path:
     """The nearest folder at or above the working directory with a Pulumi.yaml; else this checkout's root."""
     here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
+    checkout = Path(__file__).resolve().parents[1]  # a clone of llmops-infra; site-packages holds no Pulumi.yaml
+    for folder in (here, *here.parents, checkout):
         if (folder / "Pulumi.yaml").is_file():
             return folder
-    return Path(__file__).resolve().parents[1]
+    raise InputError(
+        f"no Pulumi project here: no Pulumi.yaml in {here} or above it; "
+        "give a Pulumi.<stack>.yaml path, or a project directory with --stack NAME"
+    )
 
 
 def load_project(root: Path) -> Project:
@@ -94,12 +102,21 @@ def load_project(root: Path) -> Project:
         value = declared.get("default") if isinstance(declared, dict) else declared
         if value is not None:
             defaults[_namespaced(key, data["name"])] = value
+    runtime = data.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    if not isinstance(runtime_name, str):
+        raise InputError(f"{root / 'Pulumi.yaml'}: a Pulumi project file needs a `runtime` (python)")
+    if options is not None and not isinstance(options, dict):
+        raise InputError(f"{root / 'Pulumi.yaml'}: runtime.options must be a mapping, got {options!r}")
     return Project(
         root=root,
         name=data["name"],
         main=root / str(data.get("main") or "."),
         stack_config_dir=root / str(data.get("stackConfigDir") or "."),
         config_defaults=defaults,
+        runtime=runtime_name,
+        runtime_options=dict(options or {}),
     )
 
 
@@ -140,8 +157,20 @@ def _is_stack_path(arg: str) -> bool:
     return arg.endswith((".yaml", ".yml")) or os.sep in arg or "/" in arg
 
 
-def resolve(arg: str, project_root: Path | None = None) -> Stack:
-    """Turn a STACK argument into a readable stack, or raise InputError saying what exists."""
+def resolve(arg: str, project_root: Path | None = None, stack: str | None = None) -> Stack:
+    """Turn a STACK argument into a readable stack, or raise InputError saying what exists.
+
+    STACK is a stack name of the current project, a path to a Pulumi.<stack>.yaml, or a project directory
+    (then `stack` names the stack, as `pulumi --cwd DIR --stack NAME` would).
+    """
+    if Path(arg).is_dir():
+        project = load_project(Path(arg).resolve())
+        if not stack:
+            known = ", ".join(project.stacks()) or "none"
+            raise InputError(f"{arg}: a project directory; name its stack with --stack NAME (stacks there: {known})")
+        return _named_stack(project, stack)
+    if stack:
+        raise InputError(f"--stack {stack}: only for a project directory; {arg} is a stack name or file already")
     if _is_stack_path(arg):
         file = Path(arg).resolve()
         if not file.is_file():
@@ -150,13 +179,16 @@ def resolve(arg: str, project_root: Path | None = None) -> Stack:
             raise InputError(f"{arg}: a stack file is named Pulumi.<stack>.yaml")
         name = file.name[len("Pulumi.") :].rsplit(".", 1)[0]
         root = next((d for d in file.parents if (d / "Pulumi.yaml").is_file()), None)
-        project = load_project(root or default_project_root())
-    else:
-        project = load_project(project_root or default_project_root())
-        name, file = arg, project.stack_file(arg)
-        if not file.is_file():
-            known = ", ".join(project.stacks()) or "none"
-            raise InputError(f"unknown stack '{arg}': there is no {file}; stacks here: {known}")
+        project = load_project(root or default_project_root())  # a loose stack file: the current project's
+        return Stack(project, name, file, _settings(project, name, file))
+    return _named_stack(load_project(project_root or default_project_root()), arg)
+
+
+def _named_stack(project: Project, name: str) -> Stack:
+    file = project.stack_file(name)
+    if not file.is_file():
+        known = ", ".join(project.stacks()) or "none"
+        raise InputError(f"unknown stack '{name}': there is no {file}; stacks here: {known}")
     return Stack(project, name, file, _settings(project, name, file))
 
 

@@ -128,10 +128,11 @@ def test_all_checks_every_stack_in_configs(capsys):
     assert {"dev", "prod-hipaa"} <= set(expected)
     code, report = _json(capsys, "check", "--all")
     assert sorted(s["stack"] for s in report["stacks"]) == expected
-    assert code == (0 if report["passed"] else 1)
+    assert code == (1 if report["status"] == "failed" else 0)
     by_name = {s["stack"]: s for s in report["stacks"]}
     assert by_name["prod-hipaa"]["packs"] == ["llmops-hipaa"] and by_name["prod-hipaa"]["violations"] == []
-    assert by_name["dev"]["packs"] == []
+    assert by_name["prod-hipaa"]["status"] == "passed"
+    assert by_name["dev"]["packs"] == [] and by_name["dev"]["status"] == "unchecked"  # llmops:packs: []
     assert report["summary"]["stacks"] == len(expected)
 
 
@@ -319,7 +320,8 @@ def test_each_format_prints_a_report_and_output_writes_it(capsys, tmp_path, fmt)
     assert target.read_text(encoding="utf-8") == printed
     [line] = out.splitlines()
     assert re.fullmatch(
-        rf"\d+ mandatory, \d+ advisory violations in 1 stack; wrote the {fmt} report to {re.escape(str(target))}",
+        rf"\d+ mandatory, \d+ advisory violations in 1 stack; FAILED: \d+ mandatory violations must be fixed; "
+        rf"wrote the {fmt} report to {re.escape(str(target))}",
         line,
     )
 
@@ -373,7 +375,7 @@ def test_analyze_runs_both_packs_by_default_and_names_an_empty_export_after_its_
     assert code == 0
     [stack] = report["stacks"]
     assert stack["stack"] == "never-deployed" and stack["resources"] == 0
-    assert stack["packs"] == ["llmops-hipaa", "llmops-gdpr"]
+    assert stack["packs"] == ["llmops-gdpr", "llmops-hipaa"]
 
 
 # ---- secrets -------------------------------------------------------------------------------------------------------

@@ -312,11 +312,11 @@ def test_markdown_title_says_failed_or_passed() -> None:
 
 def test_markdown_summary_table_has_one_row_per_stack_with_counts() -> None:
     table = _table_after(to_markdown(failing_report()), "## llmops check: ❌ failed")
-    assert _cells(table[0]) == ["stack", "resources", "packs", "mandatory", "advisory"]
+    assert _cells(table[0]) == ["stack", "status", "resources", "packs", "mandatory", "advisory"]
     assert [_cells(row) for row in table[2:]] == [
-        ["prod-hipaa", "42", "llmops-hipaa, llmops-gdpr", "3", "2"],
-        ["prod-gdpr", "17", "llmops-gdpr", "0", "1"],
-        ["dev", "9", "llmops-hipaa, llmops-gdpr", "0", "0"],
+        ["prod-hipaa", "failed", "42", "llmops-hipaa, llmops-gdpr", "3", "2"],
+        ["prod-gdpr", "passed", "17", "llmops-gdpr", "0", "1"],
+        ["dev", "passed", "9", "llmops-hipaa, llmops-gdpr", "0", "0"],
     ]
 
 
@@ -363,9 +363,19 @@ def test_markdown_for_a_clean_report_says_no_violations_and_has_no_legend() -> N
 
 
 def test_a_stack_without_packs_is_reported_as_unchecked_not_as_clean() -> None:
-    unchecked = StackResult(stack="scratch", source="configs/Pulumi.scratch.yaml", resources=4, packs=(), violations=())
+    unchecked = StackResult(
+        stack="scratch",
+        source="configs/Pulumi.scratch.yaml",
+        resources=4,
+        packs=(),
+        violations=(),
+        pack_source="opted-out",
+    )
     report = CheckReport(stacks=(unchecked,), policies=())
     text = to_text(report)
-    assert "scratch (configs/Pulumi.scratch.yaml): 4 resources, no policy packs declared" in text
+    assert "scratch (configs/Pulumi.scratch.yaml): 4 resources, unchecked by choice" in text
     assert "no violations" not in text.split("\n")[1]
-    assert "No policy packs declared" in to_markdown(report)
+    assert "\nPASSED" not in text and "NOT PASSED: no mandatory violations, but 1 stack unchecked by choice" in text
+    assert "Unchecked by choice" in to_markdown(report) and "✅" not in to_markdown(report)
+    assert to_json(report)["status"] == "not-passed" and to_json(report)["stacks"][0]["status"] == "unchecked"
+    assert not report.passed and not report.failed

@@ -89,7 +89,7 @@ def test_bad_config_exits_2_naming_the_key_and_registers_nothing(capsys, monkeyp
     def never(*_args, **_kwargs):
         raise AssertionError("the stack program must not run for a bad config")
 
-    monkeypatch.setattr(program, "run", never)
+    monkeypatch.setattr(program, "run_program", never)
     path = bad_stack(**changes)
     code, out, err = _run(capsys, "preview", str(path))
     assert code == 2 and out == ""

@@ -100,7 +100,7 @@ def test_preview_text_shows_gpu_and_tpu_capacity(capsys):
 )
 def test_a_wrong_accelerator_config_exits_2_naming_the_key(capsys, monkeypatch, tmp_path, replacement, key, words):
     started: list[Any] = []
-    monkeypatch.setattr(program, "run", lambda *args: started.append(args))
+    monkeypatch.setattr(program, "run_program", lambda *args: started.append(args))
     file = _variant(tmp_path, "bad", replacement)
     code, out, err = run_cli(capsys, "preview", file)
     assert code == 2 and out == ""

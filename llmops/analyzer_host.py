@@ -32,6 +32,7 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
+from llmops_infra.cli.stackfile import venv_python
 from llmops_infra.cli.wire import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN
 
 __all__ = [
@@ -167,10 +168,12 @@ class PolicyPackHost:
     """One running policy pack process and the gRPC plumbing around it. Use as a context manager."""
 
     def __init__(
-        self, pack_dir: Path, python: str = sys.executable, timeout: float = 60, stack: StackContext | None = None
+        self, pack_dir: Path, python: str | None = None, timeout: float = 60, stack: StackContext | None = None
     ) -> None:
         self.pack_dir = Path(pack_dir)
-        self.python = python
+        # None: the pack's own virtualenv when it names one that exists (as the CLI runs it), else this Python.
+        self.python = python or sys.executable
+        self._python_given = python is not None
         self.timeout = timeout
         self.stack = stack
         self.process: subprocess.Popen[bytes] | None = None
@@ -253,6 +256,14 @@ class PolicyPackHost:
             raise PackStartError(f"{project_file} declares runtime {runtime_name!r}; only python packs can be hosted")
         # The CLI prefers this version over the one the pack reports (the Python SDK always reports 0.0.1).
         self._yaml_version = str(project.get("version") or "")
+        options = runtime.get("options") if isinstance(runtime, dict) else None
+        virtualenv = options.get("virtualenv") if isinstance(options, dict) else None
+        if virtualenv and not self._python_given:
+            venv = Path(str(virtualenv))
+            venv = venv if venv.is_absolute() else self.pack_dir / venv
+            python = venv_python(venv)
+            if python.is_file():
+                self.python = str(python)
 
     def _start(self) -> None:
         # Two workers: a pack calls back at most for a few log lines.

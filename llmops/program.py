@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llmops_infra.cli.engine import Recording, Registration
-from llmops_infra.cli.stackfile import InputError, Project, Stack
+from llmops_infra.cli.stackfile import InputError, Project, Stack, venv_python
 from llmops_infra.stacks.config import PLATFORM_KEY, platform_from_config
 
 ENGINE_DIR = Path(__file__).resolve().parent
+# What the child loads from ENGINE_DIR: only the standard library, pulumi and each other (relative imports).
+ENGINE_MODULES = ("engine", "mock_outputs", "wire", "program_host")
 PRIVATE_PACKAGE = "_llmops_offline"
 TOOLCHAINS = ("pip", "uv", "poetry")
 
@@ -59,10 +61,6 @@ class Interpreter:
     warning: str = ""
 
 
-def _venv_python(venv: Path) -> Path:
-    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-
-
 def interpreter(project: Project) -> Interpreter:
     """The project's interpreter, as the language host picks it; ours (with a warning) when it does not exist."""
     options = project.runtime_options
@@ -81,7 +79,7 @@ def interpreter(project: Project) -> Interpreter:
         return Interpreter(fallback)
     venv = Path(str(virtualenv))
     venv = venv if venv.is_absolute() else project.root / venv
-    python = _venv_python(venv)
+    python = venv_python(venv)
     if python.is_file():
         return Interpreter(str(python))
     return Interpreter(
@@ -123,7 +121,12 @@ def run_stack(stack: Stack) -> Recording:
         platform_from_config(settings.get, source=stack.display_file)
     entry = _program_entry(project)
     chosen = interpreter(project)
-    recording = run_program(chosen.python, project, entry, stack)
+    try:
+        recording = run_program(chosen.python, project, entry, stack)
+    except ProgramError as error:
+        if not chosen.warning:
+            raise
+        raise ProgramError(f"{error}; note: {chosen.warning}", error.traceback) from None
     if chosen.warning:
         recording.warnings.insert(0, chosen.warning)
     return recording

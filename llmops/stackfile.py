@@ -60,6 +60,11 @@ class Stack:
             return str(self.file)
 
 
+def venv_python(venv: Path) -> Path:
+    """The interpreter of a virtualenv (a project's `runtime.options.virtualenv`, or a policy pack's)."""
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
 def read_input(path: Path, what: str) -> str:
     """A file the user named, as text; a missing or unreadable one is an InputError that says which and why."""
     try:

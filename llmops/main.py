@@ -236,10 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
     pack = commands.add_parser("pack", help="the shipped policy packs, for the Pulumi CLI and Pulumi Cloud")
     pack_commands = pack.add_subparsers(dest="pack_command", required=True, parser_class=_Parser)
     path = pack_commands.add_parser("path", help="print a shipped pack's directory (for pulumi --policy-pack)")
-    path.add_argument("name", help=f"a shipped pack: {', '.join(packs.available_packs())}")
+    shipped = "|".join(packs.available_packs())
+    path.add_argument("name", metavar=shipped, help="a shipped pack")
     path.set_defaults(handler=cmd_pack_path)
     build = pack_commands.add_parser("build", help="write a self-contained pack directory (for pulumi policy publish)")
-    build.add_argument("name", help=f"a shipped pack: {', '.join(packs.available_packs())}")
+    build.add_argument("name", metavar=shipped, help="a shipped pack")
     build.add_argument("outdir", help="a new or empty directory")
     build.set_defaults(handler=cmd_pack_build)
     return parser

@@ -13,36 +13,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stack_runs import remember_stacks, run_cli
 
 from llmops_infra.cli import main as cli
 from llmops_infra.cli.engine import Recording
-from llmops_infra.cli.program import run_stack
-from llmops_infra.cli.stackfile import Stack
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMATS = ("text", "json", "sarif", "markdown")
 SSE_CONFIG = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 
-_RECORDINGS: dict[str, Recording] = {}
-
 
 @pytest.fixture(autouse=True)
 def remembered_stacks(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The stack program's result depends only on the stack file; the checks read it and never change it.
-    def remembered(stack: Stack) -> Recording:
-        key = str(stack.file)
-        if key not in _RECORDINGS:
-            _RECORDINGS[key] = run_stack(stack)
-        return _RECORDINGS[key]
-
-    monkeypatch.setattr(cli, "run_stack", remembered)
+    remember_stacks(monkeypatch)
 
 
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+_run = run_cli
 
 
 def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
@@ -483,3 +470,42 @@ def test_a_plaintext_secret_of_an_export_never_reaches_a_rule_or_a_report(capsys
     code, out, err = _run(capsys, "analyze", "--state", state, "--pack", "hipaa", "--format", fmt)
     assert code in (0, 1), err
     assert "TOPSECRET" not in out + err
+
+
+# ---- several reports from one run ---------------------------------------------------------------------------------
+
+
+def test_one_run_writes_sarif_and_markdown_together(capsys, tmp_path):
+    sarif_file, md_file = tmp_path / "llmops.sarif", tmp_path / "llmops.md"
+    argv = ("check", "dev", "--pack", "hipaa", "--format", "sarif", "--output", str(sarif_file))
+    code, out, err = _run(capsys, *argv, "--format", "markdown", "--output", str(md_file))
+    assert code == 1, err
+    assert json.loads(sarif_file.read_text())["version"] == "2.1.0"
+    assert md_file.read_text().startswith("## llmops check: ❌ failed")
+    [line] = out.splitlines()
+    assert f"wrote the sarif report to {sarif_file}, the markdown report to {md_file}" in line
+    # The same reports as two separate runs would have written.
+    _run(capsys, "check", "dev", "--pack", "hipaa", "--format", "markdown", "--output", str(tmp_path / "one.md"))
+    assert (tmp_path / "one.md").read_text() == md_file.read_text()
+
+
+def test_without_format_each_output_takes_the_format_of_its_extension(capsys, tmp_path):
+    files = [tmp_path / name for name in ("r.sarif", "r.md", "r.json", "r.txt")]
+    code, out, err = _run(capsys, "check", "dev", "--pack", "hipaa", *(a for f in files for a in ("--output", str(f))))
+    assert code == 1, err
+    assert "$schema" in json.loads(files[0].read_text()) and files[1].read_text().startswith("## llmops check")
+    assert "stacks" in json.loads(files[2].read_text()) and "FAILED" in files[3].read_text()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--format", "sarif", "--format", "markdown"), "only one report can go to standard output"),
+        (("--format", "sarif", "--output", "a.sarif", "--output", "b.md"), "1 --format for 2 --output"),
+        (("--output", "report.html"), "--output report.html: give its --format"),
+    ],
+)
+def test_reports_that_cannot_be_paired_are_wrong_input_before_anything_runs(capsys, tmp_path, argv, message):
+    monkey = tmp_path / "a.sarif"
+    code, out, err = _run(capsys, "check", "dev", "--pack", "hipaa", *argv)
+    assert code == 2 and message in err and not monkey.exists() and "Traceback" not in err

@@ -49,20 +49,64 @@ KubernetesLabelValue = Annotated[str, Field(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_
 
 
 class Model(BaseModel):
+    """The base of every spec model: unknown keys are refused, keys are camelCase in config (snake_case in
+    Python, either accepted), and a spec is immutable once built."""
+
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
 
 
 class Taint(Model):
-    key: str = Field(min_length=1, max_length=253)
-    value: KubernetesLabelValue = ""
-    effect: TaintEffect = "NO_SCHEDULE"
+    """A Kubernetes taint a pool's nodes carry besides the accelerator taint every pool gets."""
+
+    key: str = Field(
+        min_length=1,
+        max_length=253,
+        description="Taint key, 1 to 253 characters (e.g. `dedicated`). A taint with the key and effect of the "
+        "pool's accelerator taint is dropped: that one is always added first.",
+    )
+    value: KubernetesLabelValue = Field(
+        default="",
+        description="Taint value: a Kubernetes label value (at most 63 of letters, digits, `-`, `_`, `.`, "
+        "alphanumeric at both ends); default empty.",
+    )
+    effect: TaintEffect = Field(
+        default="NO_SCHEDULE",
+        description="`NO_SCHEDULE` (default), `NO_EXECUTE` or `PREFER_NO_SCHEDULE`, as EKS and GKE name them; "
+        "Node objects and cluster-autoscaler tags get the Kubernetes names (`NoSchedule`, `NoExecute`, "
+        "`PreferNoSchedule`).",
+    )
 
 
 class NetworkSpec(Model):
-    cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.0.0.0/16")
-    availability_zones: int = Field(default=2, ge=2, le=6)
-    nat_gateway: bool = True
-    interface_endpoints: tuple[str, ...] = DEFAULT_INTERFACE_ENDPOINTS
+    """The aws target's VPC (components.aws.IsolatedVpc): private subnets for the nodes, AWS services through
+    VPC endpoints, optional NAT, every flow logged."""
+
+    cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("10.0.0.0/16"),
+        description="The VPC's IPv4 range: private (RFC 1918), /16 to /24; default 10.0.0.0/16. It is cut into "
+        "16 equal blocks: private subnets are taken from the bottom, public (NAT) subnets from the top, one of "
+        "each per Availability Zone.",
+    )
+    availability_zones: int = Field(
+        default=2,
+        ge=2,
+        le=6,
+        description="How many Availability Zones get a private subnet (and, with `natGateway`, a public one): "
+        "2 (default) to 6; the region must have that many available.",
+    )
+    nat_gateway: bool = Field(
+        default=True,
+        description="true (default): an internet gateway, public subnets and one NAT gateway (in the first AZ) "
+        "that every private route table sends 0.0.0.0/0 to. false: no route to the internet at all; nodes reach "
+        "AWS only through the VPC endpoints.",
+    )
+    interface_endpoints: tuple[str, ...] = Field(
+        default=DEFAULT_INTERFACE_ENDPOINTS,
+        description="AWS services reached through private interface endpoints (the part of the service name "
+        "after `com.amazonaws.<region>.`; private DNS on, HTTPS from the VPC range only). Default: ecr.api, "
+        "ecr.dkr, sts, logs, ssm, ssmmessages, ec2messages, ec2, eks, eks-auth, what private nodes need without "
+        "NAT. An S3 gateway endpoint is always added.",
+    )
 
     @field_validator("cidr")
     @classmethod
@@ -75,22 +119,63 @@ class NetworkSpec(Model):
 class SystemNodesSpec(Model):
     """The small untainted node group that runs coredns and other add-ons: a cluster needs one to work."""
 
-    instance_type: str = Field(default="m6i.large", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
-    min_size: int = Field(default=2, ge=1, le=100)
-    max_size: int = Field(default=4, ge=1, le=100)
-    disk_size_gib: int = Field(default=50, ge=20, le=16384)
+    instance_type: str = Field(
+        default="m6i.large",
+        pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
+        description="EC2 instance type of the system node group (`<family>.<size>`); default m6i.large. It runs "
+        "the catalog's standard AL2023 AMI and is not checked against the accelerator catalog.",
+    )
+    min_size: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="Minimum and initial node count, 1 to 100 (default 2); at most `maxSize`.",
+    )
+    max_size: int = Field(default=4, ge=1, le=100, description="Maximum node count, 1 to 100 (default 4).")
+    disk_size_gib: int = Field(
+        default=50,
+        ge=20,
+        le=16384,
+        description="Root volume size in GiB: gp3, encrypted with the storage KMS key; 20 to 16384 (default 50).",
+    )
 
 
 class ClusterSpec(Model):
-    version: str = Field(default="1.33", pattern=r"^1\.[0-9]{2}$")
-    # Empty: the API endpoint is private only. Otherwise public too, restricted to these ranges.
-    endpoint_public_access_cidrs: tuple[ipaddress.IPv4Network, ...] = ()
-    admin_role_arns: tuple[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")], ...] = ()
-    workload_identity: WorkloadIdentity = "pod-identity"
-    system_nodes: SystemNodesSpec = SystemNodesSpec()
-    # Kubernetes Service addresses. Set explicitly (EKS otherwise picks 10.100.0.0/16 or 172.20.0.0/16 from the
-    # VPC range) so that hybrid node and pod networks can be checked against it before anything exists.
-    service_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("172.20.0.0/16")
+    """The aws target's EKS cluster (components.aws.EksCluster): private endpoint, secrets encrypted, every
+    control-plane log kept, access through access entries only."""
+
+    version: str = Field(
+        default="1.33",
+        pattern=r"^1\.[0-9]{2}$",
+        description="EKS Kubernetes version, `1.<minor>` (default `1.33`).",
+    )
+    endpoint_public_access_cidrs: tuple[ipaddress.IPv4Network, ...] = Field(
+        default=(),
+        description="Empty (default): the API endpoint is private only. Otherwise it is public too, reachable "
+        "from these IPv4 ranges only; 0.0.0.0/0 is refused.",
+    )
+    admin_role_arns: tuple[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")], ...] = Field(
+        default=(),
+        description="IAM role ARNs (`arn:<partition>:iam::<12-digit account>:role/<name>`) given cluster-admin "
+        "(AmazonEKSClusterAdminPolicy, cluster scope) through EKS access entries. Empty (default): nobody, since "
+        "the cluster's creator gets no admin rights either.",
+    )
+    workload_identity: WorkloadIdentity = Field(
+        default="pod-identity",
+        description="How pods get AWS credentials: `pod-identity` (default: EKS Pod Identity associations) or "
+        "`irsa` (an IAM OIDC provider for the cluster, and roles trusting one service account's token each).",
+    )
+    system_nodes: SystemNodesSpec = Field(
+        default=SystemNodesSpec(),
+        description="The untainted system node group (SystemNodesSpec defaults: 2 to 4 m6i.large).",
+    )
+    # Set explicitly (EKS otherwise picks 10.100.0.0/16 or 172.20.0.0/16 from the VPC range) so that hybrid node
+    # and pod networks can be checked against it before anything exists.
+    service_cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("172.20.0.0/16"),
+        description="The cluster's Kubernetes Service IPv4 range (default 172.20.0.0/16). Hybrid node and pod "
+        "networks must not overlap it.",
+    )
 
     @field_validator("endpoint_public_access_cidrs")
     @classmethod
@@ -101,37 +186,140 @@ class ClusterSpec(Model):
 
 
 class BucketSpec(Model):
-    name: DnsLabel
-    purpose: BucketPurpose
-    classification: Classification | None = None  # None: the platform's dataClassification
-    noncurrent_version_expiration_days: int = Field(default=90, ge=1, le=36500)
-    # Current objects expire after this many days; None keeps them (set it for GDPR storage limitation).
-    expiration_days: int | None = Field(default=None, ge=1, le=36500)
-    # GCS only: a region, dual-region or multi-region that holds the platform's region (EUR4 for europe-west4);
-    # None: the platform's region. S3 buckets are always in the platform's region.
-    location: str | None = Field(default=None, pattern=r"^[A-Za-z]+[A-Za-z0-9-]*$")
+    """A data bucket: S3 on the aws target (components.aws.EncryptedBucket), Cloud Storage on the gcp target
+    (components.gcp.EncryptedBucket). Both are encrypted with a customer-managed key, private, versioned and
+    access-logged."""
+
+    name: DnsLabel = Field(
+        description="Logical name, unique among the buckets: a DNS label of 1 to 32 lowercase letters, digits "
+        "and `-` (alphanumeric at both ends). The stacks name the bucket component after it, so the physical name "
+        "is Pulumi's auto-name (this name and a random suffix) and its access logs go under `<name>/`.",
+    )
+    purpose: BucketPurpose = Field(
+        description="`model-artifacts`, `datasets` or `checkpoints`: the bucket's `purpose` tag. The stacks give "
+        "the model-reader workload identity (and edge sites' `modelUri`) read access to `model-artifacts` "
+        "buckets only.",
+    )
+    classification: Classification | None = Field(
+        default=None,
+        description="The bucket's `data-classification` tag: `phi`, `personal`, `internal` or `public`. None "
+        "(default): the platform's `dataClassification`.",
+    )
+    noncurrent_version_expiration_days: int = Field(
+        default=90,
+        ge=1,
+        le=36500,
+        description="Days after which noncurrent (overwritten or deleted) object versions are deleted by the "
+        "lifecycle rule: 1 to 36500 (default 90).",
+    )
+    expiration_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=36500,
+        description="Days after which current objects expire (then become noncurrent versions, removed by the "
+        "noncurrent rule): 1 to 36500. None (default): current objects are kept. Set it for GDPR storage "
+        "limitation.",
+    )
+    location: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z]+[A-Za-z0-9-]*$",
+        description="GCS only: a region, dual-region or multi-region that holds the platform's region (e.g. "
+        "EUR4 for europe-west4); its Cloud KMS key is created in the matching KMS location. None (default): the "
+        "platform's region. Refused on the aws target: S3 buckets are always in the platform's region.",
+    )
 
 
 class AcceleratorPoolSpec(Model):
-    name: DnsLabel
-    role: PoolRole = "inference"
-    instance_type: str
-    ami_type: str | None = None  # None: the catalog's default for the instance family
-    capacity_type: CapacityTypeName = "ON_DEMAND"
-    min_size: int = Field(default=0, ge=0, le=1000)
-    desired_size: int | None = Field(default=None, ge=0, le=1000)  # None: minSize
-    max_size: int = Field(ge=1, le=1000)
-    efa: bool = False
-    placement_group: bool = False
-    capacity_reservation_id: str | None = Field(default=None, pattern=r"^cr-[0-9a-f]{8,17}$")
-    disk_size_gib: int = Field(default=200, ge=20, le=16384)
-    labels: dict[str, KubernetesLabelValue] = Field(default_factory=dict)
-    taints: tuple[Taint, ...] = ()
-    # Data classes whose workloads may run here (placement, with a hybrid or on-prem cluster's admission policy).
-    allowed_classifications: tuple[Classification, ...] = ()
+    """One accelerator pool of the EKS cluster (components.aws.GpuNodePool): a managed node group of one
+    accelerated instance type from the catalog, able to scale from zero."""
+
+    name: DnsLabel = Field(
+        description="Pool name, unique across acceleratorPools, onprem.pools and hybrid.pools: a DNS label of 1 "
+        "to 32 lowercase letters, digits and `-`. It is the `llmops.dev/pool` node label; the stacks also name "
+        "the node group after it.",
+    )
+    role: PoolRole = Field(
+        default="inference",
+        description="`training` or `inference` (default): the `llmops.dev/role` node label; the stacks tag the "
+        "pool's resources with purpose `accelerators-<role>`.",
+    )
+    instance_type: str = Field(
+        description="An accelerated EC2 instance type of the catalog (components/catalog/aws.py), e.g. "
+        "p5.48xlarge, g6e.12xlarge, inf2.xlarge. It decides the accelerator and its count per node, the vendor "
+        "taint, the EFA interfaces and the default AMI type.",
+    )
+    ami_type: str | None = Field(
+        default=None,
+        description="EKS AMI type of the node group; it must fit the instance's accelerator vendor and "
+        "architecture (NVIDIA AMIs on NVIDIA types, AL2023_x86_64_NEURON on Inferentia and Trainium). None "
+        "(default): the catalog's default for the instance type.",
+    )
+    capacity_type: CapacityTypeName = Field(
+        default="ON_DEMAND",
+        description="`ON_DEMAND` (default, optionally in a capacity reservation), `SPOT` (no reservation) or "
+        "`CAPACITY_BLOCK` (needs `capacityReservationId`; the instance type is then set in the launch template).",
+    )
+    min_size: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="Minimum node count, 0 (default) to 1000; at most `maxSize`. A pool at 0 scales up through "
+        "the cluster-autoscaler node-template tags on its Auto Scaling group.",
+    )
+    desired_size: int | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="Initial node count, between `minSize` and `maxSize`. None (default): `minSize`. Later "
+        "changes are ignored: the cluster autoscaler owns the size once the pool exists.",
+    )
+    max_size: int = Field(ge=1, le=1000, description="Maximum node count, 1 to 1000 (required).")
+    efa: bool = Field(
+        default=False,
+        description="Attach every EFA interface the instance type has (one per network card), with a security "
+        "group that passes traffic only between the pool's own interfaces; the pool then runs in the first "
+        "private subnet (one AZ). Refused on types without EFA. Default false.",
+    )
+    placement_group: bool = Field(
+        default=False,
+        description="Launch the nodes into a cluster placement group; the pool then runs in one AZ. Not with "
+        "`capacityReservationId`. Default false.",
+    )
+    capacity_reservation_id: str | None = Field(
+        default=None,
+        pattern=r"^cr-[0-9a-f]{8,17}$",
+        description="`cr-` and 8 to 17 hex digits: the On-Demand Capacity Reservation (ON_DEMAND) or the "
+        "Capacity Block (CAPACITY_BLOCK, required there) the launch template targets. Refused with SPOT. None "
+        "(default): no reservation.",
+    )
+    disk_size_gib: int = Field(
+        default=200,
+        ge=20,
+        le=16384,
+        description="Size in GiB of the volume that holds images and scratch data (the root volume, or the data "
+        "volume on AMIs that have one, such as Bottlerocket): gp3, encrypted with the storage KMS key; 20 to "
+        "16384 (default 200).",
+    )
+    labels: dict[str, KubernetesLabelValue] = Field(
+        default_factory=dict,
+        description="Extra Kubernetes node labels (values are label values). The pool's own `llmops.dev/...` "
+        "labels win over keys they share.",
+    )
+    taints: tuple[Taint, ...] = Field(
+        default=(),
+        description="Extra node taints; the accelerator's vendor taint (`nvidia.com/gpu` or "
+        "`aws.amazon.com/neuron`, NoSchedule) is always added first.",
+    )
+    allowed_classifications: tuple[Classification, ...] = Field(
+        default=(),
+        description="Data classes whose workloads may run on this pool: each adds the node label "
+        '`llmops.dev/allow-<class>: "true"`, which the data placement admission policy (onprem and hybrid '
+        "targets) requires of pods in namespaces of that class. Empty (default): none.",
+    )
 
     @property
     def desired(self) -> int:
+        """The initial node count: `desired_size`, or `min_size` when it is not set."""
         return self.min_size if self.desired_size is None else self.desired_size
 
 
@@ -161,11 +349,26 @@ def _private_cidr(cidr: ipaddress.IPv4Network, smallest: int = 8, largest: int =
 class FirewallAllowSpec(Model):
     """One explicit ingress allow; everything else is denied by the network's lowest-priority deny rule."""
 
-    name: GcpName
-    protocol: FirewallProtocol = "tcp"
-    ports: tuple[Annotated[str, Field(pattern=r"^[0-9]{1,5}(-[0-9]{1,5})?$")], ...] = ()
-    source_ranges: tuple[ipaddress.IPv4Network, ...] = Field(min_length=1)
-    target_tags: tuple[GcpName, ...] = ()
+    name: GcpName = Field(
+        description="Names the allow (its firewall rule resource is `<network>-allow-<name>`), unique within "
+        "ingressAllows: a Compute Engine name (a lowercase letter, then up to 62 of a-z, 0-9 and `-`, not ending "
+        "in `-`).",
+    )
+    protocol: FirewallProtocol = Field(default="tcp", description="`tcp` (default), `udp`, `icmp` or `sctp`.")
+    ports: tuple[Annotated[str, Field(pattern=r"^[0-9]{1,5}(-[0-9]{1,5})?$")], ...] = Field(
+        default=(),
+        description="Ports or port ranges (`443`, `8000-8100`) for tcp, udp and sctp. Empty (default): every port "
+        "of the protocol.",
+    )
+    source_ranges: tuple[ipaddress.IPv4Network, ...] = Field(
+        min_length=1,
+        description="The IPv4 ranges let in (at least one); 0.0.0.0/0 is refused.",
+    )
+    target_tags: tuple[GcpName, ...] = Field(
+        default=(),
+        description="Network tags of the instances the allow applies to. Empty (default): every instance in the "
+        "network.",
+    )
 
     @field_validator("source_ranges")
     @classmethod
@@ -178,13 +381,39 @@ class FirewallAllowSpec(Model):
 class GcpNetworkSpec(Model):
     """A VPC with one subnet for nodes; pods and services get the subnet's secondary ranges (VPC-native GKE)."""
 
-    subnet_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.60.0.0/20")
-    pods_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.64.0.0/14")
-    services_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.68.0.0/20")
-    # Private nodes reach the internet (image registries outside Google) only through Cloud NAT.
-    cloud_nat: bool = True
-    flow_log_sampling: float = Field(default=0.5, gt=0, le=1)
-    ingress_allows: tuple[FirewallAllowSpec, ...] = ()
+    subnet_cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("10.60.0.0/20"),
+        description="The node subnet's primary range: private (RFC 1918), /8 to /29 (default 10.60.0.0/20). The "
+        "node, pod, service and control-plane ranges must not overlap.",
+    )
+    pods_cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("10.64.0.0/14"),
+        description="The subnet's secondary range `pods`, for pod addresses: private, /8 to /29 (default "
+        "10.64.0.0/14).",
+    )
+    services_cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("10.68.0.0/20"),
+        description="The subnet's secondary range `services`, for Service addresses: private, /8 to /29 (default "
+        "10.68.0.0/20).",
+    )
+    cloud_nat: bool = Field(
+        default=True,
+        description="true (default): a Cloud Router and Cloud NAT for the node subnet (all its ranges, "
+        "Google-allocated addresses, errors logged), the only way private nodes reach the internet. false: no "
+        "NAT; nodes reach only Google APIs (Private Google Access).",
+    )
+    flow_log_sampling: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Share of the subnet's flows recorded in VPC flow logs (5-second aggregation, all metadata): "
+        "above 0, at most 1 (default 0.5).",
+    )
+    ingress_allows: tuple[FirewallAllowSpec, ...] = Field(
+        default=(),
+        description="Explicit ingress allows (logged, priority 1000). Everything else is denied by a logged "
+        "deny-all rule at priority 65534; GKE adds the rules the cluster itself needs.",
+    )
 
     @field_validator("subnet_cidr", "pods_cidr", "services_cidr")
     @classmethod
@@ -195,24 +424,67 @@ class GcpNetworkSpec(Model):
 class GkeSystemNodesSpec(Model):
     """The untainted pool that runs kube-dns and other add-ons; sizes are per zone, as GKE counts them."""
 
-    machine_type: str = Field(default="e2-standard-4", pattern=r"^[a-z][a-z0-9]*-[a-z0-9-]+$")
-    min_nodes_per_zone: int = Field(default=1, ge=0, le=100)
-    max_nodes_per_zone: int = Field(default=2, ge=1, le=100)
-    disk_size_gib: int = Field(default=100, ge=10, le=65536)
+    machine_type: str = Field(
+        default="e2-standard-4",
+        pattern=r"^[a-z][a-z0-9]*-[a-z0-9-]+$",
+        description="Compute Engine machine type of the system pool (default e2-standard-4).",
+    )
+    min_nodes_per_zone: int = Field(
+        default=1,
+        ge=0,
+        le=100,
+        description="Autoscaler minimum per zone, 0 to 100 (default 1); at most `maxNodesPerZone`. The pool "
+        "starts with at least one node per zone.",
+    )
+    max_nodes_per_zone: int = Field(
+        default=2, ge=1, le=100, description="Autoscaler maximum per zone, 1 to 100 (default 2)."
+    )
+    disk_size_gib: int = Field(
+        default=100,
+        ge=10,
+        le=65536,
+        description="Boot disk size in GiB, encrypted with the boot-disk Cloud KMS key: 10 to 65536 (default 100).",
+    )
 
 
 class GkeClusterSpec(Model):
-    release_channel: GkeReleaseChannel = "REGULAR"
-    # The control plane's private range (VPC peering clusters); GKE wants exactly a /28.
-    master_ipv4_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("172.16.0.0/28")
-    # True: the control plane has no public endpoint at all; reach it from the VPC (or a peered/VPN network).
-    private_endpoint: bool = True
-    # The only networks that may reach the control plane (besides the nodes); empty: none.
-    master_authorized_networks: tuple[ipaddress.IPv4Network, ...] = ()
-    # Node zones of the regional cluster; empty: the zones GKE picks in the region.
-    zones: tuple[GcpZone, ...] = ()
-    system_nodes: GkeSystemNodesSpec = GkeSystemNodesSpec()
-    deletion_protection: bool = True
+    """The gcp target's GKE Standard cluster (components.gcp.GkeCluster): regional, private nodes, private
+    endpoint by default, Workload Identity, Dataplane V2, Kubernetes secrets encrypted with Cloud KMS."""
+
+    release_channel: GkeReleaseChannel = Field(
+        default="REGULAR",
+        description="GKE release channel: `RAPID`, `REGULAR` (default), `STABLE` or `EXTENDED`.",
+    )
+    master_ipv4_cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("172.16.0.0/28"),
+        description="The control plane's private range: exactly a private /28 (default 172.16.0.0/28), "
+        "overlapping none of the network's ranges.",
+    )
+    private_endpoint: bool = Field(
+        default=True,
+        description="true (default): the control plane has no public endpoint; reach it from the VPC or a "
+        "peered or VPN network. false: it has a public endpoint too. Either way only the nodes and "
+        "`masterAuthorizedNetworks` may reach it.",
+    )
+    master_authorized_networks: tuple[ipaddress.IPv4Network, ...] = Field(
+        default=(),
+        description="The only networks besides the cluster's nodes that may reach the control plane (enforced on "
+        "the private endpoint too). Empty (default): none; 0.0.0.0/0 is refused.",
+    )
+    zones: tuple[GcpZone, ...] = Field(
+        default=(),
+        description="Node zones of the regional cluster (`<region>-<letter>`, in the platform region); pools "
+        "without zones of their own use them. Empty (default): the zones GKE picks in the region.",
+    )
+    system_nodes: GkeSystemNodesSpec = Field(
+        default=GkeSystemNodesSpec(),
+        description="The untainted system pool (GkeSystemNodesSpec defaults: 1 to 2 e2-standard-4 per zone).",
+    )
+    deletion_protection: bool = Field(
+        default=True,
+        description="The cluster's deletion protection (default true): the cluster cannot be destroyed until "
+        "this is set false and applied.",
+    )
 
     @field_validator("master_ipv4_cidr")
     @classmethod
@@ -230,58 +502,192 @@ class GkeClusterSpec(Model):
 class ReservationSpec(Model):
     """Which Compute Engine reservation a pool consumes. A pool without one never consumes any (NO_RESERVATION)."""
 
-    consume: ReservationConsumption = "SPECIFIC_RESERVATION"
-    name: GcpName | None = None  # required for SPECIFIC_RESERVATION
-    project: str | None = Field(default=None, pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")  # a shared reservation's
+    consume: ReservationConsumption = Field(
+        default="SPECIFIC_RESERVATION",
+        description="The node pool's reservation affinity: `SPECIFIC_RESERVATION` (default: the one named by "
+        "`name`), `ANY_RESERVATION` or `ANY_RESERVATION_THEN_FAIL` (any matching reservation).",
+    )
+    name: GcpName | None = Field(
+        default=None,
+        description="The reservation's name: required with SPECIFIC_RESERVATION, refused with the other values.",
+    )
+    project: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$",
+        description="The project of a shared reservation (consumed as `projects/<project>/reservations/<name>`); "
+        "only with SPECIFIC_RESERVATION. None (default): the cluster's project.",
+    )
 
 
 class GpuSharingSpec(Model):
-    strategy: GpuSharingStrategy
-    max_shared_clients_per_gpu: int = Field(ge=2, le=48)
+    """How containers share each GPU of a GKE pool (GKE GPU sharing)."""
+
+    strategy: GpuSharingStrategy = Field(description="GKE's GPU sharing strategy: `TIME_SHARING` or `MPS`.")
+    max_shared_clients_per_gpu: int = Field(
+        ge=2, le=48, description="How many containers may share one GPU: 2 to 48 (required)."
+    )
 
 
 class GkePoolSpec(Model):
     """What GPU and TPU pools share: capacity (spot, reservation, queued, flex-start), disks, labels, taints."""
 
-    name: DnsLabel
-    role: PoolRole = "inference"
-    machine_type: str = Field(pattern=r"^[a-z][a-z0-9]*-[a-z0-9-]+$")
-    zones: tuple[GcpZone, ...] = ()  # empty: the cluster's zones
-    spot: bool = False
-    reservation: ReservationSpec | None = None
-    queued_provisioning: bool = False
-    flex_start: bool = False
-    disk_size_gib: int = Field(default=200, ge=10, le=65536)
-    disk_type: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]+$")  # None: GKE's default for the type
-    labels: dict[str, KubernetesLabelValue] = Field(default_factory=dict)
-    taints: tuple[Taint, ...] = ()
+    name: DnsLabel = Field(
+        description="Node pool name, unique across gpuPools and tpuPools: a DNS label of 1 to 32 lowercase "
+        "letters, digits and `-`. It is the `llmops.dev/pool` node label; the stacks also name the node pool "
+        "after it.",
+    )
+    role: PoolRole = Field(
+        default="inference",
+        description="`training` or `inference` (default): the `llmops.dev/role` node label; the stacks label the "
+        "pool with purpose `accelerators-<role>`.",
+    )
+    machine_type: str = Field(
+        pattern=r"^[a-z][a-z0-9]*-[a-z0-9-]+$",
+        description="A Compute Engine machine type of the catalog (components/catalog/gcp.py): a GPU type in "
+        "gpuPools (e.g. a3-highgpu-8g, g2-standard-8, or an N1 type with `accelerator`), a TPU type in tpuPools "
+        "(e.g. ct5lp-hightpu-4t); required.",
+    )
+    zones: tuple[GcpZone, ...] = Field(
+        default=(),
+        description="Zones of this pool, each one of the cluster's zones in the platform region. Empty (default): "
+        "the cluster's zones.",
+    )
+    spot: bool = Field(
+        default=False,
+        description="Run on Spot VMs (default false); not with `reservation` or `flexStart`.",
+    )
+    reservation: ReservationSpec | None = Field(
+        default=None,
+        description="The Compute Engine reservation the pool consumes; not with spot, queuedProvisioning or "
+        "flexStart. None (default): none (NO_RESERVATION).",
+    )
+    queued_provisioning: bool = Field(
+        default=False,
+        description="Dynamic Workload Scheduler queued provisioning (default false): nodes are created only for "
+        "admitted provisioning requests, so the pool starts with no nodes and node auto-repair is off; no "
+        "reservation, no compact placement.",
+    )
+    flex_start: bool = Field(
+        default=False,
+        description="Flex-start VMs (default false): the pool starts with no nodes and node auto-repair is off; "
+        "not with spot or a reservation.",
+    )
+    disk_size_gib: int = Field(
+        default=200,
+        ge=10,
+        le=65536,
+        description="Boot disk size in GiB, encrypted with the cluster's boot-disk Cloud KMS key: 10 to 65536 "
+        "(default 200).",
+    )
+    disk_type: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9-]+$",
+        description="Boot disk type (e.g. pd-ssd, hyperdisk-balanced). None (default): GKE's default for the "
+        "machine type.",
+    )
+    labels: dict[str, KubernetesLabelValue] = Field(
+        default_factory=dict,
+        description="Extra Kubernetes node labels. The pool's own `llmops.dev/role` and `llmops.dev/pool` win "
+        "over keys they share.",
+    )
+    taints: tuple[Taint, ...] = Field(
+        default=(),
+        description="Extra node taints; the vendor taint (`nvidia.com/gpu=present` or `google.com/tpu=present`, "
+        "NO_SCHEDULE) is always added first.",
+    )
 
 
 class GpuPoolSpec(GkePoolSpec):
-    accelerator: str | None = None  # None: the one the machine type carries (required on N1)
-    accelerator_count: int | None = Field(default=None, ge=1, le=16)  # None: the machine type's count
-    min_nodes: int = Field(default=0, ge=0, le=1000)  # totals across the pool's zones
-    max_nodes: int = Field(ge=1, le=1000)
-    driver_version: GpuDriverVersion = "DEFAULT"
-    sharing: GpuSharingSpec | None = None
-    mig_partition_size: str | None = Field(default=None, pattern=r"^[1-7]g\.[0-9]+gb$")
-    compact_placement: bool = False
+    """One GKE GPU node pool (components.gcp.GpuNodePool), autoscaled across its zones."""
+
+    accelerator: str | None = Field(
+        default=None,
+        description="The GPU to attach, by its GKE accelerator name (e.g. nvidia-tesla-t4): required on N1 machine "
+        "types; on the others it may only repeat the GPU the machine type carries. None (default): the machine "
+        "type's GPU.",
+    )
+    accelerator_count: int | None = Field(
+        default=None,
+        ge=1,
+        le=16,
+        description="GPUs per node, 1 to 16: on N1 machine types one of the counts the GPU attaches in "
+        "(required there); on the others only the machine type's count. None (default): the machine type's count.",
+    )
+    min_nodes: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="Autoscaler minimum, in total across the pool's zones: 0 (default) to 1000, at most "
+        "`maxNodes`; 0 with queuedProvisioning.",
+    )
+    max_nodes: int = Field(
+        ge=1,
+        le=1000,
+        description="Autoscaler maximum, in total across the pool's zones: 1 to 1000 (required).",
+    )
+    driver_version: GpuDriverVersion = Field(
+        default="DEFAULT",
+        description="The GPU driver GKE installs: `DEFAULT` (default), `LATEST`, or `INSTALLATION_DISABLED` "
+        "(install it yourself).",
+    )
+    sharing: GpuSharingSpec | None = Field(
+        default=None,
+        description="GPU sharing (time-sharing or MPS) for each GPU. None (default): no sharing.",
+    )
+    mig_partition_size: str | None = Field(
+        default=None,
+        pattern=r"^[1-7]g\.[0-9]+gb$",
+        description="Multi-Instance GPU partition size (`<1-7>g.<N>gb`, e.g. 1g.10gb), on a GPU GKE partitions "
+        "and, where the catalog lists its sizes, one of them. None (default): whole GPUs.",
+    )
+    compact_placement: bool = Field(
+        default=False,
+        description="A COMPACT placement policy: nodes close together (default false); needs exactly one zone "
+        "and is refused with queuedProvisioning.",
+    )
 
 
 class TpuPoolSpec(GkePoolSpec):
-    role: PoolRole = "training"
-    topology: TpuTopology
+    """One GKE TPU slice node pool (components.gcp.TpuNodePool): a single-host pool that autoscales, or one
+    atomic multi-host slice."""
+
+    role: PoolRole = Field(
+        default="training",
+        description="`training` (default) or `inference`: the `llmops.dev/role` node label; the stacks label the "
+        "pool with purpose `accelerators-<role>`.",
+    )
+    topology: TpuTopology = Field(
+        description="The slice shape in chips, `AxB` or `AxBxC` as the TPU version counts them (e.g. 2x4), one "
+        "the catalog allows for the machine type; required. A shape larger than one host is a multi-host slice: "
+        "one atomic pool of exactly the hosts it needs, placed COMPACT in one zone.",
+    )
     # Single-host pools autoscale between these (one slice per node); a multi-host slice has exactly the node
     # count its topology needs, so leave them out there (or give that number).
-    min_nodes: int | None = Field(default=None, ge=0, le=1000)
-    max_nodes: int | None = Field(default=None, ge=1, le=1000)
+    min_nodes: int | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="Single-host pools: the autoscaler minimum, 0 to 1000 (None, the default: 0). Multi-host "
+        "slices: leave it out or give the slice's node count (0 with queuedProvisioning).",
+    )
+    max_nodes: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Single-host pools: the autoscaler maximum, 1 to 1000, required. Multi-host slices: leave it "
+        "out or give the slice's node count.",
+    )
 
 
 class GcpSpec(Model):
-    network: GcpNetworkSpec = GcpNetworkSpec()
-    cluster: GkeClusterSpec = GkeClusterSpec()
-    gpu_pools: tuple[GpuPoolSpec, ...] = ()
-    tpu_pools: tuple[TpuPoolSpec, ...] = ()
+    """The gcp target: its network, GKE cluster and accelerator pools."""
+
+    network: GcpNetworkSpec = Field(
+        default=GcpNetworkSpec(), description="The VPC and node subnet (GcpNetworkSpec defaults)."
+    )
+    cluster: GkeClusterSpec = Field(default=GkeClusterSpec(), description="The GKE cluster (GkeClusterSpec defaults).")
+    gpu_pools: tuple[GpuPoolSpec, ...] = Field(default=(), description="GPU node pools; none by default.")
+    tpu_pools: tuple[TpuPoolSpec, ...] = Field(default=(), description="TPU slice node pools; none by default.")
 
 
 # ---- the Kubernetes baseline every cluster gets, and the onprem, hybrid and edge targets ----------------------
@@ -301,147 +707,437 @@ GroupName = Annotated[str, Field(min_length=1, max_length=256)]
 class GpuSoftwareSpec(Model):
     """How GPU nodes get their driver, container toolkit, device plugin and metrics."""
 
-    # operator: the NVIDIA GPU Operator; device-plugin: the NVIDIA device plugin alone (the image has the driver
-    # and toolkit); none: the platform does it (GKE installs drivers and its own device plugin).
-    mode: GpuSoftware = "operator"
-    # Install the driver with the operator; false where the node image ships one (EKS NVIDIA AMIs, Bottlerocket).
-    driver: bool = True
-    mig_strategy: MigStrategy = "none"
-    # Time-slicing: each GPU is advertised this many times (None: no sharing).
-    time_slicing_replicas: int | None = Field(default=None, ge=2, le=64)
-    dcgm_exporter: bool = True
+    mode: GpuSoftware = Field(
+        default="operator",
+        description="`operator` (default): the NVIDIA GPU Operator chart, in namespace gpu-operator; "
+        "`device-plugin`: the NVIDIA device plugin chart alone, in kube-system (the node image has the driver "
+        "and toolkit); `none`: the platform does it (GKE installs drivers and its own device plugin). The "
+        "operator installs the container toolkit only where the node image lacks it.",
+    )
+    driver: bool = Field(
+        default=True,
+        description="With mode operator: the operator installs the NVIDIA driver (default true). Must be false "
+        "where the node image ships one (EKS, GKE, K3s); other modes ignore it.",
+    )
+    mig_strategy: MigStrategy = Field(
+        default="none",
+        description="The MIG strategy of the operator or device plugin: `none` (default), `single` or `mixed`; "
+        "the operator's MIG manager runs only when it is not none.",
+    )
+    time_slicing_replicas: int | None = Field(
+        default=None,
+        ge=2,
+        le=64,
+        description="Time-slicing: each GPU is advertised this many times, 2 to 64 (a device plugin config in a "
+        "ConfigMap). None (default): no sharing.",
+    )
+    dcgm_exporter: bool = Field(
+        default=True,
+        description="With mode operator: run the DCGM exporter (default true); its metrics port 9400 is open to "
+        "pods of every namespace.",
+    )
 
 
 class TeamSpec(Model):
     """A team namespace: quotas on accelerators and compute, default-deny networking, restricted pods."""
 
-    name: DnsLabel
-    classification: Classification | None = None  # None: the platform's dataClassification
-    gpus: int = Field(default=0, ge=0, le=100000)  # nvidia.com/gpu
-    tpus: int = Field(default=0, ge=0, le=100000)  # google.com/tpu
-    neuron_devices: int = Field(default=0, ge=0, le=100000)  # aws.amazon.com/neuron
-    cpu: int = Field(default=64, ge=1, le=100000)  # cores requested in total
-    memory_gib: int = Field(default=256, ge=1, le=1000000)
-    # Namespaces whose pods may reach this team's pods (besides the team itself and DNS).
-    allow_from_namespaces: tuple[DnsLabel, ...] = ()
+    name: DnsLabel = Field(
+        description="Team name, unique: the namespace's name (a DNS label of 1 to 32 lowercase letters, digits "
+        "and `-`; not default, kube-system, kube-public, kube-node-lease or gpu-operator).",
+    )
+    classification: Classification | None = Field(
+        default=None,
+        description="The namespace's `data-classification` label: `phi`, `personal`, `internal` or `public`. "
+        "None (default): the platform's `dataClassification`.",
+    )
+    gpus: int = Field(
+        default=0,
+        ge=0,
+        le=100000,
+        description="ResourceQuota on `requests.nvidia.com/gpu`: 0 (default) to 100000; 0 forbids GPUs.",
+    )
+    tpus: int = Field(
+        default=0,
+        ge=0,
+        le=100000,
+        description="ResourceQuota on `requests.google.com/tpu`: 0 (default) to 100000; 0 forbids TPUs.",
+    )
+    neuron_devices: int = Field(
+        default=0,
+        ge=0,
+        le=100000,
+        description="ResourceQuota on `requests.aws.amazon.com/neuron`: 0 (default) to 100000; 0 forbids them.",
+    )
+    cpu: int = Field(
+        default=64,
+        ge=1,
+        le=100000,
+        description="CPU cores the team's pods may request, and limit, in total: 1 to 100000 (default 64).",
+    )
+    memory_gib: int = Field(
+        default=256,
+        ge=1,
+        le=1000000,
+        description="Memory in GiB the team's pods may request, and limit, in total: 1 to 1000000 (default 256).",
+    )
+    allow_from_namespaces: tuple[DnsLabel, ...] = Field(
+        default=(),
+        description="Namespaces (other teams, kube-system or gpu-operator) whose pods may reach this team's pods; "
+        "the team's own namespace is always allowed. Empty (default): no other namespace.",
+    )
 
 
 class RbacSpec(Model):
     """Groups (as the cluster's authenticator names them) bound to the four platform roles."""
 
-    platform_admins: tuple[GroupName, ...] = ("platform-admins",)
-    ml_engineers: tuple[GroupName, ...] = ()
-    data_scientists: tuple[GroupName, ...] = ()
-    auditors: tuple[GroupName, ...] = ()
+    platform_admins: tuple[GroupName, ...] = Field(
+        default=("platform-admins",),
+        description="Groups bound to cluster-admin (ClusterRoleBinding llmops-platform-admins); default "
+        "[platform-admins]; empty: no binding. The packs' k8s-rbac-no-cluster-admin-binding allows cluster-admin "
+        "only for their `platformAdminGroup`, so set it to the group named here.",
+    )
+    ml_engineers: tuple[GroupName, ...] = Field(
+        default=(),
+        description="Groups bound to llmops-ml-engineer in every team namespace: manage pods, services, "
+        "configmaps, claims, deployments, statefulsets, jobs and cronjobs, read logs and events; no secrets, "
+        "exec, attach or port-forward. Empty (default): nobody.",
+    )
+    data_scientists: tuple[GroupName, ...] = Field(
+        default=(),
+        description="Groups bound to llmops-data-scientist in every team namespace: create and read jobs, read "
+        "pods, logs and events. Empty (default): nobody.",
+    )
+    auditors: tuple[GroupName, ...] = Field(
+        default=(),
+        description="Groups bound to llmops-auditor cluster-wide: read how the cluster is configured (workloads, "
+        "RBAC, policies, quotas, storage and admission objects), never secrets or pod logs. Empty (default): "
+        "nobody.",
+    )
 
 
 class KubernetesSpec(Model):
-    gpu_software: GpuSoftwareSpec | None = None  # None: what the target's node images need (see the README)
-    teams: tuple[TeamSpec, ...] = ()
-    rbac: RbacSpec = RbacSpec()
+    """What every cluster of the platform gets (components.k8s.ClusterBaseline): GPU software, team namespaces,
+    RBAC and priority classes."""
+
+    gpu_software: GpuSoftwareSpec | None = Field(
+        default=None,
+        description="None (default): what the platform's node images need: the operator without driver and "
+        "toolkit on EKS, nothing on GKE, the operator with driver and toolkit on-prem, the device plugin on K3s.",
+    )
+    teams: tuple[TeamSpec, ...] = Field(default=(), description="Team namespaces; none by default.")
+    rbac: RbacSpec = Field(
+        default=RbacSpec(), description="Groups bound to the platform roles (RbacSpec defaults: platform-admins)."
+    )
 
 
 class BareMetalPoolSpec(Model):
     """GPU machines already in a cluster, made a pool by labels and a taint on the named nodes."""
 
-    name: DnsLabel
-    role: PoolRole = "inference"
-    nodes: tuple[KubernetesName, ...] = Field(min_length=1)
-    accelerator: str = Field(min_length=1, max_length=63)  # a label value, e.g. nvidia-a100-80gb
-    accelerators_per_node: int = Field(ge=1, le=16)
-    # Data classes whose workloads may run here (placement); internal and public may run anywhere.
-    allowed_classifications: tuple[Classification, ...] = ()
-    labels: dict[str, KubernetesLabelValue] = Field(default_factory=dict)
-    taints: tuple[Taint, ...] = ()
+    name: DnsLabel = Field(
+        description="Pool name, unique across acceleratorPools, onprem.pools and hybrid.pools: a DNS label of 1 "
+        "to 32 lowercase letters, digits and `-`; the `llmops.dev/pool` node label.",
+    )
+    role: PoolRole = Field(
+        default="inference", description="`training` or `inference` (default): the `llmops.dev/role` node label."
+    )
+    nodes: tuple[KubernetesName, ...] = Field(
+        min_length=1,
+        description="The Kubernetes node names of the machines, at least one; a node belongs to one pool. Each "
+        "gets a NodePatch (server-side apply) with the pool's labels and taints.",
+    )
+    accelerator: str = Field(
+        min_length=1,
+        max_length=63,
+        description="The accelerator as a label value (1 to 63 characters, e.g. nvidia-a100-80gb): the "
+        "`llmops.dev/accelerator` label and the capacity table.",
+    )
+    accelerators_per_node: int = Field(
+        ge=1,
+        le=16,
+        description="Accelerators per machine, 1 to 16 (required): the `llmops.dev/accelerator-count` label and "
+        "the capacity table.",
+    )
+    allowed_classifications: tuple[Classification, ...] = Field(
+        default=(),
+        description="Data classes whose workloads may run here: each adds the node label "
+        '`llmops.dev/allow-<class>: "true"` that the data placement policy requires of pods in namespaces of '
+        "that class (internal and public workloads run anywhere). Empty (default): none.",
+    )
+    labels: dict[str, KubernetesLabelValue] = Field(
+        default_factory=dict,
+        description="Extra node labels; the pool's own `llmops.dev/...` labels and `nvidia.com/gpu.present` win "
+        "over keys they share.",
+    )
+    taints: tuple[Taint, ...] = Field(
+        default=(),
+        description="Extra node taints; `nvidia.com/gpu=present:NoSchedule` is always added first.",
+    )
 
 
 class StorageClassSpec(Model):
     """The model cache's StorageClass: an encrypted CSI volume type of the site's storage system."""
 
-    name: DnsLabel = "model-cache"
-    provisioner: str = Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-    parameters: dict[str, str] = Field(default_factory=dict)
-    reclaim_policy: Literal["Retain", "Delete"] = "Retain"
+    name: DnsLabel = Field(default="model-cache", description="The StorageClass name (default model-cache).")
+    provisioner: str = Field(
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+        description="The CSI driver, e.g. rbd.csi.ceph.com (or Rook's `<namespace>.rbd.csi.ceph.com`), "
+        "driver.longhorn.io, pxd.portworx.com, ebs.csi.aws.com, pd.csi.storage.gke.io; required.",
+    )
+    parameters: dict[str, str] = Field(
+        default_factory=dict,
+        description="The driver's StorageClass parameters. They must turn its encryption on (e.g. Ceph RBD "
+        '`encrypted: "true"` with `encryptionKMSID`), or the class is refused '
+        "(components/k8s/storage.py lists what each driver needs).",
+    )
+    reclaim_policy: Literal["Retain", "Delete"] = Field(
+        default="Retain",
+        description="What happens to a volume when its claim is deleted: `Retain` (default) or `Delete`.",
+    )
 
 
 class OnpremSpec(Model):
-    # The secret config key holding the kubeconfig of the existing cluster (`pulumi config set --secret`).
-    kubeconfig_key: ConfigKey = "llmops-infra:kubeconfig"
-    pools: tuple[BareMetalPoolSpec, ...] = ()
-    storage_class: StorageClassSpec | None = None
+    """The onprem target: an existing Kubernetes cluster, its bare-metal GPU pools and the model cache class."""
+
+    kubeconfig_key: ConfigKey = Field(
+        default="llmops-infra:kubeconfig",
+        description="The secret config key (`<namespace>:<key>`) holding the existing cluster's kubeconfig "
+        "(`pulumi config set --secret`); default llmops-infra:kubeconfig. The stack refuses to run without it.",
+    )
+    pools: tuple[BareMetalPoolSpec, ...] = Field(default=(), description="Bare-metal GPU pools; none by default.")
+    storage_class: StorageClassSpec | None = Field(
+        default=None,
+        description="The model cache's encrypted StorageClass. None (default): none is created.",
+    )
 
 
 class HybridSpec(Model):
     """EKS Hybrid Nodes: on-prem machines joined to the aws target's EKS cluster."""
 
-    remote_node_cidrs: tuple[ipaddress.IPv4Network, ...] = Field(min_length=1)
-    remote_pod_cidrs: tuple[ipaddress.IPv4Network, ...] = ()
-    credentials: HybridCredentials = "ssm"
-    # IAM Roles Anywhere: the PEM certificate bundle of the CA that issues the nodes' certificates.
-    trust_anchor_certificate: str | None = None
-    pools: tuple[BareMetalPoolSpec, ...] = ()
+    remote_node_cidrs: tuple[ipaddress.IPv4Network, ...] = Field(
+        min_length=1,
+        description="The on-prem machines' networks (at least one), set as the cluster's remote node networks: "
+        "RFC 1918, /8 to /32, overlapping neither `network.cidr`, `cluster.serviceCidr` nor each other.",
+    )
+    remote_pod_cidrs: tuple[ipaddress.IPv4Network, ...] = Field(
+        default=(),
+        description="The hybrid nodes' pod networks, set as the cluster's remote pod networks and Cilium's pod "
+        "address pool (a /25 per node): the same range rules as remoteNodeCidrs, each /25 or larger, together "
+        "enough /25 blocks for every node. Required by the config rules and by HybridCilium, though the model "
+        "defaults to empty.",
+    )
+    credentials: HybridCredentials = Field(
+        default="ssm",
+        description="How the machines get the hybrid nodes' IAM role: `ssm` (default: an SSM hybrid activation "
+        "limited to as many registrations as the pools have nodes; its code is a secret output) or "
+        "`iam-roles-anywhere` (a trust anchor for `trustAnchorCertificate` and a profile).",
+    )
+    trust_anchor_certificate: str | None = Field(
+        default=None,
+        description="The PEM certificate bundle of the CA that issues the nodes' certificates: required with "
+        "`iam-roles-anywhere`, refused with `ssm`.",
+    )
+    pools: tuple[BareMetalPoolSpec, ...] = Field(
+        default=(),
+        description="The on-prem GPU pools joining the cluster; the config rules require at least one.",
+    )
 
 
 class InferenceServerSpec(Model):
-    image: PinnedImage
-    port: int = Field(default=8000, ge=1024, le=65535)
-    gpus: int = Field(default=1, ge=1, le=16)
-    replicas: int = Field(default=1, ge=1, le=100)
-    args: tuple[str, ...] = ()
-    # Where the model comes from: an object prefix in the platform's model bucket (fetched with the site's
-    # workload identity), or a pre-provisioned PersistentVolumeClaim.
-    model_uri: str | None = Field(default=None, pattern=r"^(s3|gs)://[a-z0-9][a-z0-9.-]+(/.*)?$")
-    model_claim: DnsLabel | None = None
-    # With modelUri: the digest-pinned image with the cloud's CLI (aws for s3://, gcloud for gs://) that fetches it.
-    downloader_image: PinnedImage | None = None
-    health_path: str = Field(default="/health", pattern=r"^/[\x21-\x7e]*$")
-    # The only clients admitted: CIDRs outside the cluster and namespaces inside it.
-    client_cidrs: tuple[ipaddress.IPv4Network, ...] = ()
-    client_namespaces: tuple[DnsLabel, ...] = ()
+    """The model server an edge site runs: one Deployment and Service in namespace `edge-<site>`."""
+
+    image: PinnedImage = Field(
+        description="The server's container image, pinned by digest (`<repository>[:tag]@sha256:<64 hex>`); required.",
+    )
+    port: int = Field(
+        default=8000,
+        ge=1024,
+        le=65535,
+        description="The server's TCP port (container and Service, named http), 1024 to 65535 (default 8000); "
+        "the only port the NetworkPolicy opens to the declared clients.",
+    )
+    gpus: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="GPUs per replica (its `nvidia.com/gpu` limit), 1 to 16 (default 1); at most what one node has.",
+    )
+    replicas: int = Field(
+        default=1,
+        ge=1,
+        le=100,
+        description="Server replicas, 1 to 100 (default 1); more than one adds a PodDisruptionBudget with "
+        "maxUnavailable 1.",
+    )
+    args: tuple[str, ...] = Field(default=(), description="Arguments of the server container; none by default.")
+    model_uri: str | None = Field(
+        default=None,
+        pattern=r"^(s3|gs)://[a-z0-9][a-z0-9.-]+(/.*)?$",
+        description="The model prefix an init container copies into /models with the site's workload identity "
+        "(`s3://` or `gs://`). In a config: local-zone sites only, `s3://<bucket>/<prefix>` with `<bucket>` the "
+        "config name of one of the platform's model-artifacts buckets. Exactly one of modelUri and modelClaim.",
+    )
+    model_claim: DnsLabel | None = Field(
+        default=None,
+        description="A pre-provisioned PersistentVolumeClaim in namespace `edge-<site>`, mounted read-only at "
+        "/models. Exactly one of modelUri and modelClaim.",
+    )
+    downloader_image: PinnedImage | None = Field(
+        default=None,
+        description="With modelUri (required there, unless the component's `downloader_image` argument is "
+        "given): the digest-pinned image with the cloud's CLI (aws for s3://, gcloud for gs://) that fetches it.",
+    )
+    health_path: str = Field(
+        default="/health",
+        pattern=r"^/[\x21-\x7e]*$",
+        description="HTTP path of the startup, readiness and liveness probes (default /health).",
+    )
+    client_cidrs: tuple[ipaddress.IPv4Network, ...] = Field(
+        default=(),
+        description="IPv4 ranges outside the cluster admitted to the server port. With no clientCidrs and no "
+        "clientNamespaces (the default) nothing reaches the server.",
+    )
+    client_namespaces: tuple[DnsLabel, ...] = Field(
+        default=(),
+        description="Namespaces inside the cluster whose pods are admitted to the server port; none by default.",
+    )
 
 
 class EdgeSiteSpec(Model):
-    name: DnsLabel
-    kind: EdgeSiteKind
-    # k3s: the secret config key with the site's kubeconfig, and the GPU nodes to label and taint.
-    kubeconfig_key: ConfigKey | None = None
-    nodes: tuple[KubernetesName, ...] = ()
-    accelerator: str = Field(default="nvidia-l4", min_length=1, max_length=63)
-    accelerators_per_node: int = Field(default=1, ge=1, le=16)
-    # local-zone: the Local Zone (e.g. us-east-1-bos-1a) and the GPU instance type of its EKS node group.
-    local_zone: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+-[a-z0-9-]+$")
-    instance_type: str | None = None
-    subnet_cidr: ipaddress.IPv4Network | None = None
-    max_nodes: int = Field(default=1, ge=1, le=100)
-    server: InferenceServerSpec
+    """One edge inference site: a K3s cluster (`k3s`) or an EKS node group in an AWS Local Zone (`local-zone`)."""
+
+    name: DnsLabel = Field(
+        description="Site name, unique: the namespace `edge-<name>` and the site's pool label (a DNS label of 1 "
+        "to 32 lowercase letters, digits and `-`).",
+    )
+    kind: EdgeSiteKind = Field(
+        description="`k3s`: an existing K3s cluster at the site; `local-zone`: a GPU node group of the aws "
+        "target's EKS cluster in an AWS Local Zone; required.",
+    )
+    kubeconfig_key: ConfigKey | None = Field(
+        default=None,
+        description="k3s only, required there: the secret config key (`<namespace>:<key>`) with the site's kubeconfig.",
+    )
+    nodes: tuple[KubernetesName, ...] = Field(
+        default=(),
+        description="k3s only, required there: the site's GPU nodes, labelled and tainted as the site's pool.",
+    )
+    accelerator: str = Field(
+        default="nvidia-l4",
+        min_length=1,
+        max_length=63,
+        description="k3s: the nodes' accelerator as a label value (default nvidia-l4); local-zone sites take it "
+        "from the catalog.",
+    )
+    accelerators_per_node: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="k3s: GPUs per node, 1 to 16 (default 1); the server's `gpus` may not exceed it.",
+    )
+    local_zone: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+-[a-z0-9-]+$",
+        description="local-zone only, required there: the Local Zone (e.g. us-east-1-bos-1a), one of the platform "
+        "region's.",
+    )
+    instance_type: str | None = Field(
+        default=None,
+        description="local-zone only, required there: an NVIDIA GPU instance type of the catalog.",
+    )
+    subnet_cidr: ipaddress.IPv4Network | None = Field(
+        default=None,
+        description="local-zone only, required there: the site's private subnet in the zone, inside "
+        "`network.cidr` and overlapping no other site's.",
+    )
+    max_nodes: int = Field(
+        default=1,
+        ge=1,
+        le=100,
+        description="local-zone: the node group's maximum size, 1 to 100 (default 1); it always keeps one node.",
+    )
+    server: InferenceServerSpec = Field(description="The site's model server; required.")
 
 
 class EdgeSpec(Model):
-    sites: tuple[EdgeSiteSpec, ...] = Field(min_length=1)
+    """The edge target: its inference sites."""
+
+    sites: tuple[EdgeSiteSpec, ...] = Field(min_length=1, description="The edge sites, at least one.")
 
 
 class PlatformSpec(Model):
-    targets: tuple[Target, ...] = Field(min_length=1)
+    """One environment: the whole `llmops-infra:platform` config value of a stack."""
+
+    targets: tuple[Target, ...] = Field(
+        min_length=1,
+        description="What the stack deploys, at least one of `aws`, `gcp` (one cloud per platform), `onprem`, "
+        "`hybrid` (needs aws) and `edge`.",
+    )
     # AWS (us-east-1, eusc-de-east-1) and GCP (europe-west4) region names; required by the cloud targets
     # (REGIONAL_TARGETS), meaningless for a cluster that is only on-prem or at K3s sites.
-    region: str | None = Field(default=None, pattern=r"^[a-z]+(-[a-z]+)+-?[0-9]+$")
-    compliance: tuple[Framework, ...] = ()
-    data_classification: Classification = "internal"
-    owner: str = Field(min_length=1, max_length=128)
-    tags: dict[str, str] = Field(default_factory=dict)
-    log_retention_days: int = 365
-    # The aws target's VPC, EKS cluster and node groups.
-    network: NetworkSpec = NetworkSpec()
-    cluster: ClusterSpec = ClusterSpec()
-    accelerator_pools: tuple[AcceleratorPoolSpec, ...] = ()
-    buckets: tuple[BucketSpec, ...] = ()
-    # The gcp target's network, GKE cluster and pools (defaults when the target is named and this is left out).
-    gcp: GcpSpec | None = None
-    # What every cluster of the platform gets: GPU software, team namespaces, RBAC, priority classes.
-    kubernetes: KubernetesSpec = KubernetesSpec()
-    onprem: OnpremSpec | None = None
-    hybrid: HybridSpec | None = None
-    edge: EdgeSpec | None = None
+    region: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]+(-[a-z]+)+-?[0-9]+$",
+        description="The AWS or GCP region (e.g. us-east-1, europe-west4); in a stack file it comes from "
+        "`aws:region` or `gcp:region`. Required by the aws, gcp and hybrid targets; None (default) for a platform "
+        "that is only on-prem or at K3s sites.",
+    )
+    compliance: tuple[Framework, ...] = Field(
+        default=(),
+        description="The policy packs this environment must pass, `hipaa` and/or `gdpr`: what `llmops check` runs "
+        "for the stack. Empty (default): none declared.",
+    )
+    data_classification: Classification = Field(
+        default="internal",
+        description="The default `data-classification` tag and label of the platform's resources: `phi`, "
+        "`personal`, `internal` (default) or `public`. Buckets and teams may set their own; access-log buckets "
+        "and the clusters' system objects are always internal.",
+    )
+    owner: str = Field(
+        min_length=1,
+        max_length=128,
+        description="The `owner` tag and label of every resource, 1 to 128 characters (required); with the gcp "
+        "target a valid GCP label value (lowercase letters, digits, `_` and `-`, at most 63).",
+    )
+    tags: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra tags (AWS) and labels (GCP; Kubernetes objects get those whose keys are valid label "
+        "keys) on every resource the platform tags; they cannot replace owner, purpose, data-classification or "
+        "managed-by. With the gcp target, keys and values must be valid GCP labels.",
+    )
+    log_retention_days: int = Field(
+        default=365,
+        description="Days the aws target's flow-log and EKS control-plane log groups and the access-log bucket "
+        "(S3 or GCS) keep logs: "
+        "one of the CloudWatch Logs values 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365 (default), 400, 545, "
+        "731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.",
+    )
+    network: NetworkSpec = Field(default=NetworkSpec(), description="The aws target's VPC (NetworkSpec defaults).")
+    cluster: ClusterSpec = Field(
+        default=ClusterSpec(), description="The aws target's EKS cluster (ClusterSpec defaults)."
+    )
+    accelerator_pools: tuple[AcceleratorPoolSpec, ...] = Field(
+        default=(), description="The aws target's accelerator node groups; none by default."
+    )
+    buckets: tuple[BucketSpec, ...] = Field(
+        default=(), description="Data buckets (S3 on aws, Cloud Storage on gcp); none by default."
+    )
+    gcp: GcpSpec | None = Field(
+        default=None,
+        description="The gcp target's network, GKE cluster and pools. None (default): GcpSpec defaults when gcp "
+        "is a target; refused when it is not.",
+    )
+    kubernetes: KubernetesSpec = Field(
+        default=KubernetesSpec(),
+        description="What every cluster of the platform gets: GPU software, team namespaces, RBAC, priority "
+        "classes (KubernetesSpec defaults).",
+    )
+    onprem: OnpremSpec | None = Field(
+        default=None, description="The onprem target: required with it, refused without it."
+    )
+    hybrid: HybridSpec | None = Field(
+        default=None, description="The hybrid target (EKS Hybrid Nodes): required with it, refused without it."
+    )
+    edge: EdgeSpec | None = Field(default=None, description="The edge target: required with it, refused without it.")
 
     @field_validator("log_retention_days")
     @classmethod
@@ -451,10 +1147,12 @@ class PlatformSpec(Model):
         return days
 
     def classification_of(self, bucket: BucketSpec) -> Classification:
+        """A bucket's data classification: its own, else the platform's."""
         return bucket.classification or self.data_classification
 
     @property
     def gcp_or_default(self) -> GcpSpec:
+        """The gcp section, or its defaults when the config leaves it out."""
         return self.gcp or GcpSpec()
 
     @property

@@ -63,7 +63,36 @@ def _private_settings(
 
 
 class AccessLogBucket(pulumi.ComponentResource):
-    """The target bucket for S3 server access logs of the platform's data buckets."""
+    """The target bucket for the S3 server access logs of the platform's data buckets.
+
+    A private, versioned S3 bucket whose lifecycle deletes logs, and their noncurrent versions, after
+    `retention_days`, and whose bucket policy lets the S3 logging service of this account deliver to it. Hand its
+    `bucket_name` to EncryptedBucket as `log_bucket`.
+
+    Args:
+        name: Component name; the bucket is auto-named from it.
+        tags: Tags of the bucket. Tag it `purpose: access-logs` (Tagging.tags("access-logs", "internal")): the
+            packs then accept its SSE-S3 encryption and do not ask it to log itself.
+        retention_days: Days logs are kept, at least 1 (ValueError otherwise).
+        opts: Resource options.
+
+    Outputs:
+        bucket: The `aws.s3.Bucket`.
+        bucket_name: Its name; it resolves only once the delivery policy exists, so a data bucket's logging waits
+            for it.
+        arn: Its ARN.
+
+    Security:
+        - Encryption at rest: SSE-S3 (AES256) default encryption, the only default encryption S3 server access
+          log delivery supports on a target bucket (SSE-KMS is not).
+        - No public access: all four public access block settings on; object ownership BucketOwnerEnforced, so
+          ACLs are off and policies alone decide access.
+        - Encryption in transit: the bucket policy denies every request not made over TLS.
+        - Least privilege: delivery is granted to logging.s3.amazonaws.com for s3:PutObject only, and only on
+          behalf of this account (aws:SourceAccount).
+        - Retention: versioned; current and noncurrent versions expire after `retention_days`; incomplete uploads
+          are aborted after 7 days; force_destroy is off.
+    """
 
     bucket: aws.s3.Bucket
     bucket_name: pulumi.Output[str]
@@ -151,7 +180,37 @@ class AccessLogBucket(pulumi.ComponentResource):
 
 
 class EncryptedBucket(pulumi.ComponentResource):
-    """A private, versioned, access-logged bucket encrypted with a customer-managed KMS key."""
+    """A private, versioned, access-logged S3 bucket encrypted with a customer-managed KMS key.
+
+    Creates the bucket and every setting pulumi-aws v7 keeps as a separate resource (encryption, public access
+    block, ownership controls, versioning, policy, logging, lifecycle), all parented to the component, so no bucket
+    it makes is ever missing one of them.
+
+    Args:
+        name: Component name; the bucket is auto-named from it and its access logs go under `<name>/`.
+        spec: BucketSpec: noncurrent-version expiry and optional current-object expiry. Its name, purpose and
+            classification are the caller's to put in `tags`; `location` does not apply to S3.
+        kms_key_arn: ARN of the customer-managed KMS key for default encryption (KmsKeys.arn("storage")).
+        log_bucket: Name of the bucket that receives the server access logs (AccessLogBucket.bucket_name).
+        tags: Tags of the bucket: owner, purpose and data-classification (Tagging.tags).
+        opts: Resource options.
+
+    Outputs:
+        bucket: The `aws.s3.Bucket`.
+        bucket_name: Its name.
+        arn: Its ARN.
+
+    Security:
+        - Encryption at rest: default SSE-KMS with `kms_key_arn`, and an S3 Bucket Key (one data key per bucket).
+        - No public access: all four public access block settings on; object ownership BucketOwnerEnforced (ACLs
+          off).
+        - Encryption in transit: the bucket policy denies every request not made over TLS.
+        - Audit logging: server access logs to `log_bucket`.
+        - Data lifecycle: versioned; noncurrent versions expire after `spec.noncurrent_version_expiration_days`,
+          current objects after `spec.expiration_days` when set; incomplete uploads are aborted after 7 days;
+          force_destroy is off. The bucket grants no access to anyone: readers get it from their own role
+          (WorkloadRole).
+    """
 
     bucket: aws.s3.Bucket
     bucket_name: pulumi.Output[str]

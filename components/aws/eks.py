@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -51,8 +51,16 @@ class RemoteNetwork:
     kubelets on the node networks, and webhooks running on hybrid nodes on the pod networks (ACCELERATORS.md;
     components/catalog/kubernetes_rules.py checks that they are RFC 1918 and overlap nothing)."""
 
-    node_cidrs: tuple[str, ...]
-    pod_cidrs: tuple[str, ...] = ()
+    node_cidrs: tuple[str, ...] = field(
+        metadata={"description": "The on-prem machines' IPv4 networks (HybridSpec.remote_node_cidrs), as strings."}
+    )
+    pod_cidrs: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "description": "The hybrid nodes' pod networks; empty (default): none, and pods on hybrid nodes are "
+            "masqueraded to their node's address."
+        },
+    )
 
 
 def _first_issuer(identities: Sequence[Any] | None) -> str:
@@ -104,7 +112,57 @@ def _remote_network_config(remote: RemoteNetwork | None) -> aws.eks.ClusterRemot
 
 
 class EksCluster(pulumi.ComponentResource):
-    """An EKS cluster named `name` (the name is fixed so its log group can be created first)."""
+    """A private EKS cluster named `name`, its untainted system node group and the managed add-ons nodes need.
+
+    The control plane runs in `subnet_ids` as a role that trusts only EKS. Its log group is created first, under
+    the exact name EKS writes to, so EKS never creates its own. The managed add-ons vpc-cni, coredns, kube-proxy
+    and eks-pod-identity-agent are installed; the untainted system node group (`spec.system_nodes`) is where
+    coredns and other pods without accelerator tolerations run. Accelerator pools are separate components
+    (GpuNodePool) given `cluster_name` and `cluster_security_group_id`.
+
+    Args:
+        name: The EKS cluster's name, fixed (not auto-named) so its log group `/aws/eks/<name>/cluster` can exist
+            before it; also the prefix of every child.
+        spec: ClusterSpec: version, public endpoint ranges, admin roles, workload identity mode, system nodes,
+            service range.
+        vpc_id: The VPC of `subnet_ids`; accepted but not used, since EKS finds the VPC from the subnets.
+        subnet_ids: Private subnets for the control plane's network interfaces and the system nodes
+            (IsolatedVpc.private_subnet_ids).
+        secrets_key_arn: ARN of the KMS key that encrypts Kubernetes secrets (KmsKeys.arn("cluster")).
+        logs_key_arn: ARN of the KMS key that encrypts the control-plane log group (KmsKeys.arn("logs")).
+        log_retention_days: Days the control-plane log group keeps logs (a CloudWatch Logs value).
+        node_role_arn: The IAM role the system nodes run as (NodeRole.role_arn).
+        storage_key_arn: ARN of the KMS key that encrypts the system nodes' volumes (KmsKeys.arn("storage")).
+        tags: Tags on the cluster, its role, log group, access entries, add-ons, OIDC provider, system node group
+            and its launch template.
+        remote_network: RemoteNetwork of EKS Hybrid Nodes; EKS accepts it only when the cluster is created. None
+            (default): no hybrid nodes.
+        opts: Resource options; the provider decides the account and region.
+
+    Outputs:
+        cluster: The `aws.eks.Cluster`.
+        cluster_name: Its name.
+        endpoint: The API server endpoint.
+        cluster_security_group_id: The security group EKS creates for the control plane and nodes.
+        oidc_provider_arn: The IAM OIDC provider's ARN with `spec.workload_identity` irsa; None with pod-identity.
+        oidc_issuer_url: The cluster's OIDC issuer URL.
+        kubeconfig: A secret kubeconfig whose user runs `aws eks get-token` with the caller's own credentials.
+        system_nodes: The system `aws.eks.NodeGroup` (registered output `system_node_group_name`).
+        addons: The `aws.eks.Addon` of each managed add-on; versions are EKS's default for the cluster version.
+
+    Security:
+        - Private networking: the API endpoint is private; it is public too only for
+          `spec.endpoint_public_access_cidrs` (never 0.0.0.0/0).
+        - Encryption at rest: Kubernetes secrets envelope-encrypted with `secrets_key_arn`; the control-plane log
+          group with `logs_key_arn`; system node volumes with `storage_key_arn` (hardened launch template: IMDSv2
+          only, hop limit 1).
+        - Audit logging: all five control-plane log types (api, audit, authenticator, controllerManager,
+          scheduler), kept `log_retention_days`.
+        - Least privilege: authentication mode API (access entries only, no aws-auth ConfigMap); the creator gets no
+          admin rights; cluster-admin only for `spec.admin_role_arns`; the cluster role holds
+          AmazonEKSClusterPolicy only.
+        - The kubeconfig holds no credential of its own, and is a Pulumi secret.
+    """
 
     cluster: aws.eks.Cluster
     cluster_name: pulumi.Output[str]
@@ -113,6 +171,8 @@ class EksCluster(pulumi.ComponentResource):
     oidc_provider_arn: pulumi.Output[str] | None
     oidc_issuer_url: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
+    system_nodes: aws.eks.NodeGroup
+    addons: dict[str, aws.eks.Addon]
 
     def __init__(
         self,

@@ -44,10 +44,12 @@ SESSION_NAME_ATTRIBUTE = "${aws:PrincipalTag/x509Subject/CN}"
 
 
 def total_nodes(spec: HybridSpec) -> int:
+    """How many machines the spec's pools list: the SSM activation's registration limit."""
     return sum(len(pool.nodes) for pool in spec.pools)
 
 
 def ssm_trust_policy(partition: str, region: str, account: str) -> str:
+    """The role's trust policy for SSM hybrid activations: SSM acting for this account and region only."""
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -68,6 +70,7 @@ def ssm_trust_policy(partition: str, region: str, account: str) -> str:
 
 
 def roles_anywhere_trust_policy(trust_anchor_arn: str) -> str:
+    """The role's trust policy for IAM Roles Anywhere: this trust anchor only, session named after the CN."""
     from_anchor = {"ArnEquals": {"aws:SourceArn": trust_anchor_arn}}
     return json.dumps(
         {
@@ -93,6 +96,7 @@ def roles_anywhere_trust_policy(trust_anchor_arn: str) -> str:
 
 
 def node_policy(cluster_arn: str, *, partition: str, region: str, account: str, ssm: bool) -> str:
+    """The role's inline policy: describe this cluster, and with SSM describe and deregister its own instances."""
     statements: list[dict[str, Any]] = [
         {"Sid": "DescribeCluster", "Effect": "Allow", "Action": "eks:DescribeCluster", "Resource": cluster_arn}
     ]
@@ -117,7 +121,46 @@ def node_policy(cluster_arn: str, *, partition: str, region: str, account: str, 
 
 
 class HybridNodes(pulumi.ComponentResource):
-    """The Hybrid Nodes IAM role, its credential source (SSM activation or Roles Anywhere) and its access entry."""
+    """The IAM identity on-prem GPU machines join an EKS cluster with as EKS Hybrid Nodes, and how they get it.
+
+    One IAM role for all the machines, its credential source (an SSM hybrid activation, or an IAM Roles Anywhere
+    trust anchor and profile against the site's CA) and an EKS access entry of type HYBRID_LINUX that maps the
+    role into the cluster. The cluster must have been created with the site's remote networks
+    (EksCluster `remote_network`); `nodeadm init` on each machine needs the activation or the anchor and profile.
+
+    Args:
+        name: Component name, the prefix of every child; also the SSM activation's name.
+        spec: HybridSpec: `credentials` and `trust_anchor_certificate` choose the credential source; the pools'
+            node count is the activation's registration limit. Roles Anywhere without a certificate, or SSM with no
+            node, raises ValueError before anything is registered.
+        cluster_name: The EKS cluster the machines join (EksCluster.cluster_name).
+        tags: Tags on the role, the activation, the trust anchor, the profile and the access entry.
+        activation_expiration: RFC 3339 UTC time the SSM activation expires; None (default): SSM's default, 24
+            hours after creation. Give a fixed value, never one computed from the clock, or every preview would
+            replace the activation.
+        opts: Resource options; the provider decides the account and region.
+
+    Outputs:
+        role: The nodes' `aws.iam.Role`.
+        role_arn: Its ARN.
+        access_entry: The `aws.eks.AccessEntry` of type HYBRID_LINUX.
+        activation_id: The SSM activation's id (ssm); None with Roles Anywhere.
+        activation_code: The activation code, a Pulumi secret (ssm); None with Roles Anywhere.
+        trust_anchor_arn: The Roles Anywhere trust anchor's ARN; None with ssm.
+        profile_arn: The Roles Anywhere profile's ARN; None with ssm.
+
+    Security:
+        - Least privilege: eks:DescribeCluster on this one cluster (AWS's guide grants it on "*") and
+          AmazonEC2ContainerRegistryPullOnly; with SSM also AmazonSSMManagedInstanceCore,
+          ssm:DescribeInstanceInformation (it has no resource-level permissions) and ssm:DeregisterManagedInstance
+          only for instances registered by an activation tagged with this cluster's ARN. In the cluster, the
+          access entry gives node permissions and nothing else.
+        - Trust: SSM only on behalf of this account and region (aws:SourceAccount, aws:SourceArn); Roles Anywhere
+          only from this trust anchor, and sts:AssumeRole only with a session named after the certificate's CN,
+          so one machine's certificate cannot register as another node; credentials last 1 hour.
+        - Secrets: the activation code is secret in state and outputs, and registers at most as many machines as
+          the pools list.
+    """
 
     role: aws.iam.Role
     role_arn: pulumi.Output[str]
@@ -137,8 +180,6 @@ class HybridNodes(pulumi.ComponentResource):
         activation_expiration: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """`activation_expiration`: RFC 3339 UTC time the SSM activation expires (None: SSM's default, 24 hours
-        after creation). A fixed value, never computed from the clock, or every preview would replace it."""
         # Checked before anything registers, so a wrong call leaves no half-built component behind.
         ssm = spec.credentials == "ssm"
         if not ssm and not spec.trust_anchor_certificate:

@@ -8,7 +8,7 @@ so one pod's access is not every pod's access.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi
@@ -37,7 +37,27 @@ def _aws_managed_policy_arn(partition: pulumi.Output[str], policy: str) -> pulum
 
 
 class NodeRole(pulumi.ComponentResource):
-    """The IAM role EKS worker nodes run as."""
+    """The IAM role EKS worker nodes run as, with only the AWS managed policies a managed node group needs.
+
+    The role is trusted by EC2 and holds AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy and
+    AmazonEC2ContainerRegistryReadOnly, attached by partition-aware ARNs (GovCloud, China and the EU sovereign
+    cloud alike). Give its ARN to EksCluster (system nodes), GpuNodePool and LocalZoneGpuNodes.
+
+    Args:
+        name: Component name; the role is auto-named from it.
+        tags: Tags of the role.
+        opts: Resource options; the provider decides the account and partition.
+
+    Outputs:
+        role: The `aws.iam.Role`.
+        role_arn: Its ARN.
+        role_name: Its name.
+
+    Security:
+        - Least privilege: only ec2.amazonaws.com may assume the role; it holds exactly the three managed policies
+          above and no inline policy. Nothing a workload reads (models, datasets, keys) is granted to the node:
+          that goes to the workload's own WorkloadRole, so one pod's access is not every pod's.
+    """
 
     role: aws.iam.Role
     role_arn: pulumi.Output[str]
@@ -74,10 +94,22 @@ class NodeRole(pulumi.ComponentResource):
 class WorkloadAccess:
     """What one Kubernetes service account may read: objects of some buckets, and decrypt with some keys."""
 
-    namespace: str
-    service_account: str
-    read_bucket_arns: Sequence[pulumi.Input[str]] = ()
-    decrypt_key_arns: Sequence[pulumi.Input[str]] = ()
+    namespace: str = field(metadata={"description": "The service account's Kubernetes namespace."})
+    service_account: str = field(metadata={"description": "The Kubernetes service account's name."})
+    read_bucket_arns: Sequence[pulumi.Input[str]] = field(
+        default=(),
+        metadata={
+            "description": "ARNs of the S3 buckets whose objects it may read (s3:GetObject) and list "
+            "(s3:ListBucket): each one bucket, no wildcards. Empty (default): none."
+        },
+    )
+    decrypt_key_arns: Sequence[pulumi.Input[str]] = field(
+        default=(),
+        metadata={
+            "description": "ARNs of the KMS keys it may decrypt with (kms:Decrypt, kms:DescribeKey), e.g. the "
+            "buckets' SSE-KMS key: each one key, no wildcards. Empty (default): none."
+        },
+    )
 
 
 def _checked_arn(value: str, what: str) -> str:
@@ -135,7 +167,40 @@ def access_policy_document(spec: WorkloadAccess) -> dict[str, Any] | None:
 
 
 class WorkloadRole(pulumi.ComponentResource):
-    """The IAM role one Kubernetes service account assumes, through EKS Pod Identity or IRSA."""
+    """The IAM role one Kubernetes service account assumes, through EKS Pod Identity or IRSA.
+
+    The role holds one customer-managed, read-only policy built from the spec (none when it grants nothing). With
+    Pod Identity a PodIdentityAssociation binds the role to the service account; with IRSA the role trusts the
+    cluster's OIDC provider for that service account's tokens only (annotate the service account with
+    `eks.amazonaws.com/role-arn`).
+
+    Args:
+        name: Component name; the role and its policy are auto-named from it.
+        spec: WorkloadAccess: the namespace and service account, the buckets it reads and the keys it decrypts
+            with. A wildcard or non-ARN value known now raises ValueError before anything is registered; one known
+            only at deployment fails the program when it resolves.
+        cluster_name: The EKS cluster of the Pod Identity association (EksCluster.cluster_name).
+        identity: `pod-identity` or `irsa` (ClusterSpec.workload_identity); anything else raises ValueError.
+        tags: Tags on the role, its policy and the association.
+        oidc_provider_arn: The cluster's IAM OIDC provider (EksCluster.oidc_provider_arn); required with irsa.
+        oidc_issuer_url: The cluster's OIDC issuer URL (EksCluster.oidc_issuer_url); required with irsa.
+        opts: Resource options.
+
+    Outputs:
+        role: The `aws.iam.Role`.
+        role_arn: Its ARN.
+        policy: The read-only `aws.iam.Policy`; None when the spec grants nothing.
+        association: The `aws.eks.PodIdentityAssociation` with pod-identity; None with irsa.
+
+    Security:
+        - Least privilege: s3:GetObject on the listed buckets' objects, s3:ListBucket on the buckets, kms:Decrypt
+          and kms:DescribeKey on the listed keys; every Resource one named ARN, never a wildcard; a managed
+          policy, no inline one.
+        - Trust: pod-identity: pods.eks.amazonaws.com (sts:AssumeRole, sts:TagSession), used through the
+          association for exactly `spec.namespace`/`spec.service_account` on `cluster_name`; irsa: the OIDC
+          provider, only for the subject `system:serviceaccount:<namespace>:<service account>` and audience
+          sts.amazonaws.com.
+    """
 
     role: aws.iam.Role
     role_arn: pulumi.Output[str]

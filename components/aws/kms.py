@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -44,9 +44,24 @@ _DESCRIPTIONS = {
 
 @dataclass(frozen=True)
 class KeySpec:
-    tags: Mapping[str, str]
-    purposes: tuple[str, ...] = ("storage", "cluster", "logs")
-    deletion_window_days: int = 30
+    """Which keys KmsKeys creates, how they are tagged, and how long a deleted one can still be recovered."""
+
+    tags: Mapping[str, str] = field(metadata={"description": "Tags on every key (aliases carry no tags)."})
+    purposes: tuple[str, ...] = field(
+        default=("storage", "cluster", "logs"),
+        metadata={
+            "description": "One key per purpose, none repeated, at least one; default storage, cluster, logs. "
+            "`logs` lets CloudWatch Logs of the account and region use the key; `storage` lets the EC2 Auto "
+            "Scaling service-linked role use it for node volumes; any other purpose gets the root statement only."
+        },
+    )
+    deletion_window_days: int = field(
+        default=30,
+        metadata={
+            "description": "Days a key scheduled for deletion waits before it is deleted (and can still be "
+            "restored): 7 to 30, default 30."
+        },
+    )
 
 
 def key_policy(purpose: str, *, partition: str, account: str, region: str, dns_suffix: str) -> dict[str, Any]:
@@ -102,7 +117,32 @@ def _policy_json(purpose: str, args: list[str]) -> str:
 
 
 class KmsKeys(pulumi.ComponentResource):
-    """A rotating customer-managed key and alias per purpose; `arn(purpose)` for the components using them."""
+    """A rotating customer-managed KMS key and alias per purpose, with a key policy for the services that use it.
+
+    One key and one alias `alias/<name>-<purpose>` per purpose of the spec. The key policy is explicit rather than
+    the KMS default: the account root administers the key (so it can never be locked out), and the two service
+    principals that cannot rely on IAM delegation get the narrowest grant AWS documents: CloudWatch Logs for the
+    `logs` key, the EC2 Auto Scaling service-linked role (which launches EKS nodes with encrypted volumes) for the
+    `storage` key. Other components take a key by `arn(purpose)`.
+
+    Args:
+        name: Component name; keys are named `<name>-<purpose>`, aliases `alias/<name>-<purpose>`.
+        spec: KeySpec: the purposes, the keys' tags and their deletion window. A window outside 7 to 30 days, an
+            empty or a repeating purpose list raises ValueError before anything is registered.
+        opts: Resource options; the provider decides the account and region of the keys and their policies.
+
+    Outputs:
+        keys: The `aws.kms.Key` of each purpose.
+        arns: The key ARN of each purpose (registered output `arns`); `arn(purpose)` returns one, or raises
+            KeyError naming the purposes there are.
+
+    Security:
+        - Encryption at rest: customer-managed keys, one per purpose, with automatic key rotation on.
+        - Least privilege: no wildcard principal in any key policy; CloudWatch Logs may use the logs key only for
+          log groups of this account and region (encryption-context condition), and the Auto Scaling role may
+          create grants only for AWS resources (kms:GrantIsForAWSResource).
+        - Recoverability: a deleted key waits `deletion_window_days` (default 30) and can be restored until then.
+    """
 
     keys: dict[str, aws.kms.Key]
     arns: dict[str, pulumi.Output[str]]
@@ -152,6 +192,7 @@ class KmsKeys(pulumi.ComponentResource):
         self.register_outputs({"arns": self.arns})
 
     def arn(self, purpose: str) -> pulumi.Output[str]:
+        """The ARN of the key for `purpose`; KeyError naming the purposes there are when it has none."""
         try:
             return self.arns[purpose]
         except KeyError:

@@ -31,7 +31,42 @@ DISK_SIZE_GIB = AcceleratorPoolSpec.model_fields["disk_size_gib"].default
 
 
 class LocalZoneGpuNodes(pulumi.ComponentResource):
-    """A private Local Zone subnet and an EKS managed GPU node group in it."""
+    """A private subnet in an AWS Local Zone and an EKS managed GPU node group in it, for an edge site.
+
+    The subnet is the site's own (a Local Zone subnet must not be one of the cluster's) and routes through the
+    given private route table of the region's VPC; the cluster itself is left as it is. The node group is built
+    like the region's GPU pools: the hardened launch template, the catalog's NVIDIA AMI type for the instance, the
+    vendor taint and the pool labels, one node always running and up to `spec.max_nodes`.
+
+    Args:
+        name: Component name; the node group is auto-named from it.
+        spec: EdgeSiteSpec of kind local-zone: `local_zone`, `subnet_cidr`, an NVIDIA `instance_type` of the
+            catalog and `max_nodes`; anything else raises ValueError.
+        cluster_name: The aws target's EKS cluster (EksCluster.cluster_name).
+        node_role_arn: The IAM role the nodes run as (NodeRole.role_arn).
+        vpc_id: The cluster's VPC, where the subnet is created (IsolatedVpc.vpc_id).
+        route_table_id: A private route table of that VPC for the subnet (IsolatedVpc.private_route_table_ids[0]).
+        storage_key_arn: ARN of the KMS key that encrypts the node volumes (KmsKeys.arn("storage")).
+        cluster_security_group_id: The cluster's security group, on every node (EksCluster output).
+        tags: Tags on the subnet, launch template, instances, volumes and node group.
+        allowed_classifications: Data classes the nodes are labelled `llmops.dev/allow-<class>` for. None
+            (default): the `data-classification` of `tags` when it is phi or personal (EdgeInferenceSite requires
+            that label of a site of such a class), else none.
+        opts: Resource options.
+
+    Outputs:
+        subnet: The Local Zone `aws.ec2.Subnet`.
+        node_group: The `aws.eks.NodeGroup` (registered output `node_group_name`).
+        launch_template: Its `aws.ec2.LaunchTemplate`.
+        capacity: The site's row of the capacity table (as GpuNodePool's, plus local_zone).
+
+    Security:
+        - Private networking: the subnet assigns no public addresses; the nodes reach the control plane and the
+          internet through the region's private route table, and carry the cluster security group.
+        - Instance metadata: IMDSv2 only with a hop limit of 1.
+        - Encryption at rest: every EBS volume gp3, encrypted with `storage_key_arn`.
+        - Data placement: allow labels only for the classes given (or the site's own sensitive class).
+    """
 
     subnet: aws.ec2.Subnet
     node_group: aws.eks.NodeGroup

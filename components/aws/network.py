@@ -13,7 +13,7 @@ import functools
 import ipaddress
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -28,8 +28,17 @@ HTTPS = 443
 
 @dataclass(frozen=True)
 class FlowLogSettings:
-    logs_key_arn: pulumi.Input[str]
-    retention_days: int
+    """Where IsolatedVpc keeps its flow logs: the encryption key and retention of the flow-log group."""
+
+    logs_key_arn: pulumi.Input[str] = field(
+        metadata={"description": 'ARN of the KMS key that encrypts the flow-log group (KmsKeys.arn("logs")).'}
+    )
+    retention_days: int = field(
+        metadata={
+            "description": "Days the flow-log group keeps logs: a CloudWatch Logs retention value "
+            "(PlatformSpec.log_retention_days)."
+        }
+    )
 
 
 def subnet_cidrs(cidr: ipaddress.IPv4Network, zones: int) -> tuple[list[str], list[str]]:
@@ -53,9 +62,47 @@ def _zone(names: Sequence[str], index: int, wanted: int) -> str:
 
 
 class IsolatedVpc(pulumi.ComponentResource):
+    """An isolated VPC for accelerator nodes: private subnets, AWS services through VPC endpoints, optional NAT,
+    every flow logged.
+
+    One private subnet per Availability Zone, each with its own route table and, with `spec.nat_gateway`, a route
+    to one NAT gateway that sits in a public subnet (one public subnet per AZ, behind an internet gateway). An S3
+    gateway endpoint on the private route tables and one interface endpoint per `spec.interface_endpoints` service
+    keep image pulls, node bootstrap and IAM for pods inside the VPC. Subnets carry the
+    `kubernetes.io/role/internal-elb` (private) and `kubernetes.io/role/elb` (public) tags that load balancer
+    controllers select by.
+
+    Args:
+        name: Component name, the prefix of every child's name and of its `Name` tag.
+        spec: NetworkSpec: the VPC range, the number of AZs, NAT, the interface endpoints. The region must have
+            that many AZs available (ValueError when its AZ list resolves otherwise).
+        flow_logs: FlowLogSettings: the KMS key and the retention of the flow-log group.
+        tags: Tags on every taggable child, which also gets a `Name` tag.
+        opts: Resource options; the provider decides the account and region.
+
+    Outputs:
+        vpc_id: The VPC's id.
+        vpc_cidr: The VPC's range, as a string.
+        private_subnet_ids: The private subnets, one per AZ, in AZ order.
+        private_route_table_ids: Their route tables; a subnet added later (a Local Zone's) can join the first.
+        public_subnet_ids: The public subnets, one per AZ with NAT; empty without.
+        availability_zones: The AZ names used: the region's first available ones.
+        endpoint_security_group_id: The security group of the interface endpoints.
+
+    Security:
+        - Private networking: no subnet assigns public addresses; without NAT the VPC has no route to the internet.
+        - Network isolation: the VPC's default security group has no rules at all; the endpoints' security group
+          admits HTTPS from the VPC range only and allows no egress.
+        - Logging: flow logs of ALL traffic to a CloudWatch log group encrypted with `flow_logs.logs_key_arn` and
+          kept `flow_logs.retention_days`.
+        - Least privilege: the flow-log role can be assumed only by VPC Flow Logs on behalf of this account's flow
+          logs (aws:SourceAccount, aws:SourceArn) and may write only to that one log group.
+    """
+
     vpc_id: pulumi.Output[str]
     vpc_cidr: str
     private_subnet_ids: list[pulumi.Output[str]]
+    private_route_table_ids: list[pulumi.Output[str]]
     public_subnet_ids: list[pulumi.Output[str]]
     availability_zones: list[pulumi.Output[str]]
     endpoint_security_group_id: pulumi.Output[str]

@@ -36,7 +36,44 @@ def _first_asg_name(resources: Sequence[Any] | None) -> str:
 
 
 class GpuNodePool(pulumi.ComponentResource):
-    """One accelerator pool of an EKS cluster, from a spec already checked against the catalog."""
+    """One accelerator pool of an EKS cluster: a managed node group on a hardened launch template.
+
+    The instance type's catalog row decides the accelerator, the vendor taint, the EFA layout and the default AMI
+    type. The node group carries the pool labels (`llmops.dev/role`, `pool`, `accelerator`, `accelerator-count`
+    and `allow-<class>`), the vendor taint first, and cluster-autoscaler tags; the Auto Scaling group gets the
+    autoscaler's node-template tags (labels, taints, accelerator count) so a pool at zero nodes can scale up.
+    The spec is trusted: check it first (`components.catalog.aws_rules.check_pool`, or `parse_platform`); only
+    an instance type missing from the catalog raises ValueError here.
+
+    Args:
+        name: Component name; the node group is auto-named from it, so it starts with the pool's name.
+        spec: AcceleratorPoolSpec: instance type, AMI type, capacity type and reservation, sizes, EFA, placement
+            group, disk size, extra labels and taints, allowed data classes.
+        cluster_name: The EKS cluster the pool joins (EksCluster.cluster_name).
+        node_role_arn: The IAM role the nodes run as (NodeRole.role_arn).
+        vpc_id: The cluster's VPC, for the EFA security group (IsolatedVpc.vpc_id).
+        subnet_ids: Private subnets of the nodes; a pool with EFA or a placement group uses the first only.
+        storage_key_arn: ARN of the KMS key that encrypts every node volume (KmsKeys.arn("storage")).
+        cluster_security_group_id: The cluster's security group, on every node (EksCluster output).
+        tags: Tags on the node group, launch template, instances, volumes and the EFA security group and
+            placement group.
+        opts: Resource options.
+
+    Outputs:
+        node_group: The `aws.eks.NodeGroup` (registered output `node_group_name`).
+        launch_template: Its `aws.ec2.LaunchTemplate` (registered output `launch_template_id`).
+        capacity: The pool's row of the capacity table: pool, instance_type, accelerator, accelerators_per_node,
+            min, desired, max, total_at_max and verified (false when the catalog marks its numbers unverified).
+
+    Security:
+        - Instance metadata: IMDSv2 only with a hop limit of 1, so pods cannot reach the node's credentials.
+        - Encryption at rest: every EBS volume is gp3, encrypted with `storage_key_arn`, deleted with the instance.
+        - Private networking: EFA interfaces get no public address (other nodes take the subnet's setting, off in
+          an IsolatedVpc); the EFA security group passes traffic only between the pool's own interfaces.
+        - Least privilege: nodes run as `node_role_arn` only (a NodeRole holds just the EKS worker, CNI and
+          ECR read-only policies); workloads get AWS access through their own WorkloadRole.
+        - Data placement: the node label `llmops.dev/allow-<class>` only for `spec.allowed_classifications`.
+    """
 
     node_group: aws.eks.NodeGroup
     launch_template: aws.ec2.LaunchTemplate

@@ -120,7 +120,38 @@ class _BucketComponent(pulumi.ComponentResource):
 
 
 class AccessLogBucket(_BucketComponent):
-    """The target bucket for the usage and storage logs of the platform's data buckets."""
+    """The target bucket for the usage and storage logs of the platform's data buckets.
+
+    A private, versioned Cloud Storage bucket encrypted with a customer-managed key, whose lifecycle deletes logs
+    after `retention_days`, with the one grant Cloud Storage's log writer needs. Hand its `bucket_name` to
+    EncryptedBucket as `log_bucket`. It does not log itself.
+
+    Args:
+        name: Component name; the bucket is auto-named from it.
+        location: The bucket's GCS location (region, dual-region or multi-region; sent upper-case); ValueError if
+            it is not one.
+        kms_key_id: The Cloud KMS key for default encryption, in the bucket's location
+            (CloudKmsKeys.key_id("storage")).
+        labels: Labels of the bucket (Tagging.tags("access-logs", "internal")).
+        retention_days: Days logs are kept, at least 1 (ValueError otherwise).
+        opts: Resource options.
+
+    Outputs:
+        bucket: The `gcp.storage.Bucket`.
+        bucket_name: Its name; it resolves only once the log writer's grant exists, so a data bucket's logging
+            waits for it.
+        url: Its gs:// URL.
+        self_link: Its self link.
+
+    Security:
+        - Encryption at rest: CMEK (`kms_key_id`) as the default key; Cloud Storage's own service agent encrypts,
+          so the log writer needs no key access.
+        - No public access: public access prevention enforced; uniform bucket-level access, so IAM alone decides.
+        - Least privilege: only group cloud-storage-analytics@google.com is granted, roles/storage.objectCreator
+          on this bucket.
+        - Retention: versioned; live logs and noncurrent versions are deleted after `retention_days`; soft delete
+          keeps deleted objects 7 days; incomplete uploads are aborted after 7 days; force_destroy is off.
+    """
 
     def __init__(
         self,
@@ -169,7 +200,38 @@ class AccessLogBucket(_BucketComponent):
 
 
 class EncryptedBucket(_BucketComponent):
-    """A private, versioned, usage-logged bucket encrypted with a customer-managed Cloud KMS key."""
+    """A private, versioned, usage-logged Cloud Storage bucket encrypted with a customer-managed Cloud KMS key.
+
+    One `gcp.storage.Bucket` with every setting on it (a GCS bucket carries its encryption, access, versioning,
+    lifecycle and logging itself). It grants nobody anything: readers get access from their own account
+    (WorkloadServiceAccount).
+
+    Args:
+        name: Component name; the bucket is auto-named from it and its usage logs go under `<name>/`.
+        spec: BucketSpec: noncurrent-version expiry and optional live-object expiry. Its name, purpose and
+            classification are the caller's to put in `labels`, its location the caller's to pass as `location`.
+        location: The bucket's GCS location (region, dual-region or multi-region; sent upper-case); ValueError if
+            it is not one.
+        kms_key_id: The Cloud KMS key for default encryption, in the bucket's location
+            (CloudKmsKeys.key_id("storage")).
+        log_bucket: Name of the bucket that receives the usage logs (AccessLogBucket.bucket_name).
+        labels: Labels of the bucket: owner, purpose and data-classification (Tagging.tags).
+        opts: Resource options.
+
+    Outputs:
+        bucket: The `gcp.storage.Bucket`.
+        bucket_name: Its name.
+        url: Its gs:// URL.
+        self_link: Its self link.
+
+    Security:
+        - Encryption at rest: CMEK (`kms_key_id`) as the default key.
+        - No public access: public access prevention enforced; uniform bucket-level access (no object ACLs).
+        - Audit logging: usage logs to `log_bucket`.
+        - Data lifecycle: versioned; noncurrent versions deleted after `spec.noncurrent_version_expiration_days`,
+          live objects after `spec.expiration_days` when set; soft delete keeps deleted objects 7 days;
+          incomplete uploads are aborted after 7 days; force_destroy is off.
+    """
 
     def __init__(
         self,

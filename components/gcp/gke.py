@@ -96,8 +96,58 @@ def kubeconfig(name: str, context: str, endpoint: str, ca_data: str) -> str:
 
 
 class GkeCluster(pulumi.ComponentResource):
-    """A GKE cluster named `name` in `region`, on an existing VPC subnet with secondary ranges for pods and
-    services. Accelerator pools are separate components (components/gcp/nodepool.py) given `cluster_id`."""
+    """A private, regional GKE Standard cluster named `name`, its node service account and untainted system pool.
+
+    The cluster is VPC-native on an existing subnet with secondary ranges for pods and services (PrivateNetwork).
+    GKE's default pool is removed once the cluster exists; until then it runs the system nodes' hardened
+    configuration. Accelerator pools are separate components (GpuNodePool, TpuNodePool) given `pool_cluster`.
+
+    Args:
+        name: The GKE cluster's name (1 to 40 of a-z, 0-9 and `-`, starting with a letter; ValueError otherwise),
+            also the prefix of every child; the node service account's id is `<name>-nodes`, shortened to 30.
+        spec: GkeClusterSpec: release channel, control-plane range and access, zones, system nodes, deletion
+            protection. System nodes with a minimum above their maximum raise ValueError.
+        region: The cluster's region (regional cluster).
+        network: The VPC (PrivateNetwork.network_id).
+        subnetwork: The node subnet (PrivateNetwork.subnet_id).
+        pods_range_name: The subnet's secondary range for pods (PrivateNetwork.pods_range_name).
+        services_range_name: The subnet's secondary range for services (PrivateNetwork.services_range_name).
+        database_key_id: The Cloud KMS key that encrypts Kubernetes Secrets (CloudKmsKeys.key_id("cluster")).
+        boot_disk_key_id: The Cloud KMS key of every node's boot disk (CloudKmsKeys.key_id("storage")).
+        labels: Resource labels of the cluster and of every node (Tagging.tags).
+        opts: Resource options; the provider decides the project.
+
+    Outputs:
+        cluster: The `gcp.container.Cluster`.
+        system_nodes: The system `gcp.container.NodePool` (registered output `system_node_pool_name`).
+        node_service_account: The nodes' `gcp.serviceaccount.Account`.
+        cluster_name: The cluster's name.
+        cluster_id: Its id.
+        location: Its region.
+        endpoint: The control plane's address.
+        workload_pool: The Workload Identity pool, `<project>.svc.id.goog` (WorkloadServiceAccount takes it).
+        node_service_account_email: The node service account's email.
+        kubeconfig: A secret kubeconfig whose user runs gke-gcloud-auth-plugin with the caller's own credentials.
+        pool_cluster: The PoolCluster accelerator pools join with: cluster id, region, zones, node account, boot
+            disk key.
+
+    Security:
+        - Private networking: private nodes; a private endpoint unless `spec.private_endpoint` is false; master
+          authorized networks enforced on the private endpoint too, with only the nodes and
+          `spec.master_authorized_networks` allowed and Google Cloud's public ranges not; no global access to the
+          private endpoint.
+        - Encryption at rest: Kubernetes Secrets encrypted at the application layer with `database_key_id`; every
+          node's boot disk with `boot_disk_key_id`.
+        - Least privilege: nodes run as a dedicated service account holding only
+          roles/container.defaultNodeServiceAccount and roles/artifactregistry.reader; pods reach Google APIs through
+          Workload Identity (GKE metadata server), never the node's credentials; legacy ABAC off; no client
+          certificate.
+        - Node hardening: Shielded nodes with secure boot and integrity monitoring; legacy metadata endpoints off.
+        - Audit logging: system, API server, controller manager, scheduler and workload logs to Cloud Logging;
+          metrics with Managed Service for Prometheus.
+        - Network isolation: Dataplane V2, which always enforces NetworkPolicy; security posture BASIC.
+        - Deletion protection as `spec.deletion_protection` (default on). The kubeconfig is a Pulumi secret.
+    """
 
     cluster: gcp.container.Cluster
     system_nodes: gcp.container.NodePool
@@ -109,6 +159,7 @@ class GkeCluster(pulumi.ComponentResource):
     workload_pool: pulumi.Output[str]
     node_service_account_email: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
+    pool_cluster: PoolCluster
 
     def __init__(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
@@ -40,10 +40,22 @@ BUCKET_NAME = re.compile(r"^[a-z0-9][-a-z0-9_.]{1,220}[a-z0-9]$")
 class WorkloadAccess:
     """What one Kubernetes service account may do: read objects of some buckets, write objects of others."""
 
-    namespace: str
-    service_account: str
-    read_buckets: Sequence[pulumi.Input[str]] = ()
-    write_buckets: Sequence[pulumi.Input[str]] = ()
+    namespace: str = field(metadata={"description": "The service account's Kubernetes namespace (a DNS label)."})
+    service_account: str = field(metadata={"description": "The Kubernetes service account's name (a DNS subdomain)."})
+    read_buckets: Sequence[pulumi.Input[str]] = field(
+        default=(),
+        metadata={
+            "description": "Names of the Cloud Storage buckets (no gs://, no path) whose objects it may list and "
+            "read: roles/storage.objectViewer on each. Empty (default): none."
+        },
+    )
+    write_buckets: Sequence[pulumi.Input[str]] = field(
+        default=(),
+        metadata={
+            "description": "Names of the buckets whose objects it may create, read, update and delete: "
+            "roles/storage.objectUser on each; none also in read_buckets. Empty (default): none."
+        },
+    )
 
 
 def workload_member(workload_pool: str, namespace: str, service_account: str) -> str:
@@ -65,7 +77,34 @@ def _check(access: WorkloadAccess) -> None:
 
 
 class WorkloadServiceAccount(pulumi.ComponentResource):
-    """The Google service account one Kubernetes service account acts as, with bucket-scoped object access."""
+    """The Google service account one Kubernetes service account acts as (GKE Workload Identity), with
+    bucket-scoped object access.
+
+    Annotate the Kubernetes service account with `annotations` (`iam.gke.io/gcp-service-account: <email>`) and
+    its pods act as this account. Buckets encrypted with Cloud KMS need no key grant: the Cloud Storage service
+    agent decrypts for any requester the bucket lets read.
+
+    Args:
+        name: Component name; the account id is `<name>-wi`, shortened to the 30 characters IAM allows.
+        access: WorkloadAccess: the namespace and service account, the buckets it reads and writes. Names that
+            are not Kubernetes names, bucket values with gs:// or a path, or a bucket both read and written raise
+            ValueError before anything is registered.
+        workload_pool: The cluster's Workload Identity pool (GkeCluster.workload_pool).
+        opts: Resource options; the provider decides the project.
+
+    Outputs:
+        account: The `gcp.serviceaccount.Account`.
+        email: Its email.
+        member: The IAM member of the Kubernetes service account,
+            `serviceAccount:<pool>[<namespace>/<service account>]`.
+        annotations: The annotation for the Kubernetes service account.
+
+    Security:
+        - Least privilege: roles/iam.workloadIdentityUser on this account (not the project) for exactly one
+          Kubernetes service account; roles/storage.objectViewer on each read bucket and roles/storage.objectUser
+          on each write bucket, bucket by bucket; nothing project-wide and nothing granted to the nodes.
+        - No public access: grants to allUsers or allAuthenticatedUsers are refused outright.
+    """
 
     account: gcp.serviceaccount.Account
     email: pulumi.Output[str]

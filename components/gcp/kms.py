@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
@@ -69,11 +69,31 @@ SERVICE_AGENTS: dict[str, tuple[ServiceAgent, ...]] = {
 
 @dataclass(frozen=True)
 class CloudKmsKeySpec:
-    location: str
-    labels: Mapping[str, str]
-    purposes: tuple[str, ...] = ("storage", "cluster")
-    rotation_days: int = 90
-    protection_level: ProtectionLevel = "SOFTWARE"
+    """Where CloudKmsKeys creates its key ring, which keys it holds, and how they rotate."""
+
+    location: str = field(
+        metadata={
+            "description": "Cloud KMS location of the key ring: a region (europe-west4), dual-region (eur4), "
+            "multi-region (europe) or global. A CMEK key must be in the location of the data it encrypts."
+        }
+    )
+    labels: Mapping[str, str] = field(metadata={"description": "Labels on every key (the key ring gets none)."})
+    purposes: tuple[str, ...] = field(
+        default=("storage", "cluster"),
+        metadata={
+            "description": "One key per purpose, each a Cloud KMS key id, none repeated, at least one; default "
+            "storage (granted to the Cloud Storage and Compute Engine service agents) and cluster (granted to the "
+            "GKE service agent). Other purposes get a key and no grants."
+        },
+    )
+    rotation_days: int = field(
+        default=90,
+        metadata={"description": "Days between automatic key rotations: 1 to 90 (default 90)."},
+    )
+    protection_level: ProtectionLevel = field(
+        default="SOFTWARE",
+        metadata={"description": "Where key material lives: `SOFTWARE` (default) or `HSM` (Cloud HSM)."},
+    )
 
 
 def rotation_period(days: int) -> str:
@@ -106,7 +126,35 @@ def _validate(name: str, spec: CloudKmsKeySpec) -> None:
 
 
 class CloudKmsKeys(pulumi.ComponentResource):
-    """A key ring with one rotating key per purpose; `key_id(purpose)` for the components that encrypt with it."""
+    """A Cloud KMS key ring with one rotating key per purpose, and the grants its Google service agents need.
+
+    Google services encrypt as their own service agents, not as the deployer: each agent that uses a key gets
+    roles/cloudkms.cryptoKeyEncrypterDecrypter on that key, and `key_id(purpose)` resolves only once those grants
+    exist, so a bucket, disk or cluster given the id is created after them. Cloud KMS never deletes key rings or
+    keys: the keys are `protect`ed, and a re-created stack must import its key ring.
+
+    Args:
+        name: Component name and the key ring's id (`[a-zA-Z0-9_-]{1,63}`); keys are named after their purpose.
+        spec: CloudKmsKeySpec: location, labels, purposes, rotation period and protection level. A rotation outside
+            1 to 90 days, a bad name or location, an empty or repeating purpose list raises ValueError before
+            anything is registered.
+        opts: Resource options; the provider decides the project.
+
+    Outputs:
+        key_ring: The `gcp.kms.KeyRing`.
+        key_ring_id: Its id.
+        keys: The `gcp.kms.CryptoKey` of each purpose.
+        grants: The `gcp.kms.CryptoKeyIAMMember` grants of each purpose's key.
+        key_ids: The key id of each purpose, resolving after its grants; `key_id(purpose)` returns one, or raises
+            KeyError naming the purposes there are.
+
+    Security:
+        - Encryption at rest: customer-managed symmetric ENCRYPT_DECRYPT keys (GOOGLE_SYMMETRIC_ENCRYPTION) at
+          `spec.protection_level`, rotated every `spec.rotation_days` (at most 90).
+        - Least privilege: the encrypter/decrypter role is granted on each key, not on the ring or the project,
+          and only to the agents its purpose needs (storage: Cloud Storage and Compute Engine; cluster: GKE).
+        - Recoverability: keys are protected in Pulumi, and a destroyed key version stays restorable for 30 days.
+    """
 
     key_ring: gcp.kms.KeyRing
     keys: dict[str, gcp.kms.CryptoKey]

@@ -74,7 +74,39 @@ def _logged_ingress_rule(
 
 
 class PrivateNetwork(pulumi.ComponentResource):
-    """A custom-mode VPC with one regional subnet for GKE nodes, pods and services."""
+    """A custom-mode VPC with one regional subnet for GKE nodes, pods and services, closed to ingress.
+
+    The subnet's secondary ranges `pods` and `services` make a VPC-native cluster (GkeCluster takes
+    `pods_range_name` and `services_range_name`). With `spec.cloud_nat` a Cloud Router and Cloud NAT serve the node
+    subnet. The default route to the internet gateway stays (Cloud NAT and Private Google Access need it); a node
+    without an external address or NAT still cannot reach the internet through it. GKE adds the firewall rules the
+    cluster itself needs.
+
+    Args:
+        name: Component name, the prefix of every child.
+        spec: GcpNetworkSpec: subnet, pod and service ranges, Cloud NAT, flow-log sampling, ingress allows;
+            ingress allows repeating a name raise ValueError.
+        region: The subnet's region, a Compute Engine region such as europe-west4 (ValueError otherwise).
+        opts: Resource options; the provider decides the project.
+
+    Outputs:
+        network_id: The VPC's id.
+        network_self_link: Its self link.
+        network_name: Its name.
+        subnet_id: The node subnet's id.
+        subnet_self_link: Its self link.
+        subnet_name: Its name.
+        pods_range_name: The pods secondary range's name (`pods`).
+        services_range_name: The services secondary range's name (`services`).
+
+    Security:
+        - Private networking: custom mode, one subnet; Private Google Access on, so nodes with internal addresses
+          only reach Google APIs; the internet only through Cloud NAT, when `spec.cloud_nat`.
+        - Network isolation: an explicit deny-all ingress rule at priority 65534, and each `spec.ingress_allows`
+          entry as an allow at priority 1000 from its own source ranges (never 0.0.0.0/0).
+        - Logging: every ingress rule logs with all metadata (the implied rules cannot log); subnet flow logs at
+          5-second aggregation with `spec.flow_log_sampling` and all metadata; Cloud NAT logs its errors.
+    """
 
     network_id: pulumi.Output[str]
     network_self_link: pulumi.Output[str]

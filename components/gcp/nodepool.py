@@ -14,7 +14,7 @@ messages, before anything is registered: a platform team building pools in code 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -65,6 +65,7 @@ ACCELERATOR_LOCATION_POLICY = "ANY"
 
 
 def taint_args(taints: Sequence[Taint]) -> list[dict[str, str]]:
+    """Taints as a GKE node config takes them (effects keep their GKE names, NO_SCHEDULE ...)."""
     return [{"key": t.key, "value": t.value, "effect": t.effect} for t in taints]
 
 
@@ -187,15 +188,52 @@ def _accelerator_node_config(
 class PoolCluster:
     """The GKE cluster an accelerator pool joins, and what all its nodes share (GkeCluster.pool_cluster)."""
 
-    cluster_id: pulumi.Input[str]
-    location: str  # the cluster's region
-    zones: Sequence[str]  # the cluster's node zones; a pool without its own runs there (empty: GKE's choice)
-    node_service_account: pulumi.Input[str]
-    boot_disk_key_id: pulumi.Input[str]
+    cluster_id: pulumi.Input[str] = field(metadata={"description": "The cluster's id (GkeCluster.cluster_id)."})
+    location: str = field(metadata={"description": "The cluster's region; the pools are regional node pools there."})
+    zones: Sequence[str] = field(
+        metadata={
+            "description": "The cluster's node zones, where a pool without zones of its own runs; empty: GKE's "
+            "choice in the region."
+        }
+    )
+    node_service_account: pulumi.Input[str] = field(
+        metadata={"description": "Email of the service account every node runs as (the cluster's node account)."}
+    )
+    boot_disk_key_id: pulumi.Input[str] = field(
+        metadata={"description": "The Cloud KMS key that encrypts every node's boot disk."}
+    )
 
 
 class GpuNodePool(pulumi.ComponentResource):
-    """One GPU node pool of a GKE cluster, from a spec already checked against the catalog."""
+    """One GPU node pool of a GKE cluster, autoscaled in total across its zones.
+
+    The spec is checked here with the same catalog rules as a config (components/catalog/gcp_rules.py), so a pool
+    built in code is refused with the same messages before anything is registered. GKE installs the driver
+    (`spec.driver_version`); MIG partitions and GPU sharing are set on the accelerator when the spec asks.
+    Capacity follows GKE's documented forms: spot, a named reservation, queued provisioning or flex-start (which
+    start from zero nodes with auto-repair off); upgrades replace one node at a time without surge.
+
+    Args:
+        name: Component name; the node pool is auto-named from it.
+        spec: GpuPoolSpec: machine type, GPU and count, zones, node range, capacity, driver, MIG, sharing,
+            placement, disk, labels, taints. A pool the catalog rules reject raises ValueError naming the key.
+        cluster: PoolCluster of the cluster it joins (GkeCluster.pool_cluster).
+        labels: Resource labels of the nodes (Tagging.tags).
+        opts: Resource options.
+
+    Outputs:
+        node_pool: The `gcp.container.NodePool` (registered output `node_pool_name`).
+        shape: The GpuShape the catalog gives the pool: GPU, model, count per node, verified.
+        capacity: The pool's row of the capacity table (as the AWS GpuNodePool's).
+
+    Security:
+        - Node hardening (the node configuration every pool here shares): nodes run as the cluster's node service
+          account with the cloud-platform scope, so IAM alone decides what they may do; the boot disk is
+          encrypted with `cluster.boot_disk_key_id`; Shielded VM secure boot and integrity monitoring; the GKE
+          metadata server, so pods never see the node's credentials; legacy metadata endpoints off.
+        - Scheduling: the `nvidia.com/gpu=present:NoSchedule` taint keeps pods that ask for no GPU off the nodes.
+        - Capacity: the pool never consumes a reservation unless `spec.reservation` names one (NO_RESERVATION).
+    """
 
     node_pool: gcp.container.NodePool
     shape: GpuShape
@@ -270,7 +308,34 @@ class GpuNodePool(pulumi.ComponentResource):
 
 
 class TpuNodePool(pulumi.ComponentResource):
-    """One TPU slice node pool: a single-host pool that autoscales, or one atomic multi-host slice."""
+    """One TPU slice node pool: a single-host pool that autoscales, or one atomic multi-host slice.
+
+    A multi-host slice has exactly the node count its topology needs, placed COMPACT with that TPU topology, and is
+    never resized (with queued provisioning or flex-start it scales from 0 to the whole slice at once). The spec is
+    checked here with the same catalog rules as a config, so a pool built in code is refused with the same
+    messages before anything is registered.
+
+    Args:
+        name: Component name; the node pool is auto-named from it.
+        spec: TpuPoolSpec: machine type, topology, zones, node range (single-host), capacity, disk, labels,
+            taints. A pool the catalog rules reject raises ValueError naming the key.
+        cluster: PoolCluster of the cluster it joins (GkeCluster.pool_cluster).
+        labels: Resource labels of the nodes (Tagging.tags).
+        opts: Resource options.
+
+    Outputs:
+        node_pool: The `gcp.container.NodePool` (registered output `node_pool_name`).
+        shape: The TpuShape the catalog gives the slice: version, topology, chips per node, nodes, multi-host.
+        capacity: The pool's row of the capacity table (as the AWS GpuNodePool's, plus topology).
+
+    Security:
+        - Node hardening (the node configuration every pool here shares): nodes run as the cluster's node service
+          account with the cloud-platform scope, so IAM alone decides what they may do; the boot disk is
+          encrypted with `cluster.boot_disk_key_id`; Shielded VM secure boot and integrity monitoring; the GKE
+          metadata server, so pods never see the node's credentials; legacy metadata endpoints off.
+        - Scheduling: the `google.com/tpu=present:NoSchedule` taint keeps pods that ask for no TPU off the nodes.
+        - Capacity: the pool never consumes a reservation unless `spec.reservation` names one (NO_RESERVATION).
+    """
 
     node_pool: gcp.container.NodePool
     shape: TpuShape

@@ -17,7 +17,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from llmops_infra.components.k8s import gpu_software
-from llmops_infra.components.k8s.gpu_software import Platform
+from llmops_infra.components.k8s.gpu_software import GpuSoftwarePlan, Platform
 from llmops_infra.components.k8s.labels import record_labels
 from llmops_infra.components.k8s.rbac import create_rbac
 from llmops_infra.components.spec import KubernetesSpec, TeamSpec
@@ -93,6 +93,7 @@ def _check_teams(teams: Sequence[TeamSpec]) -> None:
 
 
 def psa_labels(level: str) -> dict[str, str]:
+    """Namespace labels that enforce, audit and warn Pod Security `level` at the cluster's latest version."""
     return {
         **{f"pod-security.kubernetes.io/{mode}": level for mode in PSA_MODES},
         **{f"pod-security.kubernetes.io/{mode}-version": "latest" for mode in PSA_MODES},
@@ -116,6 +117,7 @@ def quota(team: TeamSpec) -> dict[str, str]:
 
 
 def container_defaults(team: TeamSpec) -> dict[str, dict[str, str]]:
+    """The team's LimitRange defaults: 250m CPU and 512Mi requested, 1 CPU and up to 2Gi limit per container."""
     # The default limit never exceeds the team's whole memory quota, or a defaulted pod could never be admitted.
     memory_limit = f"{min(DEFAULT_LIMIT_MEMORY_GIB, team.memory_gib)}Gi"
     return {"default": {"cpu": DEFAULT_LIMIT_CPU, "memory": memory_limit}, "defaultRequest": dict(DEFAULT_REQUEST)}
@@ -231,12 +233,52 @@ def network_policies(
 
 
 class ClusterBaseline(pulumi.ComponentResource):
-    """GPU software, team namespaces, RBAC and PriorityClasses for one cluster."""
+    """What every cluster the toolkit manages gets: GPU software, team namespaces, RBAC and PriorityClasses.
+
+    Works on EKS, GKE, on-prem and K3s alike: the Kubernetes provider comes in through `opts` and every child
+    inherits it. The GPU software is what the platform's node image lacks (GPU Operator, device plugin alone, or
+    nothing). Each team gets a namespace with quotas, container defaults and default-deny networking; the platform
+    roles are bound to the configured groups; PriorityClasses `llmops-inference` (1,000,000, may preempt) and
+    `llmops-training` (100,000, never preempts) make serving outrank training.
+
+    Args:
+        name: Component name, the prefix of every child.
+        spec: KubernetesSpec: GPU software (None: the platform's default), teams, RBAC groups. Team names that
+            repeat or take a system namespace (default, kube-*, gpu-operator) raise ValueError.
+        platform: `eks`, `gke`, `onprem` or `k3s`: decides the default GPU software and which workload identity
+            endpoint team pods may reach; anything else raises ValueError.
+        tagging: Tagging: the records labels (owner, purpose, data-classification) on the objects it creates.
+        opts: Resource options; its provider is the cluster's Kubernetes API.
+
+    Outputs:
+        team_namespaces: Team name -> namespace name (registered output `teamNamespaces`).
+        gpu_namespace: Namespace of the GPU software: gpu-operator, kube-system, or None when nothing is
+            installed (`gpuNamespace`).
+        priority_classes: Role (inference, training) -> PriorityClass name (`priorityClasses`).
+        runtime_class: The RuntimeClass GPU pods must name (`nvidia` on K3s with the device plugin), or None
+            (`runtimeClass`).
+        gpu_software: The GpuSoftwarePlan installed: mode, driver, toolkit, MIG, time-slicing, DCGM exporter.
+
+    Security:
+        - Pod security: team namespaces enforce, audit and warn Pod Security "restricted"; only gpu-operator (with
+          the operator) is privileged, for the GPU daemons.
+        - Network isolation: each team namespace denies all ingress and egress, then allows its own namespace,
+          DNS to kube-dns, HTTPS (443) out, ingress from `allow_from_namespaces`, and the platform's workload
+          identity endpoint (EKS Pod Identity agent, GKE metadata server); gpu-operator denies all ingress but
+          to the DCGM exporter's metrics port.
+        - Quotas: accelerators (0 forbids them), CPU and memory with limits equal to requests in total.
+        - RBAC: cluster-admin only for `spec.rbac.platform_admins`; ml-engineer and data-scientist in the team
+          namespaces, auditor read-only cluster-wide; explicit verbs and resources, never `*`, never escalate,
+          bind or impersonate, no secrets, no pods/exec.
+        - Records of processing: namespaces, quotas, limit ranges, PriorityClasses and RBAC objects carry the
+          `tagging` labels; Helm chart versions are pinned.
+    """
 
     team_namespaces: dict[str, str]
     gpu_namespace: str | None
     priority_classes: dict[str, str]
     runtime_class: str | None
+    gpu_software: GpuSoftwarePlan
 
     def __init__(
         self,

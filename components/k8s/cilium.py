@@ -37,6 +37,7 @@ CHART_DEFAULT_OPERATOR_REPLICAS = 2
 
 
 def hybrid_affinity() -> dict[str, Any]:
+    """Node affinity that requires the EKS hybrid node label (eks.amazonaws.com/compute-type=hybrid)."""
     return {
         "nodeAffinity": {
             "requiredDuringSchedulingIgnoredDuringExecution": {
@@ -49,6 +50,7 @@ def hybrid_affinity() -> dict[str, Any]:
 
 
 def cilium_values(spec: HybridSpec) -> dict[str, Any]:
+    """The Cilium chart values AWS's hybrid nodes guide gives, with the spec's pod networks and node count."""
     nodes = sum(len(pool.nodes) for pool in spec.pools)
     return {
         "affinity": hybrid_affinity(),
@@ -71,7 +73,30 @@ def cilium_values(spec: HybridSpec) -> dict[str, Any]:
 
 
 class HybridCilium(pulumi.ComponentResource):
-    """The Cilium Helm release for the hybrid nodes of an EKS cluster (provider through opts)."""
+    """Cilium, the CNI of EKS Hybrid Nodes, as one Helm release: without a CNI the on-prem nodes stay NotReady.
+
+    The AWS-built chart (`oci://public.ecr.aws/eks/cilium/cilium`, pinned 1.17.9-0) with the values of AWS's
+    "Configure CNI for hybrid nodes" guide: agent and operator only on hybrid nodes (cloud nodes keep the VPC
+    CNI), cluster-pool IPAM from the remote pod networks with a /25 per node, kube-proxy kept, Envoy off, and as
+    many operator replicas as there are nodes, at most 2.
+
+    Args:
+        name: Component name; the release is named `cilium`.
+        spec: HybridSpec: `remote_pod_cidrs` is the pod address pool (empty raises ValueError); the pools' node
+            count sets the operator replicas.
+        opts: Resource options; its provider is the EKS cluster's Kubernetes API.
+
+    Outputs:
+        release: The `kubernetes.helm.v3.Release` (registered outputs `release_name`, `chart_version`).
+
+    Security:
+        - Supply chain: the AWS-maintained chart from ECR Public, at a pinned version.
+        - Isolation: the agents and operator run only on nodes labelled eks.amazonaws.com/compute-type=hybrid, in
+          kube-system (a privileged system add-on, allowed only in the exempt namespaces); the operator does not
+          restart pods on the cloud nodes it does not manage.
+        - Addressing: pods get addresses only from the remote pod networks the config rules checked (RFC 1918,
+          overlapping neither the VPC, the service range nor the node networks).
+    """
 
     release: k8s.helm.v3.Release
 

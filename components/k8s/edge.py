@@ -64,6 +64,7 @@ LIVENESS_PROBE = {"period_seconds": 20, "failure_threshold": 3, "timeout_seconds
 
 
 def namespace_name(site: EdgeSiteSpec) -> str:
+    """The namespace of a site's server: `edge-<site>`."""
     return f"edge-{site.name}"
 
 
@@ -88,7 +89,51 @@ def download_command(model_uri: str) -> list[str]:
 
 
 class EdgeInferenceSite(pulumi.ComponentResource):
-    """The model server of one edge site (K3s or an AWS Local Zone node group), locked down."""
+    """The model server of one edge site (a K3s cluster or an AWS Local Zone node group), locked down.
+
+    Everything sits in namespace `edge-<site>`: a service account, the server Deployment (digest-pinned image,
+    GPU limit, startup, readiness and liveness probes on `health_path`, the llmops-inference PriorityClass), a
+    ClusterIP Service, NetworkPolicies and, with more than one replica, a PodDisruptionBudget. The model is a
+    pre-provisioned claim mounted read-only, or fetched by an init container with the site's workload identity.
+    On a k3s site the GPU nodes are labelled and tainted here (as a BareMetalGpuPool) and pods name the `nvidia`
+    RuntimeClass; the device plugin comes from the cluster's ClusterBaseline.
+
+    Args:
+        name: Component name, the prefix of every child.
+        spec: EdgeSiteSpec: kind, nodes (k3s), accelerator, and the server. Both or neither of modelUri and
+            modelClaim, modelUri without a downloader image, or a k3s site without nodes raise ValueError.
+        tagging: Tagging: the records labels of every object; its classification is the site's, and a phi or
+            personal site's nodes are labelled (k3s) and selected for it.
+        service_account_annotations: Annotations of the server's service account for its workload identity (the
+            IRSA role ARN, a GKE service account); None (default): none, as EKS Pod Identity binds by name.
+        downloader_image: The digest-pinned image that fetches the model; None (default):
+            `spec.server.downloader_image`.
+        model_source: The model URI to fetch, when the caller resolved the bucket's physical name; None
+            (default): `spec.server.model_uri`.
+        opts: Resource options; its provider is the site's Kubernetes API.
+
+    Outputs:
+        namespace: The site's `Namespace`.
+        deployment: The server `Deployment`.
+        service: Its `Service` (registered output `service`: `inference-server.edge-<site>.svc`).
+        network_policies: The default deny and, with declared clients, the allow.
+        node_patches: The NodePatch of each GPU node (k3s); empty on a local-zone site.
+
+    Security:
+        - Supply chain: the spec admits only digest-pinned images (server and downloader); a `downloader_image`
+          argument is used as given.
+        - Pod security: the namespace enforces Pod Security "restricted"; every container runs as UID 65532,
+          non-root, no privilege escalation, all capabilities dropped, read-only root file system, RuntimeDefault
+          seccomp; no service account token is mounted.
+        - Network isolation: default-deny ingress; one allow, to the server port only, from `client_cidrs` and
+          `client_namespaces`; none declared: nothing reaches the server. The Service is ClusterIP.
+        - Data placement: pods select the site's pool and, for a phi or personal site, the allow label of its
+          class.
+        - Least privilege: the model is read with the site's own workload identity only; a model claim is mounted
+          read-only.
+        - Records of processing: namespace, service account, Deployment, Service, policies and budget carry the
+          `tagging` labels.
+    """
 
     namespace: k8s.core.v1.Namespace
     deployment: k8s.apps.v1.Deployment

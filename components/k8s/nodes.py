@@ -71,6 +71,7 @@ def pool_taints(extra: Iterable[Taint]) -> list[Taint]:
 
 
 def taint_args(taints: Sequence[Taint]) -> list[dict[str, str]]:
+    """Taints as a Node object takes them, with the Kubernetes effect names (NoSchedule ...)."""
     return [{"key": t.key, "value": t.value, "effect": KUBERNETES_EFFECT[t.effect]} for t in taints]
 
 
@@ -101,7 +102,35 @@ def node_patches(
 
 
 class BareMetalGpuPool(pulumi.ComponentResource):
-    """GPU machines of an existing cluster (on-prem or hybrid) labelled and tainted as one pool."""
+    """GPU machines of an existing cluster (on-prem or EKS Hybrid Nodes) labelled and tainted as one pool.
+
+    Each named node gets one NodePatch (server-side apply) with the labels every pool carries (`llmops.dev/role`,
+    `pool`, `accelerator`, `accelerator-count`, one `allow-<class>` per allowed data class) plus
+    `nvidia.com/gpu.present`, and the taint list `nvidia.com/gpu=present:NoSchedule` followed by the spec's.
+    The patch owns only its own label keys; labels other managers set are left alone. Taints are an atomic list:
+    components/k8s/nodes.py explains what `force` does to them. Deleting the pool removes its labels and taints; the
+    nodes stay.
+
+    Args:
+        name: Component name, the prefix of each node's patch.
+        spec: BareMetalPoolSpec: the nodes, role, accelerator and count, allowed data classes, extra labels and
+            taints.
+        force: Apply with `pulumi.com/patchForce`: take over the node's whole taint list, REMOVING taints other
+            managers set. False (default): applying fails with a conflict while another manager owns the taints.
+        opts: Resource options; its provider is the cluster's Kubernetes API (server-side apply on).
+
+    Outputs:
+        patches: The `kubernetes.core.v1.NodePatch` of each node.
+        capacity: The pool's row of the capacity table: min, desired and max are all the node count (registered
+            with `nodes`).
+
+    Security:
+        - Data placement: the node label `llmops.dev/allow-<class>` only for `spec.allowed_classifications`; the
+          data placement policy admits pods of phi or personal namespaces only to nodes with their class's label.
+        - Scheduling: the GPU taint keeps pods that ask for no GPU off the machines.
+        - Ownership: server-side apply touches only the fields this pool owns; nothing is dropped silently
+          unless `force` is set.
+    """
 
     patches: list[k8s.core.v1.NodePatch]
     capacity: dict[str, Any]

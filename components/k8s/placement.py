@@ -87,7 +87,32 @@ MESSAGE = (
 
 
 class DataPlacementPolicy(pulumi.ComponentResource):
-    """ValidatingAdmissionPolicies and bindings that keep classified workloads on the pools allowed their class."""
+    """ValidatingAdmissionPolicies and bindings that keep classified workloads on the pools allowed their class.
+
+    In a namespace labelled `data-classification: <class>` (one of `classes`), a pod, a workload's pod template
+    or a CronJob's is admitted only if it requires the node label `llmops.dev/allow-<class>: "true"` by
+    nodeSelector or by required node affinity (every term). Pools carry that label for the classes the config
+    allows them (BareMetalGpuPool, GpuNodePool), so scheduling cannot place such a pod anywhere else. Three
+    policies, one per place the pod spec lives (pods, workloads, cronjobs), each with its binding.
+
+    Args:
+        name: Component name; the policies and bindings are `<name>-pods`, `<name>-workloads`, `<name>-cronjobs`.
+        classes: The data classes whose namespaces are bound (default phi and personal); a non-empty selection of
+            phi, personal, internal and public, else ValueError.
+        labels: Labels of the policies and bindings (the records labels).
+        opts: Resource options; its provider is the cluster's Kubernetes API (admissionregistration.k8s.io/v1,
+            Kubernetes 1.30 or later).
+
+    Outputs:
+        policies: The `ValidatingAdmissionPolicy` objects (registered output `policy_names`).
+        bindings: Their `ValidatingAdmissionPolicyBinding` objects.
+
+    Security:
+        - Data placement: CREATE and UPDATE of Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and
+          CronJobs in the classified namespaces are denied (validationActions Deny) unless pinned to nodes allowed
+          the namespace's class; preferred affinity and tolerations do not count.
+        - Fail closed: failurePolicy Fail, so an expression error refuses rather than admits.
+    """
 
     policies: list[admission.ValidatingAdmissionPolicy]
     bindings: list[admission.ValidatingAdmissionPolicyBinding]

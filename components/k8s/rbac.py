@@ -123,6 +123,7 @@ ROLES = (ML_ENGINEER, DATA_SCIENTIST, AUDITOR)
 
 
 def group_subjects(groups: Iterable[str]) -> list[k8s.rbac.v1.SubjectArgs]:
+    """RBAC subjects of kind Group for `groups`."""
     return [k8s.rbac.v1.SubjectArgs(kind="Group", name=group, api_group=RBAC_GROUP) for group in groups]
 
 

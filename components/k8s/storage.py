@@ -85,6 +85,7 @@ KNOWN_KEY_REFERENCES = ("encryptionKMSID", "kmsKeyId", "disk-encryption-kms-key"
 
 
 def encryption_row(provisioner: str) -> EncryptionRow | None:
+    """The encryption row of a CSI driver (Rook's prefixed Ceph RBD included), or None for one without a row."""
     row = ENCRYPTION.get(provisioner)
     if row is None:
         row = next((ENCRYPTION[d] for s, d in SUFFIX_ROWS.items() if provisioner.endswith(s)), None)
@@ -125,7 +126,29 @@ def encryption_problems(spec: StorageClassSpec) -> list[str]:
 
 
 class EncryptedStorageClass(pulumi.ComponentResource):
-    """A StorageClass for the model cache whose volumes the CSI driver encrypts."""
+    """A StorageClass for the model cache whose volumes the CSI driver encrypts.
+
+    Encryption is a parameter of each CSI driver, spelled differently by each: the known drivers' switches and key
+    references are rows of `ENCRYPTION`, and a class whose parameters do not turn its driver's encryption on is
+    refused with a message saying what to set. Volumes bind where the pod lands (WaitForFirstConsumer) and can
+    be expanded in place.
+
+    Args:
+        name: Component name; the StorageClass itself is named `spec.name`.
+        spec: StorageClassSpec: name, provisioner, parameters, reclaim policy. Parameters that do not turn the
+            driver's encryption on raise ValueError.
+        labels: Labels of the StorageClass (the records labels: owner, purpose, data-classification).
+        opts: Resource options; its provider is the cluster's Kubernetes API.
+
+    Outputs:
+        storage_class: The `kubernetes.storage.v1.StorageClass` (registered outputs `name`, `provisioner`).
+
+    Security:
+        - Encryption at rest: only a class whose parameters switch the driver's encryption on is created (Ceph RBD
+          also needs an external KMS id, Longhorn its key Secret, GKE PD a Cloud KMS key); an unknown driver
+          passes only with a known switch or key reference set.
+        - Retention: reclaim policy `spec.reclaim_policy`, Retain by default, so deleting a claim keeps the volume.
+    """
 
     storage_class: k8s.storage.v1.StorageClass
 

@@ -1,0 +1,57 @@
+"""AWS components: KMS keys, an isolated VPC, S3 buckets, a private EKS cluster, accelerator node groups, IAM for
+nodes and workloads, EKS Hybrid Nodes and Local Zone GPU nodes. Reference: docs/components.md.
+
+    from llmops_infra.components.aws import AcceleratorPoolSpec, GpuNodePool
+
+The AWS components trust their spec: validate a hand-built one with `components.catalog.aws_rules.check_pool`
+(or the whole environment with `components.spec.parse_platform`).
+"""
+
+from llmops_infra.components.aws.bucket import AccessLogBucket, EncryptedBucket
+from llmops_infra.components.aws.eks import EksCluster, RemoteNetwork
+from llmops_infra.components.aws.hybrid import HybridNodes
+from llmops_infra.components.aws.iam import NodeRole, WorkloadAccess, WorkloadIdentityMode, WorkloadRole
+from llmops_infra.components.aws.kms import KeySpec, KmsKeys
+from llmops_infra.components.aws.local_zone import LocalZoneGpuNodes
+from llmops_infra.components.aws.network import FlowLogSettings, IsolatedVpc
+from llmops_infra.components.aws.nodepool import GpuNodePool
+from llmops_infra.components.spec import (
+    AcceleratorPoolSpec,
+    BucketSpec,
+    ClusterSpec,
+    EdgeSiteSpec,
+    HybridSpec,
+    InferenceServerSpec,
+    NetworkSpec,
+    SystemNodesSpec,
+    Taint,
+)
+
+__all__ = [
+    # components
+    "KmsKeys",
+    "IsolatedVpc",
+    "AccessLogBucket",
+    "EncryptedBucket",
+    "NodeRole",
+    "EksCluster",
+    "GpuNodePool",
+    "WorkloadRole",
+    "HybridNodes",
+    "LocalZoneGpuNodes",
+    # what they are built from
+    "AcceleratorPoolSpec",
+    "BucketSpec",
+    "ClusterSpec",
+    "EdgeSiteSpec",
+    "FlowLogSettings",
+    "HybridSpec",
+    "InferenceServerSpec",
+    "KeySpec",
+    "NetworkSpec",
+    "RemoteNetwork",
+    "SystemNodesSpec",
+    "Taint",
+    "WorkloadAccess",
+    "WorkloadIdentityMode",
+]

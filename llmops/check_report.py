@@ -13,7 +13,10 @@ from typing import Any
 from llmops_infra.cli.findings import CheckReport, PolicyDoc, StackResult, Violation
 
 UNCHECKED = "unchecked by choice: the stack declares no packs (llmops:packs: [])"
-UNDECLARED = "the stack declares no packs: judged by every shipped pack (declare them with llmops:packs)"
+UNDECLARED = (
+    "the stack declares no packs: judged by every shipped pack "
+    "(declare them with llmops:packs, or name them with --pack)"
+)
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}  # a pack that gives no severity sorts last
 
 

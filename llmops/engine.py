@@ -109,7 +109,10 @@ class Recording:
 
 
 def _struct_to_wire(struct: struct_pb2.Struct) -> dict[str, Any]:
-    return _whole_numbers(json_format.MessageToDict(struct, preserving_proto_field_name=True))
+    # A text built from a data source's placeholder reads as unknown (mock_outputs.settle_unknowns).
+    return mock_outputs.settle_unknowns(
+        _whole_numbers(json_format.MessageToDict(struct, preserving_proto_field_name=True))
+    )
 
 
 def _whole_numbers(value: Any) -> Any:
@@ -236,8 +239,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_wire_to_struct(registration.outputs))
 
     def Invoke(self, request):  # noqa: N802
+        # Every data source answers; one outside mock_outputs.INVOKES adds a warning to the run (once per token).
         args = _struct_to_wire(request.args)
-        result = mock_outputs.invoke(request.tok, args, self.settings)
+        result = mock_outputs.invoke(request.tok, args, self.settings, self.warnings)
         return resource_pb2.ResourceInvokeResponse(**{"return": _wire_to_struct(result), "failures": None})
 
 

@@ -18,7 +18,6 @@ from llmops_infra.cli import check_report, packs, preview_report, sarif, state
 from llmops_infra.cli.analyzer_host import PolicyPackError
 from llmops_infra.cli.check import Target, check, read_policy_config
 from llmops_infra.cli.findings import CheckReport
-from llmops_infra.cli.mock_outputs import UnsupportedInvoke
 from llmops_infra.cli.program import ProgramError, run_stack
 from llmops_infra.cli.stackfile import InputError, Stack, all_stacks, resolve
 from llmops_infra.components.spec import SpecError
@@ -251,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
-    except (UsageError, InputError, SpecError, UnsupportedInvoke, PolicyPackError) as error:
+    except (UsageError, InputError, SpecError, PolicyPackError) as error:
         print(f"llmops: {error}", file=sys.stderr)
         return EXIT_INPUT
     except ProgramError as error:

@@ -7,16 +7,24 @@ The AWS account is AWS's documentation account id and the GCP project number a m
 here can be mistaken for a real one.
 
 Ids follow the provider's own id of each type (ID_RULES), so programs that build on `resource.id` (an S3 bucket
-policy on `bucket=b.id`, ARNs built from it) are judged as they would be for real.
+policy on `bucket=b.id`, ARNs built from it) are judged as they would be for real. Every data source answers:
+the few in INVOKES with values, any other with its SDK result type filled with values that read as unknown.
 """
 
 from __future__ import annotations
 
+import collections.abc
 import hashlib
+import importlib
+import keyword
 import re
+import threading
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from pulumi import _types as pulumi_types
 
 from .wire import UNKNOWN, is_unknown
 
@@ -684,15 +692,148 @@ INVOKES: dict[str, Callable[[dict[str, Any], StackSettings], dict[str, Any]]] = 
     "aws:index/getRegion:getRegion": _region_info,
 }
 
+# ---- every other data source ----------------------------------------------------------------------------------
+#
+# A data source outside INVOKES is answered with its SDK result type (`aws:ec2/getAmi:getAmi` -> pulumi_aws.ec2
+# GetAmiResult), every field present under the name the SDK reads (the camelCase wire name), so that the program
+# runs on; the invoke's own arguments are echoed where the result has a field of that name.
+#
+# Why the fields are not simply UNKNOWN (pulumi runtime/invoke.py and rpc.py): the SDK deserializes the result
+# with rpc.deserialize_properties, which at preview turns the UNKNOWN sentinel, at any depth, into a
+# pulumi.output.Unknown object, in the plain form (get_ami) and in the output form (get_ami_output) alike: the
+# output form's Output is still known, its value holding that object. The SDK then builds the result type, whose
+# constructor checks every argument (`if arn and not isinstance(arn, str): raise TypeError`): an Unknown is truthy
+# and of no such type, so both forms fail before the program sees the result. A response marked `unknown` would
+# make the output form wholly unknown, but gives the plain form None, and `pulumi.get(None, ...)` fails too.
+#
+# So the answer holds ordinary values of the declared types. A text is OFFLINE_UNKNOWN: a str, so string
+# operations (f-strings, split, upper, startswith) run; the engine reads it back as unknown wherever the program
+# passes it, in a resource's inputs (`ami=get_ami(...).id`), a stack output or another invoke's arguments, whole or
+# within a longer text, upper-cased or not (settle_unknowns). A text cut out of it (`.split("-")[0]`, a slice) no
+# longer holds the sentinel and reads as the known text it is. A list has one element of its element type (`[0]`
+# works, a loop runs once), a map is empty, an object has every field. Numbers and bools are left out (None): no
+# number or bool can read as unknown, and a made-up one would be judged.
+OFFLINE_UNKNOWN = f"offline-unknown-{UNKNOWN}"
+_MAX_DEPTH = 4  # nested result types deeper than this are left out (lists empty)
+_warnings_lock = threading.Lock()
 
-class UnsupportedInvoke(Exception):
-    """A data source the offline engine has no answer for: it must be added to INVOKES."""
+
+def _unwrap(typ: Any) -> Any:
+    """Optional[T] (and T | None) -> T; another union -> its first member."""
+    if typing.get_origin(typ) is typing.Union or type(typ).__name__ == "UnionType":
+        members = [t for t in typing.get_args(typ) if t is not type(None)]
+        return _unwrap(members[0]) if members else None
+    return typ
 
 
-def invoke(token: str, args: dict[str, Any], settings: StackSettings) -> dict[str, Any]:
+def _is_output_type(typ: Any) -> bool:
+    return isinstance(typ, type) and pulumi_types.is_output_type(typ)
+
+
+def _is_sequence(typ: Any) -> bool:
+    return typing.get_origin(typ) in (list, collections.abc.Sequence) or typ in (list, collections.abc.Sequence)
+
+
+def _is_mapping(typ: Any) -> bool:
+    return typing.get_origin(typ) in (dict, collections.abc.Mapping) or typ in (dict, collections.abc.Mapping)
+
+
+def _unknown_like(typ: Any, depth: int) -> Any:
+    """A value of type `typ` that reads as unknown (see above), None where there is none."""
+    typ = _unwrap(typ)
+    if isinstance(typ, type) and issubclass(typ, str):
+        return OFFLINE_UNKNOWN
+    if _is_sequence(typ):
+        element = _unknown_like((typing.get_args(typ) or (None,))[0], depth + 1) if depth < _MAX_DEPTH else None
+        return [] if element is None else [element]
+    if _is_mapping(typ):
+        return {}
+    if _is_output_type(typ) and depth < _MAX_DEPTH:
+        return _unknown_result(typ, {}, depth + 1)
+    return None
+
+
+def _fits(value: Any, typ: Any) -> bool:
+    """Whether an invoke argument can stand as a result field of type `typ` (the result type checks its fields)."""
+    typ = _unwrap(typ)
+    if _is_sequence(typ):
+        return isinstance(value, list)
+    if _is_mapping(typ) or _is_output_type(typ):
+        return isinstance(value, dict)
+    if typ is bool:
+        return isinstance(value, bool)
+    if typ is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if typ is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(typ, type) and issubclass(typ, str) and isinstance(value, str)
+
+
+def _unknown_result(result_type: type, args: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+    try:
+        fields = pulumi_types.output_type_types(result_type)
+    except Exception:  # an SDK this runtime cannot read the types of
+        return {}
+    result: dict[str, Any] = {}
+    for name, typ in fields.items():
+        given = args.get(name)
+        value = given if given is not None and _fits(given, typ) else _unknown_like(typ, depth)
+        if value is not None:
+            result[name] = value
+    return result
+
+
+def result_type(token: str) -> tuple[type | None, str]:
+    """The SDK's result type of a data source token, or None and why not.
+
+    `pkg:module/getThing:getThing` -> `pulumi_pkg.module.GetThingResult` (`index` is the package itself; a module
+    named after a Python keyword has a trailing `_`, as pulumi_aws.lambda_), imported only now: the SDK may not be
+    installed in the program's interpreter.
+    """
+    parts = token.split(":")
+    if len(parts) != 3 or not parts[2]:
+        return None, "not a data source token"
+    package, module_path, function = parts
+    module = module_path.split("/")[0]
+    if keyword.iskeyword(module):
+        module += "_"
+    sdk = "pulumi_" + package.replace("-", "_")
+    module_name = sdk if module == "index" else f"{sdk}.{module}"
+    class_name = function[0].upper() + function[1:] + "Result"
+    try:
+        sdk_module = importlib.import_module(module_name)
+    except Exception:  # not installed, or it failed to import: either way there is no type to read
+        return None, f"{module_name} is not importable"
+    found = getattr(sdk_module, class_name, None)
+    if not _is_output_type(found):
+        return None, f"{module_name} has no {class_name}"
+    return found, ""
+
+
+def _for_the_sdk(value: Any) -> Any:
+    """An answer as the SDK must get it: an unknown text as OFFLINE_UNKNOWN, never the bare sentinel (see above)."""
+    if isinstance(value, str):
+        return OFFLINE_UNKNOWN if contains_unknown(value) else value
+    if isinstance(value, dict):
+        return {k: _for_the_sdk(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_for_the_sdk(v) for v in value]
+    return value
+
+
+def invoke(token: str, args: dict[str, Any], settings: StackSettings, warnings: list[str]) -> dict[str, Any]:
+    """The answer to a data source; one line in `warnings` (once per token) for a data source outside INVOKES."""
     answer = INVOKES.get(token)
-    if answer is None:
-        raise UnsupportedInvoke(
-            f"the offline engine cannot answer the data source {token}; add it to llmops/mock_outputs.py INVOKES"
-        )
-    return answer(args, settings)
+    if answer is not None:
+        return _for_the_sdk(answer(args, settings))
+    found, why_not = result_type(token)
+    if found is not None:
+        result = _unknown_result(found, args)
+        warning = f"data source {token} has no offline answer: its result reads as unknown at preview"
+    else:
+        result = {}
+        warning = f"data source {token} has no offline answer: its result is empty offline ({why_not})"
+    with _warnings_lock:
+        if warning not in warnings:
+            warnings.append(warning)
+    return _for_the_sdk(result)

@@ -1,7 +1,8 @@
 """What the offline engine answers in place of the cloud (llmops/mock_outputs.py), driven through the engine.
 
 Ids are the provider's own (ID_RULES: a bucket's id is its name, a GKE node pool's a path), so a correct program
-that builds on `resource.id` is judged correct.
+that builds on `resource.id` is judged correct. Every data source answers: the built-in ones with values, any
+other with its SDK result type, whose values read as unknown wherever the program passes them, plus one warning.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ import pytest
 
 import llmops_infra.policies.rules.aws_data  # noqa: F401  (registers the rules)
 from llmops_infra.cli.engine import Registration
-from llmops_infra.cli.mock_outputs import ACCOUNT_ID, ID_RULES, id_rule
+from llmops_infra.cli.mock_outputs import (
+    ACCOUNT_ID,
+    GCP_PROJECT_NUMBER,
+    ID_RULES,
+    OFFLINE_UNKNOWN,
+    id_rule,
+    result_type,
+)
 from llmops_infra.cli.wire import UNKNOWN
 from llmops_infra.policies.rules.rule import RULES, Resource, evaluate_stack
 from tests.conftest import preview
@@ -29,6 +37,7 @@ GCP_CONFIG = {"gcp:project": PROJECT, "gcp:region": "europe-west4"}
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/ops"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+AMI = "aws:ec2/getAmi:getAmi"
 
 
 def _as_resource(r: Registration) -> Resource:
@@ -458,3 +467,153 @@ def test_ids_built_from_unknown_values_stay_unknown():
     assert policy.inputs["bucket"] == UNKNOWN and policy.id == ""
     for config_map in rec.of_type("kubernetes:core/v1:ConfigMap"):
         assert config_map.id == "" and config_map.outputs["metadata"]["name"] == UNKNOWN
+
+
+# ---- data sources --------------------------------------------------------------------------------------------
+
+
+def test_get_ami_in_an_instance_reads_unknown_in_both_forms_with_one_warning():
+    seen: dict[str, Any] = {}
+
+    def program():
+        plain = aws.ec2.get_ami(most_recent=True, owners=["amazon"], filters=[{"name": "name", "values": ["al2023-*"]}])
+        again = aws.ec2.get_ami(most_recent=True, owners=["amazon"])
+        output = aws.ec2.get_ami_output(most_recent=True, owners=["amazon"])
+        seen.update(owners=plain.owners, most_recent=plain.most_recent, filters=plain.filters)
+        # String operations on a result string run, and what they build stays unknown.
+        seen["parts"] = plain.name.split("-")
+        aws.ec2.Instance("plain", ami=plain.id, instance_type="t3.micro", tags={"Name": f"{plain.name}-node"})
+        aws.ec2.Instance("again", ami=again.image_id, instance_type="t3.micro", tags={"Name": again.name.upper()})
+        aws.ec2.Instance(
+            "output", ami=output.id, instance_type="t3.micro", tags={"Name": output.name.apply(lambda n: n.upper())}
+        )
+        pulumi.export("ami", output.id)
+
+    rec = preview(program)
+    for name in ("plain", "again", "output"):
+        instance = rec.one("aws:ec2/instance:Instance", name)
+        assert instance.inputs["ami"] == UNKNOWN
+        assert instance.inputs["tags"]["Name"] == UNKNOWN
+    assert rec.stack_outputs["ami"] == UNKNOWN
+    assert [w for w in rec.warnings if AMI in w] == [
+        f"data source {AMI} has no offline answer: its result reads as unknown at preview"
+    ]
+    # The invoke's own arguments come back where the result has a field of that name.
+    assert seen["owners"] == ["amazon"] and seen["most_recent"] is True
+    assert seen["filters"][0].name == "name" and seen["filters"][0].values == ["al2023-*"]
+    assert len(seen["parts"]) > 1
+
+
+def test_every_field_of_the_result_type_is_there():
+    seen: dict[str, Any] = {}
+
+    def program():
+        cluster = aws.eks.get_cluster(name="gpu")
+        seen.update(
+            name=cluster.name,
+            endpoint=cluster.endpoint,
+            vpc=cluster.vpc_config.vpc_id,
+            issuer=cluster.identities[0].oidcs[0].issuer,
+            tags=cluster.tags,
+            version=cluster.version,
+        )
+
+    rec = preview(program)
+    assert seen["name"] == "gpu"
+    assert seen["endpoint"] == seen["vpc"] == seen["issuer"] == seen["version"] == OFFLINE_UNKNOWN
+    assert seen["tags"] == {}
+    assert rec.warnings == [
+        "data source aws:eks/getCluster:getCluster has no offline answer: its result reads as unknown at preview"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        (AMI, aws.ec2.GetAmiResult),
+        ("aws:index/getArn:getArn", aws.GetArnResult),
+        ("aws:lambda/getFunction:getFunction", aws.lambda_.GetFunctionResult),  # a keyword module
+        ("aws:iam/getPolicyDocument:getPolicyDocument", aws.iam.GetPolicyDocumentResult),
+        ("gcp:compute/getNetwork:getNetwork", gcp.compute.GetNetworkResult),
+        ("gcp:kms/getKMSSecret:getKMSSecret", gcp.kms.GetKMSSecretResult),
+        ("gcp:container/getEngineVersions:getEngineVersions", gcp.container.GetEngineVersionsResult),
+    ],
+)
+def test_a_token_names_the_sdk_result_type(token: str, expected: type):
+    assert result_type(token) == (expected, "")
+
+
+def test_a_gcp_data_source_outside_the_table():
+    seen: dict[str, Any] = {}
+
+    def program():
+        network = gcp.compute.get_network(name="shared")
+        seen["name"] = network.name
+        gcp.compute.Subnetwork("nodes", name="nodes", network=network.self_link, ip_cidr_range="10.0.0.0/20")
+        later = gcp.compute.get_network_output(name="shared")
+        gcp.compute.Subnetwork("pods", name="pods", network=later.id, ip_cidr_range="10.1.0.0/20")
+
+    rec = preview(program, GCP_CONFIG)
+    assert seen["name"] == "shared"
+    assert {s.name: s.inputs["network"] for s in rec.of_type("gcp:compute/subnetwork:Subnetwork")} == {
+        "nodes": UNKNOWN,
+        "pods": UNKNOWN,
+    }
+    assert rec.warnings == [
+        "data source gcp:compute/getNetwork:getNetwork has no offline answer: its result reads as unknown at preview"
+    ]
+
+
+def test_a_kubernetes_data_source_outside_the_table():
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {}\n"
+    rec = preview(lambda: k8s.yaml.ConfigGroup("manifests", yaml=[manifest]))
+    assert rec.one("kubernetes:yaml:ConfigGroup")
+    assert rec.warnings == [
+        "data source kubernetes:yaml:decode has no offline answer: its result is empty offline "
+        "(pulumi_kubernetes.yaml has no DecodeResult)"
+    ]
+
+
+def test_a_data_source_whose_sdk_is_not_installed_answers_empty_with_a_warning():
+    seen: dict[str, Any] = {}
+
+    def program():
+        seen["result"] = pulumi.runtime.invoke("nosuchcloud:things/getThing:getThing", {"name": "x"}).value
+
+    rec = preview(program)
+    assert seen["result"] == {}
+    assert rec.warnings == [
+        "data source nosuchcloud:things/getThing:getThing has no offline answer: its result is empty offline "
+        "(pulumi_nosuchcloud.things is not importable)"
+    ]
+
+
+def test_the_built_in_data_sources_answer_as_before():
+    seen: dict[str, Any] = {}
+
+    def program():
+        seen["account"] = aws.get_caller_identity().account_id
+        seen["partition"] = aws.get_partition().dns_suffix
+        seen["region"] = aws.get_region().region
+        seen["zones"] = aws.get_availability_zones().names[:2]
+        seen["project"] = gcp.organizations.get_project().number
+        seen["client"] = gcp.organizations.get_client_config().project
+        seen["gcs"] = gcp.storage.get_project_service_account().email_address
+
+    rec = preview(program, {"aws:region": "eu-central-1", **GCP_CONFIG})
+    assert seen == {
+        "account": ACCOUNT_ID,
+        "partition": "amazonaws.com",
+        "region": "eu-central-1",
+        "zones": ["eu-central-1a", "eu-central-1b"],
+        "project": GCP_PROJECT_NUMBER,
+        "client": PROJECT,
+        "gcs": f"service-{GCP_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com",
+    }
+    assert rec.warnings == []
+
+
+def test_the_run_records_warnings_per_run():
+    first = preview(lambda: aws.ec2.get_ami(owners=["amazon"]), stack="one")
+    second = preview(lambda: aws.s3.Bucket("b"), stack="two")
+    assert len(first.warnings) == 1 and second.warnings == []

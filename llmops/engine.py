@@ -262,6 +262,8 @@ def _options(request) -> dict[str, Any]:
         options["version"] = request.version
     if request.deletedWith:
         options["deletedWith"] = request.deletedWith
+    if request.importId:
+        options["import"] = request.importId  # the id of the existing resource: kept as it is
     return options
 
 

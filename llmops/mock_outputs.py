@@ -609,9 +609,10 @@ def outputs_for(registration: Registration, settings: StackSettings) -> dict[str
     """Inputs echoed back, plus the computed values for this type; sets `registration.id` as the provider would.
 
     The engine sets a stable placeholder id first; a type with an id prefix gets a cloud-style one, a type with an id
-    rule the provider's (empty, which is unknown at preview, when built from an unknown). A read resource keeps its id.
+    rule the provider's (empty, which is unknown at preview, when built from an unknown). A read or imported
+    resource keeps the id it was given.
     """
-    external = registration.options.get("external")
+    external = registration.options.get("external") or registration.options.get("import")
     prefix = ID_PREFIX.get(registration.type)
     if prefix and not external:
         registration.id = prefix + _suffix(registration.urn, length=17)

@@ -617,3 +617,13 @@ def test_the_run_records_warnings_per_run():
     first = preview(lambda: aws.ec2.get_ami(owners=["amazon"]), stack="one")
     second = preview(lambda: aws.s3.Bucket("b"), stack="two")
     assert len(first.warnings) == 1 and second.warnings == []
+
+
+def test_an_imported_resource_keeps_the_id_it_was_imported_with():
+    def program() -> None:
+        aws.s3.Bucket("legacy", bucket="legacy-bucket", opts=pulumi.ResourceOptions(import_="legacy-bucket-import-id"))
+        aws.ec2.Vpc("old", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(import_="vpc-0123456789abcdef0"))
+
+    recording = preview(program)
+    assert recording.one("aws:s3/bucket:Bucket").id == "legacy-bucket-import-id"
+    assert recording.one("aws:ec2/vpc:Vpc").id == "vpc-0123456789abcdef0"

@@ -1,7 +1,7 @@
 """The environment spec: what one stack config (`llmops-infra:platform`) may say, as pydantic models.
 
 Shape and single values are checked here; rules that need the accelerator catalog live in
-components/catalog/aws_rules.py. `parse_platform` runs both and raises one SpecError listing every problem
+components/config/aws.py. `parse_platform` runs both and raises one SpecError listing every problem
 with its key path, so a config is fixed in one pass. Keys are camelCase in YAML (Pulumi's convention) and
 snake_case in Python; components take these models directly, so a platform team can build them in code.
 """
@@ -1245,41 +1245,3 @@ def problems_from_validation(error: ValidationError, model: type[BaseModel]) -> 
             message = e["msg"].removeprefix("Value error, ")
         problems.append(Problem(loc, e.get("input"), message))
     return problems
-
-
-def _pool_problems(data: dict) -> list[Problem]:
-    """Catalog problems of the pools that are well-formed on their own, so one run reports everything."""
-    from llmops_infra.components.catalog.aws_rules import check_pool
-    from llmops_infra.components.catalog.gcp_rules import raw_pool_problems
-
-    pools = data.get("acceleratorPools")
-    problems: list[Problem] = []
-    for i, raw in enumerate(pools if isinstance(pools, list) else []):
-        try:
-            pool = AcceleratorPoolSpec.model_validate(raw)
-        except ValidationError:
-            continue  # its shape problems are already reported with the platform's
-        problems += check_pool(pool, ("acceleratorPools", i))
-    return problems + raw_pool_problems(data)
-
-
-def parse_platform(data: Any, source: str = "config") -> PlatformSpec:
-    """Validate a raw platform value completely; raise SpecError naming every problem, or return the spec."""
-    from llmops_infra.components.catalog.aws_rules import check_platform  # the rules read the spec models defined above
-    from llmops_infra.components.catalog.gcp_rules import check_gcp
-    from llmops_infra.components.catalog.kubernetes_rules import check_kubernetes
-
-    if not isinstance(data, dict):
-        raise SpecError([Problem((), data, "must be a mapping of keys (targets, owner, network, ...)")], source)
-    try:
-        spec = PlatformSpec.model_validate(data)
-    except ValidationError as error:
-        raise SpecError(problems_from_validation(error, PlatformSpec) + _pool_problems(data), source) from None
-    regional = [t for t in spec.targets if t in REGIONAL_TARGETS]
-    if spec.region is None and regional:
-        message = f"required key is missing: target {regional[0]} deploys into a cloud region"
-        raise SpecError([Problem(("region",), _MISSING, message)], source)
-    problems = check_platform(spec) + check_gcp(spec) + check_kubernetes(spec)
-    if problems:
-        raise SpecError(problems, source)
-    return spec

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from llmops_infra.components.spec import PlatformSpec, Problem, SpecError, parse_platform
+from llmops_infra.components.config.platform import parse_platform
+from llmops_infra.components.spec import PlatformSpec, Problem, SpecError
 
 PLATFORM_KEY = "llmops-infra:platform"
 # Where each cloud target's provider reads its region; the platform's region is that value.

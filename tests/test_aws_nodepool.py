@@ -344,3 +344,34 @@ def test_capacity_summary_for_p5_max_four_is_thirty_two_gpus() -> None:
 def test_unverified_catalog_size_is_reported_unverified() -> None:
     outputs = component(pool_preview(instance_type="p5.4xlarge")).outputs
     assert outputs["capacity"]["verified"] is False
+
+
+# ---- a pool built in code is refused as its config would be ----------------------------------------------------
+
+
+REFUSED = {
+    "efa on a type without EFA": ({"instance_type": "inf2.xlarge", "efa": True}, "efa"),
+    "an AMI for another accelerator": ({"instance_type": "inf2.xlarge", "ami_type": "AL2023_x86_64_NVIDIA"}, "amiType"),
+    "an unknown instance type": ({"instance_type": "p9.96xlarge"}, "instanceType"),
+    "min above max": ({"min_size": 3, "max_size": 2}, "minSize"),
+}
+
+
+@pytest.mark.parametrize(("fields", "key"), REFUSED.values(), ids=REFUSED.keys())
+def test_a_pool_built_in_code_raises_the_message_the_config_path_gives(fields: dict[str, Any], key: str):
+    from llmops_infra.components.config.platform import parse_platform
+    from llmops_infra.components.spec import SpecError
+
+    config_pool = {"name": "gpu", "maxSize": 2, **{_camel(k): v for k, v in fields.items()}}
+    config_pool.setdefault("instanceType", "g6e.xlarge")
+    with pytest.raises(SpecError) as config_error:
+        parse_platform({"targets": ["aws"], "region": "us-east-1", "owner": "t", "acceleratorPools": [config_pool]})
+    [problem] = [p for p in config_error.value.problems if p.path[-1] == key]
+    with pytest.raises(ValueError) as code_error:
+        pool_preview(**fields)
+    assert f"pool gpu: {key}: {problem.message}" in str(code_error.value)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

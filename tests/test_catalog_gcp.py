@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from llmops_infra.components.catalog import gcp
-from llmops_infra.components.spec import GpuPoolSpec, SpecError, TpuPoolSpec, format_path, parse_platform
+from llmops_infra.components.config.platform import parse_platform
+from llmops_infra.components.spec import GpuPoolSpec, SpecError, format_path
 
 BASE: dict[str, Any] = {
     "targets": ["gcp"],
@@ -196,14 +197,14 @@ SHAPES = {
 
 @pytest.mark.parametrize(("machine", "topology"), SHAPES, ids=[f"{m}:{t}" for m, t in SHAPES])
 def test_tpu_shape_nodes_and_hosts(machine, topology):
-    shape = gcp.tpu_shape(TpuPoolSpec(name="p", machine_type=machine, topology=topology))
+    shape = gcp.tpu_shape(machine, topology)
     assert (shape.nodes, shape.multi_host) == SHAPES[(machine, topology)]
     assert shape.accelerator == gcp.TPU_MACHINES[machine].accelerator
     assert shape.nodes * shape.chips_per_node == math.prod(map(int, topology.split("x")))
 
 
 def test_tpu_shape_labels_v5e_for_gke():
-    shape = gcp.tpu_shape(TpuPoolSpec(name="p", machine_type="ct5lp-hightpu-4t", topology="2x4"))
+    shape = gcp.tpu_shape("ct5lp-hightpu-4t", "2x4")
     assert shape == gcp.TpuShape("v5e", "tpu-v5-lite-podslice", "2x4", 4, 2, True, True)
 
 
@@ -213,15 +214,14 @@ def test_tpu_shape_labels_v5e_for_gke():
 )
 def test_tpu_shape_refuses_what_the_rules_reject(machine, topology):
     with pytest.raises(ValueError):
-        gcp.tpu_shape(TpuPoolSpec(name="p", machine_type=machine, topology=topology))
+        gcp.tpu_shape(machine, topology)
 
 
 def test_gpu_shape_of_accelerator_optimized_and_n1_pools():
-    a3 = gcp.gpu_shape(GpuPoolSpec(name="p", machine_type="a3-highgpu-8g", max_nodes=1))
+    a3 = gcp.gpu_shape("a3-highgpu-8g")
     assert a3 == gcp.GpuShape("nvidia-h100-80gb", "NVIDIA H100 80GB", 8, True)
-    n1 = GpuPoolSpec(name="p", machine_type="n1-standard-8", accelerator="nvidia-tesla-t4", accelerator_count=4,
-                     max_nodes=1)  # fmt: skip
-    assert gcp.gpu_shape(n1) == gcp.GpuShape("nvidia-tesla-t4", "NVIDIA T4", 4, True)
+    n1 = gcp.gpu_shape("n1-standard-8", accelerator="nvidia-tesla-t4", accelerator_count=4)
+    assert n1 == gcp.GpuShape("nvidia-tesla-t4", "NVIDIA T4", 4, True)
 
 
 @pytest.mark.parametrize(
@@ -236,7 +236,7 @@ def test_gpu_shape_of_accelerator_optimized_and_n1_pools():
 )
 def test_gpu_shape_refuses_what_the_rules_reject(pool):
     with pytest.raises(ValueError):
-        gcp.gpu_shape(GpuPoolSpec(name="p", max_nodes=1, **pool))
+        gcp.gpu_shape(**pool)
 
 
 # ---- the data itself --------------------------------------------------------------------------------------------

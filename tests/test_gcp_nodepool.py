@@ -405,7 +405,7 @@ def test_single_host_tpu_capacity_row_follows_its_autoscaling() -> None:
 
 def test_unverified_catalog_rows_are_marked_in_the_capacity_row(monkeypatch: pytest.MonkeyPatch) -> None:
     unverified = GpuShape("nvidia-h100-80gb", "NVIDIA H100 80GB", 8, verified=False)
-    monkeypatch.setattr(nodepool, "gpu_shape", lambda spec: unverified)
+    monkeypatch.setattr(nodepool, "gpu_shape", lambda *args: unverified)
     assert capacity(gpu_preview())["verified"] is False
 
 

@@ -351,5 +351,5 @@ def test_downloader_image_may_come_from_the_spec() -> None:
 
 @pytest.mark.parametrize("server", [{"model_claim": None}, {"model_uri": "s3://llmops-models/x"}])
 def test_exactly_one_model_source(server: dict[str, Any]) -> None:
-    with pytest.raises(Exception, match="exactly one of server.modelUri and server.modelClaim"):
+    with pytest.raises(Exception, match="server: set exactly one of modelUri"):
         site_preview(site("k3s", **server), downloader_image=DOWNLOADER)

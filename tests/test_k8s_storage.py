@@ -97,7 +97,7 @@ def test_unknown_provisioner_needs_a_known_encryption_parameter() -> None:
     problems = encryption_problems(spec("nfs.csi.k8s.io", {"server": "nas", "share": "/models"}))
     assert len(problems) == 1
     assert "nfs.csi.k8s.io has no encryption row" in problems[0]
-    assert "components/k8s/storage.py" in problems[0]
+    assert "components/catalog/kubernetes.py" in problems[0]
     assert encryption_problems(spec("csi.vendor.example", {"encrypted": "true"})) == []
     assert encryption_problems(spec("csi.vendor.example", {"secure": "true"})) == []
     assert encryption_problems(spec("csi.vendor.example", {"kmsKeyId": "arn:aws:kms:..."})) == []

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from llmops_infra.components.spec import SpecError, format_path, parse_platform
+from llmops_infra.components.config.platform import parse_platform
+from llmops_infra.components.spec import SpecError, format_path
 
 POOL = {"name": "onprem-a100", "nodes": ["gpu-1", "gpu-2"], "accelerator": "nvidia-a100-80gb", "acceleratorsPerNode": 8}
 CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"

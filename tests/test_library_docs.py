@@ -230,7 +230,7 @@ def test_every_component_is_exported_with_the_types_that_build_it(package: str) 
         "llmops_infra.components.aws.local_zone",
         "llmops_infra.components.gcp.iam",
         "llmops_infra.components.k8s.cilium",
-        "llmops_infra.components.catalog.kubernetes_rules",
+        "llmops_infra.components.config.kubernetes",
         "llmops_infra.components.spec",
     ],
 )

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from llmops_infra.components.spec import SpecError, format_path, parse_platform
+from llmops_infra.components.config.platform import parse_platform
+from llmops_infra.components.spec import SpecError, format_path
 from llmops_infra.stacks.config import platform_from_config
 
 BASE: dict[str, Any] = {

@@ -3,8 +3,8 @@ nodes and workloads, EKS Hybrid Nodes and Local Zone GPU nodes. Reference: docs/
 
     from llmops_infra.components.aws import AcceleratorPoolSpec, GpuNodePool
 
-The AWS components trust their spec: validate a hand-built one with `components.catalog.aws_rules.check_pool`
-(or the whole environment with `components.spec.parse_platform`).
+A pool built in code runs the config's own checks (`llmops_infra.components.config.aws.check_pool`) and raises
+ValueError with the message a config would get; a whole environment is `config.platform.parse_platform`.
 """
 
 from llmops_infra.components.aws.bucket import AccessLogBucket, EncryptedBucket

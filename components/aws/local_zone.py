@@ -22,6 +22,8 @@ import pulumi_aws as aws
 from llmops_infra.components.aws.launch_template import hardened_launch_template_args
 from llmops_infra.components.aws.nodepool import label_value
 from llmops_infra.components.catalog import aws as catalog
+from llmops_infra.components.config.kubernetes import check_site
+from llmops_infra.components.config.refusal import refuse
 from llmops_infra.components.spec import AcceleratorPoolSpec, Classification, EdgeSiteSpec
 from llmops_infra.components.tagging import CLASSIFICATION, SENSITIVE_CLASSES, pool_labels
 
@@ -90,13 +92,12 @@ class LocalZoneGpuNodes(pulumi.ComponentResource):
     ) -> None:
         super().__init__("llmops:aws:LocalZoneGpuNodes", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        if spec.kind != "local-zone" or spec.local_zone is None or spec.subnet_cidr is None:
-            raise ValueError(f"edge site {spec.name}: a local-zone site needs localZone and subnetCidr")
+        if spec.kind != "local-zone":
+            raise ValueError(f"edge site {spec.name}: kind {spec.kind!r}: LocalZoneGpuNodes builds a local-zone site")
+        # The config's own site checks, so a site built in code is refused as a config would be.
+        refuse(f"edge site {spec.name}", check_site(spec))
         it = catalog.lookup(spec.instance_type or "")
-        if it is None or it.family.vendor != "nvidia":
-            raise ValueError(
-                f"edge site {spec.name}: instanceType {spec.instance_type!r} is not an NVIDIA type of the catalog"
-            )
+        assert it is not None and spec.local_zone is not None and spec.subnet_cidr is not None  # check_site refuses
         ami_type = it.default_ami
         ami = catalog.AMI_TYPES[ami_type]
         sched = it.scheduling

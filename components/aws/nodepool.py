@@ -17,6 +17,8 @@ import pulumi_aws as aws
 
 from llmops_infra.components.aws.launch_template import hardened_launch_template_args
 from llmops_infra.components.catalog import aws as catalog
+from llmops_infra.components.config.aws import check_pool
+from llmops_infra.components.config.refusal import refuse
 from llmops_infra.components.spec import KUBERNETES_EFFECT, AcceleratorPoolSpec, Taint
 from llmops_infra.components.tagging import pool_labels
 
@@ -42,8 +44,9 @@ class GpuNodePool(pulumi.ComponentResource):
     type. The node group carries the pool labels (`llmops.dev/role`, `pool`, `accelerator`, `accelerator-count`
     and `allow-<class>`), the vendor taint first, and cluster-autoscaler tags; the Auto Scaling group gets the
     autoscaler's node-template tags (labels, taints, accelerator count) so a pool at zero nodes can scale up.
-    The spec is trusted: check it first (`components.catalog.aws_rules.check_pool`, or `parse_platform`); only
-    an instance type missing from the catalog raises ValueError here.
+    The spec is checked with the config's own pool checks (`components.config.aws.check_pool`): a pool the
+    config would refuse (an unknown type, an AMI type for another accelerator, EFA on a type without it, min >
+    max, ...) raises ValueError with the same message.
 
     Args:
         name: Component name; the node group is auto-named from it, so it starts with the pool's name.
@@ -95,9 +98,10 @@ class GpuNodePool(pulumi.ComponentResource):
     ) -> None:
         super().__init__("llmops:aws:GpuNodePool", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # The config's own pool checks, so a pool built in code is refused as a config would be.
+        refuse(f"pool {spec.name}", check_pool(spec, ()))
         it = catalog.lookup(spec.instance_type)
-        if it is None:
-            raise ValueError(f"{spec.instance_type} is not in the accelerator catalog; validate the spec first")
+        assert it is not None  # check_pool refuses an instance type the catalog does not have
         ami_type = spec.ami_type or it.default_ami
         ami = catalog.AMI_TYPES[ami_type]
         capacity_type = catalog.CAPACITY_TYPES[spec.capacity_type]

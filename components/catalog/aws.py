@@ -3,7 +3,7 @@
 Adding an instance type is one line in FAMILIES (or one size in an existing family). Every family carries
 the source its numbers came from; `verified=False` marks a number that shared ACCELERATORS.md lists as
 unverified. Such entries ship, marked, and `llmops preview` says so when a pool uses one.
-Validation of pools against this data lives in components/catalog/aws_rules.py.
+Validation of pools against this data lives in components/config/aws.py.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Adding a machine type is one line in GPU_MACHINES or TPU_MACHINES. Every row carries the source its numbers came
 from; `verified=False` marks a row that shared ACCELERATORS.md lists and no source at hand confirmed. Such rows
 ship, marked, and `llmops preview` says so when a pool uses one.
-Validation of pools against this data lives in components/catalog/gcp_rules.py; `gpu_shape` and `tpu_shape` are
+Validation of pools against this data lives in components/config/gcp.py; `gpu_shape` and `tpu_shape` are
 for pools those rules accepted.
 """
 
@@ -12,10 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from llmops_infra.components.spec import GpuPoolSpec, TpuPoolSpec
+from typing import Literal
 
 Arch = Literal["x86_64", "arm64"]
 
@@ -263,32 +260,32 @@ class TpuShape:
     verified: bool
 
 
-def gpu_shape(pool: GpuPoolSpec) -> GpuShape:
-    """The GPUs one node of the pool carries. ValueError for a pool gcp_rules would reject."""
-    machine = GPU_MACHINES.get(pool.machine_type)
+def gpu_shape(machine_type: str, accelerator: str | None = None, accelerator_count: int | None = None) -> GpuShape:
+    """The GPUs one node of a machine type carries (N1: the attached ones). ValueError where the checks refuse."""
+    machine = GPU_MACHINES.get(machine_type)
     if machine is not None:
-        if pool.accelerator not in (None, machine.accelerator):
-            raise ValueError(f"{pool.machine_type} carries {machine.accelerator}, not {pool.accelerator}")
-        if pool.accelerator_count not in (None, machine.count):
-            raise ValueError(f"{pool.machine_type} carries {machine.count} GPUs, not {pool.accelerator_count}")
+        if accelerator not in (None, machine.accelerator):
+            raise ValueError(f"{machine_type} carries {machine.accelerator}, not {accelerator}")
+        if accelerator_count not in (None, machine.count):
+            raise ValueError(f"{machine_type} carries {machine.count} GPUs, not {accelerator_count}")
         gpu = ACCELERATORS[machine.accelerator]
         return GpuShape(gpu.label, gpu.model, machine.count, machine.verified and gpu.verified)
-    if pool.machine_type in N1_MACHINE_TYPES:
-        attached = ACCELERATORS.get(pool.accelerator or "")
-        if attached is None or pool.accelerator_count is None or pool.accelerator_count not in attached.n1_counts:
-            raise ValueError(f"{pool.machine_type} needs an N1 accelerator ({', '.join(n1_accelerators())}) and count")
-        return GpuShape(attached.label, attached.model, pool.accelerator_count, attached.verified)
-    raise ValueError(f"{pool.machine_type} is not a GPU machine type in the catalog")
+    if machine_type in N1_MACHINE_TYPES:
+        attached = ACCELERATORS.get(accelerator or "")
+        if attached is None or accelerator_count is None or accelerator_count not in attached.n1_counts:
+            raise ValueError(f"{machine_type} needs an N1 accelerator ({', '.join(n1_accelerators())}) and count")
+        return GpuShape(attached.label, attached.model, accelerator_count, attached.verified)
+    raise ValueError(f"{machine_type} is not a GPU machine type in the catalog")
 
 
-def tpu_shape(pool: TpuPoolSpec) -> TpuShape:
-    """The slice a pool forms. ValueError for a pool gcp_rules would reject."""
-    machine = TPU_MACHINES.get(pool.machine_type)
+def tpu_shape(machine_type: str, topology: str) -> TpuShape:
+    """The slice a machine type forms in a topology. ValueError where the checks refuse."""
+    machine = TPU_MACHINES.get(machine_type)
     if machine is None:
-        raise ValueError(f"{pool.machine_type} is not a TPU machine type in the catalog")
-    dims = parse_topology(pool.topology)
-    if dims is None or len(dims) != machine.dimensions or not machine.topology_allowed(pool.topology):
-        raise ValueError(f"topology {pool.topology} is not one of {machine.allowed_topologies()}")
+        raise ValueError(f"{machine_type} is not a TPU machine type in the catalog")
+    dims = parse_topology(topology)
+    if dims is None or len(dims) != machine.dimensions or not machine.topology_allowed(topology):
+        raise ValueError(f"topology {topology} is not one of {machine.allowed_topologies()}")
     chips = math.prod(dims)
     if chips % machine.chips_per_node:
         raise ValueError(f"{chips} chips do not divide into {machine.chips_per_node}-chip hosts")
@@ -296,10 +293,10 @@ def tpu_shape(pool: TpuPoolSpec) -> TpuShape:
     return TpuShape(
         machine.version,
         machine.accelerator,
-        pool.topology,
+        topology,
         machine.chips_per_node,
         nodes,
-        pool.topology != machine.single_host,
+        topology != machine.single_host,
         machine.verified,
     )
 

@@ -7,7 +7,7 @@ node's credentials) and the legacy metadata endpoints off. The cluster's short-l
 pool and every accelerator pool are built from it.
 
 Capacity (spot, reservations, queued provisioning, flex-start) follows what GKE documents for each model. A pool
-the catalog rules (components/catalog/gcp_rules.py) reject at config time is refused here too, with the same
+the catalog rules (components/config/gcp.py) reject at config time is refused here too, with the same
 messages, before anything is registered: a platform team building pools in code gets the same protection.
 """
 
@@ -21,15 +21,14 @@ import pulumi
 import pulumi_gcp as gcp
 
 from llmops_infra.components.catalog.gcp import GpuShape, TpuShape, gpu_shape, tpu_shape
-from llmops_infra.components.catalog.gcp_rules import Site, check_gpu_pool, check_tpu_pool
+from llmops_infra.components.config.gcp import Site, check_gpu_pool, check_tpu_pool
+from llmops_infra.components.config.refusal import refuse
 from llmops_infra.components.spec import (
     GkePoolSpec,
     GpuPoolSpec,
-    Problem,
     ReservationSpec,
     Taint,
     TpuPoolSpec,
-    format_path,
 )
 from llmops_infra.components.tagging import pool_labels
 
@@ -131,13 +130,6 @@ def node_config_args(
     return args
 
 
-def refuse_invalid(pool: GkePoolSpec, problems: list[Problem]) -> None:
-    """Raise the catalog's config-time problems for a pool built in code, which skipped parse_platform."""
-    if problems:
-        found = "; ".join(f"{format_path(p.path)}: {p.message}" for p in problems)
-        raise ValueError(f"pool {pool.name}: {found}")
-
-
 def _provisioning(spec: GkePoolSpec) -> dict[str, Any]:
     """NodePool arguments for queued provisioning and flex-start, as GKE documents those node pools:
     `--enable-autoscaling --num-nodes=0 --location-policy=ANY --reservation-affinity=none
@@ -207,7 +199,7 @@ class PoolCluster:
 class GpuNodePool(pulumi.ComponentResource):
     """One GPU node pool of a GKE cluster, autoscaled in total across its zones.
 
-    The spec is checked here with the same catalog rules as a config (components/catalog/gcp_rules.py), so a pool
+    The spec is checked here with the same catalog rules as a config (components/config/gcp.py), so a pool
     built in code is refused with the same messages before anything is registered. GKE installs the driver
     (`spec.driver_version`); MIG partitions and GPU sharing are set on the accelerator when the spec asks.
     Capacity follows GKE's documented forms: spot, a named reservation, queued provisioning or flex-start (which
@@ -248,8 +240,8 @@ class GpuNodePool(pulumi.ComponentResource):
         labels: Mapping[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        refuse_invalid(spec, check_gpu_pool(spec, (), Site(cluster.location, tuple(cluster.zones))))
-        shape = gpu_shape(spec)
+        refuse(f"pool {spec.name}", check_gpu_pool(spec, (), Site(cluster.location, tuple(cluster.zones))))
+        shape = gpu_shape(spec.machine_type, spec.accelerator, spec.accelerator_count)
         zones = list(spec.zones or cluster.zones)
         super().__init__("llmops:gcp:GpuNodePool", name, None, opts)
         self.shape = shape
@@ -350,8 +342,8 @@ class TpuNodePool(pulumi.ComponentResource):
         labels: Mapping[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        refuse_invalid(spec, check_tpu_pool(spec, (), Site(cluster.location, tuple(cluster.zones))))
-        shape = tpu_shape(spec)
+        refuse(f"pool {spec.name}", check_tpu_pool(spec, (), Site(cluster.location, tuple(cluster.zones))))
+        shape = tpu_shape(spec.machine_type, spec.topology)
         zones = list(spec.zones or cluster.zones)
         dynamic = spec.queued_provisioning or spec.flex_start
         if shape.multi_host:

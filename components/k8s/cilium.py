@@ -24,6 +24,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from llmops_infra.components.catalog.kubernetes import CILIUM_NODE_MASK_SIZE as NODE_MASK_SIZE
 from llmops_infra.components.spec import HybridSpec
 
 CHART = "oci://public.ecr.aws/eks/cilium/cilium"
@@ -31,8 +32,6 @@ CHART_VERSION = "1.17.9-0"
 NAMESPACE = "kube-system"
 HYBRID_LABEL = "eks.amazonaws.com/compute-type"
 HYBRID_VALUE = "hybrid"
-# Pod addresses per node: a /25 block from the pool for each node.
-NODE_MASK_SIZE = 25
 CHART_DEFAULT_OPERATOR_REPLICAS = 2
 
 

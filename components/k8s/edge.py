@@ -28,6 +28,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from llmops_infra.components.config.kubernetes import check_site
+from llmops_infra.components.config.refusal import refuse
 from llmops_infra.components.k8s.gpu_software import NVIDIA_RUNTIME_CLASS
 from llmops_infra.components.k8s.labels import record_labels
 from llmops_infra.components.k8s.nodes import (
@@ -155,15 +157,13 @@ class EdgeInferenceSite(pulumi.ComponentResource):
         super().__init__("llmops:k8s:EdgeInferenceSite", name, None, opts)
         server = spec.server
         downloader_image = downloader_image or server.downloader_image
-        if (server.model_uri is None) == (server.model_claim is None):
-            raise ValueError(f"edge site {spec.name}: set exactly one of server.modelUri and server.modelClaim")
+        # The config's own site checks, so a site built in code is refused as a config would be.
+        refuse(f"edge site {spec.name}", check_site(spec))
         if server.model_uri is not None and downloader_image is None:
             raise ValueError(
                 f"edge site {spec.name}: server.modelUri needs server.downloaderImage (or downloader_image), a "
                 "digest-pinned image with the aws (s3://) or gcloud (gs://) CLI that fetches the model"
             )
-        if spec.kind == "k3s" and not spec.nodes:
-            raise ValueError(f"edge site {spec.name}: a k3s site names its GPU nodes")
         child = pulumi.ResourceOptions(parent=self)
         k3s = spec.kind == "k3s"
         ns = namespace_name(spec)

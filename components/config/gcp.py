@@ -332,7 +332,7 @@ def check_tpu_pool(pool: TpuPoolSpec, at: tuple, site: Site) -> list[Problem]:
         return [_unknown_machine_type(pool, at, "TPU")]
     problems = list(_topology(pool, machine, at))
     if not problems:
-        problems += _tpu_nodes(pool, gcp.tpu_shape(pool), at, site)
+        problems += _tpu_nodes(pool, gcp.tpu_shape(pool.machine_type, pool.topology), at, site)
     return [*problems, *_capacity(pool, at), *_zones(pool, at, site)]
 
 

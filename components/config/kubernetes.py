@@ -26,9 +26,15 @@ import ipaddress
 from collections.abc import Iterator, Sequence
 
 from llmops_infra.components.catalog import aws
-from llmops_infra.components.k8s.cilium import NODE_MASK_SIZE
-from llmops_infra.components.k8s.storage import encryption_problems
-from llmops_infra.components.spec import EdgeSiteSpec, HybridSpec, PlatformSpec, Problem
+from llmops_infra.components.catalog.kubernetes import CILIUM_NODE_MASK_SIZE as NODE_MASK_SIZE
+from llmops_infra.components.catalog.kubernetes import (
+    ENCRYPTION,
+    KNOWN_KEY_REFERENCES,
+    KNOWN_SWITCHES,
+    encryption_row,
+    lookup_parameter,
+)
+from llmops_infra.components.spec import EdgeSiteSpec, HybridSpec, PlatformSpec, Problem, StorageClassSpec
 
 RFC1918 = tuple(ipaddress.IPv4Network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 # Namespaces a team may admit traffic from besides other teams: the privileged system namespaces.
@@ -226,6 +232,7 @@ def _edge(spec: PlatformSpec) -> Iterator[Problem]:
         if site.name in names:
             yield Problem((*at, "name"), site.name, "another site already has this name; site names must be unique")
         names.add(site.name)
+        yield from check_site(site, at)
         if site.kind == "k3s":
             yield from _k3s_site(site, at)
         else:
@@ -233,39 +240,28 @@ def _edge(spec: PlatformSpec) -> Iterator[Problem]:
         yield from _server(site, at, model_buckets)
 
 
-def _k3s_site(site: EdgeSiteSpec, at: tuple) -> Iterator[Problem]:
-    if not site.kubeconfig_key:
-        yield Problem(
-            (*at, "kubeconfigKey"),
-            None,
-            "required key is missing: a k3s site is reached with the kubeconfig in this secret config key",
+def check_site(site: EdgeSiteSpec, at: tuple = ()) -> list[Problem]:
+    """What every edge site must be, platform or not: the config runs it, and so do the edge components."""
+    problems: list[Problem] = []
+    server = site.server
+    if (server.model_uri is None) == (server.model_claim is None):
+        problems.append(
+            Problem(
+                (*at, "server"),
+                {"modelUri": server.model_uri, "modelClaim": server.model_claim},
+                "set exactly one of modelUri (fetched from the model bucket) and modelClaim (a pre-provisioned volume)",
+            )
         )
-    if not site.nodes:
-        yield Problem((*at, "nodes"), [], "list the site's GPU nodes (their Kubernetes node names)")
-    for key, value in (
-        ("localZone", site.local_zone),
-        ("instanceType", site.instance_type),
-        ("subnetCidr", site.subnet_cidr),
-    ):
-        if value is not None:
-            yield Problem((*at, key), str(value), "only for kind local-zone; remove it from a k3s site")
+    if site.kind == "k3s" and not site.nodes:
+        problems.append(Problem((*at, "nodes"), [], "list the site's GPU nodes (their Kubernetes node names)"))
+    if site.kind == "local-zone":
+        problems += _local_zone_shape(site, at)
+    return problems
 
 
-def _local_zone_site(
-    spec: PlatformSpec, site: EdgeSiteSpec, at: tuple, subnets: list[tuple[ipaddress.IPv4Network, int]]
-) -> Iterator[Problem]:
-    if "aws" not in spec.targets:
-        yield Problem((*at, "kind"), site.kind, "a local-zone site is a node group of the aws target's EKS cluster; "
-                      "add aws to targets")  # fmt: skip
+def _local_zone_shape(site: EdgeSiteSpec, at: tuple) -> Iterator[Problem]:
     if site.local_zone is None:
         yield Problem((*at, "localZone"), None, "required key is missing: the Local Zone, e.g. us-east-1-bos-1a")
-    elif spec.region is not None and not site.local_zone.startswith(spec.region + "-"):
-        yield Problem(
-            (*at, "localZone"),
-            site.local_zone,
-            f"not a Local Zone of the platform region {spec.region} (the control plane stays in the parent "
-            f"region); use a zone named {spec.region}-...",
-        )
     if site.instance_type is None:
         yield Problem((*at, "instanceType"), None, "required key is missing: the GPU instance type of the node group")
     else:
@@ -283,10 +279,39 @@ def _local_zone_site(
                 f"{site.instance_type} has {found.accelerators} GPUs; request at most that many",
             )
     if site.subnet_cidr is None:
+        yield Problem((*at, "subnetCidr"), None, "required key is missing: the zone's subnet, inside the VPC CIDR")
+
+
+def _k3s_site(site: EdgeSiteSpec, at: tuple) -> Iterator[Problem]:
+    if not site.kubeconfig_key:
         yield Problem(
-            (*at, "subnetCidr"), None, f"required key is missing: the zone's subnet, inside {spec.network.cidr}"
+            (*at, "kubeconfigKey"),
+            None,
+            "required key is missing: a k3s site is reached with the kubeconfig in this secret config key",
         )
-    else:
+    for key, value in (
+        ("localZone", site.local_zone),
+        ("instanceType", site.instance_type),
+        ("subnetCidr", site.subnet_cidr),
+    ):
+        if value is not None:
+            yield Problem((*at, key), str(value), "only for kind local-zone; remove it from a k3s site")
+
+
+def _local_zone_site(
+    spec: PlatformSpec, site: EdgeSiteSpec, at: tuple, subnets: list[tuple[ipaddress.IPv4Network, int]]
+) -> Iterator[Problem]:
+    if "aws" not in spec.targets:
+        yield Problem((*at, "kind"), site.kind, "a local-zone site is a node group of the aws target's EKS cluster; "
+                      "add aws to targets")  # fmt: skip
+    if site.local_zone is not None and spec.region is not None and not site.local_zone.startswith(spec.region + "-"):
+        yield Problem(
+            (*at, "localZone"),
+            site.local_zone,
+            f"not a Local Zone of the platform region {spec.region} (the control plane stays in the parent "
+            f"region); use a zone named {spec.region}-...",
+        )
+    if site.subnet_cidr is not None:
         if not site.subnet_cidr.subnet_of(spec.network.cidr):
             yield Problem(
                 (*at, "subnetCidr"),
@@ -307,12 +332,6 @@ def _local_zone_site(
 def _server(site: EdgeSiteSpec, at: tuple, model_buckets: list[str]) -> Iterator[Problem]:
     server = site.server
     where = (*at, "server")
-    if (server.model_uri is None) == (server.model_claim is None):
-        yield Problem(
-            where,
-            {"modelUri": server.model_uri, "modelClaim": server.model_claim},
-            "set exactly one of modelUri (fetched from the model bucket) and modelClaim (a pre-provisioned volume)",
-        )
     if server.model_uri is not None:
         if site.kind == "k3s":
             yield Problem(
@@ -367,3 +386,33 @@ def _teams(spec: PlatformSpec) -> Iterator[Problem]:
                     namespace,
                     f"not a team or system namespace; allowed: {', '.join(allowed)}",
                 )
+
+
+# ---- storage class encryption ----------------------------------------------------------------------------------
+
+
+def encryption_problems(spec: StorageClassSpec) -> list[str]:
+    """Why `spec`'s parameters do not turn encryption on (empty when they do); each message says what to set."""
+    row = encryption_row(spec.provisioner)
+    params = spec.parameters
+    if row is None:
+        switched = [s for s in KNOWN_SWITCHES if (params.get(s) or "").lower() == "true"]
+        keyed = [k for k in KNOWN_KEY_REFERENCES if params.get(k)]
+        if switched or keyed:
+            return []
+        switches = " or ".join(f'{s}: "true"' for s in KNOWN_SWITCHES)
+        return [
+            f"provisioner {spec.provisioner} has no encryption row (known: {', '.join(sorted(ENCRYPTION))}); "
+            f"set its encryption parameter ({switches}, or a key "
+            f"reference {', '.join(KNOWN_KEY_REFERENCES)}) and add a row for it to components/catalog/kubernetes.py"
+        ]
+    problems = []
+    for switch in row.switches:
+        value = lookup_parameter(params, switch, row.case_insensitive_keys)
+        if (value or "").lower() != "true":
+            shown = "missing" if value is None else f"{value!r}"
+            problems.append(f'provisioner {spec.provisioner} encrypts volumes only with {switch}: "true" ({shown})')
+    for key in row.required:
+        if not lookup_parameter(params, key, row.case_insensitive_keys):
+            problems.append(f"provisioner {spec.provisioner} needs parameter {key} for encrypted volumes")
+    return problems

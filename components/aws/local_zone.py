@@ -14,13 +14,13 @@ instance, the vendor taint and the pool labels, plus `llmops.dev/allow-<class>` 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from llmops_infra.components.aws.launch_template import hardened_launch_template_args
 from llmops_infra.components.aws.nodepool import label_value
+from llmops_infra.components.capacity import Capacity, capacity_row
 from llmops_infra.components.catalog import aws as catalog
 from llmops_infra.components.config.kubernetes import check_site
 from llmops_infra.components.config.refusal import refuse
@@ -73,7 +73,7 @@ class LocalZoneGpuNodes(pulumi.ComponentResource):
     subnet: aws.ec2.Subnet
     node_group: aws.eks.NodeGroup
     launch_template: aws.ec2.LaunchTemplate
-    capacity: dict[str, Any]
+    capacity: Capacity
 
     def __init__(
         self,
@@ -156,18 +156,15 @@ class LocalZoneGpuNodes(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
         )
 
-        self.capacity = {
-            "pool": spec.name,
-            "instance_type": spec.instance_type,
-            "accelerator": it.family.accelerator,
-            "accelerators_per_node": it.accelerators,
-            "min": 1,
-            "desired": 1,
-            "max": spec.max_nodes,
-            "total_at_max": it.accelerators * spec.max_nodes,
-            "verified": it.verified,
-            "local_zone": spec.local_zone,
-        }
+        self.capacity = capacity_row(
+            spec.name,
+            it.name,
+            it.family.accelerator,
+            it.accelerators,
+            (1, 1, spec.max_nodes),
+            verified=it.verified,
+            local_zone=spec.local_zone,
+        )
         self.register_outputs(
             {
                 "subnet_id": self.subnet.id,

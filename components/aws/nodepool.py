@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from llmops_infra.components.aws.launch_template import hardened_launch_template_args
+from llmops_infra.components.capacity import Capacity, capacity_row
 from llmops_infra.components.catalog import aws as catalog
 from llmops_infra.components.config.aws import check_pool
 from llmops_infra.components.config.refusal import refuse
@@ -80,7 +81,7 @@ class GpuNodePool(pulumi.ComponentResource):
 
     node_group: aws.eks.NodeGroup
     launch_template: aws.ec2.LaunchTemplate
-    capacity: dict[str, Any]
+    capacity: Capacity
 
     def __init__(
         self,
@@ -215,17 +216,14 @@ class GpuNodePool(pulumi.ComponentResource):
                 opts=child,
             )
 
-        self.capacity = {
-            "pool": spec.name,
-            "instance_type": spec.instance_type,
-            "accelerator": it.family.accelerator,
-            "accelerators_per_node": it.accelerators,
-            "min": spec.min_size,
-            "desired": spec.desired,
-            "max": spec.max_size,
-            "total_at_max": it.accelerators * spec.max_size,
-            "verified": it.verified,
-        }
+        self.capacity = capacity_row(
+            spec.name,
+            spec.instance_type,
+            it.family.accelerator,
+            it.accelerators,
+            (spec.min_size, spec.desired, spec.max_size),
+            verified=it.verified,
+        )
         self.register_outputs(
             {
                 "node_group_name": self.node_group.node_group_name,

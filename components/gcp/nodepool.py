@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
+from llmops_infra.components.capacity import Capacity, capacity_row
 from llmops_infra.components.catalog.gcp import GpuShape, TpuShape, gpu_shape, tpu_shape
 from llmops_infra.components.config.gcp import Site, check_gpu_pool, check_tpu_pool
 from llmops_infra.components.config.refusal import refuse
@@ -229,7 +230,7 @@ class GpuNodePool(pulumi.ComponentResource):
 
     node_pool: gcp.container.NodePool
     shape: GpuShape
-    capacity: dict[str, Any]
+    capacity: Capacity
 
     def __init__(
         self,
@@ -285,17 +286,14 @@ class GpuNodePool(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        self.capacity = {
-            "pool": spec.name,
-            "instance_type": spec.machine_type,
-            "accelerator": shape.model,
-            "accelerators_per_node": shape.count,
-            "min": spec.min_nodes,
-            "desired": spec.min_nodes,
-            "max": spec.max_nodes,
-            "total_at_max": shape.count * spec.max_nodes,
-            "verified": shape.verified,
-        }
+        self.capacity = capacity_row(
+            spec.name,
+            spec.machine_type,
+            shape.model,
+            shape.count,
+            (spec.min_nodes, spec.min_nodes, spec.max_nodes),
+            verified=shape.verified,
+        )
         self.register_outputs({"node_pool_name": self.node_pool.name, "capacity": self.capacity})
 
 
@@ -331,7 +329,7 @@ class TpuNodePool(pulumi.ComponentResource):
 
     node_pool: gcp.container.NodePool
     shape: TpuShape
-    capacity: dict[str, Any]
+    capacity: Capacity
 
     def __init__(
         self,
@@ -394,16 +392,13 @@ class TpuNodePool(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        self.capacity = {
-            "pool": spec.name,
-            "instance_type": spec.machine_type,
-            "accelerator": f"TPU {shape.version}",
-            "accelerators_per_node": shape.chips_per_node,
-            "min": low,
-            "desired": low,
-            "max": high,
-            "total_at_max": shape.chips_per_node * high,
-            "topology": shape.topology,
-            "verified": shape.verified,
-        }
+        self.capacity = capacity_row(
+            spec.name,
+            spec.machine_type,
+            f"TPU {shape.version}",
+            shape.chips_per_node,
+            (low, low, high),
+            topology=shape.topology,
+            verified=shape.verified,
+        )
         self.register_outputs({"node_pool_name": self.node_pool.name, "capacity": self.capacity})

@@ -34,6 +34,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from llmops_infra.components.capacity import Capacity, capacity_row
 from llmops_infra.components.k8s.gpu_software import GPU_PRESENT_LABEL
 from llmops_infra.components.spec import KUBERNETES_EFFECT, BareMetalPoolSpec, Taint
 from llmops_infra.components.tagging import pool_labels
@@ -133,7 +134,7 @@ class BareMetalGpuPool(pulumi.ComponentResource):
     """
 
     patches: list[k8s.core.v1.NodePatch]
-    capacity: dict[str, Any]
+    capacity: Capacity
 
     def __init__(
         self,
@@ -148,16 +149,9 @@ class BareMetalGpuPool(pulumi.ComponentResource):
         count = len(spec.nodes)
         # The same row as the cloud pools' (components/aws/nodepool.py): a fixed set of machines, so min, desired
         # and max are all the node count.
-        self.capacity = {
-            "pool": spec.name,
-            "instance_type": "bare-metal",
-            "accelerator": spec.accelerator,
-            "accelerators_per_node": spec.accelerators_per_node,
-            "min": count,
-            "desired": count,
-            "max": count,
-            "total_at_max": spec.accelerators_per_node * count,
-            # No `verified`: the per-node count is the operator's own statement about its machines, not a catalog
-            # row that could be unverified, so `llmops preview` has nothing to warn about.
-        }
+        # No `verified`: the per-node count is the operator's own statement about its machines, not a catalog
+        # row that could be unverified, so `llmops preview` has nothing to warn about.
+        self.capacity = capacity_row(
+            spec.name, "bare-metal", spec.accelerator, spec.accelerators_per_node, (count, count, count)
+        )
         self.register_outputs({"nodes": list(spec.nodes), "capacity": self.capacity})

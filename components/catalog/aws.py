@@ -23,7 +23,7 @@ KARPENTER_TYPES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # rows name every fact
 class Size:
     """One instance size: how many accelerators it carries and how many EFA interfaces it has (0: none)."""
 
@@ -32,7 +32,7 @@ class Size:
     verified: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # rows name every fact
 class Family:
     name: str
     accelerator: str
@@ -46,7 +46,7 @@ class Family:
 
 def _sizes(accelerators: dict[str, int], efa: dict[str, int] | None = None, **flags: bool) -> dict[str, Size]:
     efa = efa or {}
-    return {size: Size(n, efa.get(size, 0), **flags) for size, n in accelerators.items()}
+    return {size: Size(accelerators=n, efa_interfaces=efa.get(size, 0), **flags) for size, n in accelerators.items()}
 
 
 # g5 and g6 share a layout: one GPU up to 16xlarge, four on 12xlarge/24xlarge, eight on 48xlarge.
@@ -65,109 +65,112 @@ FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
         Family(
-            "g5",
-            "NVIDIA A10G",
-            "nvidia",
-            24,
-            _sizes(_G_LAYOUT, efa={s: 1 for s in ("8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge")}),
+            name="g5",
+            accelerator="NVIDIA A10G",
+            vendor="nvidia",
+            memory_gib_each=24,
+            sizes=_sizes(_G_LAYOUT, efa={s: 1 for s in ("8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge")}),
             source=EC2_ACCELERATED_DOC,
         ),
         Family(
-            "g6",
-            "NVIDIA L4",
-            "nvidia",
-            24,
-            _sizes(_G_LAYOUT, efa={s: 1 for s in ("8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge")}),
+            name="g6",
+            accelerator="NVIDIA L4",
+            vendor="nvidia",
+            memory_gib_each=24,
+            sizes=_sizes(_G_LAYOUT, efa={s: 1 for s in ("8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge")}),
             source=f"{EC2_ACCELERATED_DOC}; EFA: {KARPENTER_TYPES}",
         ),
         Family(
-            "g6e",
-            "NVIDIA L40S",
-            "nvidia",
-            48,
-            _sizes(_G_LAYOUT, efa={"8xlarge": 1, "12xlarge": 1, "16xlarge": 1, "24xlarge": 2, "48xlarge": 4}),
+            name="g6e",
+            accelerator="NVIDIA L40S",
+            vendor="nvidia",
+            memory_gib_each=48,
+            sizes=_sizes(_G_LAYOUT, efa={"8xlarge": 1, "12xlarge": 1, "16xlarge": 1, "24xlarge": 2, "48xlarge": 4}),
             source=f"{EC2_ACCELERATED_DOC}; EFA: {KARPENTER_TYPES}",
         ),
         Family(
-            "p4d",
-            "NVIDIA A100",
-            "nvidia",
-            40,
-            _sizes({"24xlarge": 8}, efa={"24xlarge": 4}),
-            EC2_ACCELERATED_DOC,
+            name="p4d",
+            accelerator="NVIDIA A100",
+            vendor="nvidia",
+            memory_gib_each=40,
+            sizes=_sizes({"24xlarge": 8}, efa={"24xlarge": 4}),
+            source=EC2_ACCELERATED_DOC,
         ),
         Family(
-            "p4de",
-            "NVIDIA A100",
-            "nvidia",
-            80,
-            _sizes({"24xlarge": 8}, efa={"24xlarge": 4}),
-            EC2_ACCELERATED_DOC,
+            name="p4de",
+            accelerator="NVIDIA A100",
+            vendor="nvidia",
+            memory_gib_each=80,
+            sizes=_sizes({"24xlarge": 8}, efa={"24xlarge": 4}),
+            source=EC2_ACCELERATED_DOC,
         ),
         Family(
-            "p5",
-            "NVIDIA H100",
-            "nvidia",
-            80,
+            name="p5",
+            accelerator="NVIDIA H100",
+            vendor="nvidia",
+            memory_gib_each=80,
             # p5.4xlarge exists with 1 EFA interface; its GPU count (1) is reported by some sources and not by
             # EC2's data as Karpenter publishes it, so the size stays marked unverified.
-            {"48xlarge": Size(8, 32), "4xlarge": Size(1, 1, verified=False)},
+            sizes={
+                "48xlarge": Size(accelerators=8, efa_interfaces=32),
+                "4xlarge": Size(accelerators=1, efa_interfaces=1, verified=False),
+            },
             source=f"{EC2_ACCELERATED_DOC}; {KARPENTER_TYPES}",
         ),
         Family(
-            "p5e",
-            "NVIDIA H200",
-            "nvidia",
-            141,
-            _sizes({"48xlarge": 8}, efa={"48xlarge": 32}),
-            EC2_ACCELERATED_DOC,
+            name="p5e",
+            accelerator="NVIDIA H200",
+            vendor="nvidia",
+            memory_gib_each=141,
+            sizes=_sizes({"48xlarge": 8}, efa={"48xlarge": 32}),
+            source=EC2_ACCELERATED_DOC,
         ),
         Family(
-            "p5en",
-            "NVIDIA H200",
-            "nvidia",
-            141,
-            _sizes({"48xlarge": 8}, efa={"48xlarge": 16}),
-            EC2_ACCELERATED_DOC,
+            name="p5en",
+            accelerator="NVIDIA H200",
+            vendor="nvidia",
+            memory_gib_each=141,
+            sizes=_sizes({"48xlarge": 8}, efa={"48xlarge": 16}),
+            source=EC2_ACCELERATED_DOC,
         ),
         Family(
-            "p6-b200",
-            "NVIDIA B200",
-            "nvidia",
-            None,
-            _sizes({"48xlarge": 8}, efa={"48xlarge": 8}),
+            name="p6-b200",
+            accelerator="NVIDIA B200",
+            vendor="nvidia",
+            memory_gib_each=None,
+            sizes=_sizes({"48xlarge": 8}, efa={"48xlarge": 8}),
             source=KARPENTER_TYPES,
             notes="GPU memory: EC2 reports 183,359 MiB per GPU; the catalog records no rounded figure",
         ),
         Family(
-            "inf2",
-            "AWS Inferentia2",
-            "neuron",
-            None,
-            _sizes({"xlarge": 1, "8xlarge": 1, "24xlarge": 6, "48xlarge": 12}),
+            name="inf2",
+            accelerator="AWS Inferentia2",
+            vendor="neuron",
+            memory_gib_each=None,
+            sizes=_sizes({"xlarge": 1, "8xlarge": 1, "24xlarge": 6, "48xlarge": 12}),
             source=EC2_ACCELERATED_DOC,
         ),
         Family(
-            "trn1",
-            "AWS Trainium",
-            "neuron",
-            None,
-            _sizes({"2xlarge": 1, "32xlarge": 16}, efa={"32xlarge": 8}),
+            name="trn1",
+            accelerator="AWS Trainium",
+            vendor="neuron",
+            memory_gib_each=None,
+            sizes=_sizes({"2xlarge": 1, "32xlarge": 16}, efa={"32xlarge": 8}),
             source=EC2_ACCELERATED_DOC,
         ),
         Family(
-            "trn2",
-            "AWS Trainium2",
-            "neuron",
-            None,
-            _sizes({"48xlarge": 16}, efa={"48xlarge": 16}),
+            name="trn2",
+            accelerator="AWS Trainium2",
+            vendor="neuron",
+            memory_gib_each=None,
+            sizes=_sizes({"48xlarge": 16}, efa={"48xlarge": 16}),
             source=KARPENTER_TYPES,
         ),
     )
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # rows name every fact
 class AmiType:
     """An EKS managed node group AMI type (https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html)."""
 
@@ -184,19 +187,25 @@ class AmiType:
 AMI_TYPES: dict[str, AmiType] = {
     a.name: a
     for a in (
-        AmiType("AL2023_x86_64_NVIDIA", "nvidia", "x86_64"),
-        AmiType("AL2023_ARM_64_NVIDIA", "nvidia", "arm64"),
+        AmiType(name="AL2023_x86_64_NVIDIA", vendor="nvidia", arch="x86_64"),
+        AmiType(name="AL2023_ARM_64_NVIDIA", vendor="nvidia", arch="arm64"),
         AmiType(
-            "BOTTLEROCKET_x86_64_NVIDIA",
-            "nvidia",
-            "x86_64",
+            name="BOTTLEROCKET_x86_64_NVIDIA",
+            vendor="nvidia",
+            arch="x86_64",
             data_device="/dev/xvdb",
             ships_device_plugin=True,
         ),
-        AmiType("BOTTLEROCKET_ARM_64_NVIDIA", "nvidia", "arm64", data_device="/dev/xvdb", ships_device_plugin=True),
-        AmiType("AL2_x86_64_GPU", "nvidia", "x86_64", legacy=True),
-        AmiType("AL2023_x86_64_NEURON", "neuron", "x86_64"),
-        AmiType("AL2023_x86_64_STANDARD", None, "x86_64"),
+        AmiType(
+            name="BOTTLEROCKET_ARM_64_NVIDIA",
+            vendor="nvidia",
+            arch="arm64",
+            data_device="/dev/xvdb",
+            ships_device_plugin=True,
+        ),
+        AmiType(name="AL2_x86_64_GPU", vendor="nvidia", arch="x86_64", legacy=True),
+        AmiType(name="AL2023_x86_64_NEURON", vendor="neuron", arch="x86_64"),
+        AmiType(name="AL2023_x86_64_STANDARD", vendor=None, arch="x86_64"),
     )
 }
 
@@ -273,7 +282,7 @@ def known_instance_types() -> list[str]:
     return sorted(f"{f.name}.{s}" for f in FAMILIES.values() for s in f.sizes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # rows name every fact
 class CapacityType:
     """EKS node group capacity types (EKS API Nodegroup.capacityType) and what each needs."""
 
@@ -288,10 +297,10 @@ class CapacityType:
 CAPACITY_TYPES: dict[str, CapacityType] = {
     c.name: c
     for c in (
-        CapacityType("ON_DEMAND", description="on-demand, optionally in a capacity reservation"),
-        CapacityType("SPOT", allows_reservation=False, description="spot: interruptible, no reservation"),
+        CapacityType(name="ON_DEMAND", description="on-demand, optionally in a capacity reservation"),
+        CapacityType(name="SPOT", allows_reservation=False, description="spot: interruptible, no reservation"),
         CapacityType(
-            "CAPACITY_BLOCK",
+            name="CAPACITY_BLOCK",
             launch_template_market="capacity-block",
             needs_reservation=True,
             fixed_instance_type_in_template=True,

@@ -37,7 +37,7 @@ TPU_V5P_DOC = "https://cloud.google.com/tpu/docs/v5p"
 # ---- GPUs ---------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # rows name every fact
 class GpuAccelerator:
     """A GPU model by its GKE accelerator label (`nodeConfig.guestAccelerators[].type`)."""
 
@@ -68,29 +68,88 @@ N1_COUNTS = (1, 2, 4)  # SHARED_DOC: "attached to N1 machine types (1, 2 or 4 pe
 ACCELERATORS: dict[str, GpuAccelerator] = {
     a.label: a
     for a in (
-        GpuAccelerator("nvidia-tesla-t4", "NVIDIA T4", None, f"{GCE_GPU_DOC}; {SHARED_DOC}", n1_counts=N1_COUNTS),
-        GpuAccelerator("nvidia-tesla-v100", "NVIDIA V100", None, f"{GCE_GPU_DOC}; {SHARED_DOC}", n1_counts=N1_COUNTS),
-        GpuAccelerator("nvidia-tesla-p100", "NVIDIA P100", None, f"{GCE_GPU_DOC}; {SHARED_DOC}", n1_counts=N1_COUNTS),
-        GpuAccelerator("nvidia-tesla-p4", "NVIDIA P4", None, f"{GCE_GPU_DOC}; {SHARED_DOC}", n1_counts=N1_COUNTS),
-        GpuAccelerator("nvidia-l4", "NVIDIA L4", 24, GCE_GPU_DOC),  # "24 GB GDDR6"
-        GpuAccelerator("nvidia-tesla-a100", "NVIDIA A100 40GB", 40, f"{GCE_GPU_DOC}; MIG: {GKE_MIG_DOC}, "
-                       f"{NVIDIA_MIG_PROFILES}", mig_sizes=_A100_40_MIG),
-        GpuAccelerator("nvidia-a100-80gb", "NVIDIA A100 80GB", 80, f"{GCE_GPU_DOC}; MIG: {GKE_MIG_DOC}, "
-                       f"{NVIDIA_MIG_PROFILES}", mig_sizes=_A100_80_MIG),
-        GpuAccelerator("nvidia-h100-80gb", "NVIDIA H100 80GB", 80, f"{GCE_GPU_DOC}; MIG: {GKE_MIG_DOC}",
-                       mig_sizes=()),
-        GpuAccelerator("nvidia-h100-mega-80gb", "NVIDIA H100 Mega 80GB", 80, GCE_GPU_DOC),
-        GpuAccelerator("nvidia-h200-141gb", "NVIDIA H200 141GB", 141, f"{GCE_GPU_DOC}; MIG: {GKE_MIG_DOC}",
-                       mig_sizes=()),
-        GpuAccelerator("nvidia-b200", "NVIDIA B200", 180, f"{GCE_GPU_DOC}; memory: {NVIDIA_MIG_GPUS}; MIG: "
-                       f"{GKE_MIG_DOC}", mig_sizes=()),
-        GpuAccelerator("nvidia-gb200", "NVIDIA GB200", 186, f"{GCE_GPU_DOC}; memory: {NVIDIA_MIG_GPUS}"),
-        GpuAccelerator("nvidia-rtx-pro-6000", "NVIDIA RTX PRO 6000", 96, f"{SHARED_DOC}; memory: {NVIDIA_MIG_GPUS}"),
+        GpuAccelerator(
+            label="nvidia-tesla-t4",
+            model="NVIDIA T4",
+            memory_gb=None,
+            source=f"{GCE_GPU_DOC}; {SHARED_DOC}",
+            n1_counts=N1_COUNTS,
+        ),
+        GpuAccelerator(
+            label="nvidia-tesla-v100",
+            model="NVIDIA V100",
+            memory_gb=None,
+            source=f"{GCE_GPU_DOC}; {SHARED_DOC}",
+            n1_counts=N1_COUNTS,
+        ),
+        GpuAccelerator(
+            label="nvidia-tesla-p100",
+            model="NVIDIA P100",
+            memory_gb=None,
+            source=f"{GCE_GPU_DOC}; {SHARED_DOC}",
+            n1_counts=N1_COUNTS,
+        ),
+        GpuAccelerator(
+            label="nvidia-tesla-p4",
+            model="NVIDIA P4",
+            memory_gb=None,
+            source=f"{GCE_GPU_DOC}; {SHARED_DOC}",
+            n1_counts=N1_COUNTS,
+        ),
+        GpuAccelerator(label="nvidia-l4", model="NVIDIA L4", memory_gb=24, source=GCE_GPU_DOC),  # "24 GB GDDR6"
+        GpuAccelerator(
+            label="nvidia-tesla-a100",
+            model="NVIDIA A100 40GB",
+            memory_gb=40,
+            source=f"{GCE_GPU_DOC}; MIG: {GKE_MIG_DOC}, {NVIDIA_MIG_PROFILES}",
+            mig_sizes=_A100_40_MIG,
+        ),
+        GpuAccelerator(
+            label="nvidia-a100-80gb",
+            model="NVIDIA A100 80GB",
+            memory_gb=80,
+            source=f"{GCE_GPU_DOC}; MIG: {GKE_MIG_DOC}, {NVIDIA_MIG_PROFILES}",
+            mig_sizes=_A100_80_MIG,
+        ),
+        GpuAccelerator(
+            label="nvidia-h100-80gb",
+            model="NVIDIA H100 80GB",
+            memory_gb=80,
+            source=f"{GCE_GPU_DOC}; MIG: {GKE_MIG_DOC}",
+            mig_sizes=(),
+        ),
+        GpuAccelerator(label="nvidia-h100-mega-80gb", model="NVIDIA H100 Mega 80GB", memory_gb=80, source=GCE_GPU_DOC),
+        GpuAccelerator(
+            label="nvidia-h200-141gb",
+            model="NVIDIA H200 141GB",
+            memory_gb=141,
+            source=f"{GCE_GPU_DOC}; MIG: {GKE_MIG_DOC}",
+            mig_sizes=(),
+        ),
+        GpuAccelerator(
+            label="nvidia-b200",
+            model="NVIDIA B200",
+            memory_gb=180,
+            source=f"{GCE_GPU_DOC}; memory: {NVIDIA_MIG_GPUS}; MIG: {GKE_MIG_DOC}",
+            mig_sizes=(),
+        ),
+        GpuAccelerator(
+            label="nvidia-gb200",
+            model="NVIDIA GB200",
+            memory_gb=186,
+            source=f"{GCE_GPU_DOC}; memory: {NVIDIA_MIG_GPUS}",
+        ),
+        GpuAccelerator(
+            label="nvidia-rtx-pro-6000",
+            model="NVIDIA RTX PRO 6000",
+            memory_gb=96,
+            source=f"{SHARED_DOC}; memory: {NVIDIA_MIG_GPUS}",
+        ),
     )
-}  # fmt: skip
+}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # rows name every fact
 class GpuMachine:
     """An accelerator-optimized machine type: Compute Engine attaches its GPUs, in a fixed count."""
 
@@ -103,31 +162,59 @@ class GpuMachine:
 
 
 def _family(accelerator: str, counts: dict[str, int], source: str) -> list[GpuMachine]:
-    return [GpuMachine(name, accelerator, n, source) for name, n in counts.items()]
+    return [GpuMachine(name=name, accelerator=accelerator, count=n, source=source) for name, n in counts.items()]
 
 
 GPU_MACHINES: dict[str, GpuMachine] = {
     m.name: m
     for m in (
-        *_family("nvidia-tesla-a100", {"a2-highgpu-1g": 1, "a2-highgpu-2g": 2, "a2-highgpu-4g": 4,
-                                       "a2-highgpu-8g": 8, "a2-megagpu-16g": 16}, TOOLKIT_GPUS),
-        *_family("nvidia-a100-80gb", {"a2-ultragpu-1g": 1, "a2-ultragpu-2g": 2, "a2-ultragpu-4g": 4,
-                                      "a2-ultragpu-8g": 8}, TOOLKIT_GPUS),
-        GpuMachine("a3-highgpu-8g", "nvidia-h100-80gb", 8, f"{TOOLKIT_GPUS}; {XPK_SYSTEMS}"),
+        *_family(
+            "nvidia-tesla-a100",
+            {"a2-highgpu-1g": 1, "a2-highgpu-2g": 2, "a2-highgpu-4g": 4, "a2-highgpu-8g": 8, "a2-megagpu-16g": 16},
+            TOOLKIT_GPUS,
+        ),
+        *_family(
+            "nvidia-a100-80gb",
+            {"a2-ultragpu-1g": 1, "a2-ultragpu-2g": 2, "a2-ultragpu-4g": 4, "a2-ultragpu-8g": 8},
+            TOOLKIT_GPUS,
+        ),
+        GpuMachine(
+            name="a3-highgpu-8g", accelerator="nvidia-h100-80gb", count=8, source=f"{TOOLKIT_GPUS}; {XPK_SYSTEMS}"
+        ),
         # The smaller A3 High types exist (GCE_MACHINE_TYPES); their GPU counts come from SHARED_DOC alone.
         *_family("nvidia-h100-80gb", {"a3-highgpu-1g": 1, "a3-highgpu-2g": 2, "a3-highgpu-4g": 4}, SHARED_DOC),
-        GpuMachine("a3-megagpu-8g", "nvidia-h100-mega-80gb", 8, f"{TOOLKIT_GPUS}; {XPK_SYSTEMS}"),
-        GpuMachine("a3-ultragpu-8g", "nvidia-h200-141gb", 8, f"{TOOLKIT_GPUS}; {XPK_SYSTEMS}"),
-        GpuMachine("a4-highgpu-8g", "nvidia-b200", 8, XPK_SYSTEMS),
-        GpuMachine("a4x-highgpu-4g", "nvidia-gb200", 4, XPK_SYSTEMS, arch="arm64"),  # SHARED_DOC: "4, Arm"
+        GpuMachine(
+            name="a3-megagpu-8g", accelerator="nvidia-h100-mega-80gb", count=8, source=f"{TOOLKIT_GPUS}; {XPK_SYSTEMS}"
+        ),
+        GpuMachine(
+            name="a3-ultragpu-8g", accelerator="nvidia-h200-141gb", count=8, source=f"{TOOLKIT_GPUS}; {XPK_SYSTEMS}"
+        ),
+        GpuMachine(name="a4-highgpu-8g", accelerator="nvidia-b200", count=8, source=XPK_SYSTEMS),
+        GpuMachine(
+            name="a4x-highgpu-4g", accelerator="nvidia-gb200", count=4, source=XPK_SYSTEMS, arch="arm64"
+        ),  # SHARED_DOC: "4, Arm"
         # SHARED_DOC marks the small G2 types unverified; the toolkit's table and GCE_GPU_DOC give 1 GPU each.
-        *_family("nvidia-l4", {"g2-standard-4": 1, "g2-standard-8": 1, "g2-standard-12": 1, "g2-standard-16": 1,
-                               "g2-standard-24": 2, "g2-standard-32": 1, "g2-standard-48": 4,
-                               "g2-standard-96": 8}, f"{TOOLKIT_GPUS}; {GCE_GPU_DOC}"),
-        *_family("nvidia-rtx-pro-6000", {"g4-standard-48": 1, "g4-standard-96": 2, "g4-standard-192": 4,
-                                         "g4-standard-384": 8}, SHARED_DOC),
+        *_family(
+            "nvidia-l4",
+            {
+                "g2-standard-4": 1,
+                "g2-standard-8": 1,
+                "g2-standard-12": 1,
+                "g2-standard-16": 1,
+                "g2-standard-24": 2,
+                "g2-standard-32": 1,
+                "g2-standard-48": 4,
+                "g2-standard-96": 8,
+            },
+            f"{TOOLKIT_GPUS}; {GCE_GPU_DOC}",
+        ),
+        *_family(
+            "nvidia-rtx-pro-6000",
+            {"g4-standard-48": 1, "g4-standard-96": 2, "g4-standard-192": 4, "g4-standard-384": 8},
+            SHARED_DOC,
+        ),
     )
-}  # fmt: skip
+}
 
 # General-purpose N1 machine types take attached GPUs (`guestAccelerators` with a count); the shared-core
 # f1-micro and g1-small do not (GCE_GPU_DOC).
@@ -149,7 +236,7 @@ def mig_accelerators() -> list[str]:
 # ---- TPUs ---------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # rows name every fact
 class CubeRule:
     """Multi-host v4/v5p shapes: three sub-cube shapes, then shapes made of whole 4x4x4 cubes.
 
@@ -175,7 +262,7 @@ class CubeRule:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # rows name every fact
 class TpuMachine:
     name: str
     version: str
@@ -208,24 +295,106 @@ TPU_MACHINES: dict[str, TpuMachine] = {
     t.name: t
     for t in (
         # v4: xpk's rule with at most 64 cubes (4096 chips), no ordering required.
-        TpuMachine("ct4p-hightpu-4t", "v4", "tpu-v4-podslice", 4, 3, "2x2x1", (), CubeRule(_SUB_CUBE, False),
-                   4096, f"{XPK_SYSTEMS}; {PKB_GKE}"),
+        TpuMachine(
+            name="ct4p-hightpu-4t",
+            version="v4",
+            accelerator="tpu-v4-podslice",
+            chips_per_node=4,
+            dimensions=3,
+            single_host="2x2x1",
+            multi_host=(),
+            cube_rule=CubeRule(sub_cube=_SUB_CUBE, ascending=False),
+            max_chips=4096,
+            source=f"{XPK_SYSTEMS}; {PKB_GKE}",
+        ),
         # v5e serving types (TPU_V5E_DOC: v5litepod-1/-4/-8 are ct5lp-hightpu-1t/-4t/-8t; 1x1, 2x2, 2x4).
-        TpuMachine("ct5lp-hightpu-1t", "v5e", "tpu-v5-lite-podslice", 1, 2, "1x1", (), None, 1,
-                   f"{TPU_V5E_DOC}; {PKB_GKE}"),
-        TpuMachine("ct5lp-hightpu-4t", "v5e", "tpu-v5-lite-podslice", 4, 2, "2x2", _LITE_MULTI_HOST, None, 256,
-                   f"{TPU_V5E_DOC}; {XPK_SYSTEMS}; {PKB_GKE}"),
-        TpuMachine("ct5lp-hightpu-8t", "v5e", "tpu-v5-lite-podslice", 8, 2, "2x4", (), None, 8,
-                   f"{TPU_V5E_DOC}; {PKB_GKE}"),
+        TpuMachine(
+            name="ct5lp-hightpu-1t",
+            version="v5e",
+            accelerator="tpu-v5-lite-podslice",
+            chips_per_node=1,
+            dimensions=2,
+            single_host="1x1",
+            multi_host=(),
+            cube_rule=None,
+            max_chips=1,
+            source=f"{TPU_V5E_DOC}; {PKB_GKE}",
+        ),
+        TpuMachine(
+            name="ct5lp-hightpu-4t",
+            version="v5e",
+            accelerator="tpu-v5-lite-podslice",
+            chips_per_node=4,
+            dimensions=2,
+            single_host="2x2",
+            multi_host=_LITE_MULTI_HOST,
+            cube_rule=None,
+            max_chips=256,
+            source=f"{TPU_V5E_DOC}; {XPK_SYSTEMS}; {PKB_GKE}",
+        ),
+        TpuMachine(
+            name="ct5lp-hightpu-8t",
+            version="v5e",
+            accelerator="tpu-v5-lite-podslice",
+            chips_per_node=8,
+            dimensions=2,
+            single_host="2x4",
+            multi_host=(),
+            cube_rule=None,
+            max_chips=8,
+            source=f"{TPU_V5E_DOC}; {PKB_GKE}",
+        ),
         # v5p: TPU_V5P_DOC "the largest job that can be scheduled is a 96 cube (6144 chip) job" (16x16x24).
-        TpuMachine("ct5p-hightpu-4t", "v5p", "tpu-v5p-slice", 4, 3, "2x2x1", (), CubeRule(_SUB_CUBE, True), 6144,
-                   f"{TPU_V5P_DOC}; {XPK_SYSTEMS}; {PKB_GKE}"),
-        TpuMachine("ct6e-standard-1t", "v6e", "tpu-v6e-slice", 1, 2, "1x1", (), None, 1, f"{XPK_SYSTEMS}; {PKB_GKE}"),
-        TpuMachine("ct6e-standard-4t", "v6e", "tpu-v6e-slice", 4, 2, "2x2", _LITE_MULTI_HOST, None, 256,
-                   f"{XPK_SYSTEMS}; {PKB_GKE}"),
-        TpuMachine("ct6e-standard-8t", "v6e", "tpu-v6e-slice", 8, 2, "2x4", (), None, 8, f"{SHARED_DOC}; {PKB_GKE}"),
+        TpuMachine(
+            name="ct5p-hightpu-4t",
+            version="v5p",
+            accelerator="tpu-v5p-slice",
+            chips_per_node=4,
+            dimensions=3,
+            single_host="2x2x1",
+            multi_host=(),
+            cube_rule=CubeRule(sub_cube=_SUB_CUBE, ascending=True),
+            max_chips=6144,
+            source=f"{TPU_V5P_DOC}; {XPK_SYSTEMS}; {PKB_GKE}",
+        ),
+        TpuMachine(
+            name="ct6e-standard-1t",
+            version="v6e",
+            accelerator="tpu-v6e-slice",
+            chips_per_node=1,
+            dimensions=2,
+            single_host="1x1",
+            multi_host=(),
+            cube_rule=None,
+            max_chips=1,
+            source=f"{XPK_SYSTEMS}; {PKB_GKE}",
+        ),
+        TpuMachine(
+            name="ct6e-standard-4t",
+            version="v6e",
+            accelerator="tpu-v6e-slice",
+            chips_per_node=4,
+            dimensions=2,
+            single_host="2x2",
+            multi_host=_LITE_MULTI_HOST,
+            cube_rule=None,
+            max_chips=256,
+            source=f"{XPK_SYSTEMS}; {PKB_GKE}",
+        ),
+        TpuMachine(
+            name="ct6e-standard-8t",
+            version="v6e",
+            accelerator="tpu-v6e-slice",
+            chips_per_node=8,
+            dimensions=2,
+            single_host="2x4",
+            multi_host=(),
+            cube_rule=None,
+            max_chips=8,
+            source=f"{SHARED_DOC}; {PKB_GKE}",
+        ),
     )
-}  # fmt: skip
+}
 
 _TOPOLOGY = re.compile(r"^[1-9][0-9]*(x[1-9][0-9]*)+$")
 
@@ -313,7 +482,7 @@ IMAGE_TOOLS = (
 CONTROLS_DOC = "shared CONTROLS.md (Regions)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # rows name every fact
 class BucketLocation:
     """A GCS dual- or multi-region: which regions it holds, and where a CMEK key for its buckets lives."""
 
@@ -337,21 +506,53 @@ EU_REGIONS = ("europe-central2", "europe-north1", "europe-north2", "europe-south
 BUCKET_LOCATIONS: dict[str, BucketLocation] = {
     b.name: b
     for b in (
-        BucketLocation("EU", "multi-region", EU_REGIONS, None, "europe", f"{GCS_LOCATIONS_DOC}; {CONTROLS_DOC}; "
-                       f"KMS: {KMS_LOCATIONS_DOC}"),
-        BucketLocation("US", "multi-region", (), "us-", "us", f"{GCS_LOCATIONS_DOC}; {IMAGE_TOOLS}; "
-                       f"KMS: {KMS_LOCATIONS_DOC}"),
-        BucketLocation("ASIA", "multi-region", (), "asia-", "asia", f"{GCS_LOCATIONS_DOC}; {IMAGE_TOOLS}; "
-                       f"KMS: {KMS_LOCATIONS_DOC}"),
+        BucketLocation(
+            name="EU",
+            kind="multi-region",
+            regions=EU_REGIONS,
+            region_prefix=None,
+            kms_location="europe",
+            source=f"{GCS_LOCATIONS_DOC}; {CONTROLS_DOC}; KMS: {KMS_LOCATIONS_DOC}",
+        ),
+        BucketLocation(
+            name="US",
+            kind="multi-region",
+            regions=(),
+            region_prefix="us-",
+            kms_location="us",
+            source=f"{GCS_LOCATIONS_DOC}; {IMAGE_TOOLS}; KMS: {KMS_LOCATIONS_DOC}",
+        ),
+        BucketLocation(
+            name="ASIA",
+            kind="multi-region",
+            regions=(),
+            region_prefix="asia-",
+            kms_location="asia",
+            source=f"{GCS_LOCATIONS_DOC}; {IMAGE_TOOLS}; KMS: {KMS_LOCATIONS_DOC}",
+        ),
         # Dual-regions: Cloud KMS has no location of the same span (its nam4 is Iowa, South Carolina and Oklahoma),
         # so the key goes to the multi-region that holds both regions; no source at hand confirms GCS accepts
         # that pairing, hence kms_verified=False.
-        BucketLocation("EUR4", "dual-region", ("europe-north1", "europe-west4"), None, "europe",
-                       f"{CONTROLS_DOC}; {IMAGE_TOOLS}", kms_verified=False),
-        BucketLocation("NAM4", "dual-region", ("us-central1", "us-east1"), None, "us", IMAGE_TOOLS,
-                       kms_verified=False),
+        BucketLocation(
+            name="EUR4",
+            kind="dual-region",
+            regions=("europe-north1", "europe-west4"),
+            region_prefix=None,
+            kms_location="europe",
+            source=f"{CONTROLS_DOC}; {IMAGE_TOOLS}",
+            kms_verified=False,
+        ),
+        BucketLocation(
+            name="NAM4",
+            kind="dual-region",
+            regions=("us-central1", "us-east1"),
+            region_prefix=None,
+            kms_location="us",
+            source=IMAGE_TOOLS,
+            kms_verified=False,
+        ),
     )
-}  # fmt: skip
+}
 
 
 def bucket_locations_for(region: str) -> list[str]:

@@ -31,7 +31,7 @@ IMPORT_ROOT = Path(llmops_infra.__file__).resolve().parent
 
 # What a built pack vendors: the import root's and the policies package's __init__ and the whole rule library.
 # The rules import only the standard library, pulumi and pulumi_policy (tests/policies/test_standalone_pack.py).
-_VENDORED = ("__init__.py", "policies/__init__.py", "policies/rules")
+_VENDORED = ("__init__.py", "policies/__init__.py", "policies/runtime", "policies/rules")
 
 
 def distribution_version() -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from llmops_infra.cli.engine import Recording, Registration
 from llmops_infra.cli.wire import UNKNOWN
-from llmops_infra.policies.rules.rule import RULES, Resource, Settings, evaluate
+from llmops_infra.policies.runtime.rule import RULES, Resource, Settings, evaluate
 
 # As a `changed` value: remove the property instead of setting it.
 DELETE = object()

@@ -8,6 +8,6 @@ from pathlib import Path
 folders = Path(__file__).resolve().parents
 sys.path.insert(0, str(next(f for f in folders if (f / "llmops_infra" / "__init__.py").is_file())))
 
-from llmops_infra.policies.rules.pack import build_pack  # noqa: E402
+from llmops_infra.policies.runtime.pack import build_pack  # noqa: E402
 
 build_pack("llmops-gdpr", "gdpr")

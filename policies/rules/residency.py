@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from llmops_infra.policies.rules.props import mapping, strings
-from llmops_infra.policies.rules.regions import ADEQUACY_REGIONS, EU_REGIONS, adequacy_country, region_of_zone
-from llmops_infra.policies.rules.resources import AWS_PROVIDER, GCP_PROVIDER, GCS_BUCKET, classification, label
-from llmops_infra.policies.rules.rule import Resource, Settings, rule
+from llmops_infra.policies.runtime.props import mapping, strings
+from llmops_infra.policies.runtime.regions import ADEQUACY_REGIONS, EU_REGIONS, adequacy_country, region_of_zone
+from llmops_infra.policies.runtime.resources import AWS_PROVIDER, GCP_PROVIDER, GCS_BUCKET, classification, label
+from llmops_infra.policies.runtime.rule import Resource, Settings, rule
 
 
 class DataType(NamedTuple):

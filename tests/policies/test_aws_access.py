@@ -21,13 +21,16 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from llmops_infra.policies.rules import aws_access as access
-from llmops_infra.policies.rules.aws_access import EDGE_TAG
-from llmops_infra.policies.rules.iam_policy import PolicyDocumentError, policy_statements, wildcard_grant
-from llmops_infra.policies.rules.props import is_open_cidr
-from llmops_infra.policies.rules.resources import RECORD_KEYS
-from llmops_infra.policies.rules.rule import RULES, Resource, Settings, evaluate, evaluate_stack
+from llmops_infra.policies.rules import cross_cloud
+from llmops_infra.policies.rules.aws import access
+from llmops_infra.policies.rules.aws.access import EDGE_TAG
+from llmops_infra.policies.runtime.iam_policy import PolicyDocumentError, policy_statements, wildcard_grant
+from llmops_infra.policies.runtime.props import is_open_cidr
+from llmops_infra.policies.runtime.resources import RECORD_KEYS, tags_key
+from llmops_infra.policies.runtime.rule import RULES, Resource, Settings, evaluate, evaluate_stack
 from tests.rule_judging import DELETE, changed
+
+DEFAULT_SETTINGS = Settings()  # a frozen dataclass: one instance serves as every default
 
 # ---- fixtures ----------------------------------------------------------------------------------------------
 
@@ -123,17 +126,23 @@ BASELINES: dict[str, dict[str, Any]] = {
     "gcp:compute/disk:Disk": {"zone": "europe-west4-a", "labels": TAGS},
 }
 
+# The AWS access rules and the cross-cloud rules this file also covers (log retention, records of processing).
+MODULES = (access.__name__, cross_cloud.__name__)
 RESOURCE_RULES = sorted(
-    name for name, r in RULES.items() if r.scope == "resource" and r.check.__module__ == access.__name__
+    name
+    for name, r in RULES.items()
+    if r.scope == "resource" and r.check.__module__ in MODULES and name != "stateful-store-deletion-protection"
 )
-STACK_RULES = sorted(name for name, r in RULES.items() if r.scope == "stack" and r.check.__module__ == access.__name__)
+STACK_RULES = sorted(name for name, r in RULES.items() if r.scope == "stack" and r.check.__module__ in MODULES)
 
 
 def resource(type_: str, props: dict[str, Any], name: str = "main", parent: str = "", provider: Any = None) -> Resource:
     return Resource(type_, name, f"urn:pulumi:dev::llmops-infra::{type_}::{name}", props, parent, provider)
 
 
-def judge(rule_name: str, type_: str, props: dict[str, Any], settings: Settings = Settings(), **kw: Any) -> list[str]:
+def judge(
+    rule_name: str, type_: str, props: dict[str, Any], settings: Settings = DEFAULT_SETTINGS, **kw: Any
+) -> list[str]:
     return evaluate(RULES[rule_name], resource(type_, props, **kw), settings)
 
 
@@ -499,11 +508,11 @@ CHANGES = [
         (
             "data-store-records-of-processing",
             t,
-            (access.tags_key(t), key),
+            (tags_key(t), key),
             DELETE,
-            f"has no {key} in its {access.tags_key(t)}",
+            f"has no {key} in its {tags_key(t)}",
         )
-        for t in access.DATA_STORES
+        for t in cross_cloud.DATA_STORES
         for key in RECORD_KEYS
     ],
     (

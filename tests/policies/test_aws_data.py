@@ -1,4 +1,4 @@
-"""Data protection rules (policies/rules/aws_data.py): each starts from a compliant baseline, changes one property."""
+"""AWS data protection rules (policies/rules/aws/data_protection.py): a compliant baseline, one property changed."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from pulumi_policy.proxy import (
     UNKNOWN_STRING_VALUE,
 )
 
-import llmops_infra.policies.rules.aws_data  # noqa: F401  (registers the rules)
-from llmops_infra.policies.rules.rule import RULES, Resource, evaluate, evaluate_stack
+import llmops_infra.policies.rules.aws.data_protection  # noqa: F401  (registers the rules)
+from llmops_infra.policies.runtime.rule import RULES, Resource, evaluate, evaluate_stack
 
 DELETE = object()  # as a change value: remove the property
 REMOVE = object()  # as a change value: remove the whole resource from the stack
@@ -572,19 +572,6 @@ CASES = [
         [("deletionWindowInDays", UNKNOWN_NUMBER_VALUE)],
     ),
     Case(
-        "gcp-kms-key-rotation-period",
-        "gcp:kms/cryptoKey:CryptoKey",
-        {"name": "storage", "keyRing": "projects/p/locations/europe-west4/keyRings/r", "rotationPeriod": "7776000s"},
-        [
-            ("rotationPeriod", "7776000.5s", "is longer than 7776000s"),
-            ("rotationPeriod", "31536000s", "is longer than 7776000s"),
-            ("rotationPeriod", DELETE, "no valid rotationPeriod"),
-            ("rotationPeriod", "90d", "no valid rotationPeriod"),
-            ("rotationPeriod", 7776000, "no valid rotationPeriod"),
-        ],
-        [("rotationPeriod", UNKNOWN_STRING_VALUE), ("purpose", UNKNOWN_STRING_VALUE)],
-    ),
-    Case(
         "lb-listener-tls",
         "aws:lb/listener:Listener",
         {
@@ -676,7 +663,6 @@ def test_resource_rule_ignores_other_types(case: Case) -> None:
         ),
         ("kms-key-rotation-enabled", "aws:kms/key:Key", {"customerMasterKeySpec": "HMAC_256"}),
         ("kms-key-deletion-window", "aws:kms/key:Key", {"enableKeyRotation": True}),
-        ("gcp-kms-key-rotation-period", "gcp:kms/cryptoKey:CryptoKey", {"purpose": "ASYMMETRIC_SIGN"}),
         ("lb-listener-tls", "aws:lb/listener:Listener", {"protocol": "TLS", "port": 443}),
         ("lb-listener-tls", "aws:lb/listener:Listener", {"protocol": "https", "port": 443}),
         (
@@ -689,7 +675,6 @@ def test_resource_rule_ignores_other_types(case: Case) -> None:
         "asymmetric-key-cannot-rotate",
         "hmac-key-cannot-rotate",
         "default-deletion-window-is-30-days",
-        "asymmetric-cloud-kms-key-cannot-rotate",
         "nlb-tls-listener",
         "lower-case-protocol",
         "boolean-encrypted-flag",

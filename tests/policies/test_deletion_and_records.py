@@ -8,10 +8,12 @@ import pytest
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE
 
 import llmops_infra.policies.rules  # noqa: F401 - registers every rule
-from llmops_infra.policies.rules.rule import RULES, Resource, Settings, evaluate
+from llmops_infra.policies.runtime.rule import RULES, Resource, Settings, evaluate
+
+DEFAULT_SETTINGS = Settings()  # a frozen dataclass: one instance serves as every default
 
 
-def judge(rule: str, type_: str, props: dict[str, Any], settings: Settings = Settings()) -> list[str]:
+def judge(rule: str, type_: str, props: dict[str, Any], settings: Settings = DEFAULT_SETTINGS) -> list[str]:
     return evaluate(RULES[rule], Resource(type_, "db", f"urn:pulumi:s::p::{type_}::db", props), settings)
 
 

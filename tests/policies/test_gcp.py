@@ -1,4 +1,4 @@
-"""GCP rules (policies/rules/gcp.py): storage, GKE, disks, firewalls, subnets, IAM, audit configs, Cloud SQL.
+"""GCP rules (policies/rules/gcp/): storage, GKE, disks, KMS, firewalls, subnets, IAM, audit configs, Cloud SQL.
 
 Every rule starts from one compliant baseline per resource type (BASELINES, compliant for every rule that judges
 the type); each case changes one property and expects exactly one violation naming it.
@@ -22,11 +22,13 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from llmops_infra.policies.rules import gcp
-from llmops_infra.policies.rules.gcp import GCP_EDGE_TAG
-from llmops_infra.policies.rules.resources import label
-from llmops_infra.policies.rules.rule import RULES, Resource, Settings, evaluate
+from llmops_infra.policies.rules.gcp import access as gcp
+from llmops_infra.policies.rules.gcp.access import GCP_EDGE_TAG
+from llmops_infra.policies.runtime.resources import label
+from llmops_infra.policies.runtime.rule import RULES, Resource, Settings, evaluate
 from tests.rule_judging import DELETE, changed
+
+DEFAULT_SETTINGS = Settings()  # a frozen dataclass: one instance serves as every default
 
 # ---- fixtures ----------------------------------------------------------------------------------------------
 
@@ -52,6 +54,7 @@ PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember"
 PROJECT_BINDING = "gcp:projects/iAMBinding:IAMBinding"
 PROJECT_POLICY = "gcp:projects/iAMPolicy:IAMPolicy"
 AUDIT = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
+CRYPTO_KEY = "gcp:kms/cryptoKey:CryptoKey"
 
 NODE_CONFIG = {
     "machineType": "a3-highgpu-8g",
@@ -158,21 +161,28 @@ BASELINES: dict[str, dict[str, Any]] = {
     },
     **{t: {"project": "acme-prod", "policyData": policy_data(DEVELOPER_BINDING)} for t in gcp.IAM_POLICIES},
     **{t: {"service": "allServices", "auditLogConfigs": AUDIT_LOG_CONFIGS} for t in gcp.AUDIT_CONFIGS},
+    CRYPTO_KEY: {
+        "name": "storage",
+        "keyRing": "projects/p/locations/europe-west4/keyRings/r",
+        "rotationPeriod": "7776000s",
+    },
 }
 
-RULE_NAMES = sorted(name for name, r in RULES.items() if r.check.__module__ == gcp.__name__)
+RULE_NAMES = sorted(
+    name for name, r in RULES.items() if r.check.__module__.startswith("llmops_infra.policies.rules.gcp.")
+)
 
 
 def resource(type_: str, props: Any, name: str = "main", provider: Any = None) -> Resource:
     return Resource(type_, name, f"urn:pulumi:dev::llmops-infra::{type_}::{name}", props, "", provider)
 
 
-def judge(rule_name: str, type_: str, props: Any, settings: Settings = Settings(), **kw: Any) -> list[str]:
+def judge(rule_name: str, type_: str, props: Any, settings: Settings = DEFAULT_SETTINGS, **kw: Any) -> list[str]:
     return evaluate(RULES[rule_name], resource(type_, props, **kw), settings)
 
 
 def test_every_rule_of_the_module_is_registered_as_a_resource_rule_with_a_description():
-    assert len(RULE_NAMES) == 20
+    assert len(RULE_NAMES) == 21
     for name in RULE_NAMES:
         assert RULES[name].scope == "resource"
         assert RULES[name].description and not RULES[name].description.startswith(name)
@@ -219,6 +229,9 @@ UNKNOWNS = [
     ("gce-disk-cmek", DISK, ("diskEncryptionKey",), UNKNOWN_OBJECT_VALUE),
     ("gce-disk-cmek", DISK, ("diskEncryptionKey", "kmsKeySelfLink"), UNKNOWN_STRING_VALUE),
     ("gce-disk-cmek", REGION_DISK, ("diskEncryptionKey", "kmsKeyName"), UNKNOWN_STRING_VALUE),
+    # key-rotation
+    ("gcp-kms-key-rotation-period", CRYPTO_KEY, ("rotationPeriod",), UNKNOWN_STRING_VALUE),
+    ("gcp-kms-key-rotation-period", CRYPTO_KEY, ("purpose",), UNKNOWN_STRING_VALUE),
     # no-public-access
     ("gcs-bucket-public-access-prevention", BUCKET, ("publicAccessPrevention",), UNKNOWN_STRING_VALUE),
     ("gcs-bucket-public-access-prevention", BUCKET, ("uniformBucketLevelAccess",), UNKNOWN_BOOLEAN_VALUE),
@@ -453,6 +466,12 @@ CHANGES = [
     ("gce-disk-cmek", REGION_DISK, ("diskEncryptionKey", "kmsKeyName"), DELETE, "diskEncryptionKey.kmsKeyName"),
     # The RegionDisk key property is kmsKeyName; the zonal disk's name does not count there.
     ("gce-disk-cmek", REGION_DISK, ("diskEncryptionKey",), {"kmsKeySelfLink": KEY}, "diskEncryptionKey.kmsKeyName"),
+    # key-rotation
+    ("gcp-kms-key-rotation-period", CRYPTO_KEY, ("rotationPeriod",), "7776000.5s", "is longer than 7776000s"),
+    ("gcp-kms-key-rotation-period", CRYPTO_KEY, ("rotationPeriod",), "31536000s", "is longer than 7776000s"),
+    ("gcp-kms-key-rotation-period", CRYPTO_KEY, ("rotationPeriod",), DELETE, "no valid rotationPeriod"),
+    ("gcp-kms-key-rotation-period", CRYPTO_KEY, ("rotationPeriod",), "90d", "no valid rotationPeriod"),
+    ("gcp-kms-key-rotation-period", CRYPTO_KEY, ("rotationPeriod",), 7776000, "no valid rotationPeriod"),
     # no-public-access
     *[
         (
@@ -1144,6 +1163,10 @@ def test_declared_soft_delete_keeps_an_unversioned_phi_bucket_recoverable(policy
 def test_cloud_sql_tls_modes_pass(mode):
     props = changed(BASELINES[SQL], ("settings", "ipConfiguration", "sslMode"), mode)
     assert judge("cloudsql-requires-tls", SQL, props) == []
+
+
+def test_asymmetric_cloud_kms_key_cannot_rotate():
+    assert judge("gcp-kms-key-rotation-period", CRYPTO_KEY, {"purpose": "ASYMMETRIC_SIGN"}) == []
 
 
 def test_disk_with_a_kms_key_passes_whatever_else_it_names():

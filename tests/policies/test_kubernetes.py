@@ -19,7 +19,9 @@ from pulumi_policy.proxy import (
 )
 
 import llmops_infra.policies.rules.kubernetes  # noqa: F401 - registers the rules
-from llmops_infra.policies.rules.rule import RULES, Resource, Settings, evaluate, evaluate_stack
+from llmops_infra.policies.runtime.rule import RULES, Resource, Settings, evaluate, evaluate_stack
+
+DEFAULT_SETTINGS = Settings()  # a frozen dataclass: one instance serves as every default
 
 CRB = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
 RB = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
@@ -65,7 +67,7 @@ def changed(props: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     return result
 
 
-def messages(rule_name: str, res: Resource, settings: Settings = Settings()) -> list[str]:
+def messages(rule_name: str, res: Resource, settings: Settings = DEFAULT_SETTINGS) -> list[str]:
     return evaluate(RULES[rule_name], res, settings)
 
 
@@ -675,7 +677,7 @@ def stack(policy: dict[str, Any] | None = None, *extra: Resource) -> list[Resour
     return [*resources, *extra]
 
 
-def violations(resources: list[Resource], settings: Settings = Settings()) -> list[tuple[Resource, str]]:
+def violations(resources: list[Resource], settings: Settings = DEFAULT_SETTINGS) -> list[tuple[Resource, str]]:
     return evaluate_stack(RULES["k8s-namespace-default-deny"], resources, settings)
 
 

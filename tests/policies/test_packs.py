@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from llmops_infra.cli.analyzer_host import PolicyPackHost, ResourceInput
-from llmops_infra.policies.rules.pack import description, policy_for, rules_for
-from llmops_infra.policies.rules.rule import Settings
+from llmops_infra.policies.runtime.pack import description, policy_for, rules_for
+from llmops_infra.policies.runtime.rule import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAMEWORKS = ("hipaa", "gdpr")

@@ -22,10 +22,12 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from llmops_infra.policies.rules import regions
 from llmops_infra.policies.rules import residency as res
-from llmops_infra.policies.rules.resources import LABELS
-from llmops_infra.policies.rules.rule import RULES, Resource, Settings, evaluate
+from llmops_infra.policies.runtime import regions
+from llmops_infra.policies.runtime.resources import LABELS
+from llmops_infra.policies.runtime.rule import RULES, Resource, Settings, evaluate
+
+DEFAULT_SETTINGS = Settings()  # a frozen dataclass: one instance serves as every default
 
 RULE = RULES["data-residency"]
 AWS_PROVIDER = "pulumi:providers:aws"
@@ -45,7 +47,7 @@ def resource(type_: str, props: dict[str, Any], provider: dict[str, Any] | None 
 
 
 def judge(
-    type_: str, props: dict[str, Any], settings: Settings = Settings(), provider: dict[str, Any] | None = None
+    type_: str, props: dict[str, Any], settings: Settings = DEFAULT_SETTINGS, provider: dict[str, Any] | None = None
 ) -> list[str]:
     return evaluate(RULE, resource(type_, props, provider), settings)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE
 
-from llmops_infra.policies.rules import rule as model
-from llmops_infra.policies.rules.controls import CONTROLS
-from llmops_infra.policies.rules.rule import Resource, Settings, evaluate, evaluate_stack, settings_from, with_twins
+from llmops_infra.policies.runtime import rule as model
+from llmops_infra.policies.runtime.controls import CONTROLS
+from llmops_infra.policies.runtime.rule import Resource, Settings, evaluate, evaluate_stack, settings_from, with_twins
 
 
 @pytest.fixture

@@ -34,16 +34,17 @@ from hypothesis import strategies as st
 from pulumi_policy import proxy
 
 import llmops_infra.policies.rules  # noqa: F401 - registers every rule module's rules
-from llmops_infra.policies.rules import regions
-from llmops_infra.policies.rules.rule import RULES, Resource, Rule, Settings, evaluate, evaluate_stack
+from llmops_infra.policies.runtime import regions
+from llmops_infra.policies.runtime.rule import RULES, Resource, Rule, Settings, evaluate, evaluate_stack
 
 # ---- the vocabulary: keys and strings the rules actually read ------------------------------------------------
 
 # Where rules and their shared helpers live (new rule modules are picked up from RULES).
-HELPERS = ("iam_policy", "props", "resources", "stack")
+LIBRARY = ("llmops_infra.policies.rules.", "llmops_infra.policies.runtime.")
+HELPERS = ("gke", "iam_policy", "kubernetes", "props", "resources", "stack")
 RULE_MODULES = sorted(
     {sys.modules[r.check.__module__] for r in RULES.values()}
-    | {sys.modules[f"llmops_infra.policies.rules.{m}"] for m in HELPERS},
+    | {sys.modules[f"llmops_infra.policies.runtime.{m}"] for m in HELPERS},
     key=lambda m: m.__name__,
 )
 # A property name as the engine writes it (camelCase); enum values that look like one do no harm as keys.
@@ -92,7 +93,7 @@ def _words(function: types.FunctionType, seen: set[Any] | None = None) -> set[st
         value = getattr(module, node.id, None) if isinstance(node, ast.Name) else None
         if isinstance(value, str | tuple | list | frozenset | dict):
             found |= _strings_in(value)
-        elif isinstance(value, types.FunctionType) and value.__module__.startswith("llmops_infra.policies.rules."):
+        elif isinstance(value, types.FunctionType) and value.__module__.startswith(LIBRARY):
             found |= _words(value, seen)
     return found
 

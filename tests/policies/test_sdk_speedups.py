@@ -38,9 +38,9 @@ from llmops_infra.cli.engine import Registration
 from llmops_infra.cli.program import run_stack
 from llmops_infra.cli.stackfile import resolve
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY, UNKNOWN
-from llmops_infra.policies.rules import sdk_speedups
-from llmops_infra.policies.rules.pack import description, rules_for, stack_config
-from llmops_infra.policies.rules.rule import Framework, Resource, Settings, evaluate, evaluate_stack
+from llmops_infra.policies.runtime import sdk_speedups
+from llmops_infra.policies.runtime.pack import description, rules_for, stack_config
+from llmops_infra.policies.runtime.rule import Framework, Resource, Settings, evaluate, evaluate_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAMEWORKS: tuple[Framework, ...] = ("hipaa", "gdpr")
@@ -55,10 +55,10 @@ KMS_KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/0b3c6c1e-8d0f-4b53-9b84-1b
 PLAIN_PACK = """\
 import sys
 sys.path.insert(0, {root!r})
-from llmops_infra.policies.rules import sdk_speedups
+from llmops_infra.policies.runtime import sdk_speedups
 sdk_speedups.install = lambda stack_types=(): False
 sdk_speedups.PolicyList = lambda policies, types: list(policies)
-from llmops_infra.policies.rules.pack import build_pack
+from llmops_infra.policies.runtime.pack import build_pack
 build_pack("llmops-{framework}", "{framework}")
 """
 
@@ -596,7 +596,7 @@ import sys
 
 sys.path.insert(0, {root!r})
 import pulumi_policy.policy as sdk
-from llmops_infra.policies.rules import sdk_speedups
+from llmops_infra.policies.runtime import sdk_speedups
 
 report = {{}}
 saved = sdk.unknown_checking_proxy
@@ -605,7 +605,7 @@ report["without_names"] = sdk_speedups.install()
 report["patched_without_names"] = getattr(sdk, "_llmops_decode_once", False)
 sdk.unknown_checking_proxy = saved
 
-import llmops_infra.policies.rules.pack as pack
+import llmops_infra.policies.runtime.pack as pack
 
 built = {{}}
 pack.PolicyPack = lambda **kwargs: built.update(kwargs)  # the real one serves gRPC forever

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 
 def mapping(value: Any) -> Mapping[str, Any]:
@@ -27,6 +27,16 @@ def strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     return [v for v in items(value) if isinstance(v, str)]
+
+
+def named(value: Any) -> TypeGuard[str]:
+    """A non-blank string: a key name, service account, workload pool."""
+    return isinstance(value, str) and bool(value.strip())
+
+
+def word(value: Any) -> str | None:
+    """An enum-like string value, trimmed and upper-cased; None for anything else."""
+    return value.strip().upper() if isinstance(value, str) else None
 
 
 def is_true(value: Any) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from llmops_infra.policies.rules.props import items, strings
+from llmops_infra.policies.runtime.props import items, strings
 
 
 class PolicyDocumentError(ValueError):

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from llmops_infra.policies.rules.controls import CONTROLS, Control
+from llmops_infra.policies.runtime.controls import CONTROLS, Control
 
 if TYPE_CHECKING:
-    from llmops_infra.policies.rules.stack import Stack
+    from llmops_infra.policies.runtime.stack import Stack
 
 Severity = Literal["low", "medium", "high", "critical"]
 Framework = Literal["hipaa", "gdpr"]
@@ -43,7 +43,7 @@ class Resource:
     parent: str = ""
     provider: Mapping[str, Any] | None = None  # the provider's properties (region ...), when known
     # Input name -> URNs of the resources its value was computed from (the engine's property dependencies);
-    # stack rules link companions to their subject through them (policies/rules/stack.py).
+    # stack rules link companions to their subject through them (policies/runtime/stack.py).
     dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
@@ -219,7 +219,7 @@ def evaluate_stack(
 
     Each subject is judged on its own: a value unknown at preview leaves that subject unjudged, not the stack.
     """
-    from llmops_infra.policies.rules.stack import Stack  # stack.py builds on Resource, defined here
+    from llmops_infra.policies.runtime.stack import Stack  # stack.py builds on Resource, defined here
 
     stack = Stack(_as_judged(r) for r in resources)
     found: list[tuple[Resource, str]] = []

@@ -17,7 +17,7 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from llmops_infra.policies.rules.rule import CannotJudge, Resource
+from llmops_infra.policies.runtime.rule import CannotJudge, Resource
 
 
 class Stack:

@@ -1,39 +1,30 @@
-"""Access, network, logging, privilege and inventory rules for AWS (and the GCP twins of two of them).
+"""AWS access rules: public access, network isolation, audit logging and least privilege.
 
-Controls: no-public-access, network-isolation, audit-logging, log-retention, least-privilege,
-records-of-processing. Every rule reads engine (camelCase) property names and treats odd shapes (a string where
-a list was expected, None, a number) as "not compliant" or "cannot judge", never as an exception. Values
-unknown at preview are read plainly: the proxy raises UnknownValueError and `evaluate` turns it into "cannot
-judge yet".
+Controls: no-public-access, network-isolation, audit-logging, least-privilege. Every rule reads engine
+(camelCase) property names and treats odd shapes (a string where a list was expected, None, a number) as "not
+compliant" or "cannot judge", never as an exception. Values unknown at preview are read plainly: the proxy raises
+UnknownValueError and `evaluate` turns it into "cannot judge yet".
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
-from llmops_infra.policies.rules.iam_policy import wildcard_findings
-from llmops_infra.policies.rules.props import is_false, is_open_cidr, is_true, items, mapping, number, strings
-from llmops_infra.policies.rules.resources import (
+from llmops_infra.policies.runtime.iam_policy import wildcard_findings
+from llmops_infra.policies.runtime.props import is_false, is_open_cidr, is_true, items, mapping, number, strings
+from llmops_infra.policies.runtime.resources import (
     ACCESS_LOGS_PURPOSE,
     BUCKET,
     BUCKET_ACL,
     BUCKET_LOGGING,
-    CLASSIFICATIONS,
     DEFAULT_SECURITY_GROUP,
-    EBS_VOLUME,
-    EFS,
     EKS_CLUSTER,
     FLOW_LOG,
-    GCE_DISK,
-    GCP_LOG_BUCKET,
-    GCS_BUCKET,
-    GKE_CLUSTER,
     IAM_POLICY,
     INGRESS_RULE,
     LAUNCH_TEMPLATE,
-    LOG_GROUP,
     POLICY_ATTACHMENTS,
     PUBLIC_ACCESS_BLOCK,
     PURPOSE_TAG,
@@ -45,13 +36,10 @@ from llmops_infra.policies.rules.resources import (
     VPC,
     bucket_companions,
     label,
-    record_gaps,
     tag,
-    tags_key,
-    tags_of,
 )
-from llmops_infra.policies.rules.rule import Resource, Settings, rule
-from llmops_infra.policies.rules.stack import Stack
+from llmops_infra.policies.runtime.rule import Resource, Settings, rule
+from llmops_infra.policies.runtime.stack import Stack
 
 # =============================================================================================================
 # no-public-access
@@ -319,78 +307,6 @@ def cloudtrail_multi_region_validated_encrypted(resource: Resource, settings: Se
 
 
 # =============================================================================================================
-# log-retention
-# =============================================================================================================
-
-GCP_DEFAULT_RETENTION_DAYS = 30  # the SDK: unset or 0 at creation means the 30-day default
-DELIVERY_RETENTION_DAYS = 2  # the SDK: log_group_class DELIVERY forces retention_in_days to 2
-
-
-class Retention(NamedTuple):
-    days: float | None  # None: never expires
-    source: str  # the property it comes from, for messages
-    unreadable: bool = False  # the property is set but is not a number of days
-
-
-def retention(resource: Resource) -> Retention:
-    """The effective retention of a log group (AWS) or log bucket (GCP)."""
-    if resource.type != GCP_LOG_BUCKET and resource.props.get("logGroupClass") == "DELIVERY":
-        return Retention(DELIVERY_RETENTION_DAYS, "logGroupClass DELIVERY")
-    key = "retentionDays" if resource.type == GCP_LOG_BUCKET else "retentionInDays"
-    value = resource.props.get(key)
-    days = number(value) if value is not None else 0.0
-    if days is None:
-        return Retention(None, key, unreadable=True)
-    # Unset or 0: GCP applies its 30-day default; CloudWatch keeps logs forever.
-    unset = GCP_DEFAULT_RETENTION_DAYS if resource.type == GCP_LOG_BUCKET else None
-    return Retention(days or unset, key)
-
-
-def _days(days: float) -> str:
-    return f"{days:g} days"
-
-
-@rule(
-    "log-retention-minimum",
-    control="log-retention",
-    severity="medium",
-    types=(LOG_GROUP, GCP_LOG_BUCKET),
-    remediation="Keep logs at least minLogRetentionDays (default 2192 days, six years).",
-    parameters=("minLogRetentionDays",),
-    frameworks=("hipaa",),
-)
-def log_retention_minimum(resource: Resource, settings: Settings) -> Iterator[str]:
-    """Logs are kept at least the configured minimum (HIPAA documentation period)."""
-    kept = retention(resource)
-    minimum = settings.min_log_retention_days
-    if kept.unreadable:
-        yield f"{label(resource)} {kept.source} is not a number of days"
-    elif kept.days is not None and kept.days < minimum:
-        yield f"{label(resource)} keeps logs {_days(kept.days)} ({kept.source}), below the {minimum}-day minimum"
-
-
-@rule(
-    "log-retention-maximum",
-    control="log-retention",
-    severity="medium",
-    types=(LOG_GROUP, GCP_LOG_BUCKET),
-    remediation="Set a retention of at most maxLogRetentionDays (default 2192 days); never keep logs forever.",
-    parameters=("maxLogRetentionDays",),
-    frameworks=("gdpr",),
-)
-def log_retention_maximum(resource: Resource, settings: Settings) -> Iterator[str]:
-    """Logs expire, no later than the configured maximum (GDPR storage limitation)."""
-    kept = retention(resource)
-    maximum = settings.max_log_retention_days
-    if kept.unreadable:
-        yield f"{label(resource)} {kept.source} is not a number of days"
-    elif kept.days is None:
-        yield f"{label(resource)} keeps logs forever ({kept.source} unset or 0)"
-    elif kept.days > maximum:
-        yield f"{label(resource)} keeps logs {_days(kept.days)} ({kept.source}), above the {maximum}-day maximum"
-
-
-# =============================================================================================================
 # least-privilege
 # =============================================================================================================
 
@@ -435,28 +351,3 @@ def iam_no_admin_policy_attachment(resource: Resource, settings: Settings) -> It
     match = _AWS_MANAGED.fullmatch(arn.strip()) if isinstance(arn, str) else None
     if match and match["name"] in ADMIN_POLICIES:
         yield f"{label(resource)} attaches {match['name']} (policyArn)"
-
-
-# =============================================================================================================
-# records-of-processing
-# =============================================================================================================
-
-DATA_STORES = (*BUCKET, EBS_VOLUME, EFS, EKS_CLUSTER, LOG_GROUP, GCS_BUCKET, GKE_CLUSTER, GCE_DISK)
-
-
-@rule(
-    "data-store-records-of-processing",
-    control="records-of-processing",
-    severity="low",
-    types=DATA_STORES,
-    remediation="Tag (AWS) or label (GCP) the resource with owner, purpose and data-classification "
-    "(phi, personal, internal or public).",
-)
-def data_store_records_of_processing(resource: Resource, settings: Settings) -> Iterator[str]:
-    """Data stores and clusters say whose they are, what for, and what data they hold."""
-    missing, unknown = record_gaps(tags_of(resource))
-    where = tags_key(resource.type)
-    for key in missing:
-        yield f"{label(resource)} has no {key} in its {where}"
-    if unknown is not None:
-        yield f"{label(resource)} {where} data-classification {unknown!r} is not one of {', '.join(CLASSIFICATIONS)}"

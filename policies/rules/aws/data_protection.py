@@ -1,4 +1,4 @@
-"""Data protection rules: encryption at rest and in transit, key rotation, S3 lifecycle and backup.
+"""AWS data protection rules: encryption at rest and in transit, key rotation, S3 lifecycle and backup.
 
 In pulumi-aws v7 a bucket's encryption, policy, versioning, lifecycle and replication are separate resources,
 so the S3 rules here are stack rules that find each bucket's companions by the companion's `bucket` input.
@@ -11,9 +11,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
-from llmops_infra.policies.rules.iam_policy import PolicyDocumentError, policy_statements
-from llmops_infra.policies.rules.props import is_false, is_true, items, mapping, strings
-from llmops_infra.policies.rules.resources import (
+from llmops_infra.policies.runtime.iam_policy import PolicyDocumentError, policy_statements
+from llmops_infra.policies.runtime.props import is_false, is_true, items, mapping, strings
+from llmops_infra.policies.runtime.resources import (
     ACCESS_LOGS_PURPOSE,
     BUCKET,
     BUCKET_POLICY,
@@ -30,16 +30,14 @@ from llmops_infra.policies.rules.resources import (
     label,
     tag,
 )
-from llmops_infra.policies.rules.rule import Resource, Settings, rule
-from llmops_infra.policies.rules.stack import Stack
+from llmops_infra.policies.runtime.rule import Resource, Settings, rule
+from llmops_infra.policies.runtime.stack import Stack
 
 KMS_SSE_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 TLS_LISTENER_PROTOCOLS = ("HTTPS", "TLS")
 # AWS accepts a deletion window of 7-30 days and defaults to 30; anything shorter than the default leaves too
 # little time to notice a mistaken or malicious deletion before every object encrypted under the key is lost.
 MIN_KEY_DELETION_WINDOW_DAYS = 30
-# CONTROLS.md: Cloud KMS keys rotate at least every 90 days.
-MAX_GCP_ROTATION_SECONDS = 90 * 24 * 3600
 
 
 def _is_customer_key(value: Any) -> bool:
@@ -54,7 +52,7 @@ def _versioned(bucket: Resource, stack: Stack) -> bool:
     )
 
 
-# --- encryption-at-rest -----------------------------------------------------------------------------------------
+# --- encryption-at-rest --------------------------------------------------------------------------------------------
 
 
 def _sse_problem(config: Resource, access_logs: bool) -> str | None:
@@ -187,7 +185,7 @@ def cloudwatch_log_group_kms_encrypted(resource: Resource, settings: Settings) -
         yield f"CloudWatch log group {resource.name} has no customer-managed kmsKeyId"
 
 
-# --- key-rotation -----------------------------------------------------------------------------------------------
+# --- key-rotation --------------------------------------------------------------------------------------------------
 
 
 @rule(
@@ -225,35 +223,7 @@ def kms_key_deletion_window(resource: Resource, settings: Settings) -> Iterator[
         yield f"KMS key {resource.name} deletionWindowInDays is {days}, under {MIN_KEY_DELETION_WINDOW_DAYS} days"
 
 
-def _duration_seconds(value: Any) -> float | None:
-    """A google.protobuf.Duration string ("7776000s", up to 9 fractional digits) in seconds, else None."""
-    if not isinstance(value, str):
-        return None
-    match = re.fullmatch(r"\s*(\d+(?:\.\d{1,9})?)s\s*", value)
-    return float(match.group(1)) if match else None
-
-
-@rule(
-    "gcp-kms-key-rotation-period",
-    control="key-rotation",
-    severity="medium",
-    types=("gcp:kms/cryptoKey:CryptoKey",),
-    remediation='Set rotationPeriod to at most "7776000s" (90 days).',
-)
-def gcp_kms_key_rotation_period(resource: Resource, settings: Settings) -> Iterator[str]:
-    """Cloud KMS symmetric keys rotate at least every 90 days."""
-    # Cloud KMS rotates automatically only symmetric ENCRYPT_DECRYPT keys (the default purpose).
-    if resource.props.get("purpose") not in (None, "ENCRYPT_DECRYPT"):
-        return
-    period = resource.props.get("rotationPeriod")
-    seconds = _duration_seconds(period)
-    if seconds is None:
-        yield f"Cloud KMS key {resource.name} has no valid rotationPeriod"
-    elif seconds > MAX_GCP_ROTATION_SECONDS:
-        yield f"Cloud KMS key {resource.name} rotationPeriod {period} is longer than {MAX_GCP_ROTATION_SECONDS}s"
-
-
-# --- encryption-in-transit --------------------------------------------------------------------------------------
+# --- encryption-in-transit -----------------------------------------------------------------------------------------
 
 
 def _covers(patterns: Sequence[str], target: str) -> bool:
@@ -351,7 +321,7 @@ def lb_listener_tls(resource: Resource, settings: Settings) -> Iterator[str]:
         yield f"Load balancer listener {resource.name} uses HTTP and its defaultActions do not all redirect to HTTPS"
 
 
-# --- data-lifecycle and backup ----------------------------------------------------------------------------------
+# --- data-lifecycle and backup -------------------------------------------------------------------------------------
 
 
 @rule(
@@ -422,37 +392,3 @@ def s3_phi_bucket_recoverable(bucket: Resource, stack: Stack, settings: Settings
     )
     if not replicated:
         yield f"S3 bucket {bucket_name(bucket)} is classified phi but has neither versioning Enabled nor replication"
-
-
-# Stateful stores: each input that protects them from deletion, and whether leaving it unset protects. RDS and
-# DynamoDB default to unprotected (the SDK docs: "The default is false"); Cloud SQL's Pulumi-level
-# deletionProtection defaults to true, but only the API flag settings.deletionProtectionEnabled stops a deletion
-# from the console or gcloud as well.
-DELETION_PROTECTION: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
-    "aws:rds/instance:Instance": ((("deletionProtection",), False),),
-    "aws:rds/cluster:Cluster": ((("deletionProtection",), False),),
-    "aws:dynamodb/table:Table": ((("deletionProtectionEnabled",), False),),
-    "gcp:sql/databaseInstance:DatabaseInstance": (
-        (("deletionProtection",), True),
-        (("settings", "deletionProtectionEnabled"), False),
-    ),
-}
-
-
-@rule(
-    "stateful-store-deletion-protection",
-    control="backup",
-    severity="medium",
-    types=tuple(DELETION_PROTECTION),
-    remediation="Set deletionProtection (RDS, Cloud SQL and settings.deletionProtectionEnabled) or "
-    "deletionProtectionEnabled (DynamoDB) to true.",
-)
-def stateful_store_deletion_protection(resource: Resource, settings: Settings) -> Iterator[str]:
-    """Databases are protected from deletion."""
-    for path, unset_protects in DELETION_PROTECTION.get(resource.type, ()):
-        value: Any = resource.props
-        for key in path:
-            value = mapping(value).get(key)
-        if value is True or (value is None and unset_protects):
-            continue
-        yield f"{label(resource)} does not set {'.'.join(path)} to true"

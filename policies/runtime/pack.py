@@ -26,8 +26,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from llmops_infra.policies.rules import sdk_speedups
-from llmops_infra.policies.rules.rule import (
+from llmops_infra.policies.runtime import sdk_speedups
+from llmops_infra.policies.runtime.rule import (
     PARAMETERS,
     RULES,
     Framework,

@@ -11,9 +11,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from llmops_infra.policies.rules.props import mapping
-from llmops_infra.policies.rules.rule import Resource, with_twins
-from llmops_infra.policies.rules.stack import Stack
+from llmops_infra.policies.runtime.props import mapping
+from llmops_infra.policies.runtime.rule import Resource, with_twins
+from llmops_infra.policies.runtime.stack import Stack
 
 # ---- AWS tokens (pulumi-aws v7, with the deprecated twins the SDK still ships) --------------------------------
 

@@ -1,8 +1,6 @@
-"""GCP rules: Cloud Storage, GKE, Compute Engine disks and firewalls, subnets, IAM, audit configs and Cloud SQL.
+"""GCP access rules: public access to storage and GKE, firewalls, subnets, audit logging and IAM.
 
-Controls: encryption-at-rest, no-public-access, network-isolation, audit-logging, least-privilege,
-data-lifecycle, backup, encryption-in-transit. (Cloud KMS rotation, Cloud Logging bucket retention and GCP
-records-of-processing live in aws_data.py and aws_access.py; data residency has its own module.)
+Controls: no-public-access, network-isolation, audit-logging, least-privilege.
 
 Every property and enum value here is read from pulumi-gcp v10's SDK (the `*Args` classes and their
 `@pulumi.getter(name=...)` camelCase names). Values unknown at preview are read plainly: the proxy raises
@@ -13,27 +11,17 @@ expected, None, a number) count as "not compliant" where absence is itself a vio
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, TypeGuard
+from typing import Any
 
-from llmops_infra.policies.rules.props import has_key, is_open_cidr, is_true, items, mapping, number, strings
-from llmops_infra.policies.rules.resources import (
-    GCE_DISK,
-    GCS_BUCKET,
-    GKE_CLUSTER,
-    GKE_NODE_POOL,
-    PERSONAL_CLASSES,
-    classification,
-    decoded,
-    label,
-)
-from llmops_infra.policies.rules.rule import Resource, Settings, rule
+from llmops_infra.policies.runtime.gke import AUTO_PROVISIONING, auto_provisioning, node_configs
+from llmops_infra.policies.runtime.props import is_open_cidr, is_true, items, mapping, named, number, strings, word
+from llmops_infra.policies.runtime.resources import GCS_BUCKET, GKE_CLUSTER, GKE_NODE_POOL, decoded, label
+from llmops_infra.policies.runtime.rule import Resource, Settings, rule
 
 # ---- tokens (pulumi-gcp v10) that resources.py does not name ------------------------------------------------
 
-GCE_REGION_DISK = "gcp:compute/regionDisk:RegionDisk"
 FIREWALL = "gcp:compute/firewall:Firewall"
 SUBNETWORK = "gcp:compute/subnetwork:Subnetwork"
-SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
 GCS_IAM_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
 GCS_IAM_BINDING = "gcp:storage/bucketIAMBinding:BucketIAMBinding"
 GCS_IAM_POLICY = "gcp:storage/bucketIAMPolicy:BucketIAMPolicy"
@@ -69,152 +57,12 @@ AUDIT_CONFIGS = (
 )
 
 
-def _named(value: Any) -> TypeGuard[str]:
-    """A non-blank string: a key name, service account, workload pool."""
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _word(value: Any) -> str | None:
-    """An enum-like string value, trimmed and upper-cased; None for anything else."""
-    return value.strip().upper() if isinstance(value, str) else None
-
-
 def _iam_bindings(policy_data: Any) -> list[Mapping[str, Any]] | None:
     """The bindings of an IAM policy document (`policyData`, JSON from get_iam_policy); None when unreadable."""
     document = decoded(policy_data)
     if not isinstance(document, Mapping):
         return None
     return [mapping(b) for b in items(document.get("bindings"))]
-
-
-# =============================================================================================================
-# encryption-at-rest
-# =============================================================================================================
-
-
-@rule(
-    "gcs-bucket-cmek-encrypted",
-    control="encryption-at-rest",
-    severity="high",
-    types=(GCS_BUCKET,),
-    remediation="Set encryption.default_kms_key_name to a Cloud KMS key the bucket's storage service agent may use.",
-)
-def gcs_bucket_cmek_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
-    """Cloud Storage buckets encrypt new objects with a customer-managed Cloud KMS key by default."""
-    if not _named(mapping(resource.props.get("encryption")).get("defaultKmsKeyName")):
-        yield f"{label(resource)} has no encryption.defaultKmsKeyName (customer-managed key)"
-
-
-@rule(
-    "gke-database-encryption",
-    control="encryption-at-rest",
-    severity="high",
-    types=(GKE_CLUSTER,),
-    remediation='Set database_encryption state "ENCRYPTED" with key_name a Cloud KMS key (application-layer '
-    "secrets encryption).",
-)
-def gke_database_encryption(resource: Resource, settings: Settings) -> Iterator[str]:
-    """GKE clusters encrypt Kubernetes secrets in etcd with a customer-managed Cloud KMS key."""
-    encryption = mapping(resource.props.get("databaseEncryption"))
-    # The SDK: state is `ENCRYPTED` or `DECRYPTED`; absent, GKE stores secrets with Google-managed keys only.
-    if _word(encryption.get("state")) != "ENCRYPTED":
-        yield f"{label(resource)} does not set databaseEncryption.state to ENCRYPTED"
-    elif not _named(encryption.get("keyName")):
-        yield f"{label(resource)} databaseEncryption has no keyName (customer-managed key)"
-
-
-def _node_configs(resource: Resource) -> list[tuple[str, Mapping[str, Any]]]:
-    """Where a cluster or node pool configures its nodes, as (property path, nodeConfig).
-
-    A node pool has its own nodeConfig (absent: GKE's defaults). A cluster has one per inline nodePools entry,
-    and its top-level nodeConfig configures the default node pool, which GKE creates unless the cluster has
-    inline node pools, removes it (removeDefaultNodePool) or is Autopilot (GKE manages the nodes; see
-    _auto_provisioning). A default pool with no nodeConfig runs on GKE's defaults, judged as an empty config.
-    """
-    props = resource.props
-    if resource.type == GKE_NODE_POOL:
-        return [("nodeConfig", mapping(props.get("nodeConfig")))]
-    pools = items(props.get("nodePools"))
-    found = [(f"nodePools[{i}].nodeConfig", mapping(mapping(pool).get("nodeConfig"))) for i, pool in enumerate(pools)]
-    if is_true(props.get("enableAutopilot")):
-        return found
-    config = props.get("nodeConfig")
-    if config is not None:
-        found.append(("nodeConfig", mapping(config)))
-    elif not pools and not is_true(props.get("removeDefaultNodePool")):
-        found.append(("nodeConfig", {}))
-    return found
-
-
-AUTO_PROVISIONING = "clusterAutoscaling.autoProvisioningDefaults"
-
-
-def _auto_provisioning(resource: Resource, include_autopilot: bool) -> Mapping[str, Any] | None:
-    """The defaults of node pools GKE creates itself (node auto-provisioning), when the cluster has any.
-
-    The SDK: autoProvisioningDefaults holds "defaults for a node pool created by NAP"; `enabled` "must be
-    supplied for GKE Standard clusters, true is implied for autopilot clusters". With `include_autopilot` the
-    Autopilot-managed nodes count too (the SDK documents its serviceAccount for "node VMs created by GKE
-    Autopilot or NAP").
-    """
-    if resource.type != GKE_CLUSTER:
-        return None
-    autoscaling = mapping(resource.props.get("clusterAutoscaling"))
-    is_autopilot = is_true(resource.props.get("enableAutopilot"))
-    if (include_autopilot and is_autopilot) or (not is_autopilot and is_true(autoscaling.get("enabled"))):
-        return mapping(autoscaling.get("autoProvisioningDefaults"))
-    return None
-
-
-@rule(
-    "gke-node-pool-boot-disk-cmek",
-    control="encryption-at-rest",
-    severity="high",
-    types=(GKE_CLUSTER, GKE_NODE_POOL),
-    remediation="Set node_config.boot_disk_kms_key (and cluster_autoscaling.auto_provisioning_defaults."
-    "boot_disk_kms_key with node auto-provisioning) to a Cloud KMS key.",
-)
-def gke_node_pool_boot_disk_cmek(resource: Resource, settings: Settings) -> Iterator[str]:
-    """GKE node boot disks are encrypted with a customer-managed Cloud KMS key."""
-    for where, config in _node_configs(resource):
-        if not _named(config.get("bootDiskKmsKey")):
-            yield f"{label(resource)} {where} has no bootDiskKmsKey (customer-managed key)"
-    # The SDK says only "a subset" of the NAP defaults applies to Autopilot and names serviceAccount for its
-    # nodes, never bootDiskKmsKey: only auto-provisioning on a Standard cluster is held to it.
-    defaults = _auto_provisioning(resource, include_autopilot=False)
-    if defaults is not None and not _named(defaults.get("bootDiskKmsKey")):
-        yield f"{label(resource)} {AUTO_PROVISIONING} has no bootDiskKmsKey (customer-managed key)"
-
-
-# Customer-supplied keys (CSEK): the key material is pasted into the resource, not held in Cloud KMS, so it
-# can be neither rotated, audited nor revoked there: not CMEK.
-CSEK_KEYS = ("rawKey", "rawKeyWo", "rsaEncryptedKey", "rsaEncryptedKeyWo")
-
-
-@rule(
-    "gce-disk-cmek",
-    control="encryption-at-rest",
-    severity="high",
-    types=(GCE_DISK, GCE_REGION_DISK),
-    remediation="Set disk_encryption_key.kms_key_self_link (regional disks: kms_key_name) to a Cloud KMS key, "
-    "not a raw or RSA-wrapped customer-supplied key.",
-)
-def gce_disk_cmek(resource: Resource, settings: Settings) -> Iterator[str]:
-    """Persistent disks are encrypted with a customer-managed Cloud KMS key."""
-    # The SDK names the KMS key kmsKeySelfLink on a zonal Disk and kmsKeyName on a RegionDisk.
-    key_name = "kmsKeyName" if resource.type == GCE_REGION_DISK else "kmsKeySelfLink"
-    encryption = mapping(resource.props.get("diskEncryptionKey"))
-    if _named(encryption.get(key_name)):
-        return
-    # Key names only: whether a customer-supplied key is present needs no read of the (secret) key material.
-    supplied = [k for k in CSEK_KEYS if has_key(encryption, k)]
-    if supplied:
-        yield (
-            f"{label(resource)} diskEncryptionKey uses a customer-supplied key ({', '.join(supplied)}), not a Cloud "
-            f"KMS key ({key_name})"
-        )
-    else:
-        yield f"{label(resource)} has no diskEncryptionKey.{key_name} (customer-managed key)"
 
 
 # =============================================================================================================
@@ -356,7 +204,7 @@ def gke_master_authorized_networks(resource: Resource, settings: Settings) -> It
 # network-isolation
 # =============================================================================================================
 
-# The explicit-edge marker, as aws_access.EDGE_TAG: only an internet-facing load balancer's firewall, carrying
+# The explicit-edge marker, as aws/access.py's EDGE_TAG: only an internet-facing load balancer's firewall, carrying
 # this network tag in targetTags, may accept HTTPS from anywhere. GCP network tags are lowercase and hyphens.
 GCP_EDGE_TAG = "llmops-edge-load-balancer"
 TCP = ("TCP", "6")  # the SDK: a protocol is a well-known name or the IP protocol number
@@ -372,7 +220,7 @@ def _port_443(port: Any) -> bool:
 def _https_only(allow: Mapping[str, Any]) -> bool:
     # The SDK: with no ports an allow rule "applies to connections through any port".
     ports = items(allow.get("ports"))
-    return _word(allow.get("protocol")) in TCP and bool(ports) and all(_port_443(p) for p in ports)
+    return word(allow.get("protocol")) in TCP and bool(ports) and all(_port_443(p) for p in ports)
 
 
 def _given(value: Any) -> list[str]:
@@ -391,7 +239,7 @@ def gcp_firewall_no_open_ingress(resource: Resource, settings: Settings) -> Iter
     """VPC firewalls allow no ingress from 0.0.0.0/0 or ::/0, except tcp 443 to the tagged edge load balancer."""
     props = resource.props
     # The SDK: direction defaults to INGRESS; a disabled rule "is not enforced"; denies never open anything.
-    if _word(props.get("direction")) == "EGRESS" or is_true(props.get("disabled")):
+    if word(props.get("direction")) == "EGRESS" or is_true(props.get("disabled")):
         return
     allows = [mapping(a) for a in items(props.get("allows"))]
     if not allows:
@@ -431,7 +279,7 @@ NO_FLOW_LOG_PURPOSES = ("REGIONAL_MANAGED_PROXY", "GLOBAL_MANAGED_PROXY", "INTER
 def gcp_subnet_flow_logs_private_access(resource: Resource, settings: Settings) -> Iterator[str]:
     """VPC subnets log flows and reach Google APIs privately (Private Google Access)."""
     props = resource.props
-    if _word(props.get("purpose")) in NO_FLOW_LOG_PURPOSES:
+    if word(props.get("purpose")) in NO_FLOW_LOG_PURPOSES:
         return
     # The SDK: logConfig "denotes the VPC flow logging options ... If logging is enabled": the block is the switch.
     log_config = props.get("logConfig")
@@ -501,7 +349,7 @@ AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
 def gcp_audit_config_all_log_types(resource: Resource, settings: Settings) -> Iterator[str]:
     """IAM audit configs log admin reads, data reads and data writes, exempting no one."""
     configs = [mapping(c) for c in items(resource.props.get("auditLogConfigs"))]
-    enabled = [_word(c.get("logType")) for c in configs]
+    enabled = [word(c.get("logType")) for c in configs]
     missing = [t for t in AUDIT_LOG_TYPES if t not in enabled]
     if missing:
         yield f"{label(resource)} auditLogConfigs lacks {', '.join(missing)}"
@@ -551,7 +399,7 @@ DEFAULT_COMPUTE_SA_SUFFIX = "-compute@developer.gserviceaccount.com"
 
 
 def _default_service_account(value: Any) -> bool:
-    if not _named(value):
+    if not named(value):
         return True
     account = value.strip().lower()
     return account == "default" or account.endswith(DEFAULT_COMPUTE_SA_SUFFIX)
@@ -567,14 +415,14 @@ def _default_service_account(value: Any) -> bool:
 )
 def gke_nodes_not_default_service_account(resource: Resource, settings: Settings) -> Iterator[str]:
     """GKE nodes run as a dedicated service account, never the Compute Engine default one."""
-    found = list(_node_configs(resource))
-    defaults = _auto_provisioning(resource, include_autopilot=True)
+    found = list(node_configs(resource))
+    defaults = auto_provisioning(resource, include_autopilot=True)
     if defaults is not None:
         found.append((AUTO_PROVISIONING, defaults))
     for where, config in found:
         account = config.get("serviceAccount")
         if _default_service_account(account):
-            shown = f"is {account.strip()!r}" if _named(account) else "is unset"
+            shown = f"is {account.strip()!r}" if named(account) else "is unset"
             yield f"{label(resource)} {where}.serviceAccount {shown}: nodes run as the default compute service account"
 
 
@@ -595,135 +443,11 @@ def gke_workload_identity(resource: Resource, settings: Settings) -> Iterator[st
         # Autopilot clusters always run Workload Identity Federation; GKE sets the pool itself.
         autopilot = is_true(resource.props.get("enableAutopilot"))
         pool = mapping(resource.props.get("workloadIdentityConfig")).get("workloadPool")
-        if not autopilot and not _named(pool):
+        if not autopilot and not named(pool):
             yield f"{label(resource)} has no workloadIdentityConfig.workloadPool"
     # The SDK: GCE_METADATA "exposes all Compute Engine metadata to pods" (the node's credentials included);
     # GKE_METADATA runs the GKE metadata server, which needs Workload Identity on the cluster.
-    for where, config in _node_configs(resource):
+    for where, config in node_configs(resource):
         mode = mapping(config.get("workloadMetadataConfig")).get("mode")
-        if _word(mode) != GKE_METADATA:
+        if word(mode) != GKE_METADATA:
             yield f"{label(resource)} {where}.workloadMetadataConfig.mode is not {GKE_METADATA}"
-
-
-# =============================================================================================================
-# data-lifecycle and backup
-# =============================================================================================================
-
-
-def _versioned(bucket: Resource) -> bool:
-    return is_true(mapping(bucket.props.get("versioning")).get("enabled"))
-
-
-@rule(
-    "gcs-bucket-versioning-enabled",
-    control="data-lifecycle",
-    severity="medium",
-    types=(GCS_BUCKET,),
-    remediation="Set versioning.enabled true.",
-)
-def gcs_bucket_versioning_enabled(resource: Resource, settings: Settings) -> Iterator[str]:
-    """Cloud Storage buckets classified phi or personal are versioned."""
-    if classification(resource) in PERSONAL_CLASSES and not _versioned(resource):
-        yield f"{label(resource)} does not set versioning.enabled to true"
-
-
-# Conditions that bound how long data is kept; the SDK ignores a 0 for the numeric ones unless the matching
-# send...IfZero flag is true. (matchesPrefixes, matchesStorageClasses, withState, size... only filter objects.)
-RETENTION_DAYS = {
-    "age": "sendAgeIfZero",
-    "daysSinceCustomTime": "sendDaysSinceCustomTimeIfZero",
-    "daysSinceNoncurrentTime": "sendDaysSinceNoncurrentTimeIfZero",
-    "numNewerVersions": "sendNumNewerVersionsIfZero",
-}
-RETENTION_DATES = ("createdBefore", "customTimeBefore", "noncurrentTimeBefore")
-
-
-def _expires(lifecycle_rule: Any) -> bool:
-    lifecycle_rule = mapping(lifecycle_rule)
-    # The SDK: action types are Delete, SetStorageClass and AbortIncompleteMultipartUpload; only Delete expires.
-    if mapping(lifecycle_rule.get("action")).get("type") != "Delete":
-        return False
-    condition = mapping(lifecycle_rule.get("condition"))
-    for key, send_zero in RETENTION_DAYS.items():
-        days = number(condition.get(key))
-        if days is not None and (days > 0 or (days == 0 and is_true(condition.get(send_zero)))):
-            return True
-    return any(_named(condition.get(key)) for key in RETENTION_DATES)
-
-
-@rule(
-    "gcs-bucket-lifecycle-expiry",
-    control="data-lifecycle",
-    severity="medium",
-    types=(GCS_BUCKET,),
-    remediation="Add a lifecycle_rules entry with action type Delete and a condition (age, num_newer_versions, "
-    "days_since_noncurrent_time ...) matching the declared retention.",
-)
-def gcs_bucket_lifecycle_expiry(resource: Resource, settings: Settings) -> Iterator[str]:
-    """Cloud Storage buckets classified phi or personal delete objects or old versions after a declared retention."""
-    if classification(resource) not in PERSONAL_CLASSES:
-        return
-    if not any(_expires(r) for r in items(resource.props.get("lifecycleRules"))):
-        yield f"{label(resource)} has no lifecycleRules entry with action type Delete and an age or version condition"
-
-
-# The SDK (softDeletePolicy.retentionDurationSeconds): "Default value is 604800"; 0 disables soft delete.
-SOFT_DELETE_DEFAULT_SECONDS = 604800
-
-
-def _soft_delete_seconds(bucket: Resource) -> float:
-    """How long deleted objects stay recoverable, as the bucket declares it; 0 when it declares none.
-
-    The SDK: without a softDeletePolicy block "Server side value will be kept", which the stack does not
-    declare (an org policy or an earlier change may have set it to 0), so only a declared policy counts.
-    """
-    policy = bucket.props.get("softDeletePolicy")
-    if not isinstance(policy, Mapping):
-        return 0
-    seconds = policy.get("retentionDurationSeconds")
-    if seconds is None:
-        return SOFT_DELETE_DEFAULT_SECONDS
-    return number(seconds) or 0
-
-
-@rule(
-    "gcs-phi-bucket-recoverable",
-    control="backup",
-    severity="high",
-    types=(GCS_BUCKET,),
-    remediation="Set versioning.enabled true, or a soft_delete_policy with retention_duration_seconds above 0.",
-)
-def gcs_phi_bucket_recoverable(resource: Resource, settings: Settings) -> Iterator[str]:
-    """Cloud Storage buckets classified phi are versioned or soft-delete, so deleted objects can be recovered."""
-    if classification(resource) != "phi" or _versioned(resource):
-        return
-    if _soft_delete_seconds(resource) <= 0:
-        yield (
-            f"{label(resource)} is classified phi but has neither versioning.enabled true nor a softDeletePolicy "
-            "with retentionDurationSeconds above 0"
-        )
-
-
-# =============================================================================================================
-# encryption-in-transit
-# =============================================================================================================
-
-# The SDK (settings.ipConfiguration.sslMode): ALLOW_UNENCRYPTED_AND_ENCRYPTED, ENCRYPTED_ONLY and
-# TRUSTED_CLIENT_CERTIFICATE_REQUIRED. pulumi-gcp v10 has no requireSsl any more: sslMode is the only switch.
-TLS_SSL_MODES = ("ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED")
-
-
-@rule(
-    "cloudsql-requires-tls",
-    control="encryption-in-transit",
-    severity="high",
-    types=(SQL_INSTANCE,),
-    remediation='Set settings.ip_configuration.ssl_mode "ENCRYPTED_ONLY" (or "TRUSTED_CLIENT_CERTIFICATE_REQUIRED").',
-)
-def cloudsql_requires_tls(resource: Resource, settings: Settings) -> Iterator[str]:
-    """Cloud SQL instances refuse connections that are not encrypted with TLS."""
-    ip_configuration = mapping(mapping(resource.props.get("settings")).get("ipConfiguration"))
-    mode = ip_configuration.get("sslMode")
-    if _word(mode) not in TLS_SSL_MODES:
-        shown = f"is {mode.strip()!r}" if _named(mode) else "is unset"
-        yield f"{label(resource)} settings.ipConfiguration.sslMode {shown}, so unencrypted connections are accepted"

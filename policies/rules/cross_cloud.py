@@ -1,0 +1,164 @@
+"""Rules that judge AWS and GCP resources alike: log retention, deletion protection, records of processing.
+
+Each rule here names the types of both clouds (a CloudWatch log group and a Cloud Logging bucket, an RDS
+instance and a Cloud SQL instance, an S3 bucket and a GCS bucket ...) and reads each the way its provider spells
+it. (Data residency, the other cross-cloud control, has its own module: residency.py.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from llmops_infra.policies.runtime.props import mapping, number
+from llmops_infra.policies.runtime.resources import (
+    BUCKET,
+    CLASSIFICATIONS,
+    EBS_VOLUME,
+    EFS,
+    EKS_CLUSTER,
+    GCE_DISK,
+    GCP_LOG_BUCKET,
+    GCS_BUCKET,
+    GKE_CLUSTER,
+    LOG_GROUP,
+    label,
+    record_gaps,
+    tags_key,
+    tags_of,
+)
+from llmops_infra.policies.runtime.rule import Resource, Settings, rule
+
+# =============================================================================================================
+# log-retention
+# =============================================================================================================
+
+GCP_DEFAULT_RETENTION_DAYS = 30  # the SDK: unset or 0 at creation means the 30-day default
+DELIVERY_RETENTION_DAYS = 2  # the SDK: log_group_class DELIVERY forces retention_in_days to 2
+
+
+class Retention(NamedTuple):
+    days: float | None  # None: never expires
+    source: str  # the property it comes from, for messages
+    unreadable: bool = False  # the property is set but is not a number of days
+
+
+def retention(resource: Resource) -> Retention:
+    """The effective retention of a log group (AWS) or log bucket (GCP)."""
+    if resource.type != GCP_LOG_BUCKET and resource.props.get("logGroupClass") == "DELIVERY":
+        return Retention(DELIVERY_RETENTION_DAYS, "logGroupClass DELIVERY")
+    key = "retentionDays" if resource.type == GCP_LOG_BUCKET else "retentionInDays"
+    value = resource.props.get(key)
+    days = number(value) if value is not None else 0.0
+    if days is None:
+        return Retention(None, key, unreadable=True)
+    # Unset or 0: GCP applies its 30-day default; CloudWatch keeps logs forever.
+    unset = GCP_DEFAULT_RETENTION_DAYS if resource.type == GCP_LOG_BUCKET else None
+    return Retention(days or unset, key)
+
+
+def _days(days: float) -> str:
+    return f"{days:g} days"
+
+
+@rule(
+    "log-retention-minimum",
+    control="log-retention",
+    severity="medium",
+    types=(LOG_GROUP, GCP_LOG_BUCKET),
+    remediation="Keep logs at least minLogRetentionDays (default 2192 days, six years).",
+    parameters=("minLogRetentionDays",),
+    frameworks=("hipaa",),
+)
+def log_retention_minimum(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Logs are kept at least the configured minimum (HIPAA documentation period)."""
+    kept = retention(resource)
+    minimum = settings.min_log_retention_days
+    if kept.unreadable:
+        yield f"{label(resource)} {kept.source} is not a number of days"
+    elif kept.days is not None and kept.days < minimum:
+        yield f"{label(resource)} keeps logs {_days(kept.days)} ({kept.source}), below the {minimum}-day minimum"
+
+
+@rule(
+    "log-retention-maximum",
+    control="log-retention",
+    severity="medium",
+    types=(LOG_GROUP, GCP_LOG_BUCKET),
+    remediation="Set a retention of at most maxLogRetentionDays (default 2192 days); never keep logs forever.",
+    parameters=("maxLogRetentionDays",),
+    frameworks=("gdpr",),
+)
+def log_retention_maximum(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Logs expire, no later than the configured maximum (GDPR storage limitation)."""
+    kept = retention(resource)
+    maximum = settings.max_log_retention_days
+    if kept.unreadable:
+        yield f"{label(resource)} {kept.source} is not a number of days"
+    elif kept.days is None:
+        yield f"{label(resource)} keeps logs forever ({kept.source} unset or 0)"
+    elif kept.days > maximum:
+        yield f"{label(resource)} keeps logs {_days(kept.days)} ({kept.source}), above the {maximum}-day maximum"
+
+
+# =============================================================================================================
+# backup
+# =============================================================================================================
+
+# Stateful stores: each input that protects them from deletion, and whether leaving it unset protects. RDS and
+# DynamoDB default to unprotected (the SDK docs: "The default is false"); Cloud SQL's Pulumi-level
+# deletionProtection defaults to true, but only the API flag settings.deletionProtectionEnabled stops a deletion
+# from the console or gcloud as well.
+DELETION_PROTECTION: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
+    "aws:rds/instance:Instance": ((("deletionProtection",), False),),
+    "aws:rds/cluster:Cluster": ((("deletionProtection",), False),),
+    "aws:dynamodb/table:Table": ((("deletionProtectionEnabled",), False),),
+    "gcp:sql/databaseInstance:DatabaseInstance": (
+        (("deletionProtection",), True),
+        (("settings", "deletionProtectionEnabled"), False),
+    ),
+}
+
+
+@rule(
+    "stateful-store-deletion-protection",
+    control="backup",
+    severity="medium",
+    types=tuple(DELETION_PROTECTION),
+    remediation="Set deletionProtection (RDS, Cloud SQL and settings.deletionProtectionEnabled) or "
+    "deletionProtectionEnabled (DynamoDB) to true.",
+)
+def stateful_store_deletion_protection(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Databases are protected from deletion."""
+    for path, unset_protects in DELETION_PROTECTION.get(resource.type, ()):
+        value: Any = resource.props
+        for key in path:
+            value = mapping(value).get(key)
+        if value is True or (value is None and unset_protects):
+            continue
+        yield f"{label(resource)} does not set {'.'.join(path)} to true"
+
+
+# =============================================================================================================
+# records-of-processing
+# =============================================================================================================
+
+DATA_STORES = (*BUCKET, EBS_VOLUME, EFS, EKS_CLUSTER, LOG_GROUP, GCS_BUCKET, GKE_CLUSTER, GCE_DISK)
+
+
+@rule(
+    "data-store-records-of-processing",
+    control="records-of-processing",
+    severity="low",
+    types=DATA_STORES,
+    remediation="Tag (AWS) or label (GCP) the resource with owner, purpose and data-classification "
+    "(phi, personal, internal or public).",
+)
+def data_store_records_of_processing(resource: Resource, settings: Settings) -> Iterator[str]:
+    """Data stores and clusters say whose they are, what for, and what data they hold."""
+    missing, unknown = record_gaps(tags_of(resource))
+    where = tags_key(resource.type)
+    for key in missing:
+        yield f"{label(resource)} has no {key} in its {where}"
+    if unknown is not None:
+        yield f"{label(resource)} {where} data-classification {unknown!r} is not one of {', '.join(CLASSIFICATIONS)}"

@@ -1,0 +1,5 @@
+"""GCP rules: data protection (data_protection.py) and access (access.py)."""
+
+from llmops_infra.policies.rules.gcp import access, data_protection
+
+__all__ = ["access", "data_protection"]

@@ -1,0 +1,79 @@
+"""Kubernetes network isolation: every non-system namespace has a default-deny ingress NetworkPolicy.
+
+Props are the Kubernetes object as pulumi-kubernetes registers it (apiVersion, kind, metadata, spec, camelCase
+as in the API), read through runtime/kubernetes.py: a field of an unexpected type is treated as absent (or as
+non-compliant where absence is itself a violation), never as a reason to raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy.proxy import UnknownValueError
+
+from llmops_infra.policies.runtime.kubernetes import (
+    NAMESPACE,
+    describe,
+    is_empty,
+    is_list,
+    object_name,
+    object_namespace,
+    string_items,
+)
+from llmops_infra.policies.runtime.props import mapping
+from llmops_infra.policies.runtime.rule import CannotJudge, Resource, Settings, rule
+from llmops_infra.policies.runtime.stack import Stack
+
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+NAMESPACE_TYPES = (NAMESPACE,)
+NETWORK_POLICY_TYPES = (NETWORK_POLICY, "kubernetes:extensions/v1beta1:NetworkPolicy")
+
+
+def _selects_all(selector: Any) -> bool:
+    """An empty label selector (`{}`, or matchLabels/matchExpressions empty) selects every pod."""
+    return isinstance(selector, Mapping) and all(is_empty(value) for value in selector.values())
+
+
+def _is_default_deny_ingress(policy: Resource) -> bool:
+    spec = mapping(policy.props.get("spec"))
+    if not _selects_all(spec.get("podSelector")):
+        return False
+    # The API defaults an absent policyTypes to include Ingress, so an absent one still denies ingress.
+    policy_types = spec.get("policyTypes")
+    if policy_types is not None and "Ingress" not in string_items(policy_types):
+        return False
+    return is_empty(spec.get("ingress")) and is_list(spec.get("ingress"))
+
+
+@rule(
+    "k8s-namespace-default-deny",
+    control="network-isolation",
+    severity="high",
+    types=NAMESPACE_TYPES + NETWORK_POLICY_TYPES,
+    remediation="Add a NetworkPolicy in the namespace with podSelector {}, policyTypes [Ingress] and no ingress "
+    "rules, then allow the flows the workloads need with further policies.",
+    scope="stack",
+    subjects=NAMESPACE_TYPES,
+    parameters=("exemptNamespaces",),
+)
+def k8s_namespace_default_deny(namespace: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
+    """Every non-system Namespace has a default-deny ingress NetworkPolicy."""
+    name = object_name(namespace)
+    if name in settings.exempt_namespaces:
+        return
+    undecided = False
+    for policy in stack.of_type(NETWORK_POLICY_TYPES):
+        try:
+            # A policy whose metadata was computed from the Namespace (an auto-named one) is in it exactly.
+            inside = namespace.urn in policy.dependencies.get("metadata", ()) or object_namespace(policy) == name
+            if inside and _is_default_deny_ingress(policy):
+                return
+        except UnknownValueError:
+            undecided = True  # its namespace or rules are not known yet: it may be the one
+    if undecided:
+        raise CannotJudge(f"a NetworkPolicy that may be in namespace {name} is not known yet")
+    yield (
+        f"{describe(namespace)} has no default-deny NetworkPolicy "
+        "(podSelector {}, policyTypes Ingress, no ingress rules) in it"
+    )

@@ -127,6 +127,7 @@ DELETION_PROTECTION: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
     types=tuple(DELETION_PROTECTION),
     remediation="Set deletionProtection (RDS, Cloud SQL and settings.deletionProtectionEnabled) or "
     "deletionProtectionEnabled (DynamoDB) to true.",
+    frameworks=("hipaa", "gdpr"),
 )
 def stateful_store_deletion_protection(resource: Resource, settings: Settings) -> Iterator[str]:
     """Databases are protected from deletion."""
@@ -153,6 +154,7 @@ DATA_STORES = (*BUCKET, EBS_VOLUME, EFS, EKS_CLUSTER, LOG_GROUP, GCS_BUCKET, GKE
     types=DATA_STORES,
     remediation="Tag (AWS) or label (GCP) the resource with owner, purpose and data-classification "
     "(phi, personal, internal or public).",
+    frameworks=("hipaa", "gdpr"),
 )
 def data_store_records_of_processing(resource: Resource, settings: Settings) -> Iterator[str]:
     """Data stores and clusters say whose they are, what for, and what data they hold."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 Severity = Literal["low", "medium", "high", "critical"]
 Framework = Literal["hipaa", "gdpr"]
+FRAMEWORKS: tuple[Framework, ...] = get_args(Framework)  # every framework a pack is built for
 
 
 class CannotJudge(Exception):
@@ -99,10 +100,10 @@ class Rule:
     resource_types: tuple[str, ...]
     remediation: str
     check: Any  # ResourceCheck or StackCheck, by `scope`
+    frameworks: tuple[Framework, ...]  # the packs the rule is in
     scope: Literal["resource", "stack"] = "resource"
     subjects: tuple[str, ...] = ()  # stack rules: the types judged one by one (the rest are companions)
     parameters: tuple[str, ...] = ()  # PARAMETERS keys this rule reads
-    frameworks: tuple[Framework, ...] = ("hipaa", "gdpr")
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -126,18 +127,31 @@ def rule(
     severity: Severity,
     types: Sequence[str],
     remediation: str,
+    frameworks: Sequence[Framework],
     scope: Literal["resource", "stack"] = "resource",
     subjects: Sequence[str] = (),
     parameters: Sequence[str] = (),
-    frameworks: Sequence[Framework] = ("hipaa", "gdpr"),
 ) -> Callable[[Any], Any]:
-    """Register the decorated function as a rule; its docstring's first line is the description."""
+    """Register the decorated function as a rule; its docstring's first line is the description.
+
+    `frameworks` has no default: every rule says which packs it is in (some of FRAMEWORKS), so a new rule never
+    joins a pack by accident.
+    """
 
     def register(check: Any) -> Any:
         if name in RULES:
             raise ValueError(f"duplicate rule name {name}")
         if control not in CONTROLS:
             raise ValueError(f"rule {name}: unknown control {control}")
+        if isinstance(frameworks, str) or not frameworks:
+            raise ValueError(f"rule {name}: frameworks must list the packs it is in, some of {', '.join(FRAMEWORKS)}")
+        unknown_frameworks = [f for f in frameworks if f not in FRAMEWORKS]
+        if unknown_frameworks:
+            raise ValueError(
+                f"rule {name}: unknown frameworks {unknown_frameworks}; the frameworks are {', '.join(FRAMEWORKS)}"
+            )
+        if len(set(frameworks)) != len(frameworks):
+            raise ValueError(f"rule {name}: frameworks {list(frameworks)} names one twice")
         if scope == "stack" and not subjects:
             raise ValueError(f"stack rule {name}: name the subjects it judges")
         unknown = set(parameters) - set(PARAMETERS)

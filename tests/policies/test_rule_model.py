@@ -22,6 +22,7 @@ def _register(name="demo-rule", **overrides):
         "severity": "high",
         "types": ["aws:kms/key:Key"],
         "remediation": "Turn rotation on.",
+        "frameworks": ["hipaa", "gdpr"],
     }
     kwargs.update(overrides)
 
@@ -46,11 +47,45 @@ def test_rule_takes_description_from_docstring_and_clauses_from_its_control(regi
     [
         ({"control": "encryption"}, "unknown control encryption"),
         ({"parameters": ["maxDays"]}, "unknown parameters"),
+        ({"frameworks": ["hipaa", "sox"]}, r"demo-rule: unknown frameworks \['sox'\]; the frameworks are hipaa, gdpr"),
+        ({"frameworks": []}, "demo-rule: frameworks must list the packs it is in, some of hipaa, gdpr"),
+        ({"frameworks": "hipaa"}, "demo-rule: frameworks must list the packs it is in"),
+        ({"frameworks": ["gdpr", "gdpr"]}, "names one twice"),
     ],
 )
 def test_rule_registration_rejects_bad_metadata(registry, overrides, message):
     with pytest.raises(ValueError, match=message):
         _register(**overrides)
+    assert registry == {}
+
+
+def test_a_rule_must_say_which_frameworks_it_is_in(registry):
+    kwargs = {"control": "key-rotation", "severity": "high", "types": ["aws:kms/key:Key"], "remediation": "r"}
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'frameworks'"):
+        model.rule("no-frameworks", **kwargs)
+    assert registry == {}
+
+
+@pytest.mark.parametrize("frameworks", [["hipaa"], ["gdpr"], ["hipaa", "gdpr"]])
+def test_a_rule_is_in_exactly_the_frameworks_it_states(registry, frameworks):
+    assert _register(frameworks=frameworks).frameworks == tuple(frameworks)
+
+
+def test_every_rule_of_the_library_states_its_frameworks_in_its_declaration():
+    # No default to fall back on: each @rule(...) of the rule modules names its frameworks itself.
+    import ast
+    import pathlib
+
+    import llmops_infra.policies.rules as library
+
+    root = pathlib.Path(library.__file__).parent
+    declared = 0
+    for source in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "rule":
+                assert "frameworks" in {k.arg for k in node.keywords}, (source, ast.unparse(node.args[0]))
+                declared += 1
+    assert declared == len(model.RULES)
 
 
 def test_duplicate_rule_names_are_rejected(registry):
@@ -81,6 +116,7 @@ def test_stack_evaluation_judges_each_subject_and_skips_only_the_unknown_one(reg
         remediation="r",
         scope="stack",
         subjects=["aws:s3/bucket:Bucket"],
+        frameworks=["hipaa"],
     )
     def check(bucket, stack, settings):
         """Buckets are versioned."""
@@ -95,9 +131,15 @@ def test_stack_evaluation_judges_each_subject_and_skips_only_the_unknown_one(reg
 
 def test_a_stack_rule_must_name_its_subjects(registry):
     with pytest.raises(ValueError, match="subjects"):
-        model.rule("no-subjects", control="backup", severity="low", types=["t"], remediation="r", scope="stack")(
-            lambda bucket, stack, settings: ()
-        )
+        model.rule(
+            "no-subjects",
+            control="backup",
+            severity="low",
+            types=["t"],
+            remediation="r",
+            frameworks=["gdpr"],
+            scope="stack",
+        )(lambda bucket, stack, settings: ())
 
 
 def test_settings_from_policy_config():

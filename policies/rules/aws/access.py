@@ -54,6 +54,7 @@ PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls
     severity="critical",
     types=(PUBLIC_ACCESS_BLOCK,),
     remediation="Set block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets to true.",
+    frameworks=("hipaa", "gdpr"),
 )
 def s3_public_access_block_all_flags(resource: Resource, settings: Settings) -> Iterator[str]:
     """S3 public access blocks set all four flags to true."""
@@ -70,6 +71,7 @@ def s3_public_access_block_all_flags(resource: Resource, settings: Settings) -> 
     remediation="Add an aws.s3.BucketPublicAccessBlock for the bucket with all four flags true.",
     scope="stack",
     subjects=BUCKET,
+    frameworks=("hipaa", "gdpr"),
 )
 def s3_bucket_has_public_access_block(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """Every S3 bucket has a public access block."""
@@ -95,6 +97,7 @@ def _public_group(uri: Any) -> str | None:
     types=(*BUCKET_ACL, *BUCKET),
     remediation="Use acl private (or BucketOwnershipControls BucketOwnerEnforced) and grant no AllUsers or "
     "AuthenticatedUsers group.",
+    frameworks=("hipaa", "gdpr"),
 )
 def s3_bucket_acl_not_public(resource: Resource, settings: Settings) -> Iterator[str]:
     """S3 ACLs (BucketAcl and a bucket's inline acl/grants) are not public and grant nothing to public groups."""
@@ -120,6 +123,7 @@ def s3_bucket_acl_not_public(resource: Resource, settings: Settings) -> Iterator
     severity="high",
     types=(SUBNET,),
     remediation="Set map_public_ip_on_launch to false; reach nodes through load balancers or NAT.",
+    frameworks=("hipaa", "gdpr"),
 )
 def ec2_subnet_no_public_ip_on_launch(resource: Resource, settings: Settings) -> Iterator[str]:
     """Subnets do not give instances public IPs on launch."""
@@ -133,6 +137,7 @@ def ec2_subnet_no_public_ip_on_launch(resource: Resource, settings: Settings) ->
     severity="high",
     types=(LAUNCH_TEMPLATE,),
     remediation='Leave network_interfaces[].associate_public_ip_address unset or "false".',
+    frameworks=("hipaa", "gdpr"),
 )
 def launch_template_no_public_ip(resource: Resource, settings: Settings) -> Iterator[str]:
     """Launch templates do not associate public IP addresses with their network interfaces."""
@@ -147,6 +152,7 @@ def launch_template_no_public_ip(resource: Resource, settings: Settings) -> Iter
     severity="high",
     types=(EKS_CLUSTER,),
     remediation="Set vpc_config.endpoint_public_access false, or list restricted public_access_cidrs.",
+    frameworks=("hipaa", "gdpr"),
 )
 def eks_endpoint_not_public(resource: Resource, settings: Settings) -> Iterator[str]:
     """EKS API endpoints are private, or public only to restricted CIDRs."""
@@ -194,6 +200,7 @@ def _open_sources(entry: Mapping[str, Any], keys: Sequence[str]) -> list[str]:
     types=(SECURITY_GROUP, INGRESS_RULE),
     remediation="Restrict ingress to known CIDRs or security groups; only an edge load balancer's group, tagged "
     f'{EDGE_TAG}: "true", may accept 443 from anywhere.',
+    frameworks=("hipaa", "gdpr"),
 )
 def security_group_no_open_ingress(resource: Resource, settings: Settings) -> Iterator[str]:
     """No ingress from 0.0.0.0/0 or ::/0, except port 443 on a group tagged as the edge load balancer."""
@@ -219,6 +226,7 @@ def security_group_no_open_ingress(resource: Resource, settings: Settings) -> It
     severity="medium",
     types=(DEFAULT_SECURITY_GROUP,),
     remediation="Manage the default security group with ingress=[] and egress=[] and use dedicated groups.",
+    frameworks=("hipaa", "gdpr"),
 )
 def default_security_group_closed(resource: Resource, settings: Settings) -> Iterator[str]:
     """The default security group has no ingress or egress rules."""
@@ -235,6 +243,7 @@ def default_security_group_closed(resource: Resource, settings: Settings) -> Ite
     remediation="Add an aws.ec2.FlowLog with vpc_id set to the VPC and traffic_type ALL.",
     scope="stack",
     subjects=(VPC,),
+    frameworks=("hipaa", "gdpr"),
 )
 def vpc_flow_logs_enabled(vpc: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """Every VPC has a flow log that captures ALL traffic."""
@@ -258,6 +267,7 @@ EKS_LOG_TYPES = ("api", "audit", "authenticator")
     severity="high",
     types=(EKS_CLUSTER,),
     remediation="Set enabled_cluster_log_types to include api, audit and authenticator.",
+    frameworks=("hipaa", "gdpr"),
 )
 def eks_control_plane_logging(resource: Resource, settings: Settings) -> Iterator[str]:
     """EKS clusters send api, audit and authenticator control-plane logs."""
@@ -275,6 +285,7 @@ def eks_control_plane_logging(resource: Resource, settings: Settings) -> Iterato
     remediation="Add an aws.s3.BucketLogging for the bucket, targeting the access-log bucket.",
     scope="stack",
     subjects=BUCKET,
+    frameworks=("hipaa", "gdpr"),
 )
 def s3_bucket_access_logging(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """Every S3 bucket except the access-log bucket has server access logging."""
@@ -295,6 +306,7 @@ def s3_bucket_access_logging(bucket: Resource, stack: Stack, settings: Settings)
     severity="high",
     types=(TRAIL,),
     remediation="Set is_multi_region_trail and enable_log_file_validation to true and kms_key_id to a CMK ARN.",
+    frameworks=("hipaa", "gdpr"),
 )
 def cloudtrail_multi_region_validated_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
     """CloudTrail trails are multi-region, validate their log files and encrypt them with KMS."""
@@ -317,6 +329,7 @@ def cloudtrail_multi_region_validated_encrypted(resource: Resource, settings: Se
     severity="critical",
     types=(IAM_POLICY, ROLE_POLICY, ROLE),
     remediation="Name the actions (not * or service:*) and the resource ARNs the workload needs.",
+    frameworks=("hipaa", "gdpr"),
 )
 def iam_no_wildcard_statements(resource: Resource, settings: Settings) -> Iterator[str]:
     """IAM policies do not allow `*` or `service:*` actions on all resources."""
@@ -344,6 +357,7 @@ _AWS_MANAGED = re.compile(r"arn:[^:]+:iam::aws:policy/(?:.*/)?(?P<name>[^/]+)")
     types=POLICY_ATTACHMENTS,
     remediation="Attach a policy scoped to the workload instead of AdministratorAccess, PowerUserAccess or "
     "IAMFullAccess.",
+    frameworks=("hipaa", "gdpr"),
 )
 def iam_no_admin_policy_attachment(resource: Resource, settings: Settings) -> Iterator[str]:
     """No role, user or group gets the AWS-managed admin policies."""

@@ -86,6 +86,7 @@ def _sse_problem(config: Resource, access_logs: bool) -> str | None:
     "kmsMasterKeyId and bucketKeyEnabled true.",
     scope="stack",
     subjects=BUCKET,
+    frameworks=("hipaa", "gdpr"),
 )
 def s3_bucket_kms_encrypted(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """Every S3 bucket has a default SSE-KMS encryption configuration with a customer-managed key and bucket key."""
@@ -106,6 +107,7 @@ def s3_bucket_kms_encrypted(bucket: Resource, stack: Stack, settings: Settings) 
     severity="high",
     types=("aws:ebs/volume:Volume",),
     remediation="Set encrypted true and kmsKeyId to a customer-managed KMS key.",
+    frameworks=("hipaa", "gdpr"),
 )
 def ebs_volume_kms_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
     """EBS volumes are encrypted with a customer-managed KMS key."""
@@ -126,6 +128,7 @@ def _encrypted_with_customer_key(resource: Resource) -> Iterator[str]:
     severity="high",
     types=("aws:ec2/launchTemplate:LaunchTemplate",),
     remediation='Set ebs.encrypted "true" and ebs.kmsKeyId to a customer-managed key on every block device mapping.',
+    frameworks=("hipaa", "gdpr"),
 )
 def launch_template_ebs_kms_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
     """Every EBS block device of a launch template is encrypted with a customer-managed KMS key."""
@@ -147,6 +150,7 @@ def launch_template_ebs_kms_encrypted(resource: Resource, settings: Settings) ->
     severity="high",
     types=("aws:efs/fileSystem:FileSystem",),
     remediation="Set encrypted true and kmsKeyId to a customer-managed KMS key.",
+    frameworks=("hipaa", "gdpr"),
 )
 def efs_file_system_kms_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
     """EFS file systems are encrypted with a customer-managed KMS key."""
@@ -159,6 +163,7 @@ def efs_file_system_kms_encrypted(resource: Resource, settings: Settings) -> Ite
     severity="high",
     types=("aws:eks/cluster:Cluster",),
     remediation='Set encryptionConfig with provider.keyArn of a customer-managed KMS key and resources ["secrets"].',
+    frameworks=("hipaa", "gdpr"),
 )
 def eks_secrets_kms_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
     """EKS clusters envelope-encrypt Kubernetes secrets with a customer-managed KMS key."""
@@ -178,6 +183,7 @@ def eks_secrets_kms_encrypted(resource: Resource, settings: Settings) -> Iterato
     severity="medium",
     types=("aws:cloudwatch/logGroup:LogGroup",),
     remediation="Set kmsKeyId to the ARN of a customer-managed KMS key.",
+    frameworks=("hipaa", "gdpr"),
 )
 def cloudwatch_log_group_kms_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
     """CloudWatch log groups are encrypted with a customer-managed KMS key."""
@@ -194,6 +200,7 @@ def cloudwatch_log_group_kms_encrypted(resource: Resource, settings: Settings) -
     severity="medium",
     types=("aws:kms/key:Key",),
     remediation="Set enableKeyRotation true.",
+    frameworks=("hipaa", "gdpr"),
 )
 def kms_key_rotation_enabled(resource: Resource, settings: Settings) -> Iterator[str]:
     """Symmetric KMS keys rotate automatically."""
@@ -211,6 +218,7 @@ def kms_key_rotation_enabled(resource: Resource, settings: Settings) -> Iterator
     severity="medium",
     types=("aws:kms/key:Key",),
     remediation=f"Leave deletionWindowInDays unset (30) or set it to at least {MIN_KEY_DELETION_WINDOW_DAYS}.",
+    frameworks=("hipaa", "gdpr"),
 )
 def kms_key_deletion_window(resource: Resource, settings: Settings) -> Iterator[str]:
     """KMS keys keep the full deletion waiting period, so a scheduled deletion can be caught and cancelled."""
@@ -265,6 +273,7 @@ def _denies_insecure_transport(statement: Any, name: str) -> bool:
     "ARN/*, Condition Bool aws:SecureTransport false.",
     scope="stack",
     subjects=BUCKET,
+    frameworks=("hipaa", "gdpr"),
 )
 def s3_bucket_denies_insecure_transport(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """Every S3 bucket's policy denies requests not made over TLS (aws:SecureTransport false)."""
@@ -306,6 +315,7 @@ def _redirects_to_https(action: Any) -> bool:
     severity="high",
     types=LISTENERS,
     remediation="Use protocol HTTPS (ALB) or TLS (NLB), or make an HTTP listener only redirect to HTTPS.",
+    frameworks=("hipaa", "gdpr"),
 )
 def lb_listener_tls(resource: Resource, settings: Settings) -> Iterator[str]:
     """Load balancer listeners accept only TLS, or only redirect plain HTTP to HTTPS."""
@@ -332,6 +342,7 @@ def lb_listener_tls(resource: Resource, settings: Settings) -> Iterator[str]:
     remediation="Add a BucketVersioning with versioningConfiguration.status Enabled.",
     scope="stack",
     subjects=BUCKET,
+    frameworks=("hipaa", "gdpr"),
 )
 def s3_bucket_versioning_enabled(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """S3 buckets classified phi or personal are versioned."""
@@ -358,6 +369,7 @@ def _expires(lifecycle_rule: Any) -> bool:
     "noncurrentVersionExpiration to the declared retention.",
     scope="stack",
     subjects=BUCKET,
+    frameworks=("hipaa", "gdpr"),
 )
 def s3_bucket_lifecycle_expiry(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """S3 buckets classified phi or personal expire objects or noncurrent versions after a declared retention."""
@@ -380,6 +392,7 @@ def s3_bucket_lifecycle_expiry(bucket: Resource, stack: Stack, settings: Setting
     "Enabled rule.",
     scope="stack",
     subjects=BUCKET,
+    frameworks=("hipaa", "gdpr"),
 )
 def s3_phi_bucket_recoverable(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """S3 buckets classified phi are versioned or replicated, so deleted or overwritten objects can be recovered."""

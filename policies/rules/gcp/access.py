@@ -86,6 +86,7 @@ def _public(members: list[str]) -> list[str]:
     severity="critical",
     types=(GCS_BUCKET,),
     remediation='Set public_access_prevention "enforced" and uniform_bucket_level_access true.',
+    frameworks=("hipaa", "gdpr"),
 )
 def gcs_bucket_public_access_prevention(resource: Resource, settings: Settings) -> Iterator[str]:
     """Cloud Storage buckets enforce public access prevention and uniform bucket-level access."""
@@ -104,6 +105,7 @@ def gcs_bucket_public_access_prevention(resource: Resource, settings: Settings) 
     types=(GCS_IAM_MEMBER, GCS_IAM_BINDING, GCS_IAM_POLICY),
     remediation="Grant bucket roles to named users, groups or service accounts, never allUsers or "
     "allAuthenticatedUsers.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gcs_iam_no_public_members(resource: Resource, settings: Settings) -> Iterator[str]:
     """Bucket IAM never grants allUsers or allAuthenticatedUsers."""
@@ -131,6 +133,7 @@ def gcs_iam_no_public_members(resource: Resource, settings: Settings) -> Iterato
     types=(*GCS_ACCESS_CONTROLS, *GCS_ACLS),
     remediation="Remove allUsers and allAuthenticatedUsers entities and public predefined ACLs; prefer uniform "
     "bucket-level access, which disables ACLs.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gcs_acl_not_public(resource: Resource, settings: Settings) -> Iterator[str]:
     """Cloud Storage ACLs grant nothing to allUsers or allAuthenticatedUsers."""
@@ -155,6 +158,7 @@ def gcs_acl_not_public(resource: Resource, settings: Settings) -> Iterator[str]:
     types=(GKE_CLUSTER, GKE_NODE_POOL),
     remediation="Set private_cluster_config.enable_private_nodes true and never set a node pool's "
     "network_config.enable_private_nodes false.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gke_private_nodes(resource: Resource, settings: Settings) -> Iterator[str]:
     """GKE nodes have internal IP addresses only."""
@@ -183,6 +187,7 @@ def gke_private_nodes(resource: Resource, settings: Settings) -> Iterator[str]:
     types=(GKE_CLUSTER,),
     remediation="Set master_authorized_networks_config with cidr_blocks of known networks only (or none), and "
     "leave gcp_public_cidrs_access_enabled off.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gke_master_authorized_networks(resource: Resource, settings: Settings) -> Iterator[str]:
     """GKE control planes accept connections only from authorized networks, never from anywhere."""
@@ -234,6 +239,7 @@ def _given(value: Any) -> list[str]:
     types=(FIREWALL,),
     remediation="Restrict source_ranges to known networks (or use source_tags / source_service_accounts); only an "
     f'edge load balancer firewall with target tag "{GCP_EDGE_TAG}" may allow tcp 443 from anywhere.',
+    frameworks=("hipaa", "gdpr"),
 )
 def gcp_firewall_no_open_ingress(resource: Resource, settings: Settings) -> Iterator[str]:
     """VPC firewalls allow no ingress from 0.0.0.0/0 or ::/0, except tcp 443 to the tagged edge load balancer."""
@@ -275,6 +281,7 @@ NO_FLOW_LOG_PURPOSES = ("REGIONAL_MANAGED_PROXY", "GLOBAL_MANAGED_PROXY", "INTER
     severity="medium",
     types=(SUBNETWORK,),
     remediation="Add log_config (VPC flow logs, flow_sampling above 0) and set private_ip_google_access true.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gcp_subnet_flow_logs_private_access(resource: Resource, settings: Settings) -> Iterator[str]:
     """VPC subnets log flows and reach Google APIs privately (Private Google Access)."""
@@ -309,6 +316,7 @@ GKE_METRIC_COMPONENTS = ("SYSTEM_COMPONENTS",)
     types=(GKE_CLUSTER,),
     remediation="Leave logging_service and monitoring_service at their defaults (not none); a logging_config "
     "enables SYSTEM_COMPONENTS and APISERVER, a monitoring_config SYSTEM_COMPONENTS.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gke_logging_monitoring(resource: Resource, settings: Settings) -> Iterator[str]:
     """GKE clusters send system and API server logs to Cloud Logging and metrics to Cloud Monitoring."""
@@ -345,6 +353,7 @@ AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
     types=AUDIT_CONFIGS,
     remediation="Give the audit config audit_log_configs for ADMIN_READ, DATA_READ and DATA_WRITE, with no "
     "exempted_members.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gcp_audit_config_all_log_types(resource: Resource, settings: Settings) -> Iterator[str]:
     """IAM audit configs log admin reads, data reads and data writes, exempting no one."""
@@ -372,6 +381,7 @@ PRIMITIVE_ROLES = ("roles/owner", "roles/editor")
     severity="critical",
     types=(*IAM_MEMBERS, *IAM_BINDINGS, *IAM_POLICIES),
     remediation="Grant predefined or custom roles scoped to the task instead of roles/owner or roles/editor.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gcp_iam_no_primitive_roles(resource: Resource, settings: Settings) -> Iterator[str]:
     """Project, folder and organization IAM never grants the basic roles roles/owner or roles/editor."""
@@ -412,6 +422,7 @@ def _default_service_account(value: Any) -> bool:
     types=(GKE_CLUSTER, GKE_NODE_POOL),
     remediation="Set node_config.service_account (and cluster_autoscaling.auto_provisioning_defaults."
     "service_account with auto-provisioning or Autopilot) to a dedicated least-privilege service account.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gke_nodes_not_default_service_account(resource: Resource, settings: Settings) -> Iterator[str]:
     """GKE nodes run as a dedicated service account, never the Compute Engine default one."""
@@ -436,6 +447,7 @@ GKE_METADATA = "GKE_METADATA"
     types=(GKE_CLUSTER, GKE_NODE_POOL),
     remediation='Set workload_identity_config.workload_pool ("<project>.svc.id.goog") on the cluster and '
     'node_config.workload_metadata_config.mode "GKE_METADATA" on every node pool.',
+    frameworks=("hipaa", "gdpr"),
 )
 def gke_workload_identity(resource: Resource, settings: Settings) -> Iterator[str]:
     """GKE workloads use Workload Identity, so pods never see the node's credentials."""

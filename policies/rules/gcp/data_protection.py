@@ -46,6 +46,7 @@ SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
     severity="high",
     types=(GCS_BUCKET,),
     remediation="Set encryption.default_kms_key_name to a Cloud KMS key the bucket's storage service agent may use.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gcs_bucket_cmek_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
     """Cloud Storage buckets encrypt new objects with a customer-managed Cloud KMS key by default."""
@@ -60,6 +61,7 @@ def gcs_bucket_cmek_encrypted(resource: Resource, settings: Settings) -> Iterato
     types=(GKE_CLUSTER,),
     remediation='Set database_encryption state "ENCRYPTED" with key_name a Cloud KMS key (application-layer '
     "secrets encryption).",
+    frameworks=("hipaa", "gdpr"),
 )
 def gke_database_encryption(resource: Resource, settings: Settings) -> Iterator[str]:
     """GKE clusters encrypt Kubernetes secrets in etcd with a customer-managed Cloud KMS key."""
@@ -78,6 +80,7 @@ def gke_database_encryption(resource: Resource, settings: Settings) -> Iterator[
     types=(GKE_CLUSTER, GKE_NODE_POOL),
     remediation="Set node_config.boot_disk_kms_key (and cluster_autoscaling.auto_provisioning_defaults."
     "boot_disk_kms_key with node auto-provisioning) to a Cloud KMS key.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gke_node_pool_boot_disk_cmek(resource: Resource, settings: Settings) -> Iterator[str]:
     """GKE node boot disks are encrypted with a customer-managed Cloud KMS key."""
@@ -103,6 +106,7 @@ CSEK_KEYS = ("rawKey", "rawKeyWo", "rsaEncryptedKey", "rsaEncryptedKeyWo")
     types=(GCE_DISK, GCE_REGION_DISK),
     remediation="Set disk_encryption_key.kms_key_self_link (regional disks: kms_key_name) to a Cloud KMS key, "
     "not a raw or RSA-wrapped customer-supplied key.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gce_disk_cmek(resource: Resource, settings: Settings) -> Iterator[str]:
     """Persistent disks are encrypted with a customer-managed Cloud KMS key."""
@@ -144,6 +148,7 @@ def _duration_seconds(value: Any) -> float | None:
     severity="medium",
     types=("gcp:kms/cryptoKey:CryptoKey",),
     remediation='Set rotationPeriod to at most "7776000s" (90 days).',
+    frameworks=("hipaa", "gdpr"),
 )
 def gcp_kms_key_rotation_period(resource: Resource, settings: Settings) -> Iterator[str]:
     """Cloud KMS symmetric keys rotate at least every 90 days."""
@@ -173,6 +178,7 @@ def _versioned(bucket: Resource) -> bool:
     severity="medium",
     types=(GCS_BUCKET,),
     remediation="Set versioning.enabled true.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gcs_bucket_versioning_enabled(resource: Resource, settings: Settings) -> Iterator[str]:
     """Cloud Storage buckets classified phi or personal are versioned."""
@@ -211,6 +217,7 @@ def _expires(lifecycle_rule: Any) -> bool:
     types=(GCS_BUCKET,),
     remediation="Add a lifecycle_rules entry with action type Delete and a condition (age, num_newer_versions, "
     "days_since_noncurrent_time ...) matching the declared retention.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gcs_bucket_lifecycle_expiry(resource: Resource, settings: Settings) -> Iterator[str]:
     """Cloud Storage buckets classified phi or personal delete objects or old versions after a declared retention."""
@@ -245,6 +252,7 @@ def _soft_delete_seconds(bucket: Resource) -> float:
     severity="high",
     types=(GCS_BUCKET,),
     remediation="Set versioning.enabled true, or a soft_delete_policy with retention_duration_seconds above 0.",
+    frameworks=("hipaa", "gdpr"),
 )
 def gcs_phi_bucket_recoverable(resource: Resource, settings: Settings) -> Iterator[str]:
     """Cloud Storage buckets classified phi are versioned or soft-delete, so deleted objects can be recovered."""
@@ -272,6 +280,7 @@ TLS_SSL_MODES = ("ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED")
     severity="high",
     types=(SQL_INSTANCE,),
     remediation='Set settings.ip_configuration.ssl_mode "ENCRYPTED_ONLY" (or "TRUSTED_CLIENT_CERTIFICATE_REQUIRED").',
+    frameworks=("hipaa", "gdpr"),
 )
 def cloudsql_requires_tls(resource: Resource, settings: Settings) -> Iterator[str]:
     """Cloud SQL instances refuse connections that are not encrypted with TLS."""

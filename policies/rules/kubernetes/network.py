@@ -56,6 +56,7 @@ def _is_default_deny_ingress(policy: Resource) -> bool:
     scope="stack",
     subjects=NAMESPACE_TYPES,
     parameters=("exemptNamespaces",),
+    frameworks=("hipaa", "gdpr"),
 )
 def k8s_namespace_default_deny(namespace: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """Every non-system Namespace has a default-deny ingress NetworkPolicy."""

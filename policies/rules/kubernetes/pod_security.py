@@ -96,6 +96,7 @@ WORKLOAD_REMEDIATION_SUFFIX = " (or run it in an exempt system namespace if it i
     types=WORKLOAD_TYPES,
     remediation="Remove hostNetwork, hostPID, hostIPC, hostPath volumes and hostPort" + WORKLOAD_REMEDIATION_SUFFIX,
     parameters=("exemptNamespaces",),
+    frameworks=("hipaa", "gdpr"),
 )
 def k8s_pod_no_host_access(resource: Resource, settings: Settings) -> Iterator[str]:
     """Workload pods share no host namespace, mount no hostPath and bind no hostPort."""
@@ -124,6 +125,7 @@ def k8s_pod_no_host_access(resource: Resource, settings: Settings) -> Iterator[s
         "adding back at most NET_BIND_SERVICE" + WORKLOAD_REMEDIATION_SUFFIX
     ),
     parameters=("exemptNamespaces",),
+    frameworks=("hipaa", "gdpr"),
 )
 def k8s_pod_privilege(resource: Resource, settings: Settings) -> Iterator[str]:
     """Containers are unprivileged, cannot escalate, drop ALL capabilities and add at most NET_BIND_SERVICE."""
@@ -157,6 +159,7 @@ def k8s_pod_privilege(resource: Resource, settings: Settings) -> Iterator[str]:
     remediation="Set securityContext.runAsNonRoot true (pod or every container) and no runAsUser 0"
     + WORKLOAD_REMEDIATION_SUFFIX,
     parameters=("exemptNamespaces",),
+    frameworks=("hipaa", "gdpr"),
 )
 def k8s_pod_non_root(resource: Resource, settings: Settings) -> Iterator[str]:
     """Every container runs with runAsNonRoot true (its own or the pod's) and never as runAsUser 0."""
@@ -186,6 +189,7 @@ def k8s_pod_non_root(resource: Resource, settings: Settings) -> Iterator[str]:
     remediation="Set securityContext.seccompProfile.type RuntimeDefault (or Localhost) on the pod"
     + WORKLOAD_REMEDIATION_SUFFIX,
     parameters=("exemptNamespaces",),
+    frameworks=("hipaa", "gdpr"),
 )
 def k8s_pod_seccomp(resource: Resource, settings: Settings) -> Iterator[str]:
     """Every container runs under a RuntimeDefault or Localhost seccomp profile (its own or the pod's)."""
@@ -211,6 +215,7 @@ def k8s_pod_seccomp(resource: Resource, settings: Settings) -> Iterator[str]:
     remediation="Use only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and "
     "secret volumes" + WORKLOAD_REMEDIATION_SUFFIX,
     parameters=("exemptNamespaces",),
+    frameworks=("hipaa", "gdpr"),
 )
 def k8s_pod_volume_types(resource: Resource, settings: Settings) -> Iterator[str]:
     """Workload pods use only the volume types Pod Security Standards "restricted" allows."""

@@ -57,6 +57,7 @@ def _is_platform_role(resource: Resource) -> bool:
     types=BINDING_TYPES,
     remediation="Bind cluster-admin only to the platform-admin group (kind Group); give everyone else a scoped Role.",
     parameters=("platformAdminGroup",),
+    frameworks=("hipaa", "gdpr"),
 )
 def k8s_rbac_no_cluster_admin_binding(resource: Resource, settings: Settings) -> Iterator[str]:
     """No (Cluster)RoleBinding grants cluster-admin to anyone but the platform-admin group."""
@@ -83,6 +84,7 @@ def k8s_rbac_no_cluster_admin_binding(resource: Resource, settings: Settings) ->
     severity="high",
     types=ROLE_TYPES,
     remediation="List the verbs and resources the role needs instead of '*'.",
+    frameworks=("hipaa", "gdpr"),
 )
 def k8s_rbac_no_wildcard(resource: Resource, settings: Settings) -> Iterator[str]:
     """No Role or ClusterRole rule grants '*' verbs or '*' resources."""
@@ -98,6 +100,7 @@ def k8s_rbac_no_wildcard(resource: Resource, settings: Settings) -> Iterator[str
     severity="high",
     types=ROLE_TYPES,
     remediation="Remove the escalate, bind and impersonate verbs; grant role management only to cluster admins.",
+    frameworks=("hipaa", "gdpr"),
 )
 def k8s_rbac_no_escalation_verbs(resource: Resource, settings: Settings) -> Iterator[str]:
     """No Role or ClusterRole rule grants the escalate, bind or impersonate verbs."""
@@ -113,6 +116,7 @@ def k8s_rbac_no_escalation_verbs(resource: Resource, settings: Settings) -> Iter
     severity="high",
     types=ROLE_TYPES,
     remediation=f"Move secrets read and pods/exec into a named platform role labelled {PLATFORM_ROLE_LABEL}: 'true'.",
+    frameworks=("hipaa", "gdpr"),
 )
 def k8s_rbac_sensitive_access_platform_roles_only(resource: Resource, settings: Settings) -> Iterator[str]:
     """Only named platform roles read secrets or exec into pods."""

@@ -30,6 +30,7 @@ RECORD_TYPES = (
     remediation="Label the object (metadata.labels) with owner, purpose and data-classification "
     "(phi, personal, internal or public).",
     parameters=("exemptNamespaces",),
+    frameworks=("hipaa", "gdpr"),
 )
 def k8s_records_of_processing(resource: Resource, settings: Settings) -> Iterator[str]:
     """Namespaces, persistent volume claims and stateful sets say whose they are, what for and what data they hold."""

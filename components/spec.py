@@ -340,6 +340,16 @@ GcpName = Annotated[str, Field(pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")]  #
 TpuTopology = Annotated[str, Field(pattern=r"^[1-9][0-9]*x[1-9][0-9]*(x[1-9][0-9]*)?$")]
 
 
+class AwsSpec(Model):
+    """The aws target (`aws:` in the platform value): its VPC, EKS cluster and accelerator node groups."""
+
+    network: NetworkSpec = Field(default=NetworkSpec(), description="The VPC (NetworkSpec defaults).")
+    cluster: ClusterSpec = Field(default=ClusterSpec(), description="The EKS cluster (ClusterSpec defaults).")
+    accelerator_pools: tuple[AcceleratorPoolSpec, ...] = Field(
+        default=(), description="The accelerator node groups (EKS managed node groups); none by default."
+    )
+
+
 def _private_cidr(cidr: ipaddress.IPv4Network, smallest: int = 8, largest: int = 29) -> ipaddress.IPv4Network:
     if not cidr.is_private or not smallest <= cidr.prefixlen <= largest:
         raise ValueError(f"must be a private (RFC 1918) IPv4 range from /{smallest} to /{largest}")
@@ -1111,12 +1121,10 @@ class PlatformSpec(Model):
         "one of the CloudWatch Logs values 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365 (default), 400, 545, "
         "731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.",
     )
-    network: NetworkSpec = Field(default=NetworkSpec(), description="The aws target's VPC (NetworkSpec defaults).")
-    cluster: ClusterSpec = Field(
-        default=ClusterSpec(), description="The aws target's EKS cluster (ClusterSpec defaults)."
-    )
-    accelerator_pools: tuple[AcceleratorPoolSpec, ...] = Field(
-        default=(), description="The aws target's accelerator node groups; none by default."
+    aws: AwsSpec | None = Field(
+        default=None,
+        description="The aws target's VPC, EKS cluster and accelerator node groups. None (default): AwsSpec "
+        "defaults when aws is a target; refused when it is not.",
     )
     buckets: tuple[BucketSpec, ...] = Field(
         default=(), description="Data buckets (S3 on aws, Cloud Storage on gcp); none by default."
@@ -1149,6 +1157,11 @@ class PlatformSpec(Model):
     def classification_of(self, bucket: BucketSpec) -> Classification:
         """A bucket's data classification: its own, else the platform's."""
         return bucket.classification or self.data_classification
+
+    @property
+    def aws_or_default(self) -> AwsSpec:
+        """The aws section, or its defaults when the config leaves it out."""
+        return self.aws or AwsSpec()
 
     @property
     def gcp_or_default(self) -> GcpSpec:

@@ -32,13 +32,14 @@ def _remote_network(spec: PlatformSpec) -> RemoteNetwork | None:
 
 
 def deploy_aws(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:
+    aws_spec = spec.aws_or_default
     tagging = Tagging(spec.owner, spec.data_classification, spec.tags)
     cluster_name = f"llmops-{pulumi.get_stack()}"
 
     keys = KmsKeys("platform", KeySpec(tags=tagging.tags("encryption")))
     network = IsolatedVpc(
         "platform",
-        spec.network,
+        aws_spec.network,
         flow_logs=FlowLogSettings(logs_key_arn=keys.arn("logs"), retention_days=spec.log_retention_days),
         tags=tagging.tags("network"),
     )
@@ -60,7 +61,7 @@ def deploy_aws(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:
     node_role = NodeRole(f"{cluster_name}-nodes", tags=tagging.tags("kubernetes-nodes"))
     cluster = EksCluster(
         cluster_name,
-        spec.cluster,
+        aws_spec.cluster,
         vpc_id=network.vpc_id,
         subnet_ids=network.private_subnet_ids,
         secrets_key_arn=keys.arn("cluster"),
@@ -85,7 +86,7 @@ def deploy_aws(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:
             cluster_security_group_id=cluster.cluster_security_group_id,
             tags=tagging.tags(f"accelerators-{pool.role}"),
         )
-        for pool in spec.accelerator_pools
+        for pool in aws_spec.accelerator_pools
     ]
 
     model_buckets = [b for b in spec.buckets if b.purpose == "model-artifacts"]
@@ -109,7 +110,7 @@ def deploy_aws(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:
                 decrypt_key_arns=[keys.arn("storage")],
             ),
             cluster_name=cluster.cluster_name,
-            identity=spec.cluster.workload_identity,
+            identity=aws_spec.cluster.workload_identity,
             oidc_provider_arn=cluster.oidc_provider_arn,
             oidc_issuer_url=cluster.oidc_issuer_url,
             tags=tagging.tags("workload-identity"),
@@ -121,6 +122,6 @@ def deploy_aws(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:
         "vpcId": network.vpc_id,
         "buckets": {name: b.bucket_name for name, b in buckets.items()},
         "accessLogBucket": access_logs.bucket_name,
-        "nodePools": [pool.name for pool in spec.accelerator_pools],
+        "nodePools": [pool.name for pool in aws_spec.accelerator_pools],
         "capacity": [p.capacity for p in pools],
     }

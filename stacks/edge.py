@@ -75,13 +75,13 @@ def _local_zone_site(spec: PlatformSpec, site: EdgeSiteSpec, aws: AwsPlatform) -
                 decrypt_key_arns=[aws.keys.arn("storage")],
             ),
             cluster_name=aws.cluster.cluster_name,
-            identity=spec.cluster.workload_identity,
+            identity=spec.aws_or_default.cluster.workload_identity,
             oidc_provider_arn=aws.cluster.oidc_provider_arn,
             oidc_issuer_url=aws.cluster.oidc_issuer_url,
             tags=aws.tagging.tags("workload-identity"),
         )
         # IRSA finds the role through this annotation; EKS Pod Identity binds by namespace and name alone.
-        if spec.cluster.workload_identity == "irsa":
+        if spec.aws_or_default.cluster.workload_identity == "irsa":
             annotations = {IRSA_ROLE_ANNOTATION: reader.role_arn}
     EdgeInferenceSite(
         site.name,

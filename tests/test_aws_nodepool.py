@@ -365,7 +365,9 @@ def test_a_pool_built_in_code_raises_the_message_the_config_path_gives(fields: d
     config_pool = {"name": "gpu", "maxSize": 2, **{_camel(k): v for k, v in fields.items()}}
     config_pool.setdefault("instanceType", "g6e.xlarge")
     with pytest.raises(SpecError) as config_error:
-        parse_platform({"targets": ["aws"], "region": "us-east-1", "owner": "t", "acceleratorPools": [config_pool]})
+        parse_platform(
+            {"targets": ["aws"], "region": "us-east-1", "owner": "t", "aws": {"acceleratorPools": [config_pool]}}
+        )
     [problem] = [p for p in config_error.value.problems if p.path[-1] == key]
     with pytest.raises(ValueError) as code_error:
         pool_preview(**fields)

@@ -28,7 +28,7 @@ def bad_stack(tmp_path: Path):
 
     def write(**pool_changes) -> Path:
         data = yaml.safe_load((ROOT / "configs" / "Pulumi.prod-hipaa.yaml").read_text())
-        data["config"]["llmops-infra:platform"]["acceleratorPools"][1].update(pool_changes)
+        data["config"]["llmops-infra:platform"]["aws"]["acceleratorPools"][1].update(pool_changes)
         (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
         (tmp_path / "configs").mkdir(exist_ok=True)
         path = tmp_path / "configs" / "Pulumi.bad.yaml"
@@ -78,11 +78,11 @@ def test_preview_export_writes_a_deployment(capsys, tmp_path: Path):
     [
         (
             {"instanceType": "inf2.xlarge", "amiType": "AL2023_x86_64_NVIDIA"},
-            "acceleratorPools[1].amiType",
+            "aws.acceleratorPools[1].amiType",
             "NEURON",
         ),
-        ({"instanceType": "g6e.xlarge", "efa": True}, "acceleratorPools[1].efa", "no EFA interfaces"),
-        ({"minSize": 9, "maxSize": 2}, "acceleratorPools[1].minSize", "at most maxSize (2)"),
+        ({"instanceType": "g6e.xlarge", "efa": True}, "aws.acceleratorPools[1].efa", "no EFA interfaces"),
+        ({"minSize": 9, "maxSize": 2}, "aws.acceleratorPools[1].minSize", "at most maxSize (2)"),
     ],
 )
 def test_bad_config_exits_2_naming_the_key_and_registers_nothing(capsys, monkeypatch, bad_stack, changes, key, words):

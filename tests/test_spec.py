@@ -16,7 +16,7 @@ BASE: dict[str, Any] = {
     "targets": ["aws"],
     "region": "us-east-1",
     "owner": "ml-platform",
-    "acceleratorPools": [{"name": "gpu", "instanceType": "g6.xlarge", "maxSize": 2}],
+    "aws": {"acceleratorPools": [{"name": "gpu", "instanceType": "g6.xlarge", "maxSize": 2}]},
     "buckets": [{"name": "models", "purpose": "model-artifacts"}],
 }
 
@@ -39,57 +39,57 @@ def _errors(data: Any) -> list[str]:
 
 def test_baseline_is_valid_and_defaults_are_the_secure_ones():
     spec = parse_platform(BASE)
-    assert spec.cluster.endpoint_public_access_cidrs == ()
-    assert spec.accelerator_pools[0].capacity_type == "ON_DEMAND"
-    assert spec.accelerator_pools[0].desired == 0
+    assert spec.aws_or_default.cluster.endpoint_public_access_cidrs == ()
+    assert spec.aws_or_default.accelerator_pools[0].capacity_type == "ON_DEMAND"
+    assert spec.aws_or_default.accelerator_pools[0].desired == 0
     assert spec.classification_of(spec.buckets[0]) == "internal"
 
 
 # (key path to change, bad value, key path the error must name, words the message must contain)
 BAD_CONFIGS = [
-    ("acceleratorPools.0.amiType", "AL2023_x86_64_NVIDIA", "acceleratorPools[0].amiType", "allowed: "),
+    ("aws.acceleratorPools.0.amiType", "AL2023_x86_64_NVIDIA", "aws.acceleratorPools[0].amiType", "allowed: "),
     (
-        "acceleratorPools.0.instanceType",
+        "aws.acceleratorPools.0.instanceType",
         "g6.huge",
-        "acceleratorPools[0].instanceType",
+        "aws.acceleratorPools[0].instanceType",
         "not an accelerated instance",
     ),
     (
-        "acceleratorPools.0.capacityType",
+        "aws.acceleratorPools.0.capacityType",
         "RESERVED",
-        "acceleratorPools[0].capacityType",
+        "aws.acceleratorPools[0].capacityType",
         "'ON_DEMAND', 'SPOT'",
     ),
-    ("acceleratorPools.0.minSize", 5, "acceleratorPools[0].minSize", "at most maxSize (2)"),
+    ("aws.acceleratorPools.0.minSize", 5, "aws.acceleratorPools[0].minSize", "at most maxSize (2)"),
     (
-        "acceleratorPools.0.desiredSize",
+        "aws.acceleratorPools.0.desiredSize",
         3,
-        "acceleratorPools[0].desiredSize",
+        "aws.acceleratorPools[0].desiredSize",
         "between minSize (0) and maxSize (2)",
     ),
-    ("acceleratorPools.0.efa", True, "acceleratorPools[0].efa", "g6.xlarge has no EFA interfaces"),
+    ("aws.acceleratorPools.0.efa", True, "aws.acceleratorPools[0].efa", "g6.xlarge has no EFA interfaces"),
     (
-        "acceleratorPools.0.capacityReservationId",
+        "aws.acceleratorPools.0.capacityReservationId",
         "res-1",
-        "acceleratorPools[0].capacityReservationId",
+        "aws.acceleratorPools[0].capacityReservationId",
         "pattern",
     ),
-    ("acceleratorPools.0.name", "GPU_Pool", "acceleratorPools[0].name", "pattern"),
+    ("aws.acceleratorPools.0.name", "GPU_Pool", "aws.acceleratorPools[0].name", "pattern"),
     (
-        "acceleratorPools.0.gpus",
+        "aws.acceleratorPools.0.gpus",
         4,
-        "acceleratorPools[0].gpus",
+        "aws.acceleratorPools[0].gpus",
         "unknown key; allowed keys here: allowedClassifications, amiType",
     ),
     ("targets", ["azure"], "targets[0]", "'aws'"),
     ("targets", [], "targets", "at least 1"),
     ("logRetentionDays", 2000, "logRetentionDays", "2192"),
     ("dataClassification", "secret", "dataClassification", "'phi', 'personal'"),
-    ("network.cidr", "8.8.0.0/16", "network.cidr", "private (RFC 1918)"),
-    ("network.availabilityZones", 1, "network.availabilityZones", "greater than or equal to 2"),
-    ("cluster.endpointPublicAccessCidrs", ["0.0.0.0/0"], "cluster.endpointPublicAccessCidrs", "internet"),
-    ("cluster.adminRoleArns", ["admin"], "cluster.adminRoleArns[0]", "pattern"),
-    ("cluster.workloadIdentity", "node", "cluster.workloadIdentity", "'pod-identity' or 'irsa'"),
+    ("aws.network.cidr", "8.8.0.0/16", "aws.network.cidr", "private (RFC 1918)"),
+    ("aws.network.availabilityZones", 1, "aws.network.availabilityZones", "greater than or equal to 2"),
+    ("aws.cluster.endpointPublicAccessCidrs", ["0.0.0.0/0"], "aws.cluster.endpointPublicAccessCidrs", "internet"),
+    ("aws.cluster.adminRoleArns", ["admin"], "aws.cluster.adminRoleArns[0]", "pattern"),
+    ("aws.cluster.workloadIdentity", "node", "aws.cluster.workloadIdentity", "'pod-identity' or 'irsa'"),
     ("buckets.0.purpose", "backups", "buckets[0].purpose", "'model-artifacts'"),
     (
         "buckets.0.noncurrentVersionExpirationDays",
@@ -104,40 +104,40 @@ BAD_CONFIGS = [
 @pytest.mark.parametrize(("path", "value", "key", "words"), BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
 def test_bad_config_names_key_and_what_is_allowed(path, value, key, words):
     data = _with(path, value)
-    if path == "acceleratorPools.0.amiType":
-        data["acceleratorPools"][0]["instanceType"] = "inf2.xlarge"
+    if path == "aws.acceleratorPools.0.amiType":
+        data["aws"]["acceleratorPools"][0]["instanceType"] = "inf2.xlarge"
     errors = _errors(data)
     assert any(e.startswith(f"{key}: ") and words in e for e in errors), errors
 
 
 def test_nvidia_ami_on_inferentia_names_the_neuron_ami():
-    errors = _errors(_with("acceleratorPools.0", {"name": "x", "instanceType": "inf2.xlarge", "maxSize": 1,
+    errors = _errors(_with("aws.acceleratorPools.0", {"name": "x", "instanceType": "inf2.xlarge", "maxSize": 1,
                                                   "amiType": "BOTTLEROCKET_x86_64_NVIDIA"}))  # fmt: skip
     assert errors == [
-        "acceleratorPools[0].amiType: an AMI for nvidia on x86_64, but inf2.xlarge carries AWS Inferentia2 "
+        "aws.acceleratorPools[0].amiType: an AMI for nvidia on x86_64, but inf2.xlarge carries AWS Inferentia2 "
         "(neuron, x86_64); allowed: AL2023_x86_64_NEURON"
     ]
 
 
 def test_neuron_ami_on_nvidia_lists_the_nvidia_amis():
-    (error,) = _errors(_with("acceleratorPools.0.amiType", "AL2023_x86_64_NEURON"))
+    (error,) = _errors(_with("aws.acceleratorPools.0.amiType", "AL2023_x86_64_NEURON"))
     assert "allowed: AL2023_x86_64_NVIDIA, AL2_x86_64_GPU, BOTTLEROCKET_x86_64_NVIDIA" in error
 
 
 def test_arm_ami_on_x86_gpu_is_rejected():
-    (error,) = _errors(_with("acceleratorPools.0.amiType", "AL2023_ARM_64_NVIDIA"))
-    assert error.startswith("acceleratorPools[0].amiType: an AMI for nvidia on arm64")
+    (error,) = _errors(_with("aws.acceleratorPools.0.amiType", "AL2023_ARM_64_NVIDIA"))
+    assert error.startswith("aws.acceleratorPools[0].amiType: an AMI for nvidia on arm64")
 
 
 def test_efa_error_suggests_efa_capable_sizes_of_the_family():
     (error,) = _errors(
-        _with("acceleratorPools.0", {"name": "x", "instanceType": "g6e.xlarge", "maxSize": 1, "efa": True})
+        _with("aws.acceleratorPools.0", {"name": "x", "instanceType": "g6e.xlarge", "maxSize": 1, "efa": True})
     )
     assert "EFA types in this family: g6e.12xlarge, g6e.16xlarge, g6e.24xlarge, g6e.48xlarge, g6e.8xlarge" in error
 
 
 def test_misspelt_instance_type_gets_a_suggestion():
-    (error,) = _errors(_with("acceleratorPools.0.instanceType", "p5.48xlrge"))
+    (error,) = _errors(_with("aws.acceleratorPools.0.instanceType", "p5.48xlrge"))
     assert "did you mean p5.48xlarge" in error
 
 
@@ -149,13 +149,13 @@ def test_capacity_block_needs_a_reservation_and_spot_refuses_one():
         {"name": "pg", "instanceType": "p5.48xlarge", "maxSize": 1, "placementGroup": True,
          "capacityReservationId": "cr-0123456789abcdef0"},
     ]  # fmt: skip
-    errors = _errors(_with("acceleratorPools", pools))
+    errors = _errors(_with("aws.acceleratorPools", pools))
     assert errors == [
-        "acceleratorPools[0].capacityReservationId: "
+        "aws.acceleratorPools[0].capacityReservationId: "
         "capacityType CAPACITY_BLOCK needs the reservation id of the block (cr-...)",
-        "acceleratorPools[1].capacityReservationId: a capacity reservation cannot back SPOT capacity; "
+        "aws.acceleratorPools[1].capacityReservationId: a capacity reservation cannot back SPOT capacity; "
         "use ON_DEMAND or CAPACITY_BLOCK",
-        "acceleratorPools[2].placementGroup: cannot be combined with capacityReservationId: "
+        "aws.acceleratorPools[2].placementGroup: cannot be combined with capacityReservationId: "
         "the reservation decides placement; drop placementGroup",
     ]
 
@@ -167,21 +167,21 @@ def test_duplicate_names_are_rejected():
 
 def test_shape_and_catalog_problems_are_reported_together():
     data = _with("owner", "")
-    data["acceleratorPools"][0]["efa"] = True
+    data["aws"]["acceleratorPools"][0]["efa"] = True
     errors = _errors(data)
-    assert [e.split(":")[0] for e in errors] == ["owner", "acceleratorPools[0].efa"]
+    assert [e.split(":")[0] for e in errors] == ["owner", "aws.acceleratorPools[0].efa"]
 
 
 def test_message_names_file_root_key_and_value():
     with pytest.raises(SpecError) as caught:
-        parse_platform(_with("acceleratorPools.0.minSize", 5), "configs/Pulumi.bad.yaml")
+        parse_platform(_with("aws.acceleratorPools.0.minSize", 5), "configs/Pulumi.bad.yaml")
     text = str(caught.value)
     assert text.splitlines()[0] == "configs/Pulumi.bad.yaml: 1 problem in llmops-infra:platform:"
-    assert "llmops-infra:platform.acceleratorPools[0].minSize = 5: must be at most maxSize (2)" in text
+    assert "llmops-infra:platform.aws.acceleratorPools[0].minSize = 5: must be at most maxSize (2)" in text
 
 
 def test_platform_must_be_a_mapping():
-    assert _errors(["aws"]) == [": must be a mapping of keys (targets, owner, network, ...)"]
+    assert _errors(["aws"]) == [": must be a mapping of keys (targets, owner, aws, gcp, ...)"]
 
 
 class TestPlatformFromConfig:
@@ -211,3 +211,13 @@ class TestPlatformFromConfig:
         with pytest.raises(SpecError) as caught:
             platform_from_config(self._config(data, region=None).get, "f.yaml")
         assert "llmops-infra:platform.region: required key is missing" in str(caught.value)
+
+
+def test_every_target_has_its_own_key_and_a_section_without_its_target_is_refused():
+    gcp_only = {**BASE, "targets": ["gcp"], "region": "europe-west4", "buckets": []}
+    errors = _errors(gcp_only)
+    assert (
+        "targets: does not name aws, but the aws section is set; add aws to targets or remove the aws section" in errors
+    )
+    errors = _errors({**BASE, "acceleratorPools": BASE["aws"]["acceleratorPools"]})
+    assert any(e.startswith("acceleratorPools: unknown key") for e in errors)  # the old root key is not read

@@ -17,6 +17,7 @@ from llmops_infra.components.aws.network import FlowLogSettings, IsolatedVpc
 from llmops_infra.components.aws.nodepool import GpuNodePool
 from llmops_infra.components.spec import (
     AcceleratorPoolSpec,
+    AwsSpec,
     BucketSpec,
     ClusterSpec,
     EdgeSiteSpec,
@@ -41,6 +42,7 @@ __all__ = [
     "LocalZoneGpuNodes",
     # what they are built from
     "AcceleratorPoolSpec",
+    "AwsSpec",
     "BucketSpec",
     "ClusterSpec",
     "EdgeSiteSpec",

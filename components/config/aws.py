@@ -102,28 +102,38 @@ def check_pool(pool: AcceleratorPoolSpec, at: tuple) -> list[Problem]:
     return [problem for check in POOL_CHECKS for problem in check(pool, it, at)]
 
 
-def _unique(names: list[str], key: str) -> Iterator[Problem]:
+def _unique(names: list[str], *at: str) -> Iterator[Problem]:
     seen: set[str] = set()
+    key = ".".join(at)
     for i, name in enumerate(names):
         if name in seen:
-            yield Problem((key, i, "name"), name, f"another entry in {key} already has this name; names must be unique")
+            yield Problem((*at, i, "name"), name, f"another entry in {key} already has this name; names must be unique")
         seen.add(name)
 
 
 def _system_nodes(spec: PlatformSpec) -> Iterator[Problem]:
-    nodes = spec.cluster.system_nodes
+    nodes = spec.aws_or_default.cluster.system_nodes
     if nodes.min_size > nodes.max_size:
         yield Problem(
-            ("cluster", "systemNodes", "minSize"),
+            ("aws", "cluster", "systemNodes", "minSize"),
             nodes.min_size,
             f"must be at most maxSize ({nodes.max_size})",
         )
 
 
-def check_platform(spec: PlatformSpec) -> list[Problem]:
-    problems = list(_system_nodes(spec))
-    problems += _unique([p.name for p in spec.accelerator_pools], "acceleratorPools")
+def _section(spec: PlatformSpec) -> Iterator[Problem]:
+    if spec.aws is not None and "aws" not in spec.targets:
+        yield Problem(
+            ("targets",),
+            list(spec.targets),
+            "does not name aws, but the aws section is set; add aws to targets or remove the aws section",
+        )
+
+
+def check_aws(spec: PlatformSpec) -> list[Problem]:
+    problems = [*_section(spec), *_system_nodes(spec)]
+    problems += _unique([p.name for p in spec.aws_or_default.accelerator_pools], "aws", "acceleratorPools")
     problems += _unique([b.name for b in spec.buckets], "buckets")
-    for i, pool in enumerate(spec.accelerator_pools):
-        problems += check_pool(pool, ("acceleratorPools", i))
+    for i, pool in enumerate(spec.aws_or_default.accelerator_pools):
+        problems += check_pool(pool, ("aws", "acceleratorPools", i))
     return problems

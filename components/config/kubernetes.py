@@ -100,8 +100,8 @@ def _not_private(cidr: ipaddress.IPv4Network) -> str | None:
 def _hybrid(spec: PlatformSpec, hybrid: HybridSpec) -> Iterator[Problem]:
     # Every range the remote networks must stay clear of, with the key that names it.
     fixed = [
-        (spec.network.cidr, "the VPC CIDR network.cidr"),
-        (spec.cluster.service_cidr, "the Kubernetes service CIDR cluster.serviceCidr"),
+        (spec.aws_or_default.network.cidr, "the VPC CIDR aws.network.cidr"),
+        (spec.aws_or_default.cluster.service_cidr, "the Kubernetes service CIDR aws.cluster.serviceCidr"),
     ]
     listed: list[tuple[ipaddress.IPv4Network, str]] = []
     for key, cidrs in (("remoteNodeCidrs", hybrid.remote_node_cidrs), ("remotePodCidrs", hybrid.remote_pod_cidrs)):
@@ -177,7 +177,8 @@ def _pools(spec: PlatformSpec) -> Iterator[Problem]:
     # aws_rules already reports duplicates inside acceleratorPools, so only names seen in another list count here.
     seen: dict[str, tuple[str, tuple]] = {}
     named: list[tuple[str, tuple, str]] = [
-        ("acceleratorPools", ("acceleratorPools", i), p.name) for i, p in enumerate(spec.accelerator_pools)
+        ("aws.acceleratorPools", ("aws", "acceleratorPools", i), p.name)
+        for i, p in enumerate(spec.aws_or_default.accelerator_pools)
     ]
     for section in ("onprem", "hybrid"):
         owner = getattr(spec, section)
@@ -187,11 +188,11 @@ def _pools(spec: PlatformSpec) -> Iterator[Problem]:
         yield from _nodes(owner.pools, section)
     for listing, at, name in named:
         first = seen.get(name)
-        if first is not None and (first[0] != listing or listing != "acceleratorPools"):
+        if first is not None and (first[0] != listing or listing != "aws.acceleratorPools"):
             yield Problem(
                 (*at, "name"),
                 name,
-                f"pool name already used by {_key(first[1])}; pool names must be unique across acceleratorPools, "
+                f"pool name already used by {_key(first[1])}; pool names must be unique across aws.acceleratorPools, "
                 "onprem.pools and hybrid.pools",
             )
         seen.setdefault(name, (listing, at))
@@ -312,11 +313,11 @@ def _local_zone_site(
             f"region); use a zone named {spec.region}-...",
         )
     if site.subnet_cidr is not None:
-        if not site.subnet_cidr.subnet_of(spec.network.cidr):
+        if not site.subnet_cidr.subnet_of(spec.aws_or_default.network.cidr):
             yield Problem(
                 (*at, "subnetCidr"),
                 str(site.subnet_cidr),
-                f"must be inside the VPC CIDR network.cidr ({spec.network.cidr})",
+                f"must be inside the VPC CIDR aws.network.cidr ({spec.aws_or_default.network.cidr})",
             )
         for other, j in subnets:
             if site.subnet_cidr.overlaps(other):

@@ -6,11 +6,12 @@ read the models. This module is the one place that runs both, so the import grap
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
-from llmops_infra.components.config.aws import check_platform, check_pool
+from llmops_infra.components.config.aws import check_aws, check_pool
 from llmops_infra.components.config.gcp import check_gcp, raw_pool_problems
 from llmops_infra.components.config.kubernetes import check_kubernetes
 from llmops_infra.components.spec import (
@@ -23,24 +24,33 @@ from llmops_infra.components.spec import (
     problems_from_validation,
 )
 
+# Each section's checks, in the order of the deployers (stacks/platform.py DEPLOYERS); kubernetes holds the
+# kubernetes baseline and the onprem, hybrid and edge sections. Adding a target adds its row here.
+CHECKS: dict[str, Callable[[PlatformSpec], list[Problem]]] = {
+    "aws": check_aws,
+    "gcp": check_gcp,
+    "kubernetes": check_kubernetes,
+}
+
 
 def _pool_problems(data: dict) -> list[Problem]:
     """Catalog problems of the pools that are well-formed on their own, so one run reports everything."""
-    pools = data.get("acceleratorPools")
+    section = data.get("aws")
+    pools = section.get("acceleratorPools") if isinstance(section, dict) else None
     problems: list[Problem] = []
     for i, raw in enumerate(pools if isinstance(pools, list) else []):
         try:
             pool = AcceleratorPoolSpec.model_validate(raw)
         except ValidationError:
             continue  # its shape problems are already reported with the platform's
-        problems += check_pool(pool, ("acceleratorPools", i))
+        problems += check_pool(pool, ("aws", "acceleratorPools", i))
     return problems + raw_pool_problems(data)
 
 
 def parse_platform(data: Any, source: str = "config") -> PlatformSpec:
     """Validate a raw platform value completely; raise SpecError naming every problem, or return the spec."""
     if not isinstance(data, dict):
-        raise SpecError([Problem((), data, "must be a mapping of keys (targets, owner, network, ...)")], source)
+        raise SpecError([Problem((), data, "must be a mapping of keys (targets, owner, aws, gcp, ...)")], source)
     try:
         spec = PlatformSpec.model_validate(data)
     except ValidationError as error:
@@ -49,7 +59,7 @@ def parse_platform(data: Any, source: str = "config") -> PlatformSpec:
     if spec.region is None and regional:
         message = f"required key is missing: target {regional[0]} deploys into a cloud region"
         raise SpecError([Problem(("region",), _MISSING, message)], source)
-    problems = check_platform(spec) + check_gcp(spec) + check_kubernetes(spec)
+    problems = [problem for check in CHECKS.values() for problem in check(spec)]
     if problems:
         raise SpecError(problems, source)
     return spec

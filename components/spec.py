@@ -326,7 +326,7 @@ class AcceleratorPoolSpec(Model):
 # ---- the gcp target (GKE) -----------------------------------------------------------------------------------
 
 GkeReleaseChannel = Literal["RAPID", "REGULAR", "STABLE", "EXTENDED"]
-# pulumi_gcp guest_accelerators.gpu_driver_installation_config.gpu_driver_version (shared ACCELERATORS.md);
+# pulumi_gcp guest_accelerators.gpu_driver_installation_config.gpu_driver_version (docs/accelerators.md);
 # GPU_DRIVER_VERSION_UNSPECIFIED is left out: it leaves the choice to GKE, and a pool should say what it runs.
 GpuDriverVersion = Literal["DEFAULT", "LATEST", "INSTALLATION_DISABLED"]
 GpuSharingStrategy = Literal["TIME_SHARING", "MPS"]

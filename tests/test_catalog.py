@@ -1,4 +1,4 @@
-"""The AWS accelerator catalog: facts from shared ACCELERATORS.md, each with its source, and consistent."""
+"""The AWS accelerator catalog: facts from docs/accelerators.md, each with its source, and consistent."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from llmops_infra.components.catalog import aws
 
-# instance type -> (accelerators, EFA interfaces), as ACCELERATORS.md and the catalog's sources give them.
+# instance type -> (accelerators, EFA interfaces), as docs/accelerators.md and the catalog's sources give them.
 FACTS = {
     "g5.xlarge": (1, 0),
     "g5.8xlarge": (1, 1),

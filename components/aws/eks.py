@@ -48,7 +48,7 @@ class RemoteNetwork:
     """The on-prem networks of EKS Hybrid Nodes: the machines' own addresses and, optionally, their pods'.
 
     Both must be routable between the VPC and the site (VPN or Direct Connect): the control plane reaches the
-    kubelets on the node networks, and webhooks running on hybrid nodes on the pod networks (ACCELERATORS.md;
+    kubelets on the node networks, and webhooks running on hybrid nodes on the pod networks (docs/accelerators.md;
     components/config/kubernetes.py checks that they are RFC 1918 and overlap nothing)."""
 
     node_cidrs: tuple[str, ...] = field(

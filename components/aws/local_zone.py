@@ -3,7 +3,7 @@
 EKS "supports certain resources in Local Zones. This includes managed node groups, self-managed Amazon EC2 nodes,
 Amazon EBS volumes, and Application Load Balancers"; the control plane "always runs in the AWS Region", and a
 Local Zone subnet must not be one of the cluster's own subnets (docs.aws.amazon.com/eks/latest/userguide/
-local-zones.html; shared ACCELERATORS.md, Edge). So the site gets its own private subnet in the zone, routed
+local-zones.html; docs/accelerators.md, Edge). So the site gets its own private subnet in the zone, routed
 through the given (private) route table, and a managed node group on it; the cluster is left as it is.
 
 The node group is built like the region's GPU pools (components/aws/nodepool.py): the hardened launch template

@@ -1,7 +1,7 @@
 """AWS accelerated instance types and EKS AMI types, as data.
 
 Adding an instance type is one line in FAMILIES (or one size in an existing family). Every family carries
-the source its numbers came from; `verified=False` marks a number that shared ACCELERATORS.md lists as
+the source its numbers came from; `verified=False` marks a number that docs/accelerators.md lists as
 unverified. Such entries ship, marked, and `llmops preview` says so when a pool uses one.
 Validation of pools against this data lives in components/config/aws.py.
 """
@@ -212,7 +212,7 @@ AMI_TYPES: dict[str, AmiType] = {
 # System nodes (coredns and other cluster add-ons that tolerate no accelerator taint) run the standard AMI.
 SYSTEM_AMI = "AL2023_x86_64_STANDARD"
 
-# The default AMI type per (vendor, arch): current, and the one the catalog notes in ACCELERATORS.md name.
+# The default AMI type per (vendor, arch): current, and the one the catalog notes in docs/accelerators.md name.
 DEFAULT_AMI: dict[tuple[Vendor, Arch], str] = {
     ("nvidia", "x86_64"): "AL2023_x86_64_NVIDIA",
     ("nvidia", "arm64"): "AL2023_ARM_64_NVIDIA",

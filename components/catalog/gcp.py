@@ -1,7 +1,7 @@
 """GCP accelerators for GKE (GPU and TPU machine types) and GCS bucket locations, as data.
 
 Adding a machine type is one line in GPU_MACHINES or TPU_MACHINES. Every row carries the source its numbers came
-from; `verified=False` marks a row that shared ACCELERATORS.md lists and no source at hand confirmed. Such rows
+from; `verified=False` marks a row that docs/accelerators.md lists and no source at hand confirmed. Such rows
 ship, marked, and `llmops preview` says so when a pool uses one.
 Validation of pools against this data lives in components/config/gcp.py; `gpu_shape` and `tpu_shape` are
 for pools those rules accepted.
@@ -17,7 +17,7 @@ from typing import Literal
 Arch = Literal["x86_64", "arm64"]
 
 # Sources. GitHub files are named by repository and path (as the AWS catalog does); pages by address.
-SHARED_DOC = "shared ACCELERATORS.md"  # gathered from the GCE GPU docs; its rows marked (unverified) are here too
+SHARED_DOC = "docs/accelerators.md"  # gathered from the GCE GPU docs; its rows marked (unverified) are here too
 GCE_GPU_DOC = "https://cloud.google.com/compute/docs/gpus"
 # Cluster Toolkit's machine type -> accelerator table: its GKE node pool module fills guest_accelerator from it.
 TOOLKIT_GPUS = "github.com/GoogleCloudPlatform/cluster-toolkit modules/compute/gke-node-pool/gpu_definition.tf"
@@ -479,7 +479,7 @@ KMS_LOCATIONS_DOC = "https://cloud.google.com/kms/docs/locations"
 IMAGE_TOOLS = (
     "github.com/GoogleCloudPlatform/compute-image-tools cli_tools/common/utils/storage/resource_location_retriever.go"
 )
-CONTROLS_DOC = "shared CONTROLS.md (Regions)"
+CONTROLS_DOC = "docs/controls.md (Regions)"
 
 
 @dataclass(frozen=True, kw_only=True)  # rows name every fact

@@ -5,7 +5,7 @@ and whose message says what to change. A pool whose machine type is unknown, or 
 gpuPools), gets only that problem, since every other check needs the type.
 
 Where a rule comes from, beyond components/catalog/gcp.py's tables:
-- spot, reservations, flex-start: shared ACCELERATORS.md ("Spot needs reservation affinity NO_RESERVATION",
+- spot, reservations, flex-start: docs/accelerators.md ("Spot needs reservation affinity NO_RESERVATION",
   "Flex-start cannot be combined with spot", "COMPACT placement needs exactly one zone", multi-host slices atomic).
 - queued provisioning (Dynamic Workload Scheduler): Cluster Toolkit examples/gke-dws-flex-start/README.md (minimum
   0 nodes, no reservations, no compact placement) and examples/gke-consumption-options/
@@ -101,7 +101,7 @@ def _pool_zones(pool: GkePoolSpec, site: Site) -> tuple[str, ...] | None:
     return site.cluster_zones or None
 
 
-# Capacity that never comes from a reservation: spot needs NO_RESERVATION (shared ACCELERATORS.md); queued
+# Capacity that never comes from a reservation: spot needs NO_RESERVATION (docs/accelerators.md); queued
 # provisioning (Dynamic Workload Scheduler) and flex-start take none (Cluster Toolkit gke-node-pool
 # preconditions; GKE provisioningrequest doc: --reservation-affinity=none).
 RESERVATIONLESS: dict[str, str] = {

@@ -3,7 +3,7 @@
 Each check yields Problems whose path is the key under the platform value (("hybrid", "remoteNodeCidrs", 0)) and
 whose message says what to change. Where a rule comes from:
 - targets and sections: a section configures its target; one without the other is a typo or a half-made change.
-- hybrid networks: shared ACCELERATORS.md (EKS Hybrid Nodes: remote node CIDRs RFC 1918, /8 to /32, not
+- hybrid networks: docs/accelerators.md (EKS Hybrid Nodes: remote node CIDRs RFC 1918, /8 to /32, not
   overlapping the VPC or the service CIDR; optional remote pod CIDRs) and the Amazon EKS User Guide, "Prepare
   networking for hybrid nodes" (node and pod networks must not overlap each other) and "Configure CNI for hybrid
   nodes" (Cilium's clusterPoolIPv4PodCIDRList is the remote pod networks, carved into per-node blocks of
@@ -12,7 +12,7 @@ whose message says what to change. Where a rule comes from:
 - hybrid credentials: "Prepare credentials for hybrid nodes" (SSM hybrid activations or IAM Roles Anywhere, not
   both; Roles Anywhere needs the CA bundle of a trust anchor).
 - storage class encryption: components/k8s/storage.py `encryption_problems` (one row per CSI driver).
-- edge: ACCELERATORS.md (EKS in Local Zones supports managed node groups; the control plane stays in the parent
+- edge: docs/accelerators.md (EKS in Local Zones supports managed node groups; the control plane stays in the parent
   region, so the zone must belong to the platform region); a K3s site has no cloud workload identity, so it cannot
   fetch a model from the bucket and mounts a pre-provisioned claim instead.
 - kubernetes: NVIDIA GPU Operator "Time-Slicing GPUs in Kubernetes" shows time-slicing together with MIG (its

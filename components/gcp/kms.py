@@ -18,7 +18,7 @@ import pulumi_gcp as gcp
 
 SECONDS_PER_DAY = 86400
 # The provider rejects a rotation period under one day (86400s: terraform-provider-google
-# validateKmsCryptoKeyRotationPeriod); CONTROLS.md key-rotation allows at most 90 days.
+# validateKmsCryptoKeyRotationPeriod); docs/controls.md key-rotation allows at most 90 days.
 MIN_ROTATION_DAYS = 1
 MAX_ROTATION_DAYS = 90
 

@@ -45,7 +45,7 @@ NODE_METADATA = {"disable-legacy-endpoints": "true"}
 # (terraform-provider-google container_cluster doc, `workload_metadata_config.mode`).
 WORKLOAD_METADATA_MODE = "GKE_METADATA"
 
-# The vendor taints keep pods that ask for no accelerator off these nodes (shared ACCELERATORS.md; Cluster
+# The vendor taints keep pods that ask for no accelerator off these nodes (docs/accelerators.md; Cluster
 # Toolkit modules/compute/gke-node-pool/main.tf adds the same GPU taint).
 GPU_TAINT = Taint(key="nvidia.com/gpu", value="present", effect="NO_SCHEDULE")
 TPU_TAINT = Taint(key="google.com/tpu", value="present", effect="NO_SCHEDULE")
@@ -345,7 +345,7 @@ class TpuNodePool(pulumi.ComponentResource):
         zones = list(spec.zones or cluster.zones)
         dynamic = spec.queued_provisioning or spec.flex_start
         if shape.multi_host:
-            # A multi-host slice is atomic: exactly its node count, never resized (ACCELERATORS.md); queued
+            # A multi-host slice is atomic: exactly its node count, never resized (docs/accelerators.md); queued
             # provisioning and flex-start bring the whole slice up from none.
             low, high = (0 if dynamic else shape.nodes), shape.nodes
         else:

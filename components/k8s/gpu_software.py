@@ -21,7 +21,7 @@ from llmops_infra.components.tagging import Tagging
 Platform = Literal["eks", "gke", "onprem", "k3s"]
 
 GPU_RESOURCE = "nvidia.com/gpu"
-# The taint every GPU pool of this project carries (ACCELERATORS.md: nvidia.com/gpu=present:NoSchedule); GPU
+# The taint every GPU pool of this project carries (docs/accelerators.md: nvidia.com/gpu=present:NoSchedule); GPU
 # daemons tolerate the key with Exists so that any value and a differently valued on-prem taint still match.
 GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
 
@@ -79,11 +79,11 @@ class NodeImage:
 
 
 # Platform -> its GPU node image. Sources:
-# - eks: the EKS AL2023 NVIDIA AMI ships the driver but not the device plugin (ACCELERATORS.md); its build script
+# - eks: the EKS AL2023 NVIDIA AMI ships the driver but not the device plugin (docs/accelerators.md); its build script
 #   also installs the container toolkit (awslabs/amazon-eks-ami templates/al2023/provisioners/
 #   install-nvidia-driver.sh: `dnf -y install nvidia-container-toolkit`). So: the operator for the device plugin,
 #   DCGM exporter and GPU feature discovery, with its driver and toolkit off.
-# - gke: GKE installs the drivers and runs its own device plugin (ACCELERATORS.md, GKE section): nothing to add.
+# - gke: GKE installs the drivers and runs its own device plugin (docs/accelerators.md, GKE section): nothing to add.
 # - onprem: bare metal as delivered, nothing installed: the operator with driver and toolkit.
 # - k3s: edge images carry the driver and the toolkit and K3s detects the NVIDIA runtime (k3s docs, above): the
 #   device plugin alone.

@@ -40,7 +40,7 @@ from llmops_infra.components.spec import KUBERNETES_EFFECT, BareMetalPoolSpec, T
 from llmops_infra.components.tagging import pool_labels
 
 # The taint GPU machines carry so that pods asking for no GPU stay off them; the same key, value and effect as the
-# GKE GPU pools (components/gcp/nodepool.py GPU_TAINT, shared ACCELERATORS.md). Pods tolerate the key with
+# GKE GPU pools (components/gcp/nodepool.py GPU_TAINT, docs/accelerators.md). Pods tolerate the key with
 # `operator: Exists`, so EKS nodes' `nvidia.com/gpu=true` taint (components/catalog/aws.py) is tolerated alike.
 GPU_TAINT = Taint(key="nvidia.com/gpu", value="present", effect="NO_SCHEDULE")
 GPU_RESOURCE = "nvidia.com/gpu"

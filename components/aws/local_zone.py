@@ -22,7 +22,7 @@ from llmops_infra.components.aws.launch_template import hardened_launch_template
 from llmops_infra.components.aws.nodepool import label_value
 from llmops_infra.components.capacity import Capacity, capacity_row
 from llmops_infra.components.catalog import aws as catalog
-from llmops_infra.components.config.kubernetes import check_site
+from llmops_infra.components.config.edge import check_site
 from llmops_infra.components.config.refusal import refuse
 from llmops_infra.components.spec import AcceleratorPoolSpec, Classification, EdgeSiteSpec
 from llmops_infra.components.tagging import CLASSIFICATION, SENSITIVE_CLASSES, pool_labels

@@ -12,8 +12,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from llmops_infra.components.config.aws import check_aws, check_pool
+from llmops_infra.components.config.edge import check_edge
 from llmops_infra.components.config.gcp import check_gcp, raw_pool_problems
+from llmops_infra.components.config.hybrid import check_hybrid
 from llmops_infra.components.config.kubernetes import check_kubernetes
+from llmops_infra.components.config.onprem import check_onprem
 from llmops_infra.components.spec import (
     _MISSING,
     REGIONAL_TARGETS,
@@ -24,11 +27,14 @@ from llmops_infra.components.spec import (
     problems_from_validation,
 )
 
-# Each section's checks, in the order of the deployers (stacks/platform.py DEPLOYERS); kubernetes holds the
-# kubernetes baseline and the onprem, hybrid and edge sections. Adding a target adds its row here.
+# Each section's checks, in the order of the deployers (stacks/platform.py DEPLOYERS), then the kubernetes
+# baseline every cluster gets (and what spans the sections: targets, pool names). Adding a target adds its row.
 CHECKS: dict[str, Callable[[PlatformSpec], list[Problem]]] = {
     "aws": check_aws,
     "gcp": check_gcp,
+    "onprem": check_onprem,
+    "hybrid": check_hybrid,
+    "edge": check_edge,
     "kubernetes": check_kubernetes,
 }
 

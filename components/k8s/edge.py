@@ -28,7 +28,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from llmops_infra.components.config.kubernetes import check_site
+from llmops_infra.components.config.edge import check_site
 from llmops_infra.components.config.refusal import refuse
 from llmops_infra.components.k8s.gpu_software import NVIDIA_RUNTIME_CLASS
 from llmops_infra.components.k8s.labels import record_labels

@@ -2,7 +2,7 @@
 
 Encryption is a parameter of each CSI driver, spelled differently by each, so it is kept as DATA: one row per
 driver with the parameters that switch encryption on, each from the driver's own documentation. The config rules
-(components/config/kubernetes.py) call `encryption_problems` so a config is refused before preview; the
+(components/config/onprem.py) call `encryption_problems` so a config is refused before preview; the
 component raises ValueError on the same problems so a StorageClass built in code cannot skip them.
 
 A provisioner with no row is accepted only if its parameters carry one of the known switches set on
@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
-from llmops_infra.components.config.kubernetes import encryption_problems
+from llmops_infra.components.config.onprem import encryption_problems
 from llmops_infra.components.spec import StorageClassSpec
 
 

@@ -49,7 +49,7 @@ class RemoteNetwork:
 
     Both must be routable between the VPC and the site (VPN or Direct Connect): the control plane reaches the
     kubelets on the node networks, and webhooks running on hybrid nodes on the pod networks (docs/accelerators.md;
-    components/config/kubernetes.py checks that they are RFC 1918 and overlap nothing)."""
+    components/config/hybrid.py checks that they are RFC 1918 and overlap nothing)."""
 
     node_cidrs: tuple[str, ...] = field(
         metadata={"description": "The on-prem machines' IPv4 networks (HybridSpec.remote_node_cidrs), as strings."}

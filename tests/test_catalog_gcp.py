@@ -241,7 +241,7 @@ def test_gpu_shape_refuses_what_the_rules_reject(pool):
 
 # ---- the data itself --------------------------------------------------------------------------------------------
 
-SOURCE = re.compile(r"^(https://|github\.com/|shared [A-Z]+\.md)")
+SOURCE = re.compile(r"^(https://|github\.com/|docs/[a-z-]+\.md)")
 
 
 def test_every_catalog_row_names_its_source():

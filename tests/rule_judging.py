@@ -1,20 +1,237 @@
-"""The policy rules over what a component registered on the offline engine, for the component tests.
+"""The policy rules judged in tests: one baseline-plus-mutation helper and one case shape, for every rule test.
 
-One place so that every component test proves the same two things the same way: the rules pass over what we
-register, and they would fail if one of our properties broke (a rule that passes by default proves nothing).
+Rule tests (tests/policies/) and component tests prove the same things the same way: a compliant baseline has
+no violation; changing one property of it gives exactly one violation, naming the subject; a value unknown at
+preview is no violation, because the rule reads it and cannot judge yet (a rule that passes by default, or skips
+what it cannot read, proves nothing).
+
+A path is a tuple, one step per map key or list index: ("rules", 0, "bucketKeyEnabled"). A key with dots in it
+(the label "llmops.dev/platform-role") is one step. `changed(props, path, value)` is the one mutation; DELETE as
+its value removes the property.
+
+A rule's cases are one table of `Case`s: the rule, the subject's type and compliant inputs, the changes that each
+make exactly one violation and the unknown values that make none. Each rule test file runs its table through
+the same four tests (baseline, each change, each unknown, another type), built from the helpers below.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from copy import deepcopy
+from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+import llmops_infra.policies.rules  # noqa: F401 - registers every rule
 from llmops_infra.cli.engine import Recording, Registration
 from llmops_infra.cli.wire import UNKNOWN
-from llmops_infra.policies.runtime.rule import RULES, Resource, Settings, evaluate
+from llmops_infra.policies.runtime.rule import RULES, CannotJudge, Resource, Settings, evaluate, evaluate_stack
+from llmops_infra.policies.runtime.stack import Stack
 
-# As a `changed` value: remove the property instead of setting it.
+# As a `changed` value: remove the property instead of setting it (in a stack case, at a path of one step, the
+# whole resource of that logical name).
 DELETE = object()
+
+Path = tuple[Any, ...]
+SUBJECT = "subject"  # the logical name of the resource a case judges, unless it says otherwise
+DEFAULT_SETTINGS = Settings()  # the packs' defaults (a frozen dataclass: one instance serves every default)
+# A type no rule of the cloud judges: the subject of a case, retyped, must be ignored.
+OTHER_TYPES = {
+    "aws": "aws:sns/topic:Topic",
+    "gcp": "gcp:pubsub/topic:Topic",
+    "kubernetes": "kubernetes:core/v1:ConfigMap",
+}
+
+
+def changed(props: Mapping[str, Any], path: Path, value: Any) -> dict[str, Any]:
+    """A deep copy of props with the value at path replaced, or removed for DELETE.
+
+    Maps missing on the way are created (a change may add a nested property); removing a property that is not
+    there is an error, not a change.
+    """
+    copy = deepcopy(dict(props))
+    target: Any = copy
+    for key in path[:-1]:
+        target = target[key] if isinstance(target, list) else target.setdefault(key, {})
+    if value is DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return copy
+
+
+def resource(
+    type_: str,
+    props: Mapping[str, Any],
+    name: str = SUBJECT,
+    *,
+    provider: Mapping[str, Any] | None = None,
+    parent: str = "",
+    dependencies: Mapping[str, list[str]] | None = None,
+) -> Resource:
+    """What a rule sees of one resource of a test stack."""
+    urn = f"urn:pulumi:test::llmops-infra::{type_}::{name}"
+    return Resource(type_, name, urn, props, parent, provider, dependencies or {})
+
+
+def violations(
+    rule_name: str,
+    type_: str,
+    props: Mapping[str, Any],
+    settings: Settings = DEFAULT_SETTINGS,
+    **resource_options: Any,
+) -> list[str]:
+    """What a resource rule says about one resource (`resource_options`: name, provider, parent)."""
+    return evaluate(RULES[rule_name], resource(type_, props, **resource_options), settings)
+
+
+def stack_violations(
+    rule_name: str, resources: Iterable[Resource], settings: Settings = DEFAULT_SETTINGS
+) -> list[tuple[str, str]]:
+    """What a stack rule says about a stack: (subject's logical name, message) pairs."""
+    return [(r.name, message) for r, message in evaluate_stack(RULES[rule_name], list(resources), settings)]
+
+
+@dataclass
+class Case:
+    """One rule on one compliant baseline, and what one change or one unknown value does to it.
+
+    A resource rule's case judges one resource: `type` with inputs `props`. A stack rule's case judges the subject
+    (`type`, `props`) among its `companions` (logical name -> (type, props)); there every path starts with the
+    logical name of the resource it changes (the subject's `name` or a companion's), and DELETE at that first
+    step removes the resource from the stack.
+    """
+
+    rule: str
+    type: str
+    props: dict[str, Any]
+    changes: list[tuple[Path, Any, str]] = field(default_factory=list)  # (path, value, part of the one message)
+    unknowns: list[tuple[Path, Any]] = field(default_factory=list)  # (path, pulumi_policy's unknown sentinel)
+    id: str = ""
+    # Changes made to the baseline before each change and unknown value of the case: a variant that makes the
+    # rule read further (an open firewall, a violating role) without being the baseline itself.
+    first: list[tuple[Path, Any]] = field(default_factory=list)
+    companions: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    name: str = SUBJECT
+    label: str = ""  # how every message names the subject (default: its logical name)
+    provider: dict[str, Any] | None = None
+    settings: Settings = DEFAULT_SETTINGS
+
+    def __post_init__(self) -> None:
+        self.id = self.id or f"{self.rule}[{self.type}]"
+        self.label = self.label or self.name
+
+    @property
+    def is_stack(self) -> bool:
+        return RULES[self.rule].scope == "stack"
+
+    def baseline(self) -> dict[str, Any]:
+        """What paths point into: the subject's props, or for a stack case every resource's props by name."""
+        if not self.is_stack:
+            return self.props
+        return {self.name: self.props, **{name: props for name, (_, props) in self.companions.items()}}
+
+    def resources(self, *changes: tuple[Path, Any], type_: str | None = None) -> list[Resource]:
+        """The judged resources after `changes`; `type_` retypes the subject."""
+        state = self.baseline()
+        for path, value in changes:
+            state = changed(state, path, value)
+        if not self.is_stack:
+            return [resource(type_ or self.type, state, self.name, provider=self.provider)]
+        types = {self.name: type_ or self.type, **{name: t for name, (t, _) in self.companions.items()}}
+        return [resource(types[name], props, name, provider=self.provider) for name, props in state.items()]
+
+    def violations(self, *changes: tuple[Path, Any], type_: str | None = None) -> list[str]:
+        rule = RULES[self.rule]
+        judged = self.resources(*changes, type_=type_)
+        if not self.is_stack:
+            return evaluate(rule, judged[0], self.settings)
+        found = evaluate_stack(rule, judged, self.settings)
+        assert all(subject.type in rule.subjects for subject, _ in found), found
+        return [message for _, message in found]
+
+    def check_directly(self, *changes: tuple[Path, Any]) -> list[str]:
+        """The rule's own function over the changed subject, its props (and provider's) behind pulumi_policy's
+        unknown-value proxy as a pack sees them, without `evaluate`'s "cannot judge yet" around it."""
+        rule = RULES[self.rule]
+        judged = [
+            Resource(
+                r.type,
+                r.name,
+                r.urn,
+                unknown_checking_proxy(dict(r.props)),
+                r.parent,
+                unknown_checking_proxy(dict(r.provider)) if r.provider is not None else None,
+                r.dependencies,
+            )
+            for r in self.resources(*changes)
+        ]
+        if not self.is_stack:
+            return list(rule.check(judged[0], self.settings))
+        [subject] = [r for r in judged if r.name == self.name]
+        return list(rule.check(subject, Stack(judged), self.settings))
+
+
+# ---- the four tests every rule test file runs its table through --------------------------------------------
+
+
+def assert_baseline_passes(case: Case) -> None:
+    assert case.violations() == []
+
+
+def assert_one_violation(case: Case, path: Path, value: Any, expected: str) -> str:
+    """Changing one property of the baseline gives exactly one violation, naming the subject and the change."""
+    found = case.violations(*case.first, (path, value))
+    assert len(found) == 1, found
+    assert expected in found[0], found[0]
+    assert case.label in found[0], found[0]
+    return found[0]
+
+
+def assert_cannot_judge(case: Case, path: Path, sentinel: Any) -> None:
+    """An unknown preview value is no violation, because the rule reads it and stops: not because it skipped it."""
+    changes = (*case.first, (path, sentinel))
+    assert case.violations(*changes) == []
+    with pytest.raises((UnknownValueError, CannotJudge)):
+        case.check_directly(*changes)
+
+
+def assert_other_types_ignored(case: Case) -> None:
+    """The subject, broken by the case's first change, is ignored under a type the rule does not judge."""
+    other = OTHER_TYPES[case.type.removeprefix("pulumi:providers:").split(":")[0]]
+    assert other not in RULES[case.rule].resource_types
+    broken = [*case.first, *[(path, value) for path, value, _ in case.changes[:1]]]
+    assert case.violations(*broken, type_=other) == []
+
+
+def _shown(value: Any) -> str:
+    text = "deleted" if value is DELETE else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def case_params(cases: Iterable[Case]) -> list[Any]:
+    return [pytest.param(c, id=c.id) for c in cases]
+
+
+def change_params(cases: Iterable[Case]) -> list[Any]:
+    return [
+        pytest.param(c, path, value, expected, id=f"{c.id}-{'.'.join(map(str, path))}-{_shown(value)}")
+        for c in cases
+        for path, value, expected in c.changes
+    ]
+
+
+def unknown_params(cases: Iterable[Case]) -> list[Any]:
+    return [
+        pytest.param(c, path, sentinel, id=f"{c.id}-{'.'.join(map(str, path))}")
+        for c in cases
+        for path, sentinel in c.unknowns
+    ]
+
+
+# ---- component tests: the rules over what a component registered on the offline engine ---------------------
 
 
 def as_resource(registration: Registration, props: dict[str, Any] | None = None) -> Resource:
@@ -26,19 +243,6 @@ def as_resource(registration: Registration, props: dict[str, Any] | None = None)
         registration.inputs if props is None else props,
         registration.parent,
     )
-
-
-def changed(props: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    """A deep copy of props with the value at path replaced (or removed, for DELETE)."""
-    copy = deepcopy(props)
-    target: Any = copy
-    for key in path[:-1]:
-        target = target[key]
-    if value is DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return copy
 
 
 def rule_violations(rec: Recording, rule_name: str) -> list[str]:
@@ -61,7 +265,7 @@ def judge(rec: Recording, registrations: list[Registration] | None = None) -> tu
     """Every resource rule over every GCP registration: (rules that judged something, violations)."""
     settings = Settings(stack_config=rec.settings.config)
     judged: set[str] = set()
-    violations: list[str] = []
+    found: list[str] = []
     for reg in registrations if registrations is not None else rec.resources:
         rules = [r for r in RULES.values() if r.scope == "resource" and r.applies_to(reg.type)]
         if not reg.type.startswith("gcp:") or not rules:
@@ -71,5 +275,5 @@ def judge(rec: Recording, registrations: list[Registration] | None = None) -> tu
         resource = as_resource(reg)
         for rule in rules:
             judged.add(rule.name)
-            violations += [f"{rule.name}: {m}" for m in evaluate(rule, resource, settings)]
-    return judged, violations
+            found += [f"{rule.name}: {m}" for m in evaluate(rule, resource, settings)]
+    return judged, found

@@ -1,36 +1,44 @@
-"""AWS access rules: public access, network isolation, audit logging, log retention, least privilege, records.
+"""AWS access rules (policies/rules/aws/access.py): public access, network isolation, audit logging, privilege.
 
-Every resource rule starts from one compliant baseline per resource type (BASELINES, compliant for every rule
-that judges the type); each case changes one property and expects exactly one violation naming it.
+One compliant baseline per resource type (BASELINES, compliant for every rule that judges the type) and one table
+of cases (tests/rule_judging.py): each case changes one property and expects exactly one violation naming it, or
+makes one value unknown and expects none.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
 import pytest
 from pulumi_policy.proxy import (
     UNKNOWN_ARRAY_VALUE,
     UNKNOWN_BOOLEAN_VALUE,
-    UNKNOWN_NUMBER_VALUE,
     UNKNOWN_OBJECT_VALUE,
     UNKNOWN_STRING_VALUE,
-    UnknownValueError,
-    unknown_checking_proxy,
 )
 
-from llmops_infra.policies.rules import cross_cloud
 from llmops_infra.policies.rules.aws import access
 from llmops_infra.policies.rules.aws.access import EDGE_TAG
 from llmops_infra.policies.runtime.iam_policy import PolicyDocumentError, policy_statements, wildcard_grant
 from llmops_infra.policies.runtime.props import is_open_cidr
-from llmops_infra.policies.runtime.resources import RECORD_KEYS, tags_key
-from llmops_infra.policies.runtime.rule import RULES, Resource, Settings, evaluate, evaluate_stack
-from tests.rule_judging import DELETE, changed
-
-DEFAULT_SETTINGS = Settings()  # a frozen dataclass: one instance serves as every default
+from llmops_infra.policies.runtime.rule import RULES, Resource
+from tests.rule_judging import (
+    DELETE,
+    Case,
+    Path,
+    assert_baseline_passes,
+    assert_cannot_judge,
+    assert_one_violation,
+    assert_other_types_ignored,
+    case_params,
+    change_params,
+    changed,
+    resource,
+    stack_violations,
+    unknown_params,
+    violations,
+)
 
 # ---- fixtures ----------------------------------------------------------------------------------------------
 
@@ -94,13 +102,6 @@ BASELINES: dict[str, dict[str, Any]] = {
         "enableLogFileValidation": True,
         "kmsKeyId": KEY_ARN,
     },
-    "aws:cloudwatch/logGroup:LogGroup": {"retentionInDays": 2192, "kmsKeyId": KEY_ARN, "tags": TAGS},
-    "gcp:logging/projectBucketConfig:ProjectBucketConfig": {
-        "project": "acme",
-        "location": "europe-west4",
-        "bucketId": "audit",
-        "retentionDays": 2192,
-    },
     "aws:iam/policy:Policy": {"policy": doc(SCOPED)},
     "aws:iam/rolePolicy:RolePolicy": {"role": "workload", "policy": doc(SCOPED)},
     "aws:iam/role:Role": {
@@ -119,435 +120,264 @@ BASELINES: dict[str, dict[str, Any]] = {
         "group": "ops",
         "policyArn": "arn:aws:iam::123456789012:policy/AdministratorAccess",  # customer-managed: judged by its doc
     },
-    "aws:ebs/volume:Volume": {"availabilityZone": "eu-west-1a", "size": 100, "tags": TAGS},
-    "aws:efs/fileSystem:FileSystem": {"encrypted": True, "tags": TAGS},
-    "gcp:storage/bucket:Bucket": {"location": "EU", "labels": TAGS},
-    "gcp:container/cluster:Cluster": {"location": "europe-west4", "resourceLabels": TAGS},
-    "gcp:compute/disk:Disk": {"zone": "europe-west4-a", "labels": TAGS},
 }
 
-# The AWS access rules and the cross-cloud rules this file also covers (log retention, records of processing).
-MODULES = (access.__name__, cross_cloud.__name__)
-RESOURCE_RULES = sorted(
-    name
-    for name, r in RULES.items()
-    if r.scope == "resource" and r.check.__module__ in MODULES and name != "stateful-store-deletion-protection"
-)
-STACK_RULES = sorted(name for name, r in RULES.items() if r.scope == "stack" and r.check.__module__ in MODULES)
-
-
-def resource(type_: str, props: dict[str, Any], name: str = "main", parent: str = "", provider: Any = None) -> Resource:
-    return Resource(type_, name, f"urn:pulumi:dev::llmops-infra::{type_}::{name}", props, parent, provider)
-
-
-def judge(
-    rule_name: str, type_: str, props: dict[str, Any], settings: Settings = DEFAULT_SETTINGS, **kw: Any
-) -> list[str]:
-    return evaluate(RULES[rule_name], resource(type_, props, **kw), settings)
+RESOURCE_RULES = sorted(n for n, r in RULES.items() if r.scope == "resource" and r.check.__module__ == access.__name__)
+STACK_RULES = sorted(n for n, r in RULES.items() if r.scope == "stack" and r.check.__module__ == access.__name__)
 
 
 def test_every_rule_of_the_module_is_registered_with_a_description():
-    assert len(RESOURCE_RULES) == 14 and len(STACK_RULES) == 3
+    assert len(RESOURCE_RULES) == 11 and len(STACK_RULES) == 3
     for name in RESOURCE_RULES + STACK_RULES:
         assert RULES[name].description and not RULES[name].description.startswith(name)
 
 
-# ---- baseline, other types, unknowns (every resource rule) -------------------------------------------------
-
-
-@pytest.mark.parametrize(("rule_name", "type_"), [(n, t) for n in RESOURCE_RULES for t in RULES[n].resource_types])
-def test_compliant_baseline_has_no_violation(rule_name, type_):
-    assert judge(rule_name, type_, BASELINES[type_]) == []
-
-
-@pytest.mark.parametrize("rule_name", RESOURCE_RULES)
-def test_resource_of_another_type_is_ignored(rule_name):
-    # Props that would violate every rule of the module, on a type none of them judges.
-    props = {"acl": "public-read", "mapPublicIpOnLaunch": True, "ingress": [{"cidrBlocks": ["0.0.0.0/0"]}]}
-    assert judge(rule_name, "aws:sns/topic:Topic", props) == []
-
-
-UNKNOWNS = [
-    (
-        "s3-public-access-block-all-flags",
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-        ("blockPublicAcls",),
-        UNKNOWN_BOOLEAN_VALUE,
-    ),
-    ("s3-bucket-acl-not-public", "aws:s3/bucketAclV2:BucketAclV2", ("acl",), UNKNOWN_STRING_VALUE),
-    ("s3-bucket-acl-not-public", "aws:s3/bucketAcl:BucketAcl", ("accessControlPolicy",), UNKNOWN_OBJECT_VALUE),
-    ("s3-bucket-acl-not-public", "aws:s3/bucketAcl:BucketAcl", ("accessControlPolicy", "grants"), UNKNOWN_ARRAY_VALUE),
-    ("ec2-subnet-no-public-ip-on-launch", "aws:ec2/subnet:Subnet", ("mapPublicIpOnLaunch",), UNKNOWN_BOOLEAN_VALUE),
-    (
-        "launch-template-no-public-ip",
-        "aws:ec2/launchTemplate:LaunchTemplate",
-        ("networkInterfaces",),
-        UNKNOWN_ARRAY_VALUE,
-    ),
-    (
-        "launch-template-no-public-ip",
-        "aws:ec2/launchTemplate:LaunchTemplate",
-        ("networkInterfaces", 0, "associatePublicIpAddress"),
-        UNKNOWN_STRING_VALUE,
-    ),
-    ("eks-endpoint-not-public", "aws:eks/cluster:Cluster", ("vpcConfig",), UNKNOWN_OBJECT_VALUE),
-    (
-        "eks-endpoint-not-public",
-        "aws:eks/cluster:Cluster",
-        ("vpcConfig", "endpointPublicAccess"),
-        UNKNOWN_BOOLEAN_VALUE,
-    ),
-    ("security-group-no-open-ingress", "aws:ec2/securityGroup:SecurityGroup", ("ingress",), UNKNOWN_ARRAY_VALUE),
-    (
-        "security-group-no-open-ingress",
-        "aws:ec2/securityGroup:SecurityGroup",
-        ("ingress", 0, "cidrBlocks"),
-        UNKNOWN_ARRAY_VALUE,
-    ),
-    (
-        "security-group-no-open-ingress",
-        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-        ("cidrIpv4",),
-        UNKNOWN_STRING_VALUE,
-    ),
-    (
-        "default-security-group-closed",
-        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
-        ("ingress",),
-        UNKNOWN_ARRAY_VALUE,
-    ),
-    ("eks-control-plane-logging", "aws:eks/cluster:Cluster", ("enabledClusterLogTypes",), UNKNOWN_ARRAY_VALUE),
-    ("cloudtrail-multi-region-validated-encrypted", "aws:cloudtrail/trail:Trail", ("kmsKeyId",), UNKNOWN_STRING_VALUE),
-    (
-        "cloudtrail-multi-region-validated-encrypted",
-        "aws:cloudtrail/trail:Trail",
-        ("isMultiRegionTrail",),
-        UNKNOWN_BOOLEAN_VALUE,
-    ),
-    ("log-retention-minimum", "aws:cloudwatch/logGroup:LogGroup", ("retentionInDays",), UNKNOWN_NUMBER_VALUE),
-    ("log-retention-maximum", "aws:cloudwatch/logGroup:LogGroup", ("retentionInDays",), UNKNOWN_NUMBER_VALUE),
-    (
-        "log-retention-minimum",
-        "gcp:logging/projectBucketConfig:ProjectBucketConfig",
-        ("retentionDays",),
-        UNKNOWN_NUMBER_VALUE,
-    ),
-    (
-        "log-retention-maximum",
-        "gcp:logging/projectBucketConfig:ProjectBucketConfig",
-        ("retentionDays",),
-        UNKNOWN_NUMBER_VALUE,
-    ),
-    ("iam-no-wildcard-statements", "aws:iam/policy:Policy", ("policy",), UNKNOWN_STRING_VALUE),
-    ("iam-no-wildcard-statements", "aws:iam/role:Role", ("inlinePolicies", 0, "policy"), UNKNOWN_STRING_VALUE),
-    (
-        "iam-no-admin-policy-attachment",
-        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-        ("policyArn",),
-        UNKNOWN_STRING_VALUE,
-    ),
-    ("data-store-records-of-processing", "aws:s3/bucket:Bucket", ("tags",), UNKNOWN_OBJECT_VALUE),
-    ("data-store-records-of-processing", "aws:ebs/volume:Volume", ("tags", "owner"), UNKNOWN_STRING_VALUE),
-    ("data-store-records-of-processing", "gcp:container/cluster:Cluster", ("resourceLabels",), UNKNOWN_OBJECT_VALUE),
-]
-
-
-@pytest.mark.parametrize(("rule_name", "type_", "path", "sentinel"), UNKNOWNS)
-def test_unknown_preview_value_is_not_a_violation(rule_name, type_, path, sentinel):
-    props = changed(BASELINES[type_], path, sentinel)
-    assert judge(rule_name, type_, props) == []
-    # ...because the rule reads the value and stops there, not because it skipped it or judged the sentinel.
-    with pytest.raises(UnknownValueError):
-        list(RULES[rule_name].check(resource(type_, unknown_checking_proxy(props)), Settings()))
-
-
-def test_unknown_values_cover_every_resource_rule():
-    assert {case[0] for case in UNKNOWNS} == set(RESOURCE_RULES)
-
-
-# ---- one property changed -> exactly one violation ---------------------------------------------------------
+# ---- the cases: one per resource rule and type it judges -----------------------------------------------------
 
 PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 SGR = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EKS = "aws:eks/cluster:Cluster"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-GCP_LOGS = "gcp:logging/projectBucketConfig:ProjectBucketConfig"
+TRAIL = "aws:cloudtrail/trail:Trail"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 OPEN_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 
-CHANGES = [
+
+def case(rule: str, type_: str, changes: list[Any] | None = None, unknowns: list[Any] | None = None) -> Case:
+    """The case of `rule` on the baseline of `type_`."""
+    return Case(rule, type_, BASELINES[type_], changes or [], unknowns or [])
+
+
+CASES = [
     # no-public-access
-    *[
-        ("s3-public-access-block-all-flags", PAB, (flag,), value, f"does not set {flag} to true")
-        for flag in access.PUBLIC_ACCESS_FLAGS
-        for value in (False, DELETE, "yes")
-    ],
-    *[
-        ("s3-bucket-acl-not-public", t, ("acl",), acl, f"uses the public canned acl {acl}")
-        for t in ("aws:s3/bucketAclV2:BucketAclV2", "aws:s3/bucket:Bucket")
-        for acl in ("public-read", "public-read-write", "authenticated-read")
-    ],
-    *[
-        (
-            "s3-bucket-acl-not-public",
-            "aws:s3/bucketAcl:BucketAcl",
-            ("accessControlPolicy", "grants", 0, "grantee"),
-            {"type": "Group", "uri": f"http://acs.amazonaws.com/groups/global/{group}"},
-            f"accessControlPolicy.grants grants access to the {group} group",
-        )
-        for group in ("AllUsers", "AuthenticatedUsers")
-    ],
-    (
+    case(
+        "s3-public-access-block-all-flags",
+        PAB,
+        [
+            ((flag,), value, f"does not set {flag} to true")
+            for flag in access.PUBLIC_ACCESS_FLAGS
+            for value in (False, DELETE, "yes")
+        ],
+        [(("blockPublicAcls",), UNKNOWN_BOOLEAN_VALUE)],
+    ),
+    case(
+        "s3-bucket-acl-not-public",
+        "aws:s3/bucketAcl:BucketAcl",
+        [
+            (
+                ("accessControlPolicy", "grants", 0, "grantee"),
+                {"type": "Group", "uri": f"http://acs.amazonaws.com/groups/global/{group}"},
+                f"accessControlPolicy.grants grants access to the {group} group",
+            )
+            for group in ("AllUsers", "AuthenticatedUsers")
+        ],
+        [
+            (("accessControlPolicy",), UNKNOWN_OBJECT_VALUE),
+            (("accessControlPolicy", "grants"), UNKNOWN_ARRAY_VALUE),
+        ],
+    ),
+    case(
+        "s3-bucket-acl-not-public",
+        "aws:s3/bucketAclV2:BucketAclV2",
+        [(("acl",), acl, f"uses the public canned acl {acl}") for acl in access.PUBLIC_CANNED_ACLS],
+        [(("acl",), UNKNOWN_STRING_VALUE)],
+    ),
+    case(
         "s3-bucket-acl-not-public",
         "aws:s3/bucket:Bucket",
-        ("grants",),
-        [{"type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers", "permissions": ["READ"]}],
-        "S3 bucket main grants grants access to the AllUsers group",
+        [
+            *[(("acl",), acl, f"uses the public canned acl {acl}") for acl in access.PUBLIC_CANNED_ACLS],
+            (
+                ("grants",),
+                [{"type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers", "permissions": ["READ"]}],
+                "S3 bucket subject grants grants access to the AllUsers group",
+            ),
+        ],
     ),
-    (
+    case("s3-bucket-acl-not-public", "aws:s3/bucketV2:BucketV2"),
+    case(
         "ec2-subnet-no-public-ip-on-launch",
         "aws:ec2/subnet:Subnet",
-        ("mapPublicIpOnLaunch",),
-        True,
-        "mapPublicIpOnLaunch",
+        [(("mapPublicIpOnLaunch",), value, "mapPublicIpOnLaunch") for value in (True, "true")],
+        [(("mapPublicIpOnLaunch",), UNKNOWN_BOOLEAN_VALUE)],
     ),
-    (
-        "ec2-subnet-no-public-ip-on-launch",
-        "aws:ec2/subnet:Subnet",
-        ("mapPublicIpOnLaunch",),
-        "true",
-        "mapPublicIpOnLaunch",
+    case(
+        "launch-template-no-public-ip",
+        LAUNCH_TEMPLATE,
+        [
+            (
+                ("networkInterfaces", 0, "associatePublicIpAddress"),
+                value,
+                "networkInterfaces[0] sets associatePublicIpAddress to true",
+            )
+            for value in ("true", True, "TRUE")
+        ],
+        [
+            (("networkInterfaces",), UNKNOWN_ARRAY_VALUE),
+            (("networkInterfaces", 0, "associatePublicIpAddress"), UNKNOWN_STRING_VALUE),
+        ],
     ),
-    *[
-        (
-            "launch-template-no-public-ip",
-            "aws:ec2/launchTemplate:LaunchTemplate",
-            ("networkInterfaces", 0, "associatePublicIpAddress"),
-            v,
-            "networkInterfaces[0] sets associatePublicIpAddress to true",
-        )
-        for v in ("true", True, "TRUE")
-    ],
-    ("eks-endpoint-not-public", EKS, ("vpcConfig", "endpointPublicAccess"), True, "with no publicAccessCidrs"),
-    # EKS defaults endpointPublicAccess to true: leaving it out is a public endpoint open to everyone.
-    ("eks-endpoint-not-public", EKS, ("vpcConfig", "endpointPublicAccess"), DELETE, "with no publicAccessCidrs"),
-    (
+    case(
         "eks-endpoint-not-public",
         EKS,
-        ("vpcConfig",),
-        {"endpointPublicAccess": True, "publicAccessCidrs": []},
-        "with no publicAccessCidrs",
-    ),
-    (
-        "eks-endpoint-not-public",
-        EKS,
-        ("vpcConfig",),
-        {"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]},
-        "opens the public endpoint to 0.0.0.0/0",
-    ),
-    (
-        "eks-endpoint-not-public",
-        EKS,
-        ("vpcConfig",),
-        {"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24", "::/0"]},
-        "to ::/0",
+        [
+            (("vpcConfig", "endpointPublicAccess"), True, "with no publicAccessCidrs"),
+            # EKS defaults endpointPublicAccess to true: leaving it out is a public endpoint open to everyone.
+            (("vpcConfig", "endpointPublicAccess"), DELETE, "with no publicAccessCidrs"),
+            (("vpcConfig",), {"endpointPublicAccess": True, "publicAccessCidrs": []}, "with no publicAccessCidrs"),
+            (
+                ("vpcConfig",),
+                {"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]},
+                "opens the public endpoint to 0.0.0.0/0",
+            ),
+            (
+                ("vpcConfig",),
+                {"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24", "::/0"]},
+                "to ::/0",
+            ),
+        ],
+        [(("vpcConfig",), UNKNOWN_OBJECT_VALUE), (("vpcConfig", "endpointPublicAccess"), UNKNOWN_BOOLEAN_VALUE)],
     ),
     # network-isolation
-    (
+    case(
         "security-group-no-open-ingress",
         SG,
-        ("ingress", 0, "cidrBlocks"),
-        ["10.0.0.0/16", "0.0.0.0/0"],
-        "security group main ingress[0] allows ingress from 0.0.0.0/0",
+        [
+            (
+                ("ingress", 0, "cidrBlocks"),
+                ["10.0.0.0/16", "0.0.0.0/0"],
+                "security group subject ingress[0] allows ingress from 0.0.0.0/0",
+            ),
+            (("ingress", 0, "ipv6CidrBlocks"), ["::/0"], "ingress[0] allows ingress from ::/0"),
+            (("ingress", 0, "cidrBlocks"), "0.0.0.0/0", "allows ingress from 0.0.0.0/0"),
+        ],
+        [(("ingress",), UNKNOWN_ARRAY_VALUE), (("ingress", 0, "cidrBlocks"), UNKNOWN_ARRAY_VALUE)],
     ),
-    (
-        "security-group-no-open-ingress",
-        SG,
-        ("ingress", 0, "ipv6CidrBlocks"),
-        ["::/0"],
-        "ingress[0] allows ingress from ::/0",
-    ),
-    ("security-group-no-open-ingress", SG, ("ingress", 0, "cidrBlocks"), "0.0.0.0/0", "allows ingress from 0.0.0.0/0"),
-    (
+    case(
         "security-group-no-open-ingress",
         SGR,
-        ("cidrIpv4",),
-        "0.0.0.0/0",
-        "security group ingress rule main allows ingress from 0.0.0.0/0",
+        [
+            (("cidrIpv4",), "0.0.0.0/0", "security group ingress rule subject allows ingress from 0.0.0.0/0"),
+            (("cidrIpv6",), "::/0", "allows ingress from ::/0"),
+        ],
+        [(("cidrIpv4",), UNKNOWN_STRING_VALUE)],
     ),
-    ("security-group-no-open-ingress", SGR, ("cidrIpv6",), "::/0", "allows ingress from ::/0"),
-    (
+    case(
         "default-security-group-closed",
-        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
-        ("ingress",),
-        [{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}],
-        "has ingress rules",
-    ),
-    (
-        "default-security-group-closed",
-        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
-        ("egress",),
-        [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}],
-        "has egress rules",
+        DEFAULT_SG,
+        [
+            (("ingress",), [{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}], "has ingress rules"),
+            (
+                ("egress",),
+                [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}],
+                "has egress rules",
+            ),
+        ],
+        [(("ingress",), UNKNOWN_ARRAY_VALUE)],
     ),
     # audit-logging
-    (
+    case(
         "eks-control-plane-logging",
         EKS,
-        ("enabledClusterLogTypes",),
-        ["api", "audit"],
-        "enabledClusterLogTypes lacks authenticator",
+        [
+            (("enabledClusterLogTypes",), ["api", "audit"], "enabledClusterLogTypes lacks authenticator"),
+            (("enabledClusterLogTypes",), ["audit", "authenticator"], "lacks api"),
+            (("enabledClusterLogTypes",), ["api", "authenticator"], "lacks audit"),
+            (("enabledClusterLogTypes",), DELETE, "lacks api, audit, authenticator"),
+            (("enabledClusterLogTypes",), "api", "lacks audit, authenticator"),
+        ],
+        [(("enabledClusterLogTypes",), UNKNOWN_ARRAY_VALUE)],
     ),
-    ("eks-control-plane-logging", EKS, ("enabledClusterLogTypes",), ["audit", "authenticator"], "lacks api"),
-    ("eks-control-plane-logging", EKS, ("enabledClusterLogTypes",), ["api", "authenticator"], "lacks audit"),
-    ("eks-control-plane-logging", EKS, ("enabledClusterLogTypes",), DELETE, "lacks api, audit, authenticator"),
-    ("eks-control-plane-logging", EKS, ("enabledClusterLogTypes",), "api", "lacks audit, authenticator"),
-    *[
-        (
-            "cloudtrail-multi-region-validated-encrypted",
-            "aws:cloudtrail/trail:Trail",
-            (flag,),
-            v,
-            f"does not set {flag} to true",
-        )
-        for flag in ("isMultiRegionTrail", "enableLogFileValidation")
-        for v in (False, DELETE)
-    ],
-    (
+    case(
         "cloudtrail-multi-region-validated-encrypted",
-        "aws:cloudtrail/trail:Trail",
-        ("kmsKeyId",),
-        DELETE,
-        "has no kmsKeyId",
+        TRAIL,
+        [
+            *[
+                ((flag,), value, f"does not set {flag} to true")
+                for flag in ("isMultiRegionTrail", "enableLogFileValidation")
+                for value in (False, DELETE)
+            ],
+            (("kmsKeyId",), DELETE, "has no kmsKeyId"),
+            (("kmsKeyId",), "", "has no kmsKeyId"),
+        ],
+        [(("kmsKeyId",), UNKNOWN_STRING_VALUE), (("isMultiRegionTrail",), UNKNOWN_BOOLEAN_VALUE)],
     ),
-    ("cloudtrail-multi-region-validated-encrypted", "aws:cloudtrail/trail:Trail", ("kmsKeyId",), "", "has no kmsKeyId"),
-    # log-retention (defaults: minimum 2192, maximum 2192 days)
-    (
-        "log-retention-minimum",
-        LOG_GROUP,
-        ("retentionInDays",),
-        365,
-        "keeps logs 365 days (retentionInDays), below the 2192-day minimum",
-    ),
-    ("log-retention-minimum", LOG_GROUP, ("retentionInDays",), 365.0, "keeps logs 365 days"),
-    ("log-retention-minimum", LOG_GROUP, ("logGroupClass",), "DELIVERY", "keeps logs 2 days (logGroupClass DELIVERY)"),
-    ("log-retention-minimum", LOG_GROUP, ("retentionInDays",), "a year", "retentionInDays is not a number of days"),
-    (
-        "log-retention-minimum",
-        GCP_LOGS,
-        ("retentionDays",),
-        90,
-        "Cloud Logging bucket main keeps logs 90 days (retentionDays)",
-    ),
-    # Unset or 0 on a Cloud Logging bucket is GCP's 30-day default, not "forever" as on CloudWatch.
-    ("log-retention-minimum", GCP_LOGS, ("retentionDays",), DELETE, "keeps logs 30 days"),
-    ("log-retention-minimum", GCP_LOGS, ("retentionDays",), 0, "keeps logs 30 days"),
-    (
-        "log-retention-maximum",
-        LOG_GROUP,
-        ("retentionInDays",),
-        DELETE,
-        "keeps logs forever (retentionInDays unset or 0)",
-    ),
-    ("log-retention-maximum", LOG_GROUP, ("retentionInDays",), 0, "keeps logs forever"),
-    (
-        "log-retention-maximum",
-        LOG_GROUP,
-        ("retentionInDays",),
-        3653,
-        "keeps logs 3653 days (retentionInDays), above the 2192-day maximum",
-    ),
-    ("log-retention-maximum", LOG_GROUP, ("retentionInDays",), [30], "retentionInDays is not a number of days"),
-    ("log-retention-maximum", GCP_LOGS, ("retentionDays",), 3650, "keeps logs 3650 days (retentionDays), above"),
     # least-privilege
-    (
+    case(
         "iam-no-wildcard-statements",
         "aws:iam/policy:Policy",
-        ("policy",),
-        doc(OPEN_ALL),
-        "IAM policy main policy statement 0 allows * on all resources",
+        [
+            (("policy",), doc(OPEN_ALL), "IAM policy subject policy statement 0 allows * on all resources"),
+            (("policy",), "{not json", "IAM policy subject policy is not valid JSON"),
+        ],
+        [(("policy",), UNKNOWN_STRING_VALUE)],
     ),
-    (
+    case(
         "iam-no-wildcard-statements",
         "aws:iam/rolePolicy:RolePolicy",
-        ("policy",),
-        doc(SCOPED, {**OPEN_ALL, "Action": "s3:*", "Sid": "All"}),
-        "statement All allows s3:* on all resources",
+        [
+            (
+                ("policy",),
+                doc(SCOPED, {**OPEN_ALL, "Action": "s3:*", "Sid": "All"}),
+                "statement All allows s3:* on all resources",
+            )
+        ],
     ),
-    (
-        "iam-no-wildcard-statements",
-        "aws:iam/policy:Policy",
-        ("policy",),
-        "{not json",
-        "IAM policy main policy is not valid JSON",
-    ),
-    (
+    case(
         "iam-no-wildcard-statements",
         "aws:iam/role:Role",
-        ("inlinePolicies", 0, "policy"),
-        doc(OPEN_ALL),
-        "IAM role main inlinePolicies[0].policy statement 0 allows *",
+        [
+            (
+                ("inlinePolicies", 0, "policy"),
+                doc(OPEN_ALL),
+                "IAM role subject inlinePolicies[0].policy statement 0 allows *",
+            )
+        ],
+        [(("inlinePolicies", 0, "policy"), UNKNOWN_STRING_VALUE)],
     ),
     *[
-        (
+        case(
             "iam-no-admin-policy-attachment",
-            t,
-            ("policyArn",),
-            f"arn:{partition}:iam::aws:policy/{name}",
-            f"attaches {name} (policyArn)",
+            attachment,
+            [
+                (("policyArn",), f"arn:{partition}:iam::aws:policy/{name}", f"attaches {name} (policyArn)")
+                for partition, name in (
+                    ("aws", "AdministratorAccess"),
+                    ("aws-us-gov", "PowerUserAccess"),
+                    ("aws-cn", "IAMFullAccess"),
+                )
+            ],
+            [(("policyArn",), UNKNOWN_STRING_VALUE)],
         )
-        for t in access.POLICY_ATTACHMENTS
-        for partition, name in (
-            ("aws", "AdministratorAccess"),
-            ("aws-us-gov", "PowerUserAccess"),
-            ("aws-cn", "IAMFullAccess"),
-        )
+        for attachment in access.POLICY_ATTACHMENTS
     ],
-    # records-of-processing
-    *[
-        (
-            "data-store-records-of-processing",
-            t,
-            (tags_key(t), key),
-            DELETE,
-            f"has no {key} in its {tags_key(t)}",
-        )
-        for t in cross_cloud.DATA_STORES
-        for key in RECORD_KEYS
-    ],
-    (
-        "data-store-records-of-processing",
-        "aws:efs/fileSystem:FileSystem",
-        ("tags", "owner"),
-        "  ",
-        "has no owner in its tags",
-    ),
-    (
-        "data-store-records-of-processing",
-        "aws:ebs/volume:Volume",
-        ("tags", "data-classification"),
-        "secret",
-        "data-classification 'secret' is not one of phi, personal, internal, public",
-    ),
-    (
-        "data-store-records-of-processing",
-        "gcp:compute/disk:Disk",
-        ("labels", "data-classification"),
-        "PHI",
-        "is not one of",
-    ),
 ]
 
 
-@pytest.mark.parametrize(("rule_name", "type_", "path", "value", "expected"), CHANGES)
-def test_changing_one_property_gives_exactly_one_violation(rule_name, type_, path, value, expected):
-    violations = judge(rule_name, type_, changed(BASELINES[type_], path, value))
-    assert len(violations) == 1, violations
-    assert expected in violations[0]
+def test_every_resource_rule_and_type_it_judges_has_a_case_with_changes_and_unknowns():
+    assert {(c.rule, c.type) for c in CASES} == {(n, t) for n in RESOURCE_RULES for t in RULES[n].resource_types}
+    assert {c.rule for c in CASES if c.changes} == {c.rule for c in CASES if c.unknowns} == set(RESOURCE_RULES)
 
 
-def test_changes_cover_every_resource_rule():
-    assert {case[0] for case in CHANGES} == set(RESOURCE_RULES)
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_compliant_baseline_has_no_violation(case: Case) -> None:
+    assert_baseline_passes(case)
+
+
+@pytest.mark.parametrize(("case", "path", "value", "expected"), change_params(CASES))
+def test_changing_one_property_gives_exactly_one_violation(case: Case, path: Path, value: Any, expected: str) -> None:
+    assert_one_violation(case, path, value, expected)
+
+
+@pytest.mark.parametrize(("case", "path", "sentinel"), unknown_params(CASES))
+def test_unknown_preview_value_is_not_a_violation(case: Case, path: Path, sentinel: Any) -> None:
+    assert_cannot_judge(case, path, sentinel)
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_resource_of_another_type_is_ignored(case: Case) -> None:
+    assert_other_types_ignored(case)
 
 
 # ---- rule-specific behaviour -------------------------------------------------------------------------------
@@ -555,7 +385,7 @@ def test_changes_cover_every_resource_rule():
 
 def test_all_four_public_access_flags_off_are_four_violations():
     props = {"bucket": "models", **dict.fromkeys(access.PUBLIC_ACCESS_FLAGS, False)}
-    assert len(judge("s3-public-access-block-all-flags", PAB, props)) == 4
+    assert len(violations("s3-public-access-block-all-flags", PAB, props)) == 4
 
 
 def test_private_acls_and_non_public_group_grants_pass():
@@ -563,17 +393,20 @@ def test_private_acls_and_non_public_group_grants_pass():
     props = changed(
         BASELINES["aws:s3/bucketAcl:BucketAcl"], ("accessControlPolicy", "grants", 0, "grantee"), log_delivery
     )
-    assert judge("s3-bucket-acl-not-public", "aws:s3/bucketAcl:BucketAcl", {**props, "acl": "log-delivery-write"}) == []
+    assert (
+        violations("s3-bucket-acl-not-public", "aws:s3/bucketAcl:BucketAcl", {**props, "acl": "log-delivery-write"})
+        == []
+    )
 
 
 def test_eks_public_endpoint_with_restricted_cidrs_passes():
     vpc = {"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24", "2001:db8::/32"]}
-    assert judge("eks-endpoint-not-public", EKS, changed(BASELINES[EKS], ("vpcConfig",), vpc)) == []
+    assert violations("eks-endpoint-not-public", EKS, changed(BASELINES[EKS], ("vpcConfig",), vpc)) == []
 
 
 def test_eks_cluster_with_no_vpc_config_is_judged_by_the_defaults_not_a_crash():
-    assert judge("eks-endpoint-not-public", EKS, {"vpcConfig": "subnet-1"}) == [
-        "EKS cluster main has a public endpoint (vpcConfig.endpointPublicAccess) with no publicAccessCidrs"
+    assert violations("eks-endpoint-not-public", EKS, {"vpcConfig": "subnet-1"}) == [
+        "EKS cluster subject has a public endpoint (vpcConfig.endpointPublicAccess) with no publicAccessCidrs"
     ]
 
 
@@ -589,8 +422,8 @@ EDGE_RULE = {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 443, "t
 
 def test_edge_load_balancer_group_may_accept_https_from_anywhere():
     # Ports arrive as floats over the analyzer protocol: 443.0 is 443.
-    assert judge("security-group-no-open-ingress", SG, EDGE_GROUP) == []
-    assert judge("security-group-no-open-ingress", SGR, {**EDGE_RULE, "tags": {EDGE_TAG: "true"}}) == []
+    assert violations("security-group-no-open-ingress", SG, EDGE_GROUP) == []
+    assert violations("security-group-no-open-ingress", SGR, {**EDGE_RULE, "tags": {EDGE_TAG: "true"}}) == []
 
 
 @pytest.mark.parametrize(
@@ -604,13 +437,13 @@ def test_edge_load_balancer_group_may_accept_https_from_anywhere():
     ],
 )
 def test_edge_exception_needs_the_tag_and_port_443_only(path, value):
-    violations = judge("security-group-no-open-ingress", SG, changed(EDGE_GROUP, path, value))
-    assert violations == ["security group main ingress[0] allows ingress from 0.0.0.0/0, ::/0"]
+    found = violations("security-group-no-open-ingress", SG, changed(EDGE_GROUP, path, value))
+    assert found == ["security group subject ingress[0] allows ingress from 0.0.0.0/0, ::/0"]
 
 
 def test_standalone_ingress_rule_without_edge_tag_is_not_an_edge():
-    assert judge("security-group-no-open-ingress", SGR, EDGE_RULE) == [
-        "security group ingress rule main allows ingress from 0.0.0.0/0"
+    assert violations("security-group-no-open-ingress", SGR, EDGE_RULE) == [
+        "security group ingress rule subject allows ingress from 0.0.0.0/0"
     ]
 
 
@@ -626,86 +459,39 @@ def test_restricted_or_malformed_cidrs_are_not_open(cidr):
 
 @pytest.mark.parametrize("ingress", ["0.0.0.0/0", 443, [None, "rule", 7], {"cidrBlocks": ["0.0.0.0/0"]}])
 def test_odd_ingress_shapes_do_not_crash(ingress):
-    assert judge("security-group-no-open-ingress", SG, {"ingress": ingress}) == []
-
-
-def test_log_retention_parameters_come_from_settings():
-    props = {"retentionInDays": 400}
-    assert judge("log-retention-minimum", LOG_GROUP, props, Settings(min_log_retention_days=365)) == []
-    assert judge("log-retention-maximum", LOG_GROUP, props, Settings(max_log_retention_days=365)) == [
-        "CloudWatch log group main keeps logs 400 days (retentionInDays), above the 365-day maximum"
-    ]
-    assert RULES["log-retention-minimum"].parameters == ("minLogRetentionDays",)
-    assert RULES["log-retention-maximum"].parameters == ("maxLogRetentionDays",)
-    assert RULES["log-retention-minimum"].frameworks == ("hipaa",)
-    assert RULES["log-retention-maximum"].frameworks == ("gdpr",)
-
-
-@pytest.mark.parametrize("retention", [DELETE, 0])
-def test_cloudwatch_logs_kept_forever_meet_the_hipaa_minimum(retention):
-    assert (
-        judge("log-retention-minimum", LOG_GROUP, changed(BASELINES[LOG_GROUP], ("retentionInDays",), retention)) == []
-    )
-
-
-def test_gcp_default_retention_is_within_the_gdpr_maximum():
-    assert judge("log-retention-maximum", GCP_LOGS, changed(BASELINES[GCP_LOGS], ("retentionDays",), DELETE)) == []
+    assert violations("security-group-no-open-ingress", SG, {"ingress": ingress}) == []
 
 
 def test_role_without_inline_policies_or_with_odd_entries_passes():
     role = "aws:iam/role:Role"
-    assert judge("iam-no-wildcard-statements", role, {"assumeRolePolicy": "{}"}) == []
-    assert judge("iam-no-wildcard-statements", role, {"inlinePolicies": ["read", None, {"name": "empty"}]}) == []
+    assert violations("iam-no-wildcard-statements", role, {"assumeRolePolicy": "{}"}) == []
+    assert violations("iam-no-wildcard-statements", role, {"inlinePolicies": ["read", None, {"name": "empty"}]}) == []
 
 
 def test_every_wildcard_inline_policy_of_a_role_is_reported():
     props = {"inlinePolicies": [{"policy": doc(OPEN_ALL)}, {"policy": doc(SCOPED)}, {"policy": doc(OPEN_ALL)}]}
-    violations = judge("iam-no-wildcard-statements", "aws:iam/role:Role", props)
-    assert [v.split(".policy")[0] for v in violations] == [
-        "IAM role main inlinePolicies[0]",
-        "IAM role main inlinePolicies[2]",
+    found = violations("iam-no-wildcard-statements", "aws:iam/role:Role", props)
+    assert [v.split(".policy")[0] for v in found] == [
+        "IAM role subject inlinePolicies[0]",
+        "IAM role subject inlinePolicies[2]",
     ]
 
 
 def test_policy_given_as_an_object_is_judged_like_its_json():
     document = {"Version": "2012-10-17", "Statement": [SCOPED, {"Effect": "Allow", "Action": "ec2:*"}]}
-    assert judge("iam-no-wildcard-statements", "aws:iam/policy:Policy", {"policy": document}) == [
-        "IAM policy main policy statement 1 allows ec2:* on all resources"
+    assert violations("iam-no-wildcard-statements", "aws:iam/policy:Policy", {"policy": document}) == [
+        "IAM policy subject policy statement 1 allows ec2:* on all resources"
     ]
 
 
 def test_unknown_value_inside_a_json_policy_string_is_not_a_violation():
     policy = doc({**OPEN_ALL, "Resource": UNKNOWN_STRING_VALUE})
-    assert judge("iam-no-wildcard-statements", "aws:iam/policy:Policy", {"policy": policy}) == []
+    assert violations("iam-no-wildcard-statements", "aws:iam/policy:Policy", {"policy": policy}) == []
 
 
 def test_customer_managed_policy_named_like_an_admin_policy_is_not_an_aws_admin_attachment():
     arn = "arn:aws:iam::123456789012:policy/AdministratorAccess"
-    assert judge("iam-no-admin-policy-attachment", access.POLICY_ATTACHMENTS[0], {"policyArn": arn}) == []
-
-
-def test_records_are_read_from_gke_resource_labels_not_labels():
-    props = {"location": "europe-west4", "labels": TAGS}
-    assert len(judge("data-store-records-of-processing", "gcp:container/cluster:Cluster", props)) == 3
-
-
-@pytest.mark.parametrize("default_tags", [{"tags": TAGS}, json.dumps({"tags": TAGS})])
-def test_aws_provider_default_tags_count_as_the_resource_tags(default_tags):
-    provider = {"region": "eu-west-1", "defaultTags": default_tags}
-    assert judge("data-store-records-of-processing", "aws:ebs/volume:Volume", {"size": 10}, provider=provider) == []
-
-
-def test_gcp_provider_default_labels_count_as_the_resource_labels():
-    provider = {"project": "acme", "defaultLabels": json.dumps(TAGS)}
-    assert judge("data-store-records-of-processing", "gcp:compute/disk:Disk", {"zone": "eu"}, provider=provider) == []
-
-
-def test_resource_tags_override_provider_default_tags():
-    provider = {"defaultTags": {"tags": TAGS}}
-    props = {"tags": {"data-classification": "restricted"}}
-    assert judge("data-store-records-of-processing", "aws:ebs/volume:Volume", props, provider=provider) == [
-        "EBS volume main tags data-classification 'restricted' is not one of phi, personal, internal, public"
-    ]
+    assert violations("iam-no-admin-policy-attachment", access.POLICY_ATTACHMENTS[0], {"policyArn": arn}) == []
 
 
 # ---- policy document parser --------------------------------------------------------------------------------
@@ -792,29 +578,25 @@ def test_scoped_or_denying_statements_are_not_wildcard_grants(statement):
 @pytest.mark.parametrize(
     ("policy", "expected"),
     [
-        ("[1, 2]", ["IAM policy main policy is not a JSON object, so its grants cannot be checked"]),
-        ("{not json", ["IAM policy main policy is not valid JSON, so its grants cannot be checked"]),
-        (17, ["IAM policy main policy is not a JSON object, so its grants cannot be checked"]),
+        ("[1, 2]", ["IAM policy subject policy is not a JSON object, so its grants cannot be checked"]),
+        ("{not json", ["IAM policy subject policy is not valid JSON, so its grants cannot be checked"]),
+        (17, ["IAM policy subject policy is not a JSON object, so its grants cannot be checked"]),
         (
             doc(OPEN_ALL, SCOPED, {**OPEN_ALL, "Action": "iam:*"}),
             [
-                "IAM policy main policy statement 0 allows * on all resources",
-                "IAM policy main policy statement 2 allows iam:* on all resources",
+                "IAM policy subject policy statement 0 allows * on all resources",
+                "IAM policy subject policy statement 2 allows iam:* on all resources",
             ],
         ),
     ],
 )
 def test_policy_rule_reports_unreadable_documents_and_every_wildcard_statement(policy, expected):
-    assert judge("iam-no-wildcard-statements", "aws:iam/policy:Policy", {"policy": policy}) == expected
+    assert violations("iam-no-wildcard-statements", "aws:iam/policy:Policy", {"policy": policy}) == expected
 
 
 # ---- stack rules -------------------------------------------------------------------------------------------
 
 NET = "urn:pulumi:dev::llmops-infra::llmops:aws:Network::net"
-
-
-def stack(rule_name: str, *resources: Resource) -> list[tuple[str, str]]:
-    return [(r.name, message) for r, message in evaluate_stack(RULES[rule_name], list(resources))]
 
 
 def bucket(name: str, type_: str = "aws:s3/bucket:Bucket", **props: Any) -> Resource:
@@ -847,7 +629,7 @@ class TestBucketCompanions:
             bucket("scratch", type_="aws:s3/bucketV2:BucketV2", bucketPrefix="scratch-"),
             companion(companion_type, "scratch", "scratch-20240101"),
         ]
-        assert stack(rule_name, *resources) == []
+        assert stack_violations(rule_name, resources) == []
 
     def test_bucket_without_its_companion_is_reported_by_name(self, rule_name, companion_type):
         resources = [
@@ -855,42 +637,44 @@ class TestBucketCompanions:
             bucket("data", type_="aws:s3/bucketV2:BucketV2", bucket="acme-data"),
             companion(companion_type, "other", "acme-other"),
         ]
-        names = [name for name, _ in stack(rule_name, *resources)]
+        names = [name for name, _ in stack_violations(rule_name, resources)]
         assert names == ["models", "data"]
 
     def test_companion_of_a_prefixed_name_does_not_cover_the_longer_bucket(self, rule_name, companion_type):
         # "models-logs" is not "models" plus Pulumi's 7-hex suffix.
         resources = [bucket("models"), companion(companion_type, "models", "models-logs")]
-        assert [name for name, _ in stack(rule_name, *resources)] == ["models"]
+        assert [name for name, _ in stack_violations(rule_name, resources)] == ["models"]
 
     def test_unknown_companion_bucket_is_not_a_violation(self, rule_name, companion_type):
         resources = [bucket("models"), companion(companion_type, "models", UNKNOWN_STRING_VALUE)]
-        assert stack(rule_name, *resources) == []
+        assert stack_violations(rule_name, resources) == []
 
     def test_stack_without_buckets_has_no_violation(self, rule_name, companion_type):
-        assert stack(rule_name, companion(companion_type, "orphan", "x"), resource(SG, {})) == []
+        assert stack_violations(rule_name, [companion(companion_type, "orphan", "x"), resource(SG, {})]) == []
 
 
 def test_missing_public_access_block_message_names_bucket_and_resource_type():
-    assert stack("s3-bucket-has-public-access-block", bucket("models")) == [
+    assert stack_violations("s3-bucket-has-public-access-block", [bucket("models")]) == [
         ("models", "S3 bucket models has no aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     ]
 
 
 def test_access_log_bucket_is_exempt_from_access_logging():
     logs = resource("aws:s3/bucket:Bucket", {"tags": {**TAGS, "purpose": "access-logs"}}, name="access-logs")
-    assert stack("s3-bucket-access-logging", logs) == []
-    assert stack("s3-bucket-has-public-access-block", logs) == [
+    assert stack_violations("s3-bucket-access-logging", [logs]) == []
+    assert stack_violations("s3-bucket-has-public-access-block", [logs]) == [
         ("access-logs", "S3 bucket access-logs has no aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     ]
 
 
 def test_inline_bucket_logging_counts_as_access_logging():
-    assert stack("s3-bucket-access-logging", bucket("models", logging={"targetBucket": "access-logs"})) == []
+    assert (
+        stack_violations("s3-bucket-access-logging", [bucket("models", logging={"targetBucket": "access-logs"})]) == []
+    )
 
 
 def test_bucket_without_logging_message_names_the_logging_resource():
-    assert stack("s3-bucket-access-logging", bucket("models")) == [
+    assert stack_violations("s3-bucket-access-logging", [bucket("models")]) == [
         ("models", "S3 bucket models has no aws:s3/bucketLogging:BucketLogging (server access logging)")
     ]
 
@@ -902,73 +686,79 @@ def vpc(name: str, parent: str = NET) -> Resource:
 def flow_log(name: str, of: Resource | None, **props: Any) -> Resource:
     """A flow log whose vpcId was computed from `of` (the engine records that as a property dependency)."""
     base = {"vpcId": "vpc-0a1b2c3d4e5f60718", "trafficType": "ALL", "logDestinationType": "cloud-watch-logs"}
-    log = resource("aws:ec2/flowLog:FlowLog", {**base, **props}, name=name, parent=NET)
-    return replace(log, dependencies={"vpcId": [of.urn]} if of is not None else {})
+    dependencies = {"vpcId": [of.urn]} if of is not None else {}
+    return resource("aws:ec2/flowLog:FlowLog", {**base, **props}, name, parent=NET, dependencies=dependencies)
 
 
 def test_vpc_with_a_flow_log_of_all_traffic_passes():
     net = vpc("net")
-    assert stack("vpc-flow-logs-enabled", net, flow_log("net-flow-logs", net)) == []
+    assert stack_violations("vpc-flow-logs-enabled", [net, flow_log("net-flow-logs", net)]) == []
 
 
 def test_flow_log_whose_vpc_id_is_unknown_at_preview_still_covers_its_vpc():
     # At preview the VPC's id is unknown, but the engine still records which resource the vpcId came from.
     net = vpc("net")
     log = flow_log("net-flow-logs", net, vpcId=UNKNOWN_STRING_VALUE)
-    assert stack("vpc-flow-logs-enabled", net, log) == []
+    assert stack_violations("vpc-flow-logs-enabled", [net, log]) == []
 
 
 @pytest.mark.parametrize("traffic", ["REJECT", "ACCEPT"])
 def test_vpc_whose_flow_log_misses_traffic_is_reported(traffic):
     net = vpc("net")
-    assert stack("vpc-flow-logs-enabled", net, flow_log("fl", net, trafficType=traffic)) == [
+    assert stack_violations("vpc-flow-logs-enabled", [net, flow_log("fl", net, trafficType=traffic)]) == [
         ("net", "VPC net has no aws:ec2/flowLog:FlowLog with vpcId and trafficType ALL")
     ]
 
 
 def test_vpc_without_a_flow_log_is_reported():
     subnet_log = resource("aws:ec2/flowLog:FlowLog", {"subnetId": "subnet-1", "trafficType": "ALL"}, parent=NET)
-    assert stack("vpc-flow-logs-enabled", vpc("net"), subnet_log) == [
+    assert stack_violations("vpc-flow-logs-enabled", [vpc("net"), subnet_log]) == [
         ("net", "VPC net has no aws:ec2/flowLog:FlowLog with vpcId and trafficType ALL")
     ]
 
 
 def test_flow_log_of_another_vpc_does_not_cover_this_one():
     net, edge = vpc("net"), vpc("edge")
-    assert [name for name, _ in stack("vpc-flow-logs-enabled", net, edge, flow_log("fl", net))] == ["edge"]
+    assert [name for name, _ in stack_violations("vpc-flow-logs-enabled", [net, edge, flow_log("fl", net)])] == ["edge"]
 
 
 def test_flow_log_of_a_vpc_outside_the_stack_covers_none_of_its_vpcs():
     # A literal vpcId with no dependency names a VPC this stack does not create.
-    assert [name for name, _ in stack("vpc-flow-logs-enabled", vpc("net"), flow_log("fl", None))] == ["net"]
+    assert [name for name, _ in stack_violations("vpc-flow-logs-enabled", [vpc("net"), flow_log("fl", None)])] == [
+        "net"
+    ]
 
 
 def test_flow_log_with_an_unknown_vpc_and_no_dependency_leaves_vpcs_unjudged():
-    assert stack("vpc-flow-logs-enabled", vpc("net"), flow_log("fl", None, vpcId=UNKNOWN_STRING_VALUE)) == []
+    assert (
+        stack_violations("vpc-flow-logs-enabled", [vpc("net"), flow_log("fl", None, vpcId=UNKNOWN_STRING_VALUE)]) == []
+    )
 
 
 def test_unknown_flow_log_traffic_type_is_not_a_violation():
     net = vpc("net")
-    assert stack("vpc-flow-logs-enabled", net, flow_log("fl", net, trafficType=UNKNOWN_STRING_VALUE)) == []
+    assert stack_violations("vpc-flow-logs-enabled", [net, flow_log("fl", net, trafficType=UNKNOWN_STRING_VALUE)]) == []
 
 
 def test_an_unknown_value_leaves_only_its_own_subject_unjudged():
     # One VPC's flow log is not known yet; the other VPC has none at all and is still reported.
     net, edge = vpc("net"), vpc("edge")
     log = flow_log("fl", net, trafficType=UNKNOWN_STRING_VALUE)
-    assert [name for name, _ in stack("vpc-flow-logs-enabled", net, edge, log)] == ["edge"]
+    assert [name for name, _ in stack_violations("vpc-flow-logs-enabled", [net, edge, log])] == ["edge"]
 
 
 def test_companion_linked_by_dependency_covers_its_bucket_whatever_its_name():
     models = bucket("models")
-    block = replace(companion(BLOCK, "models", "some-physical-name"), dependencies={"bucket": [models.urn]})
-    assert stack("s3-bucket-has-public-access-block", models, block) == []
+    block = resource(BLOCK, {"bucket": "some-physical-name"}, "models-companion", dependencies={"bucket": [models.urn]})
+    assert stack_violations("s3-bucket-has-public-access-block", [models, block]) == []
 
 
 def test_companion_linked_to_another_bucket_does_not_cover_one_with_a_matching_name():
     models, other = bucket("models"), bucket("other")
-    block = replace(companion(BLOCK, "models", "models"), dependencies={"bucket": [other.urn]})
-    assert [name for name, _ in stack("s3-bucket-has-public-access-block", models, other, block)] == ["models"]
+    block = resource(BLOCK, {"bucket": "models"}, "models-companion", dependencies={"bucket": [other.urn]})
+    assert [name for name, _ in stack_violations("s3-bucket-has-public-access-block", [models, other, block])] == [
+        "models"
+    ]
 
 
 def test_stack_rules_metadata():

@@ -1,16 +1,15 @@
 """GCP rules (policies/rules/gcp/): storage, GKE, disks, KMS, firewalls, subnets, IAM, audit configs, Cloud SQL.
 
-Every rule starts from one compliant baseline per resource type (BASELINES, compliant for every rule that judges
-the type); each case changes one property and expects exactly one violation naming it.
+One compliant baseline per resource type (BASELINES, compliant for every rule that judges the type) and one table
+of cases (tests/rule_judging.py): each case changes one property and expects exactly one violation naming it, or
+makes one value unknown and expects none.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-import pulumi_gcp
 import pytest
 from pulumi_policy.proxy import (
     UNKNOWN_ARRAY_VALUE,
@@ -18,17 +17,28 @@ from pulumi_policy.proxy import (
     UNKNOWN_NUMBER_VALUE,
     UNKNOWN_OBJECT_VALUE,
     UNKNOWN_STRING_VALUE,
-    UnknownValueError,
-    unknown_checking_proxy,
 )
 
 from llmops_infra.policies.rules.gcp import access as gcp
 from llmops_infra.policies.rules.gcp.access import GCP_EDGE_TAG
+from llmops_infra.policies.runtime.gke import AUTO_PROVISIONING
 from llmops_infra.policies.runtime.resources import label
-from llmops_infra.policies.runtime.rule import RULES, Resource, Settings, evaluate
-from tests.rule_judging import DELETE, changed
-
-DEFAULT_SETTINGS = Settings()  # a frozen dataclass: one instance serves as every default
+from llmops_infra.policies.runtime.rule import RULES
+from tests.rule_judging import (
+    DELETE,
+    Case,
+    Path,
+    assert_baseline_passes,
+    assert_cannot_judge,
+    assert_one_violation,
+    assert_other_types_ignored,
+    case_params,
+    change_params,
+    changed,
+    resource,
+    unknown_params,
+    violations,
+)
 
 # ---- fixtures ----------------------------------------------------------------------------------------------
 
@@ -168,20 +178,10 @@ BASELINES: dict[str, dict[str, Any]] = {
     },
 }
 
-RULE_NAMES = sorted(
-    name for name, r in RULES.items() if r.check.__module__.startswith("llmops_infra.policies.rules.gcp.")
-)
+RULE_NAMES = sorted(n for n, r in RULES.items() if r.check.__module__.startswith("llmops_infra.policies.rules.gcp."))
 
 
-def resource(type_: str, props: Any, name: str = "main", provider: Any = None) -> Resource:
-    return Resource(type_, name, f"urn:pulumi:dev::llmops-infra::{type_}::{name}", props, "", provider)
-
-
-def judge(rule_name: str, type_: str, props: Any, settings: Settings = DEFAULT_SETTINGS, **kw: Any) -> list[str]:
-    return evaluate(RULES[rule_name], resource(type_, props, **kw), settings)
-
-
-def test_every_rule_of_the_module_is_registered_as_a_resource_rule_with_a_description():
+def test_every_rule_of_the_package_is_registered_as_a_resource_rule_with_a_description():
     assert len(RULE_NAMES) == 21
     for name in RULE_NAMES:
         assert RULES[name].scope == "resource"
@@ -193,673 +193,632 @@ def test_every_judged_type_has_a_baseline():
     assert {t for n in RULE_NAMES for t in RULES[n].resource_types} == set(BASELINES)
 
 
-def test_every_type_token_is_one_the_sdk_registers():
-    # Rules name types by the SDK's own token strings: a typo would silently judge nothing.
-    root = Path(pulumi_gcp.__file__).parent
-    for token in {t for n in RULE_NAMES for t in RULES[n].resource_types}:
-        module = token.split(":")[1].split("/")[0]
-        assert any(f"'{token}'" in f.read_text() for f in (root / module).glob("*.py")), token
+# ---- the cases: one per rule and type it judges, and variants that make a rule read further -----------------
 
 
-# ---- baseline, other types, unknowns (every rule) ----------------------------------------------------------
+def case(
+    rule: str,
+    type_: str,
+    changes: list[Any] | None = None,
+    unknowns: list[Any] | None = None,
+    first: list[Any] | None = None,
+    id: str = "",
+) -> Case:
+    """The case of `rule` on the baseline of `type_` (changed by `first` before each change and unknown)."""
+    return Case(rule, type_, BASELINES[type_], changes or [], unknowns or [], id=id, first=first or [])
 
-
-@pytest.mark.parametrize(("rule_name", "type_"), [(n, t) for n in RULE_NAMES for t in RULES[n].resource_types])
-def test_compliant_baseline_has_no_violation(rule_name, type_):
-    assert judge(rule_name, type_, BASELINES[type_]) == []
-
-
-@pytest.mark.parametrize("rule_name", RULE_NAMES)
-def test_resource_of_another_type_is_ignored(rule_name):
-    props = {"publicAccessPrevention": "inherited", "member": "allUsers", "sourceRanges": ["0.0.0.0/0"]}
-    assert judge(rule_name, "gcp:pubsub/topic:Topic", props) == []
-
-
-UNKNOWNS = [
-    # encryption-at-rest
-    ("gcs-bucket-cmek-encrypted", BUCKET, ("encryption",), UNKNOWN_OBJECT_VALUE),
-    ("gcs-bucket-cmek-encrypted", BUCKET, ("encryption", "defaultKmsKeyName"), UNKNOWN_STRING_VALUE),
-    ("gke-database-encryption", CLUSTER, ("databaseEncryption",), UNKNOWN_OBJECT_VALUE),
-    ("gke-database-encryption", CLUSTER, ("databaseEncryption", "state"), UNKNOWN_STRING_VALUE),
-    ("gke-database-encryption", CLUSTER, ("databaseEncryption", "keyName"), UNKNOWN_STRING_VALUE),
-    ("gke-node-pool-boot-disk-cmek", NODE_POOL, ("nodeConfig",), UNKNOWN_OBJECT_VALUE),
-    ("gke-node-pool-boot-disk-cmek", NODE_POOL, ("nodeConfig", "bootDiskKmsKey"), UNKNOWN_STRING_VALUE),
-    ("gke-node-pool-boot-disk-cmek", CLUSTER, ("nodePools",), UNKNOWN_ARRAY_VALUE),
-    ("gke-node-pool-boot-disk-cmek", CLUSTER, ("removeDefaultNodePool",), UNKNOWN_BOOLEAN_VALUE),
-    ("gce-disk-cmek", DISK, ("diskEncryptionKey",), UNKNOWN_OBJECT_VALUE),
-    ("gce-disk-cmek", DISK, ("diskEncryptionKey", "kmsKeySelfLink"), UNKNOWN_STRING_VALUE),
-    ("gce-disk-cmek", REGION_DISK, ("diskEncryptionKey", "kmsKeyName"), UNKNOWN_STRING_VALUE),
-    # key-rotation
-    ("gcp-kms-key-rotation-period", CRYPTO_KEY, ("rotationPeriod",), UNKNOWN_STRING_VALUE),
-    ("gcp-kms-key-rotation-period", CRYPTO_KEY, ("purpose",), UNKNOWN_STRING_VALUE),
-    # no-public-access
-    ("gcs-bucket-public-access-prevention", BUCKET, ("publicAccessPrevention",), UNKNOWN_STRING_VALUE),
-    ("gcs-bucket-public-access-prevention", BUCKET, ("uniformBucketLevelAccess",), UNKNOWN_BOOLEAN_VALUE),
-    ("gcs-iam-no-public-members", IAM_MEMBER, ("member",), UNKNOWN_STRING_VALUE),
-    ("gcs-iam-no-public-members", IAM_BINDING, ("members",), UNKNOWN_ARRAY_VALUE),
-    ("gcs-iam-no-public-members", IAM_BINDING, ("members", 0), UNKNOWN_STRING_VALUE),
-    ("gcs-iam-no-public-members", IAM_POLICY, ("policyData",), UNKNOWN_STRING_VALUE),
-    ("gcs-acl-not-public", ACCESS_CONTROL, ("entity",), UNKNOWN_STRING_VALUE),
-    ("gcs-acl-not-public", BUCKET_ACL, ("roleEntities",), UNKNOWN_ARRAY_VALUE),
-    ("gcs-acl-not-public", BUCKET_ACL, ("roleEntities", 1), UNKNOWN_STRING_VALUE),
-    ("gcs-acl-not-public", OBJECT_ACL, ("predefinedAcl",), UNKNOWN_STRING_VALUE),
-    ("gke-private-nodes", CLUSTER, ("privateClusterConfig",), UNKNOWN_OBJECT_VALUE),
-    ("gke-private-nodes", CLUSTER, ("privateClusterConfig", "enablePrivateNodes"), UNKNOWN_BOOLEAN_VALUE),
-    ("gke-private-nodes", NODE_POOL, ("networkConfig",), UNKNOWN_OBJECT_VALUE),
-    ("gke-private-nodes", NODE_POOL, ("networkConfig", "enablePrivateNodes"), UNKNOWN_BOOLEAN_VALUE),
-    ("gke-master-authorized-networks", CLUSTER, ("masterAuthorizedNetworksConfig",), UNKNOWN_OBJECT_VALUE),
-    (
-        "gke-master-authorized-networks",
-        CLUSTER,
-        ("masterAuthorizedNetworksConfig", "cidrBlocks"),
-        UNKNOWN_ARRAY_VALUE,
-    ),
-    (
-        "gke-master-authorized-networks",
-        CLUSTER,
-        ("masterAuthorizedNetworksConfig", "cidrBlocks", 0, "cidrBlock"),
-        UNKNOWN_STRING_VALUE,
-    ),
-    # network-isolation
-    ("gcp-firewall-no-open-ingress", FIREWALL, ("direction",), UNKNOWN_STRING_VALUE),
-    ("gcp-firewall-no-open-ingress", FIREWALL, ("allows",), UNKNOWN_ARRAY_VALUE),
-    ("gcp-firewall-no-open-ingress", FIREWALL, ("sourceRanges",), UNKNOWN_ARRAY_VALUE),
-    ("gcp-firewall-no-open-ingress", FIREWALL, ("sourceRanges", 0), UNKNOWN_STRING_VALUE),
-    ("gcp-subnet-flow-logs-private-access", SUBNET, ("logConfig",), UNKNOWN_OBJECT_VALUE),
-    ("gcp-subnet-flow-logs-private-access", SUBNET, ("logConfig", "flowSampling"), UNKNOWN_NUMBER_VALUE),
-    ("gcp-subnet-flow-logs-private-access", SUBNET, ("privateIpGoogleAccess",), UNKNOWN_BOOLEAN_VALUE),
-    ("gcp-subnet-flow-logs-private-access", SUBNET, ("purpose",), UNKNOWN_STRING_VALUE),
-    # audit-logging
-    ("gke-logging-monitoring", CLUSTER, ("loggingService",), UNKNOWN_STRING_VALUE),
-    ("gke-logging-monitoring", CLUSTER, ("monitoringService",), UNKNOWN_STRING_VALUE),
-    ("gke-logging-monitoring", CLUSTER, ("loggingConfig",), UNKNOWN_OBJECT_VALUE),
-    ("gke-logging-monitoring", CLUSTER, ("loggingConfig", "enableComponents"), UNKNOWN_ARRAY_VALUE),
-    ("gke-logging-monitoring", CLUSTER, ("monitoringConfig", "enableComponents"), UNKNOWN_ARRAY_VALUE),
-    ("gcp-audit-config-all-log-types", AUDIT, ("auditLogConfigs",), UNKNOWN_ARRAY_VALUE),
-    ("gcp-audit-config-all-log-types", AUDIT, ("auditLogConfigs", 1, "logType"), UNKNOWN_STRING_VALUE),
-    # least-privilege
-    ("gcp-iam-no-primitive-roles", PROJECT_MEMBER, ("role",), UNKNOWN_STRING_VALUE),
-    ("gcp-iam-no-primitive-roles", PROJECT_BINDING, ("role",), UNKNOWN_STRING_VALUE),
-    ("gcp-iam-no-primitive-roles", PROJECT_POLICY, ("policyData",), UNKNOWN_STRING_VALUE),
-    ("gke-nodes-not-default-service-account", NODE_POOL, ("nodeConfig", "serviceAccount"), UNKNOWN_STRING_VALUE),
-    ("gke-nodes-not-default-service-account", CLUSTER, ("enableAutopilot",), UNKNOWN_BOOLEAN_VALUE),
-    ("gke-nodes-not-default-service-account", CLUSTER, ("clusterAutoscaling",), UNKNOWN_OBJECT_VALUE),
-    ("gke-workload-identity", CLUSTER, ("workloadIdentityConfig",), UNKNOWN_OBJECT_VALUE),
-    ("gke-workload-identity", CLUSTER, ("workloadIdentityConfig", "workloadPool"), UNKNOWN_STRING_VALUE),
-    ("gke-workload-identity", NODE_POOL, ("nodeConfig", "workloadMetadataConfig"), UNKNOWN_OBJECT_VALUE),
-    ("gke-workload-identity", NODE_POOL, ("nodeConfig", "workloadMetadataConfig", "mode"), UNKNOWN_STRING_VALUE),
-    # data-lifecycle, backup
-    ("gcs-bucket-versioning-enabled", BUCKET, ("labels",), UNKNOWN_OBJECT_VALUE),
-    ("gcs-bucket-versioning-enabled", BUCKET, ("labels", "data-classification"), UNKNOWN_STRING_VALUE),
-    ("gcs-bucket-versioning-enabled", BUCKET, ("versioning",), UNKNOWN_OBJECT_VALUE),
-    ("gcs-bucket-versioning-enabled", BUCKET, ("versioning", "enabled"), UNKNOWN_BOOLEAN_VALUE),
-    ("gcs-bucket-lifecycle-expiry", BUCKET, ("labels",), UNKNOWN_OBJECT_VALUE),
-    ("gcs-bucket-lifecycle-expiry", BUCKET, ("lifecycleRules",), UNKNOWN_ARRAY_VALUE),
-    ("gcs-bucket-lifecycle-expiry", BUCKET, ("lifecycleRules", 1, "action", "type"), UNKNOWN_STRING_VALUE),
-    ("gcs-bucket-lifecycle-expiry", BUCKET, ("lifecycleRules", 1, "condition"), UNKNOWN_OBJECT_VALUE),
-    ("gcs-bucket-lifecycle-expiry", BUCKET, ("lifecycleRules", 1, "condition", "age"), UNKNOWN_NUMBER_VALUE),
-    ("gcs-phi-bucket-recoverable", BUCKET, ("labels",), UNKNOWN_OBJECT_VALUE),
-    ("gcs-phi-bucket-recoverable", BUCKET, ("versioning", "enabled"), UNKNOWN_BOOLEAN_VALUE),
-    # encryption-in-transit
-    ("cloudsql-requires-tls", SQL, ("settings",), UNKNOWN_OBJECT_VALUE),
-    ("cloudsql-requires-tls", SQL, ("settings", "ipConfiguration"), UNKNOWN_OBJECT_VALUE),
-    ("cloudsql-requires-tls", SQL, ("settings", "ipConfiguration", "sslMode"), UNKNOWN_STRING_VALUE),
-]
-
-
-@pytest.mark.parametrize(("rule_name", "type_", "path", "sentinel"), UNKNOWNS)
-def test_unknown_preview_value_is_not_a_violation(rule_name, type_, path, sentinel):
-    props = changed(BASELINES[type_], path, sentinel)
-    assert judge(rule_name, type_, props) == []
-    # ...because the rule reads the value and stops there, not because it skipped it or judged the sentinel.
-    with pytest.raises(UnknownValueError):
-        list(RULES[rule_name].check(resource(type_, unknown_checking_proxy(props)), Settings()))
-
-
-def test_unknown_values_cover_every_rule():
-    assert {case[0] for case in UNKNOWNS} == set(RULE_NAMES)
-
-
-# Paths a rule reads only once the baseline is changed (a bucket without versioning, a firewall open to all).
-UNKNOWNS_BEYOND_THE_BASELINE = [
-    (
-        "gcs-phi-bucket-recoverable",
-        changed(BASELINES[BUCKET], ("versioning", "enabled"), False),
-        BUCKET,
-        ("softDeletePolicy", "retentionDurationSeconds"),
-        UNKNOWN_NUMBER_VALUE,
-    ),
-    (
-        "gcs-phi-bucket-recoverable",
-        changed(BASELINES[BUCKET], ("versioning",), DELETE),
-        BUCKET,
-        ("softDeletePolicy",),
-        UNKNOWN_OBJECT_VALUE,
-    ),
-    (
-        "gcp-firewall-no-open-ingress",
-        {**BASELINES[FIREWALL], "sourceRanges": ["0.0.0.0/0"]},
-        FIREWALL,
-        ("targetTags",),
-        UNKNOWN_ARRAY_VALUE,
-    ),
-    (
-        "gcp-firewall-no-open-ingress",
-        {**BASELINES[FIREWALL], "sourceRanges": ["0.0.0.0/0"], "targetTags": [GCP_EDGE_TAG]},
-        FIREWALL,
-        ("allows", 0, "ports"),
-        UNKNOWN_ARRAY_VALUE,
-    ),
-    (
-        "gcp-firewall-no-open-ingress",
-        {k: v for k, v in BASELINES[FIREWALL].items() if k != "sourceRanges"},
-        FIREWALL,
-        ("sourceTags",),
-        UNKNOWN_ARRAY_VALUE,
-    ),
-    (
-        "gke-node-pool-boot-disk-cmek",
-        {**BASELINES[CLUSTER], "clusterAutoscaling": {"enabled": True}},
-        CLUSTER,
-        ("clusterAutoscaling", "autoProvisioningDefaults"),
-        UNKNOWN_OBJECT_VALUE,
-    ),
-    (
-        "gke-nodes-not-default-service-account",
-        {**BASELINES[CLUSTER], "enableAutopilot": True, "clusterAutoscaling": {"autoProvisioningDefaults": {}}},
-        CLUSTER,
-        ("clusterAutoscaling", "autoProvisioningDefaults", "serviceAccount"),
-        UNKNOWN_STRING_VALUE,
-    ),
-    (
-        "gke-workload-identity",
-        {**BASELINES[CLUSTER], "nodePools": [{"name": "gpu", "nodeConfig": NODE_CONFIG}]},
-        CLUSTER,
-        ("nodePools", 0, "nodeConfig", "workloadMetadataConfig", "mode"),
-        UNKNOWN_STRING_VALUE,
-    ),
-    (
-        "gke-private-nodes",
-        {**BASELINES[CLUSTER], "nodePools": [{"name": "gpu", "networkConfig": {"enablePrivateNodes": True}}]},
-        CLUSTER,
-        ("nodePools", 0, "networkConfig", "enablePrivateNodes"),
-        UNKNOWN_BOOLEAN_VALUE,
-    ),
-    (
-        "gcs-bucket-lifecycle-expiry",
-        changed(BASELINES[BUCKET], ("lifecycleRules", 1, "condition"), {"age": 0}),
-        BUCKET,
-        ("lifecycleRules", 1, "condition", "sendAgeIfZero"),
-        UNKNOWN_BOOLEAN_VALUE,
-    ),
-]
-
-
-@pytest.mark.parametrize(("rule_name", "base", "type_", "path", "sentinel"), UNKNOWNS_BEYOND_THE_BASELINE)
-def test_unknown_value_read_after_a_change_is_not_a_violation(rule_name, base, type_, path, sentinel):
-    props = changed(base, path, sentinel)
-    assert judge(rule_name, type_, props) == []
-    with pytest.raises(UnknownValueError):
-        list(RULES[rule_name].check(resource(type_, unknown_checking_proxy(props)), Settings()))
-
-
-# ---- one property changed -> exactly one violation ---------------------------------------------------------
 
 OPEN_ALL_CIDRS = ["10.0.0.0/8", "0.0.0.0/0"]
+OPEN_FIREWALL = [(("sourceRanges",), ["0.0.0.0/0"])]
 
-CHANGES = [
+CASES = [
     # encryption-at-rest
-    ("gcs-bucket-cmek-encrypted", BUCKET, ("encryption",), DELETE, "has no encryption.defaultKmsKeyName"),
-    ("gcs-bucket-cmek-encrypted", BUCKET, ("encryption", "defaultKmsKeyName"), "", "encryption.defaultKmsKeyName"),
-    ("gcs-bucket-cmek-encrypted", BUCKET, ("encryption",), KEY, "encryption.defaultKmsKeyName"),
-    ("gke-database-encryption", CLUSTER, ("databaseEncryption",), DELETE, "databaseEncryption.state to ENCRYPTED"),
-    (
+    case(
+        "gcs-bucket-cmek-encrypted",
+        BUCKET,
+        [
+            (("encryption",), DELETE, "has no encryption.defaultKmsKeyName"),
+            (("encryption", "defaultKmsKeyName"), "", "encryption.defaultKmsKeyName"),
+            (("encryption",), KEY, "encryption.defaultKmsKeyName"),
+        ],
+        [(("encryption",), UNKNOWN_OBJECT_VALUE), (("encryption", "defaultKmsKeyName"), UNKNOWN_STRING_VALUE)],
+    ),
+    case(
         "gke-database-encryption",
         CLUSTER,
-        ("databaseEncryption",),
-        {"state": "DECRYPTED"},
-        "does not set databaseEncryption.state to ENCRYPTED",
+        [
+            (("databaseEncryption",), DELETE, "databaseEncryption.state to ENCRYPTED"),
+            (("databaseEncryption",), {"state": "DECRYPTED"}, "does not set databaseEncryption.state to ENCRYPTED"),
+            (("databaseEncryption", "keyName"), DELETE, "databaseEncryption has no keyName"),
+            (("databaseEncryption", "keyName"), " ", "has no keyName"),
+        ],
+        [
+            (("databaseEncryption",), UNKNOWN_OBJECT_VALUE),
+            (("databaseEncryption", "state"), UNKNOWN_STRING_VALUE),
+            (("databaseEncryption", "keyName"), UNKNOWN_STRING_VALUE),
+        ],
     ),
-    (
-        "gke-database-encryption",
-        CLUSTER,
-        ("databaseEncryption", "keyName"),
-        DELETE,
-        "databaseEncryption has no keyName",
+    case(
+        "gke-node-pool-boot-disk-cmek",
+        NODE_POOL,
+        [
+            (("nodeConfig", "bootDiskKmsKey"), DELETE, "nodeConfig has no bootDisk"),
+            (("nodeConfig",), DELETE, "nodeConfig has no bootDiskKmsKey"),
+        ],
+        [(("nodeConfig",), UNKNOWN_OBJECT_VALUE), (("nodeConfig", "bootDiskKmsKey"), UNKNOWN_STRING_VALUE)],
     ),
-    ("gke-database-encryption", CLUSTER, ("databaseEncryption", "keyName"), " ", "has no keyName"),
-    ("gke-node-pool-boot-disk-cmek", NODE_POOL, ("nodeConfig", "bootDiskKmsKey"), DELETE, "nodeConfig has no bootDisk"),
-    ("gke-node-pool-boot-disk-cmek", NODE_POOL, ("nodeConfig",), DELETE, "nodeConfig has no bootDiskKmsKey"),
-    ("gke-node-pool-boot-disk-cmek", CLUSTER, ("nodeConfig",), {"serviceAccount": NODE_SA}, "nodeConfig has no boot"),
-    (
+    case(
         "gke-node-pool-boot-disk-cmek",
         CLUSTER,
-        ("nodePools",),
-        [{"name": "gpu", "nodeConfig": NODE_CONFIG}, {"name": "cpu"}],
-        "nodePools[1].nodeConfig has no bootDiskKmsKey",
+        [
+            (("nodeConfig",), {"serviceAccount": NODE_SA}, "nodeConfig has no boot"),
+            (
+                ("nodePools",),
+                [{"name": "gpu", "nodeConfig": NODE_CONFIG}, {"name": "cpu"}],
+                "nodePools[1].nodeConfig has no bootDiskKmsKey",
+            ),
+            # The default node pool stays (removeDefaultNodePool unset) and has no nodeConfig: GKE's defaults.
+            (("removeDefaultNodePool",), DELETE, "nodeConfig has no bootDiskKmsKey"),
+            (
+                ("clusterAutoscaling",),
+                {"enabled": True, "autoProvisioningDefaults": {"serviceAccount": NODE_SA}},
+                "clusterAutoscaling.autoProvisioningDefaults has no bootDiskKmsKey",
+            ),
+        ],
+        [(("nodePools",), UNKNOWN_ARRAY_VALUE), (("removeDefaultNodePool",), UNKNOWN_BOOLEAN_VALUE)],
     ),
-    # The default node pool stays (removeDefaultNodePool unset) and has no nodeConfig: GKE's defaults.
-    ("gke-node-pool-boot-disk-cmek", CLUSTER, ("removeDefaultNodePool",), DELETE, "nodeConfig has no bootDiskKmsKey"),
-    (
+    case(
         "gke-node-pool-boot-disk-cmek",
         CLUSTER,
-        ("clusterAutoscaling",),
-        {"enabled": True, "autoProvisioningDefaults": {"serviceAccount": NODE_SA}},
-        "clusterAutoscaling.autoProvisioningDefaults has no bootDiskKmsKey",
+        unknowns=[(("clusterAutoscaling", "autoProvisioningDefaults"), UNKNOWN_OBJECT_VALUE)],
+        first=[(("clusterAutoscaling",), {"enabled": True})],
+        id="gke-node-pool-boot-disk-cmek-auto-provisioning",
     ),
-    ("gce-disk-cmek", DISK, ("diskEncryptionKey",), DELETE, "has no diskEncryptionKey.kmsKeySelfLink"),
-    (
+    case(
         "gce-disk-cmek",
         DISK,
-        ("diskEncryptionKey",),
-        {"rawKey": "c2VjcmV0LWtleS1tYXRlcmlhbC0zMi1ieXRlcy1sb25nIQ=="},
-        "diskEncryptionKey uses a customer-supplied key (rawKey), not a Cloud KMS key (kmsKeySelfLink)",
+        [
+            (("diskEncryptionKey",), DELETE, "has no diskEncryptionKey.kmsKeySelfLink"),
+            (
+                ("diskEncryptionKey",),
+                {"rawKey": "c2VjcmV0LWtleS1tYXRlcmlhbC0zMi1ieXRlcy1sb25nIQ=="},
+                "diskEncryptionKey uses a customer-supplied key (rawKey), not a Cloud KMS key (kmsKeySelfLink)",
+            ),
+            (
+                ("diskEncryptionKey",),
+                {"rsaEncryptedKey": "ieCx/NcW06PcT7Ep1X6LUTc/hLvUDYyzSZPPVCVPTVEohpeHASqC8uw5TzyO9U+Fka9JFH"},
+                "customer-supplied key (rsaEncryptedKey)",
+            ),
+        ],
+        [
+            (("diskEncryptionKey",), UNKNOWN_OBJECT_VALUE),
+            (("diskEncryptionKey", "kmsKeySelfLink"), UNKNOWN_STRING_VALUE),
+        ],
     ),
-    (
+    case(
         "gce-disk-cmek",
-        DISK,
-        ("diskEncryptionKey",),
-        {"rsaEncryptedKey": "ieCx/NcW06PcT7Ep1X6LUTc/hLvUDYyzSZPPVCVPTVEohpeHASqC8uw5TzyO9U+Fka9JFH"},
-        "customer-supplied key (rsaEncryptedKey)",
+        REGION_DISK,
+        [
+            (("diskEncryptionKey",), {"rawKeyWo": "x"}, "customer-supplied key (rawKeyWo)"),
+            (("diskEncryptionKey", "kmsKeyName"), DELETE, "diskEncryptionKey.kmsKeyName"),
+            # The RegionDisk key property is kmsKeyName; the zonal disk's name does not count there.
+            (("diskEncryptionKey",), {"kmsKeySelfLink": KEY}, "diskEncryptionKey.kmsKeyName"),
+        ],
+        [(("diskEncryptionKey", "kmsKeyName"), UNKNOWN_STRING_VALUE)],
     ),
-    ("gce-disk-cmek", REGION_DISK, ("diskEncryptionKey",), {"rawKeyWo": "x"}, "customer-supplied key (rawKeyWo)"),
-    ("gce-disk-cmek", REGION_DISK, ("diskEncryptionKey", "kmsKeyName"), DELETE, "diskEncryptionKey.kmsKeyName"),
-    # The RegionDisk key property is kmsKeyName; the zonal disk's name does not count there.
-    ("gce-disk-cmek", REGION_DISK, ("diskEncryptionKey",), {"kmsKeySelfLink": KEY}, "diskEncryptionKey.kmsKeyName"),
     # key-rotation
-    ("gcp-kms-key-rotation-period", CRYPTO_KEY, ("rotationPeriod",), "7776000.5s", "is longer than 7776000s"),
-    ("gcp-kms-key-rotation-period", CRYPTO_KEY, ("rotationPeriod",), "31536000s", "is longer than 7776000s"),
-    ("gcp-kms-key-rotation-period", CRYPTO_KEY, ("rotationPeriod",), DELETE, "no valid rotationPeriod"),
-    ("gcp-kms-key-rotation-period", CRYPTO_KEY, ("rotationPeriod",), "90d", "no valid rotationPeriod"),
-    ("gcp-kms-key-rotation-period", CRYPTO_KEY, ("rotationPeriod",), 7776000, "no valid rotationPeriod"),
+    case(
+        "gcp-kms-key-rotation-period",
+        CRYPTO_KEY,
+        [
+            (("rotationPeriod",), "7776000.5s", "is longer than 7776000s"),
+            (("rotationPeriod",), "31536000s", "is longer than 7776000s"),
+            (("rotationPeriod",), DELETE, "no valid rotationPeriod"),
+            (("rotationPeriod",), "90d", "no valid rotationPeriod"),
+            (("rotationPeriod",), 7776000, "no valid rotationPeriod"),
+        ],
+        [(("rotationPeriod",), UNKNOWN_STRING_VALUE), (("purpose",), UNKNOWN_STRING_VALUE)],
+    ),
     # no-public-access
-    *[
-        (
-            "gcs-bucket-public-access-prevention",
-            BUCKET,
-            ("publicAccessPrevention",),
-            value,
-            "does not set publicAccessPrevention to enforced",
-        )
-        for value in ("inherited", DELETE, True)
-    ],
-    *[
-        (
-            "gcs-bucket-public-access-prevention",
-            BUCKET,
-            ("uniformBucketLevelAccess",),
-            value,
-            "does not set uniformBucketLevelAccess to true",
-        )
-        for value in (False, DELETE, "yes")
-    ],
-    *[
-        ("gcs-iam-no-public-members", IAM_MEMBER, ("member",), member, f"grants access to {member} (member)")
-        for member in gcp.PUBLIC_MEMBERS
-    ],
-    (
+    case(
+        "gcs-bucket-public-access-prevention",
+        BUCKET,
+        [
+            *[
+                (("publicAccessPrevention",), value, "does not set publicAccessPrevention to enforced")
+                for value in ("inherited", DELETE, True)
+            ],
+            *[
+                (("uniformBucketLevelAccess",), value, "does not set uniformBucketLevelAccess to true")
+                for value in (False, DELETE, "yes")
+            ],
+        ],
+        [(("publicAccessPrevention",), UNKNOWN_STRING_VALUE), (("uniformBucketLevelAccess",), UNKNOWN_BOOLEAN_VALUE)],
+    ),
+    case(
+        "gcs-iam-no-public-members",
+        IAM_MEMBER,
+        [(("member",), member, f"grants access to {member} (member)") for member in gcp.PUBLIC_MEMBERS],
+        [(("member",), UNKNOWN_STRING_VALUE)],
+    ),
+    case(
         "gcs-iam-no-public-members",
         IAM_BINDING,
-        ("members",),
-        ["group:ml@acme.example", "allUsers"],
-        "grants access to allUsers (members)",
+        [
+            (("members",), ["group:ml@acme.example", "allUsers"], "grants access to allUsers (members)"),
+            (("members",), "allAuthenticatedUsers", "to allAuthenticatedUsers"),
+        ],
+        [(("members",), UNKNOWN_ARRAY_VALUE), (("members", 0), UNKNOWN_STRING_VALUE)],
     ),
-    ("gcs-iam-no-public-members", IAM_BINDING, ("members",), "allAuthenticatedUsers", "to allAuthenticatedUsers"),
-    (
+    case(
         "gcs-iam-no-public-members",
         IAM_POLICY,
-        ("policyData",),
-        policy_data(READER_BINDING, {"role": "roles/storage.objectViewer", "members": ["allUsers"]}),
-        "grants access to allUsers (policyData bindings[1].members)",
-    ),
-    (
-        "gcs-iam-no-public-members",
-        IAM_POLICY,
-        ("policyData",),
-        "{not json",
-        "policyData is not a JSON IAM policy, so its members cannot be checked",
+        [
+            (
+                ("policyData",),
+                policy_data(READER_BINDING, {"role": "roles/storage.objectViewer", "members": ["allUsers"]}),
+                "grants access to allUsers (policyData bindings[1].members)",
+            ),
+            (("policyData",), "{not json", "policyData is not a JSON IAM policy, so its members cannot be checked"),
+        ],
+        [(("policyData",), UNKNOWN_STRING_VALUE)],
     ),
     *[
-        ("gcs-acl-not-public", t, ("entity",), entity, f"grants access to {entity} (entity)")
-        for t in gcp.GCS_ACCESS_CONTROLS
-        for entity in gcp.PUBLIC_MEMBERS
-    ],
-    *[
-        (
+        case(
             "gcs-acl-not-public",
             t,
-            ("roleEntities", 1),
-            "READER:allUsers",
-            "grants access to allUsers (roleEntities READER:allUsers)",
+            [(("entity",), entity, f"grants access to {entity} (entity)") for entity in gcp.PUBLIC_MEMBERS],
+            [(("entity",), UNKNOWN_STRING_VALUE)] if t == ACCESS_CONTROL else [],
         )
-        for t in gcp.GCS_ACLS
-        if t != OBJECT_ACL
+        for t in gcp.GCS_ACCESS_CONTROLS
     ],
-    *[
-        ("gcs-acl-not-public", OBJECT_ACL, ("predefinedAcl",), acl, f"uses the public predefinedAcl {acl}")
-        for acl in gcp.PUBLIC_PREDEFINED_ACLS
-    ],
-    (
+    case(
         "gcs-acl-not-public",
         BUCKET_ACL,
-        ("predefinedAcl",),
-        "publicReadWrite",
-        "uses the public predefinedAcl publicReadWrite",
+        [
+            (("roleEntities", 1), "READER:allUsers", "grants access to allUsers (roleEntities READER:allUsers)"),
+            (("predefinedAcl",), "publicReadWrite", "uses the public predefinedAcl publicReadWrite"),
+        ],
+        [(("roleEntities",), UNKNOWN_ARRAY_VALUE), (("roleEntities", 1), UNKNOWN_STRING_VALUE)],
     ),
-    (
+    case(
+        "gcs-acl-not-public",
+        "gcp:storage/defaultObjectACL:DefaultObjectACL",
+        [(("roleEntities", 1), "READER:allUsers", "grants access to allUsers (roleEntities READER:allUsers)")],
+    ),
+    case(
+        "gcs-acl-not-public",
+        OBJECT_ACL,
+        [(("predefinedAcl",), acl, f"uses the public predefinedAcl {acl}") for acl in gcp.PUBLIC_PREDEFINED_ACLS],
+        [(("predefinedAcl",), UNKNOWN_STRING_VALUE)],
+    ),
+    case(
         "gke-private-nodes",
         CLUSTER,
-        ("privateClusterConfig", "enablePrivateNodes"),
-        False,
-        "does not set privateClusterConfig.enablePrivateNodes to true",
+        [
+            (
+                ("privateClusterConfig", "enablePrivateNodes"),
+                False,
+                "does not set privateClusterConfig.enablePrivateNodes to true",
+            ),
+            (("privateClusterConfig",), DELETE, "privateClusterConfig.enablePrivateNodes"),
+            (
+                ("nodePools",),
+                [{"name": "gpu", "networkConfig": {"enablePrivateNodes": False}}],
+                "nodePools[0].networkConfig.enablePrivateNodes is not true (public node IPs)",
+            ),
+        ],
+        [
+            (("privateClusterConfig",), UNKNOWN_OBJECT_VALUE),
+            (("privateClusterConfig", "enablePrivateNodes"), UNKNOWN_BOOLEAN_VALUE),
+        ],
     ),
-    ("gke-private-nodes", CLUSTER, ("privateClusterConfig",), DELETE, "privateClusterConfig.enablePrivateNodes"),
-    (
+    case(
         "gke-private-nodes",
         CLUSTER,
-        ("nodePools",),
-        [{"name": "gpu", "networkConfig": {"enablePrivateNodes": False}}],
-        "nodePools[0].networkConfig.enablePrivateNodes is not true (public node IPs)",
+        unknowns=[(("nodePools", 0, "networkConfig", "enablePrivateNodes"), UNKNOWN_BOOLEAN_VALUE)],
+        first=[(("nodePools",), [{"name": "gpu", "networkConfig": {"enablePrivateNodes": True}}])],
+        id="gke-private-nodes-inline-node-pool",
     ),
-    (
+    case(
         "gke-private-nodes",
         NODE_POOL,
-        ("networkConfig", "enablePrivateNodes"),
-        False,
-        "networkConfig.enablePrivateNodes is not true",
+        [
+            (("networkConfig", "enablePrivateNodes"), False, "networkConfig.enablePrivateNodes is not true"),
+            (("networkConfig", "enablePrivateNodes"), "false", "enablePrivateNodes is not"),
+        ],
+        [(("networkConfig",), UNKNOWN_OBJECT_VALUE), (("networkConfig", "enablePrivateNodes"), UNKNOWN_BOOLEAN_VALUE)],
     ),
-    ("gke-private-nodes", NODE_POOL, ("networkConfig", "enablePrivateNodes"), "false", "enablePrivateNodes is not"),
-    (
+    case(
         "gke-master-authorized-networks",
         CLUSTER,
-        ("masterAuthorizedNetworksConfig",),
-        DELETE,
-        "has no masterAuthorizedNetworksConfig",
-    ),
-    *[
-        (
-            "gke-master-authorized-networks",
-            CLUSTER,
-            ("masterAuthorizedNetworksConfig", "cidrBlocks", 0, "cidrBlock"),
-            cidr,
-            f"masterAuthorizedNetworksConfig.cidrBlocks[0] authorizes {cidr}",
-        )
-        for cidr in ("0.0.0.0/0", "::/0")
-    ],
-    (
-        "gke-master-authorized-networks",
-        CLUSTER,
-        ("masterAuthorizedNetworksConfig", "gcpPublicCidrsAccessEnabled"),
-        True,
-        "sets masterAuthorizedNetworksConfig.gcpPublicCidrsAccessEnabled to true",
+        [
+            (("masterAuthorizedNetworksConfig",), DELETE, "has no masterAuthorizedNetworksConfig"),
+            *[
+                (
+                    ("masterAuthorizedNetworksConfig", "cidrBlocks", 0, "cidrBlock"),
+                    cidr,
+                    f"masterAuthorizedNetworksConfig.cidrBlocks[0] authorizes {cidr}",
+                )
+                for cidr in ("0.0.0.0/0", "::/0")
+            ],
+            (
+                ("masterAuthorizedNetworksConfig", "gcpPublicCidrsAccessEnabled"),
+                True,
+                "sets masterAuthorizedNetworksConfig.gcpPublicCidrsAccessEnabled to true",
+            ),
+        ],
+        [
+            (("masterAuthorizedNetworksConfig",), UNKNOWN_OBJECT_VALUE),
+            (("masterAuthorizedNetworksConfig", "cidrBlocks"), UNKNOWN_ARRAY_VALUE),
+            (("masterAuthorizedNetworksConfig", "cidrBlocks", 0, "cidrBlock"), UNKNOWN_STRING_VALUE),
+        ],
     ),
     # network-isolation
-    (
+    case(
         "gcp-firewall-no-open-ingress",
         FIREWALL,
-        ("sourceRanges",),
-        OPEN_ALL_CIDRS,
-        "allows ingress from 0.0.0.0/0 (sourceRanges)",
+        [
+            (("sourceRanges",), OPEN_ALL_CIDRS, "allows ingress from 0.0.0.0/0 (sourceRanges)"),
+            (("sourceRanges",), ["::/0"], "allows ingress from ::/0"),
+            (("sourceRanges",), "0.0.0.0/0", "allows ingress from 0.0.0.0/0"),
+            (("sourceRanges",), DELETE, "allows ingress with no sourceRanges, sourceTags or sourceServiceAccounts"),
+        ],
+        [
+            (("direction",), UNKNOWN_STRING_VALUE),
+            (("allows",), UNKNOWN_ARRAY_VALUE),
+            (("sourceRanges",), UNKNOWN_ARRAY_VALUE),
+            (("sourceRanges", 0), UNKNOWN_STRING_VALUE),
+        ],
     ),
-    ("gcp-firewall-no-open-ingress", FIREWALL, ("sourceRanges",), ["::/0"], "allows ingress from ::/0"),
-    ("gcp-firewall-no-open-ingress", FIREWALL, ("sourceRanges",), "0.0.0.0/0", "allows ingress from 0.0.0.0/0"),
-    # Unset direction is INGRESS.
-    (
-        "gcp-firewall-no-open-ingress",
-        (FIREWALL, {**BASELINES[FIREWALL], "sourceRanges": ["0.0.0.0/0"]}),
-        ("direction",),
-        DELETE,
-        "allows ingress from 0.0.0.0/0",
-    ),
-    (
+    case(
         "gcp-firewall-no-open-ingress",
         FIREWALL,
-        ("sourceRanges",),
-        DELETE,
-        "allows ingress with no sourceRanges, sourceTags or sourceServiceAccounts",
+        # Unset direction is INGRESS.
+        [(("direction",), DELETE, "allows ingress from 0.0.0.0/0")],
+        [(("targetTags",), UNKNOWN_ARRAY_VALUE)],
+        first=OPEN_FIREWALL,
+        id="gcp-firewall-no-open-ingress-open",
     ),
-    ("gcp-subnet-flow-logs-private-access", SUBNET, ("logConfig",), DELETE, "has no logConfig (VPC flow logs)"),
-    (
+    case(
+        "gcp-firewall-no-open-ingress",
+        FIREWALL,
+        unknowns=[(("allows", 0, "ports"), UNKNOWN_ARRAY_VALUE)],
+        first=[*OPEN_FIREWALL, (("targetTags",), [GCP_EDGE_TAG])],
+        id="gcp-firewall-no-open-ingress-open-edge",
+    ),
+    case(
+        "gcp-firewall-no-open-ingress",
+        FIREWALL,
+        unknowns=[(("sourceTags",), UNKNOWN_ARRAY_VALUE)],
+        first=[(("sourceRanges",), DELETE)],
+        id="gcp-firewall-no-open-ingress-no-source-ranges",
+    ),
+    case(
         "gcp-subnet-flow-logs-private-access",
         SUBNET,
-        ("logConfig", "flowSampling"),
-        0,
-        "sets logConfig.flowSampling to 0, so no flow logs are reported",
+        [
+            (("logConfig",), DELETE, "has no logConfig (VPC flow logs)"),
+            (("logConfig", "flowSampling"), 0, "sets logConfig.flowSampling to 0, so no flow logs are reported"),
+            *[
+                (("privateIpGoogleAccess",), value, "does not set privateIpGoogleAccess to true")
+                for value in (False, DELETE)
+            ],
+        ],
+        [
+            (("logConfig",), UNKNOWN_OBJECT_VALUE),
+            (("logConfig", "flowSampling"), UNKNOWN_NUMBER_VALUE),
+            (("privateIpGoogleAccess",), UNKNOWN_BOOLEAN_VALUE),
+            (("purpose",), UNKNOWN_STRING_VALUE),
+        ],
     ),
-    *[
-        (
-            "gcp-subnet-flow-logs-private-access",
-            SUBNET,
-            ("privateIpGoogleAccess",),
-            value,
-            "does not set privateIpGoogleAccess to true",
-        )
-        for value in (False, DELETE)
-    ],
     # audit-logging
-    *[
-        ("gke-logging-monitoring", CLUSTER, (key,), value, f"sets {key} to none")
-        for key in ("loggingService", "monitoringService")
-        for value in ("none", "NONE")
-    ],
-    (
+    case(
         "gke-logging-monitoring",
         CLUSTER,
-        ("loggingConfig", "enableComponents"),
-        ["SYSTEM_COMPONENTS", "WORKLOADS"],
-        "loggingConfig.enableComponents lacks APISERVER",
-    ),
-    (
-        "gke-logging-monitoring",
-        CLUSTER,
-        ("loggingConfig", "enableComponents"),
-        [],
-        "loggingConfig.enableComponents lacks SYSTEM_COMPONENTS, APISERVER",
-    ),
-    ("gke-logging-monitoring", CLUSTER, ("loggingConfig", "enableComponents"), DELETE, "lacks SYSTEM_COMPONENTS, API"),
-    (
-        "gke-logging-monitoring",
-        CLUSTER,
-        ("monitoringConfig", "enableComponents"),
-        ["APISERVER"],
-        "monitoringConfig.enableComponents lacks SYSTEM_COMPONENTS",
-    ),
-    ("gke-logging-monitoring", CLUSTER, ("monitoringConfig", "enableComponents"), [], "monitoringConfig.enableComp"),
-    (
-        "gcp-audit-config-all-log-types",
-        AUDIT,
-        ("auditLogConfigs",),
-        AUDIT_LOG_CONFIGS[:1],
-        "auditLogConfigs lacks DATA_READ, DATA_WRITE",
-    ),
-    (
-        "gcp-audit-config-all-log-types",
-        AUDIT,
-        ("auditLogConfigs",),
-        DELETE,
-        "auditLogConfigs lacks ADMIN_READ, DATA_READ, DATA_WRITE",
-    ),
-    (
-        "gcp-audit-config-all-log-types",
-        AUDIT,
-        ("auditLogConfigs", 2, "exemptedMembers"),
-        ["serviceAccount:etl@acme-prod.iam.gserviceaccount.com"],
-        "auditLogConfigs[2] exempts serviceAccount:etl@acme-prod.iam.gserviceaccount.com (exemptedMembers)",
+        [
+            *[
+                ((key,), value, f"sets {key} to none")
+                for key in ("loggingService", "monitoringService")
+                for value in ("none", "NONE")
+            ],
+            (
+                ("loggingConfig", "enableComponents"),
+                ["SYSTEM_COMPONENTS", "WORKLOADS"],
+                "loggingConfig.enableComponents lacks APISERVER",
+            ),
+            (
+                ("loggingConfig", "enableComponents"),
+                [],
+                "loggingConfig.enableComponents lacks SYSTEM_COMPONENTS, APISERVER",
+            ),
+            (("loggingConfig", "enableComponents"), DELETE, "lacks SYSTEM_COMPONENTS, API"),
+            (
+                ("monitoringConfig", "enableComponents"),
+                ["APISERVER"],
+                "monitoringConfig.enableComponents lacks SYSTEM_COMPONENTS",
+            ),
+            (("monitoringConfig", "enableComponents"), [], "monitoringConfig.enableComp"),
+        ],
+        [
+            (("loggingService",), UNKNOWN_STRING_VALUE),
+            (("monitoringService",), UNKNOWN_STRING_VALUE),
+            (("loggingConfig",), UNKNOWN_OBJECT_VALUE),
+            (("loggingConfig", "enableComponents"), UNKNOWN_ARRAY_VALUE),
+            (("monitoringConfig", "enableComponents"), UNKNOWN_ARRAY_VALUE),
+        ],
     ),
     *[
-        (
+        case(
             "gcp-audit-config-all-log-types",
             t,
-            ("auditLogConfigs", 1, "logType"),
-            "ADMIN_READ",
-            "auditLogConfigs lacks DATA_READ",
+            [
+                *(
+                    [
+                        (("auditLogConfigs",), AUDIT_LOG_CONFIGS[:1], "auditLogConfigs lacks DATA_READ, DATA_WRITE"),
+                        (("auditLogConfigs",), DELETE, "auditLogConfigs lacks ADMIN_READ, DATA_READ, DATA_WRITE"),
+                        (
+                            ("auditLogConfigs", 2, "exemptedMembers"),
+                            ["serviceAccount:etl@acme-prod.iam.gserviceaccount.com"],
+                            "auditLogConfigs[2] exempts serviceAccount:etl@acme-prod.iam.gserviceaccount.com "
+                            "(exemptedMembers)",
+                        ),
+                    ]
+                    if t == AUDIT
+                    else []
+                ),
+                (("auditLogConfigs", 1, "logType"), "ADMIN_READ", "auditLogConfigs lacks DATA_READ"),
+            ],
+            [(("auditLogConfigs",), UNKNOWN_ARRAY_VALUE), (("auditLogConfigs", 1, "logType"), UNKNOWN_STRING_VALUE)]
+            if t == AUDIT
+            else [],
         )
         for t in gcp.AUDIT_CONFIGS
     ],
     # least-privilege
     *[
-        ("gcp-iam-no-primitive-roles", t, ("role",), role, f"grants {role} (role)")
-        for t in (*gcp.IAM_MEMBERS, *gcp.IAM_BINDINGS)
-        for role in gcp.PRIMITIVE_ROLES
-    ],
-    *[
-        (
+        case(
             "gcp-iam-no-primitive-roles",
             t,
-            ("policyData",),
-            policy_data(DEVELOPER_BINDING, {"role": "roles/owner", "members": ["user:root@acme.example"]}),
-            "grants roles/owner (policyData bindings[1].role)",
+            [(("role",), role, f"grants {role} (role)") for role in gcp.PRIMITIVE_ROLES],
+            [(("role",), UNKNOWN_STRING_VALUE)] if t in (PROJECT_MEMBER, PROJECT_BINDING) else [],
+        )
+        for t in (*gcp.IAM_MEMBERS, *gcp.IAM_BINDINGS)
+    ],
+    *[
+        case(
+            "gcp-iam-no-primitive-roles",
+            t,
+            [
+                (
+                    ("policyData",),
+                    policy_data(DEVELOPER_BINDING, {"role": "roles/owner", "members": ["user:root@acme.example"]}),
+                    "grants roles/owner (policyData bindings[1].role)",
+                ),
+                *(
+                    [(("policyData",), "[]", "policyData is not a JSON IAM policy, so its roles cannot be checked")]
+                    if t == PROJECT_POLICY
+                    else []
+                ),
+            ],
+            [(("policyData",), UNKNOWN_STRING_VALUE)] if t == PROJECT_POLICY else [],
         )
         for t in gcp.IAM_POLICIES
     ],
-    (
-        "gcp-iam-no-primitive-roles",
-        PROJECT_POLICY,
-        ("policyData",),
-        "[]",
-        "policyData is not a JSON IAM policy, so its roles cannot be checked",
-    ),
-    *[
-        (
-            "gke-nodes-not-default-service-account",
-            NODE_POOL,
-            ("nodeConfig", "serviceAccount"),
-            account,
-            f"nodeConfig.serviceAccount {shown}: nodes run as the default compute service account",
-        )
-        for account, shown in (
-            (DELETE, "is unset"),
-            ("", "is unset"),
-            ("default", "is 'default'"),
+    case(
+        "gke-nodes-not-default-service-account",
+        NODE_POOL,
+        [
             (
-                "123456789012-compute@developer.gserviceaccount.com",
-                "is '123456789012-compute@developer.gserviceaccount.com'",
+                ("nodeConfig", "serviceAccount"),
+                account,
+                f"nodeConfig.serviceAccount {shown}: nodes run as the default compute service account",
+            )
+            for account, shown in (
+                (DELETE, "is unset"),
+                ("", "is unset"),
+                ("default", "is 'default'"),
+                (
+                    "123456789012-compute@developer.gserviceaccount.com",
+                    "is '123456789012-compute@developer.gserviceaccount.com'",
+                ),
+            )
+        ],
+        [(("nodeConfig", "serviceAccount"), UNKNOWN_STRING_VALUE)],
+    ),
+    case(
+        "gke-nodes-not-default-service-account",
+        CLUSTER,
+        [
+            (
+                ("nodePools",),
+                [{"name": "gpu", "nodeConfig": {**NODE_CONFIG, "serviceAccount": "default"}}],
+                "nodePools[0].nodeConfig.serviceAccount is 'default'",
             ),
-        )
-    ],
-    (
+            (("removeDefaultNodePool",), False, "nodeConfig.serviceAccount is unset"),
+            (("enableAutopilot",), True, "clusterAutoscaling.autoProvisioningDefaults.serviceAccount is unset"),
+        ],
+        [(("enableAutopilot",), UNKNOWN_BOOLEAN_VALUE), (("clusterAutoscaling",), UNKNOWN_OBJECT_VALUE)],
+    ),
+    case(
         "gke-nodes-not-default-service-account",
         CLUSTER,
-        ("nodePools",),
-        [{"name": "gpu", "nodeConfig": {**NODE_CONFIG, "serviceAccount": "default"}}],
-        "nodePools[0].nodeConfig.serviceAccount is 'default'",
+        unknowns=[(("clusterAutoscaling", "autoProvisioningDefaults", "serviceAccount"), UNKNOWN_STRING_VALUE)],
+        first=[(("enableAutopilot",), True), (("clusterAutoscaling",), {"autoProvisioningDefaults": {}})],
+        id="gke-nodes-not-default-service-account-autopilot",
     ),
-    (
-        "gke-nodes-not-default-service-account",
-        CLUSTER,
-        ("removeDefaultNodePool",),
-        False,
-        "nodeConfig.serviceAccount is unset",
-    ),
-    (
-        "gke-nodes-not-default-service-account",
-        CLUSTER,
-        ("enableAutopilot",),
-        True,
-        "clusterAutoscaling.autoProvisioningDefaults.serviceAccount is unset",
-    ),
-    (
+    case(
         "gke-workload-identity",
         CLUSTER,
-        ("workloadIdentityConfig",),
-        DELETE,
-        "has no workloadIdentityConfig.workloadPool",
+        [
+            (("workloadIdentityConfig",), DELETE, "has no workloadIdentityConfig.workloadPool"),
+            (("workloadIdentityConfig", "workloadPool"), "", "workloadIdentityConfig.work"),
+            (
+                ("nodeConfig",),
+                {**NODE_CONFIG, "workloadMetadataConfig": {"mode": "GCE_METADATA"}},
+                "nodeConfig.workloadMetadataConfig.mode is not GKE_METADATA",
+            ),
+        ],
+        [
+            (("workloadIdentityConfig",), UNKNOWN_OBJECT_VALUE),
+            (("workloadIdentityConfig", "workloadPool"), UNKNOWN_STRING_VALUE),
+        ],
     ),
-    ("gke-workload-identity", CLUSTER, ("workloadIdentityConfig", "workloadPool"), "", "workloadIdentityConfig.work"),
-    *[
-        (
-            "gke-workload-identity",
-            NODE_POOL,
-            ("nodeConfig", "workloadMetadataConfig", "mode"),
-            mode,
-            "nodeConfig.workloadMetadataConfig.mode is not GKE_METADATA",
-        )
-        for mode in ("GCE_METADATA", "MODE_UNSPECIFIED", DELETE)
-    ],
-    ("gke-workload-identity", NODE_POOL, ("nodeConfig", "workloadMetadataConfig"), DELETE, "mode is not GKE_METADATA"),
-    ("gke-workload-identity", NODE_POOL, ("nodeConfig",), DELETE, "nodeConfig.workloadMetadataConfig.mode is not"),
-    (
+    case(
         "gke-workload-identity",
         CLUSTER,
-        ("nodeConfig",),
-        {**NODE_CONFIG, "workloadMetadataConfig": {"mode": "GCE_METADATA"}},
-        "nodeConfig.workloadMetadataConfig.mode is not GKE_METADATA",
+        unknowns=[(("nodePools", 0, "nodeConfig", "workloadMetadataConfig", "mode"), UNKNOWN_STRING_VALUE)],
+        first=[(("nodePools",), [{"name": "gpu", "nodeConfig": NODE_CONFIG}])],
+        id="gke-workload-identity-inline-node-pool",
+    ),
+    case(
+        "gke-workload-identity",
+        NODE_POOL,
+        [
+            *[
+                (
+                    ("nodeConfig", "workloadMetadataConfig", "mode"),
+                    mode,
+                    "nodeConfig.workloadMetadataConfig.mode is not GKE_METADATA",
+                )
+                for mode in ("GCE_METADATA", "MODE_UNSPECIFIED", DELETE)
+            ],
+            (("nodeConfig", "workloadMetadataConfig"), DELETE, "mode is not GKE_METADATA"),
+            (("nodeConfig",), DELETE, "nodeConfig.workloadMetadataConfig.mode is not"),
+        ],
+        [
+            (("nodeConfig", "workloadMetadataConfig"), UNKNOWN_OBJECT_VALUE),
+            (("nodeConfig", "workloadMetadataConfig", "mode"), UNKNOWN_STRING_VALUE),
+        ],
     ),
     # data-lifecycle
-    *[
-        ("gcs-bucket-versioning-enabled", BUCKET, path, value, "does not set versioning.enabled to true")
-        for path, value in ((("versioning", "enabled"), False), (("versioning",), DELETE), (("versioning",), True))
-    ],
-    *[
-        (
-            "gcs-bucket-lifecycle-expiry",
-            BUCKET,
-            path,
-            value,
-            "has no lifecycleRules entry with action type Delete and an age or version condition",
-        )
-        for path, value in (
-            (("lifecycleRules",), DELETE),
-            (("lifecycleRules",), []),
-            (("lifecycleRules", 1, "action", "type"), "SetStorageClass"),
-            (("lifecycleRules", 1, "action", "type"), "AbortIncompleteMultipartUpload"),
-            (("lifecycleRules", 1, "condition"), {"matchesPrefixes": ["tmp/"], "withState": "ANY"}),
-            (("lifecycleRules", 1, "condition"), {}),
-            # The SDK ignores a 0 unless the matching send...IfZero flag is set.
-            (("lifecycleRules", 1, "condition", "age"), 0),
-            (("lifecycleRules", 1, "condition", "age"), "six years"),
-        )
-    ],
-    # backup (the baseline's soft delete policy alone keeps it recoverable without versioning)
-    (
-        "gcs-phi-bucket-recoverable",
-        (BUCKET, changed(BASELINES[BUCKET], ("versioning",), DELETE)),
-        ("softDeletePolicy",),
-        DELETE,
-        "is classified phi but has neither versioning.enabled true nor a softDeletePolicy",
+    case(
+        "gcs-bucket-versioning-enabled",
+        BUCKET,
+        [
+            (path, value, "does not set versioning.enabled to true")
+            for path, value in ((("versioning", "enabled"), False), (("versioning",), DELETE), (("versioning",), True))
+        ],
+        [
+            (("labels",), UNKNOWN_OBJECT_VALUE),
+            (("labels", "data-classification"), UNKNOWN_STRING_VALUE),
+            (("versioning",), UNKNOWN_OBJECT_VALUE),
+            (("versioning", "enabled"), UNKNOWN_BOOLEAN_VALUE),
+        ],
     ),
-    (
+    case(
+        "gcs-bucket-lifecycle-expiry",
+        BUCKET,
+        [
+            (path, value, "has no lifecycleRules entry with action type Delete and an age or version condition")
+            for path, value in (
+                (("lifecycleRules",), DELETE),
+                (("lifecycleRules",), []),
+                (("lifecycleRules", 1, "action", "type"), "SetStorageClass"),
+                (("lifecycleRules", 1, "action", "type"), "AbortIncompleteMultipartUpload"),
+                (("lifecycleRules", 1, "condition"), {"matchesPrefixes": ["tmp/"], "withState": "ANY"}),
+                (("lifecycleRules", 1, "condition"), {}),
+                # The SDK ignores a 0 unless the matching send...IfZero flag is set.
+                (("lifecycleRules", 1, "condition", "age"), 0),
+                (("lifecycleRules", 1, "condition", "age"), "six years"),
+            )
+        ],
+        [
+            (("labels",), UNKNOWN_OBJECT_VALUE),
+            (("lifecycleRules",), UNKNOWN_ARRAY_VALUE),
+            (("lifecycleRules", 1, "action", "type"), UNKNOWN_STRING_VALUE),
+            (("lifecycleRules", 1, "condition"), UNKNOWN_OBJECT_VALUE),
+            (("lifecycleRules", 1, "condition", "age"), UNKNOWN_NUMBER_VALUE),
+        ],
+    ),
+    case(
+        "gcs-bucket-lifecycle-expiry",
+        BUCKET,
+        unknowns=[(("lifecycleRules", 1, "condition", "sendAgeIfZero"), UNKNOWN_BOOLEAN_VALUE)],
+        first=[(("lifecycleRules", 1, "condition"), {"age": 0})],
+        id="gcs-bucket-lifecycle-expiry-age-zero",
+    ),
+    # backup (the baseline's soft delete policy alone keeps it recoverable without versioning)
+    case(
         "gcs-phi-bucket-recoverable",
-        (BUCKET, changed(BASELINES[BUCKET], ("versioning", "enabled"), False)),
-        ("softDeletePolicy", "retentionDurationSeconds"),
-        0,
-        "is classified phi but has neither",
+        BUCKET,
+        unknowns=[(("labels",), UNKNOWN_OBJECT_VALUE), (("versioning", "enabled"), UNKNOWN_BOOLEAN_VALUE)],
+    ),
+    case(
+        "gcs-phi-bucket-recoverable",
+        BUCKET,
+        [
+            (
+                ("softDeletePolicy",),
+                DELETE,
+                "is classified phi but has neither versioning.enabled true nor a softDeletePolicy",
+            )
+        ],
+        [(("softDeletePolicy",), UNKNOWN_OBJECT_VALUE)],
+        first=[(("versioning",), DELETE)],
+        id="gcs-phi-bucket-recoverable-unversioned",
+    ),
+    case(
+        "gcs-phi-bucket-recoverable",
+        BUCKET,
+        [(("softDeletePolicy", "retentionDurationSeconds"), 0, "is classified phi but has neither")],
+        [(("softDeletePolicy", "retentionDurationSeconds"), UNKNOWN_NUMBER_VALUE)],
+        first=[(("versioning", "enabled"), False)],
+        id="gcs-phi-bucket-recoverable-versioning-off",
     ),
     # encryption-in-transit
-    *[
-        (
-            "cloudsql-requires-tls",
-            SQL,
-            ("settings", "ipConfiguration", "sslMode"),
-            mode,
-            f"settings.ipConfiguration.sslMode {shown}, so unencrypted connections are accepted",
-        )
-        for mode, shown in (
-            ("ALLOW_UNENCRYPTED_AND_ENCRYPTED", "is 'ALLOW_UNENCRYPTED_AND_ENCRYPTED'"),
-            (DELETE, "is unset"),
-        )
-    ],
-    ("cloudsql-requires-tls", SQL, ("settings", "ipConfiguration"), DELETE, "sslMode is unset"),
-    ("cloudsql-requires-tls", SQL, ("settings",), DELETE, "sslMode is unset"),
+    case(
+        "cloudsql-requires-tls",
+        SQL,
+        [
+            *[
+                (
+                    ("settings", "ipConfiguration", "sslMode"),
+                    mode,
+                    f"settings.ipConfiguration.sslMode {shown}, so unencrypted connections are accepted",
+                )
+                for mode, shown in (
+                    ("ALLOW_UNENCRYPTED_AND_ENCRYPTED", "is 'ALLOW_UNENCRYPTED_AND_ENCRYPTED'"),
+                    (DELETE, "is unset"),
+                )
+            ],
+            (("settings", "ipConfiguration"), DELETE, "sslMode is unset"),
+            (("settings",), DELETE, "sslMode is unset"),
+        ],
+        [
+            (("settings",), UNKNOWN_OBJECT_VALUE),
+            (("settings", "ipConfiguration"), UNKNOWN_OBJECT_VALUE),
+            (("settings", "ipConfiguration", "sslMode"), UNKNOWN_STRING_VALUE),
+        ],
+    ),
 ]
 
 
-def _subject(subject: str | tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    """A case judges a type's baseline, or (type, props) for a baseline changed beforehand."""
-    return (subject, BASELINES[subject]) if isinstance(subject, str) else subject
+def test_every_rule_and_type_it_judges_has_a_case_and_every_rule_changes_and_unknowns():
+    assert {(c.rule, c.type) for c in CASES} == {(n, t) for n in RULE_NAMES for t in RULES[n].resource_types}
+    assert {c.rule for c in CASES if c.changes} == {c.rule for c in CASES if c.unknowns} == set(RULE_NAMES)
 
 
-@pytest.mark.parametrize(("rule_name", "subject", "path", "value", "expected"), CHANGES)
-def test_changing_one_property_gives_exactly_one_violation(rule_name, subject, path, value, expected):
-    type_, props = _subject(subject)
-    violations = judge(rule_name, type_, changed(props, path, value))
-    assert len(violations) == 1, violations
-    assert expected in violations[0]
-    assert violations[0].startswith(label(resource(type_, props))), violations[0]
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_compliant_baseline_has_no_violation(case: Case) -> None:
+    assert_baseline_passes(case)
 
 
-def test_changes_cover_every_rule():
-    assert {case[0] for case in CHANGES} == set(RULE_NAMES)
+@pytest.mark.parametrize(("case", "path", "value", "expected"), change_params(CASES))
+def test_changing_one_property_gives_exactly_one_violation(case: Case, path: Path, value: Any, expected: str) -> None:
+    message = assert_one_violation(case, path, value, expected)
+    # GCP messages begin with the resource as resources.label() names it.
+    assert message.startswith(label(resource(case.type, {}))), message
+
+
+@pytest.mark.parametrize(("case", "path", "sentinel"), unknown_params(CASES))
+def test_unknown_preview_value_is_not_a_violation(case: Case, path: Path, sentinel: Any) -> None:
+    assert_cannot_judge(case, path, sentinel)
+
+
+@pytest.mark.parametrize("case", case_params(CASES))
+def test_resource_of_another_type_is_ignored(case: Case) -> None:
+    assert_other_types_ignored(case)
 
 
 # ---- rule-specific behaviour -------------------------------------------------------------------------------
@@ -883,8 +842,8 @@ OPEN_EDGE = {
     ],
 )
 def test_edge_load_balancer_firewall_may_allow_https_from_anywhere(path, value):
-    assert judge("gcp-firewall-no-open-ingress", FIREWALL, OPEN_EDGE) == []
-    assert judge("gcp-firewall-no-open-ingress", FIREWALL, changed(OPEN_EDGE, path, value)) == []
+    assert violations("gcp-firewall-no-open-ingress", FIREWALL, OPEN_EDGE) == []
+    assert violations("gcp-firewall-no-open-ingress", FIREWALL, changed(OPEN_EDGE, path, value)) == []
 
 
 @pytest.mark.parametrize(
@@ -903,8 +862,8 @@ def test_edge_load_balancer_firewall_may_allow_https_from_anywhere(path, value):
     ],
 )
 def test_edge_exception_needs_the_tag_and_tcp_443_only(path, value):
-    assert judge("gcp-firewall-no-open-ingress", FIREWALL, changed(OPEN_EDGE, path, value)) == [
-        "VPC firewall rule main allows ingress from 0.0.0.0/0, ::/0 (sourceRanges)"
+    assert violations("gcp-firewall-no-open-ingress", FIREWALL, changed(OPEN_EDGE, path, value)) == [
+        "VPC firewall rule subject allows ingress from 0.0.0.0/0, ::/0 (sourceRanges)"
     ]
 
 
@@ -921,7 +880,7 @@ def test_edge_exception_needs_the_tag_and_tcp_443_only(path, value):
 def test_firewalls_that_open_nothing_inbound_pass(change):
     props = {**OPEN_EDGE, "targetTags": ["gke-nodes"]}
     props = {k: v for k, v in {**props, **change}.items() if v is not DELETE}
-    assert judge("gcp-firewall-no-open-ingress", FIREWALL, props) == []
+    assert violations("gcp-firewall-no-open-ingress", FIREWALL, props) == []
 
 
 @pytest.mark.parametrize(
@@ -934,14 +893,14 @@ def test_firewalls_that_open_nothing_inbound_pass(change):
 )
 def test_firewall_with_a_restricted_source_passes(sources):
     props = {"network": "llm-vpc", "allows": [{"protocol": "tcp", "ports": ["8080"]}], **sources}
-    assert judge("gcp-firewall-no-open-ingress", FIREWALL, props) == []
+    assert violations("gcp-firewall-no-open-ingress", FIREWALL, props) == []
 
 
 @pytest.mark.parametrize("sources", [{}, {"sourceRanges": [""]}, {"sourceRanges": [], "sourceTags": [" "]}])
 def test_firewall_with_no_source_is_read_as_open_to_all(sources):
     props = {"network": "llm-vpc", "allows": [{"protocol": "tcp", "ports": ["22"]}], **sources}
-    assert judge("gcp-firewall-no-open-ingress", FIREWALL, props) == [
-        "VPC firewall rule main allows ingress with no sourceRanges, sourceTags or sourceServiceAccounts, which "
+    assert violations("gcp-firewall-no-open-ingress", FIREWALL, props) == [
+        "VPC firewall rule subject allows ingress with no sourceRanges, sourceTags or sourceServiceAccounts, which "
         "Compute "
         "Engine reads as 0.0.0.0/0"
     ]
@@ -950,23 +909,23 @@ def test_firewall_with_no_source_is_read_as_open_to_all(sources):
 @pytest.mark.parametrize("purpose", ["REGIONAL_MANAGED_PROXY", "GLOBAL_MANAGED_PROXY", "INTERNAL_HTTPS_LOAD_BALANCER"])
 def test_proxy_only_subnets_cannot_have_flow_logs_and_are_skipped(purpose):
     props = {"network": "llm-vpc", "ipCidrRange": "10.129.0.0/23", "purpose": purpose, "role": "ACTIVE"}
-    assert judge("gcp-subnet-flow-logs-private-access", SUBNET, props) == []
+    assert violations("gcp-subnet-flow-logs-private-access", SUBNET, props) == []
 
 
 @pytest.mark.parametrize("purpose", ["PRIVATE", "PRIVATE_SERVICE_CONNECT", "PRIVATE_NAT"])
 def test_other_subnet_purposes_are_judged(purpose):
     props = {"network": "llm-vpc", "ipCidrRange": "10.129.0.0/23", "purpose": purpose}
-    assert len(judge("gcp-subnet-flow-logs-private-access", SUBNET, props)) == 2
+    assert len(violations("gcp-subnet-flow-logs-private-access", SUBNET, props)) == 2
 
 
 def test_empty_log_config_enables_flow_logs_with_defaults():
-    assert judge("gcp-subnet-flow-logs-private-access", SUBNET, {**BASELINES[SUBNET], "logConfig": {}}) == []
+    assert violations("gcp-subnet-flow-logs-private-access", SUBNET, {**BASELINES[SUBNET], "logConfig": {}}) == []
 
 
 @pytest.mark.parametrize("networks", [{}, {"cidrBlocks": []}, {"cidrBlocks": [{"cidrBlock": "203.0.113.0/24"}]}])
 def test_master_authorized_networks_without_open_cidrs_pass(networks):
     props = {**BASELINES[CLUSTER], "masterAuthorizedNetworksConfig": networks}
-    assert judge("gke-master-authorized-networks", CLUSTER, props) == []
+    assert violations("gke-master-authorized-networks", CLUSTER, props) == []
 
 
 AUTOPILOT = {
@@ -983,14 +942,14 @@ AUTOPILOT = {
 def test_autopilot_nodes_are_judged_by_their_auto_provisioning_defaults_only(rule_name):
     # Autopilot always runs Workload Identity, has no default node pool and takes no nodeConfig; the SDK documents
     # autoProvisioningDefaults.serviceAccount for its nodes.
-    assert judge(rule_name, CLUSTER, AUTOPILOT) == []
-    assert judge(rule_name, CLUSTER, {**AUTOPILOT, "nodeConfig": {"serviceAccount": "default"}}) == []
+    assert violations(rule_name, CLUSTER, AUTOPILOT) == []
+    assert violations(rule_name, CLUSTER, {**AUTOPILOT, "nodeConfig": {"serviceAccount": "default"}}) == []
 
 
 def test_autopilot_nodes_on_the_default_service_account_are_reported():
     props = changed(AUTOPILOT, ("clusterAutoscaling", "autoProvisioningDefaults", "serviceAccount"), "default")
-    assert judge("gke-nodes-not-default-service-account", CLUSTER, props) == [
-        f"GKE cluster main {gcp.AUTO_PROVISIONING}.serviceAccount is 'default': nodes run as the default compute "
+    assert violations("gke-nodes-not-default-service-account", CLUSTER, props) == [
+        f"GKE cluster subject {AUTO_PROVISIONING}.serviceAccount is 'default': nodes run as the default compute "
         "service account"
     ]
 
@@ -998,40 +957,42 @@ def test_autopilot_nodes_on_the_default_service_account_are_reported():
 def test_node_auto_provisioning_defaults_are_judged_only_when_enabled():
     nap = {"enabled": True, "autoProvisioningDefaults": {"serviceAccount": NODE_SA, "bootDiskKmsKey": KEY}}
     for rule_name in ("gke-node-pool-boot-disk-cmek", "gke-nodes-not-default-service-account"):
-        assert judge(rule_name, CLUSTER, {**BASELINES[CLUSTER], "clusterAutoscaling": nap}) == []
+        assert violations(rule_name, CLUSTER, {**BASELINES[CLUSTER], "clusterAutoscaling": nap}) == []
         off = {"enabled": False, "autoProvisioningDefaults": {}}
-        assert judge(rule_name, CLUSTER, {**BASELINES[CLUSTER], "clusterAutoscaling": off}) == []
+        assert violations(rule_name, CLUSTER, {**BASELINES[CLUSTER], "clusterAutoscaling": off}) == []
     no_sa = changed(nap, ("autoProvisioningDefaults", "serviceAccount"), DELETE)
-    assert judge("gke-nodes-not-default-service-account", CLUSTER, {**BASELINES[CLUSTER], "clusterAutoscaling": no_sa})
+    assert violations(
+        "gke-nodes-not-default-service-account", CLUSTER, {**BASELINES[CLUSTER], "clusterAutoscaling": no_sa}
+    )
 
 
-def test_cluster_with_inline_node_pools_has_no_default_pool_to_judge():
+def test_cluster_with_inline_node_pools_has_no_default_pool_to_violations():
     props = {**BASELINES[CLUSTER], "nodePools": [{"name": "gpu", "nodeConfig": NODE_CONFIG}]}
     del props["removeDefaultNodePool"]
     for rule_name in ("gke-node-pool-boot-disk-cmek", "gke-nodes-not-default-service-account", "gke-workload-identity"):
-        assert judge(rule_name, CLUSTER, props) == []
+        assert violations(rule_name, CLUSTER, props) == []
 
 
 def test_cluster_keeping_an_unconfigured_default_pool_fails_every_node_rule():
     props = {k: v for k, v in BASELINES[CLUSTER].items() if k != "removeDefaultNodePool"}
-    assert judge("gke-node-pool-boot-disk-cmek", CLUSTER, props) == [
-        "GKE cluster main nodeConfig has no bootDiskKmsKey (customer-managed key)"
+    assert violations("gke-node-pool-boot-disk-cmek", CLUSTER, props) == [
+        "GKE cluster subject nodeConfig has no bootDiskKmsKey (customer-managed key)"
     ]
-    assert judge("gke-workload-identity", CLUSTER, props) == [
-        "GKE cluster main nodeConfig.workloadMetadataConfig.mode is not GKE_METADATA"
+    assert violations("gke-workload-identity", CLUSTER, props) == [
+        "GKE cluster subject nodeConfig.workloadMetadataConfig.mode is not GKE_METADATA"
     ]
 
 
 def test_a_configured_default_pool_passes():
     props = {**BASELINES[CLUSTER], "removeDefaultNodePool": False, "nodeConfig": NODE_CONFIG}
     for rule_name in ("gke-node-pool-boot-disk-cmek", "gke-nodes-not-default-service-account", "gke-workload-identity"):
-        assert judge(rule_name, CLUSTER, props) == []
+        assert violations(rule_name, CLUSTER, props) == []
 
 
 def test_node_pool_inheriting_the_cluster_private_nodes_setting_passes():
     props = {k: v for k, v in BASELINES[NODE_POOL].items() if k != "networkConfig"}
-    assert judge("gke-private-nodes", NODE_POOL, props) == []
-    assert judge("gke-private-nodes", NODE_POOL, {**props, "networkConfig": {"podRange": "pods"}}) == []
+    assert violations("gke-private-nodes", NODE_POOL, props) == []
+    assert violations("gke-private-nodes", NODE_POOL, {**props, "networkConfig": {"podRange": "pods"}}) == []
 
 
 @pytest.mark.parametrize(
@@ -1047,7 +1008,7 @@ def test_node_pool_inheriting_the_cluster_private_nodes_setting_passes():
 )
 def test_gke_logging_defaults_pass(change):
     props = {k: v for k, v in {**BASELINES[CLUSTER], **change}.items() if v is not DELETE}
-    assert judge("gke-logging-monitoring", CLUSTER, props) == []
+    assert violations("gke-logging-monitoring", CLUSTER, props) == []
 
 
 def test_gke_logging_and_monitoring_off_is_every_violation():
@@ -1058,29 +1019,29 @@ def test_gke_logging_and_monitoring_off_is_every_violation():
         "loggingConfig": {"enableComponents": []},
         "monitoringConfig": {"enableComponents": []},
     }
-    assert len(judge("gke-logging-monitoring", CLUSTER, props)) == 4
+    assert len(violations("gke-logging-monitoring", CLUSTER, props)) == 4
 
 
 def test_every_exempting_audit_log_config_is_reported():
     configs = [{**c, "exemptedMembers": ["user:ops@acme.example"]} for c in AUDIT_LOG_CONFIGS]
-    violations = judge(
+    found = violations(
         "gcp-audit-config-all-log-types", AUDIT, {"service": "storage.googleapis.com", "auditLogConfigs": configs}
     )
-    assert [v.split(" exempts")[0] for v in violations] == [
-        f"project audit config main auditLogConfigs[{i}]" for i in range(3)
+    assert [v.split(" exempts")[0] for v in found] == [
+        f"project audit config subject auditLogConfigs[{i}]" for i in range(3)
     ]
 
 
 @pytest.mark.parametrize("role", ["roles/viewer", "roles/owner.custom", "roles/iam.securityAdmin", None, 7])
 def test_roles_other_than_owner_and_editor_pass(role):
-    assert judge("gcp-iam-no-primitive-roles", PROJECT_MEMBER, {**BASELINES[PROJECT_MEMBER], "role": role}) == []
+    assert violations("gcp-iam-no-primitive-roles", PROJECT_MEMBER, {**BASELINES[PROJECT_MEMBER], "role": role}) == []
 
 
 def test_a_conditional_owner_grant_is_still_an_owner_grant():
     condition = {"title": "until-2030", "expression": 'request.time < timestamp("2030-01-01T00:00:00Z")'}
     props = {**BASELINES[PROJECT_MEMBER], "role": "roles/owner", "condition": condition}
-    assert judge("gcp-iam-no-primitive-roles", PROJECT_MEMBER, props) == [
-        "project IAM member main grants roles/owner (role)"
+    assert violations("gcp-iam-no-primitive-roles", PROJECT_MEMBER, props) == [
+        "project IAM member subject grants roles/owner (role)"
     ]
 
 
@@ -1089,24 +1050,24 @@ def test_a_conditional_owner_grant_is_still_an_owner_grant():
 )
 def test_iam_policy_documents_in_any_readable_shape(rule_name, type_):
     open_binding = {"role": "roles/owner", "members": ["allUsers"]}
-    assert len(judge(rule_name, type_, {"policyData": {"bindings": [open_binding]}})) == 1
-    assert judge(rule_name, type_, {"policyData": json.dumps({"etag": "BwX"})}) == []
-    assert judge(rule_name, type_, {"policyData": json.dumps({"bindings": "none"})}) == []
-    assert judge(rule_name, type_, {"project": "acme-prod"}) == []  # no document: GCP rejects it, nothing granted
-    assert len(judge(rule_name, type_, {"policyData": 42})) == 1
+    assert len(violations(rule_name, type_, {"policyData": {"bindings": [open_binding]}})) == 1
+    assert violations(rule_name, type_, {"policyData": json.dumps({"etag": "BwX"})}) == []
+    assert violations(rule_name, type_, {"policyData": json.dumps({"bindings": "none"})}) == []
+    assert violations(rule_name, type_, {"project": "acme-prod"}) == []  # no document: GCP rejects it, nothing granted
+    assert len(violations(rule_name, type_, {"policyData": 42})) == 1
 
 
 @pytest.mark.parametrize(
     "entity", ["allUsersX", "user-allUsers@acme.example", "domain-acme.example", "project-viewers-123"]
 )
 def test_named_acl_entities_are_not_public(entity):
-    assert judge("gcs-acl-not-public", ACCESS_CONTROL, {**BASELINES[ACCESS_CONTROL], "entity": entity}) == []
-    assert judge("gcs-acl-not-public", BUCKET_ACL, {"roleEntities": [f"READER:{entity}"]}) == []
+    assert violations("gcs-acl-not-public", ACCESS_CONTROL, {**BASELINES[ACCESS_CONTROL], "entity": entity}) == []
+    assert violations("gcs-acl-not-public", BUCKET_ACL, {"roleEntities": [f"READER:{entity}"]}) == []
 
 
 @pytest.mark.parametrize("acl", ["private", "projectPrivate", "bucketOwnerRead", "bucketOwnerFullControl"])
 def test_private_predefined_acls_pass(acl):
-    assert judge("gcs-acl-not-public", OBJECT_ACL, {**BASELINES[OBJECT_ACL], "predefinedAcl": acl}) == []
+    assert violations("gcs-acl-not-public", OBJECT_ACL, {**BASELINES[OBJECT_ACL], "predefinedAcl": acl}) == []
 
 
 @pytest.mark.parametrize("classification", ["internal", "public", None])
@@ -1115,22 +1076,22 @@ def test_private_predefined_acls_pass(acl):
 )
 def test_lifecycle_and_backup_skip_buckets_without_personal_data(rule_name, classification):
     labels = {**LABELS, "data-classification": classification} if classification else {"owner": "ml-platform"}
-    assert judge(rule_name, BUCKET, {"labels": labels}) == []
+    assert violations(rule_name, BUCKET, {"labels": labels}) == []
 
 
 def test_personal_data_needs_versioning_and_expiry_but_not_backup():
     labels = {**LABELS, "data-classification": "personal"}
-    assert judge("gcs-bucket-versioning-enabled", BUCKET, {"labels": labels}) == [
-        "GCS bucket main does not set versioning.enabled to true"
+    assert violations("gcs-bucket-versioning-enabled", BUCKET, {"labels": labels}) == [
+        "GCS bucket subject does not set versioning.enabled to true"
     ]
-    assert len(judge("gcs-bucket-lifecycle-expiry", BUCKET, {"labels": labels})) == 1
-    assert judge("gcs-phi-bucket-recoverable", BUCKET, {"labels": labels}) == []
+    assert len(violations("gcs-bucket-lifecycle-expiry", BUCKET, {"labels": labels})) == 1
+    assert violations("gcs-phi-bucket-recoverable", BUCKET, {"labels": labels}) == []
 
 
 def test_classification_from_provider_default_labels_counts():
     provider = {"project": "acme-prod", "defaultLabels": json.dumps(LABELS)}
-    assert judge("gcs-phi-bucket-recoverable", BUCKET, {"location": "EU"}, provider=provider) == [
-        "GCS bucket main is classified phi but has neither versioning.enabled true nor a softDeletePolicy with "
+    assert violations("gcs-phi-bucket-recoverable", BUCKET, {"location": "EU"}, provider=provider) == [
+        "GCS bucket subject is classified phi but has neither versioning.enabled true nor a softDeletePolicy with "
         "retentionDurationSeconds above 0"
     ]
 
@@ -1150,34 +1111,34 @@ def test_classification_from_provider_default_labels_counts():
 )
 def test_any_bounding_delete_condition_declares_retention(condition):
     rules = [{"action": {"type": "Delete"}, "condition": condition}]
-    assert judge("gcs-bucket-lifecycle-expiry", BUCKET, {**BASELINES[BUCKET], "lifecycleRules": rules}) == []
+    assert violations("gcs-bucket-lifecycle-expiry", BUCKET, {**BASELINES[BUCKET], "lifecycleRules": rules}) == []
 
 
 @pytest.mark.parametrize("policy", [{}, {"retentionDurationSeconds": 7776000}, {"retentionDurationSeconds": "604800"}])
 def test_declared_soft_delete_keeps_an_unversioned_phi_bucket_recoverable(policy):
     props = {**BASELINES[BUCKET], "versioning": {"enabled": False}, "softDeletePolicy": policy}
-    assert judge("gcs-phi-bucket-recoverable", BUCKET, props) == []
+    assert violations("gcs-phi-bucket-recoverable", BUCKET, props) == []
 
 
 @pytest.mark.parametrize("mode", ["TRUSTED_CLIENT_CERTIFICATE_REQUIRED", "encrypted_only"])
 def test_cloud_sql_tls_modes_pass(mode):
     props = changed(BASELINES[SQL], ("settings", "ipConfiguration", "sslMode"), mode)
-    assert judge("cloudsql-requires-tls", SQL, props) == []
+    assert violations("cloudsql-requires-tls", SQL, props) == []
 
 
 def test_asymmetric_cloud_kms_key_cannot_rotate():
-    assert judge("gcp-kms-key-rotation-period", CRYPTO_KEY, {"purpose": "ASYMMETRIC_SIGN"}) == []
+    assert violations("gcp-kms-key-rotation-period", CRYPTO_KEY, {"purpose": "ASYMMETRIC_SIGN"}) == []
 
 
 def test_disk_with_a_kms_key_passes_whatever_else_it_names():
     props = {**BASELINES[DISK], "diskEncryptionKey": {"kmsKeySelfLink": KEY, "kmsKeyServiceAccount": NODE_SA}}
-    assert judge("gce-disk-cmek", DISK, props) == []
+    assert violations("gce-disk-cmek", DISK, props) == []
 
 
 def test_messages_use_the_resource_label():
     # label() falls back to the raw token for types resources.LABELS does not name yet.
-    violations = judge("gcp-firewall-no-open-ingress", FIREWALL, {**BASELINES[FIREWALL], "sourceRanges": ["0.0.0.0/0"]})
-    assert violations == [f"{label(resource(FIREWALL, {}))} allows ingress from 0.0.0.0/0 (sourceRanges)"]
+    found = violations("gcp-firewall-no-open-ingress", FIREWALL, {**BASELINES[FIREWALL], "sourceRanges": ["0.0.0.0/0"]})
+    assert found == [f"{label(resource(FIREWALL, {}))} allows ingress from 0.0.0.0/0 (sourceRanges)"]
 
 
 # ---- odd shapes never raise ----------------------------------------------------------------------------------
@@ -1204,10 +1165,10 @@ def test_odd_shapes_at_any_path_never_raise(type_, path):
     for value in ODD_VALUES:
         props = changed(BASELINES[type_], path, value)
         for rule_name in rules:
-            assert isinstance(judge(rule_name, type_, props), list)
+            assert isinstance(violations(rule_name, type_, props), list)
 
 
 @pytest.mark.parametrize("props", [{}, {"labels": "phi"}, {"resourceLabels": ["phi"]}, {"nodePools": "gpu"}])
 @pytest.mark.parametrize(("rule_name", "type_"), [(n, t) for n in RULE_NAMES for t in RULES[n].resource_types])
 def test_empty_or_odd_resources_never_raise(rule_name, type_, props):
-    assert isinstance(judge(rule_name, type_, props), list)
+    assert isinstance(violations(rule_name, type_, props), list)

@@ -1,4 +1,4 @@
-"""The pack speed-ups (policies/rules/sdk_speedups.py) change the cost of a pack, never its answers.
+"""The pack speed-ups (policies/runtime/sdk_speedups.py) change the cost of a pack, never its answers.
 
 The packs are driven over the analyzer protocol, as the Pulumi CLI drives them, and their diagnostics compared with
 the rule library's own `evaluate` / `evaluate_stack` on the same resources, and with the same packs started

@@ -1,10 +1,19 @@
-"""The rule model: registration checks, config parameters, deprecated twins, unknown values."""
+"""The rule model: registration checks, config parameters, deprecated twins, unknown values, SDK type tokens."""
 
 from __future__ import annotations
 
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import pulumi_aws
+import pulumi_gcp
+import pulumi_kubernetes
 import pytest
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE
 
+import llmops_infra.policies.rules  # noqa: F401 - registers every rule
 from llmops_infra.policies.runtime import rule as model
 from llmops_infra.policies.runtime.controls import CONTROLS
 from llmops_infra.policies.runtime.rule import Resource, Settings, evaluate, evaluate_stack, settings_from, with_twins
@@ -165,3 +174,58 @@ def test_every_deprecated_twin_is_a_type_the_sdk_registers():
     s3_sources = "".join(p.read_text() for p in (pathlib.Path(pulumi_aws.__file__).parent / "s3").glob("*.py"))
     for current, twin in model.DEPRECATED_TWINS.items():
         assert f"'{current}'" in s3_sources and f"'{twin}'" in s3_sources, (current, twin)
+
+
+# ---- every type a rule judges is one its SDK registers --------------------------------------------------------
+
+SDKS = {"aws": pulumi_aws, "gcp": pulumi_gcp, "kubernetes": pulumi_kubernetes}
+
+
+@cache
+def sdk_types(cloud: str) -> dict[str, tuple[str, str]]:
+    """Every type token the cloud's SDK registers -> (module, class): the SDK's own table, the one Pulumi rebuilds
+    resources from by type (`_utilities.register(resource_modules=..., resource_packages=...)` in its
+    __init__.py; the packages entry is the provider)."""
+    source = Path(SDKS[cloud].__file__).read_text()
+    table = {
+        key: json.loads(re.search(rf'{key}="""(.*?)"""', source, re.S).group(1))
+        for key in ("resource_modules", "resource_packages")
+    }
+    tokens = {t: (m["fqn"], c) for m in table["resource_modules"] for t, c in m["classes"].items()}
+    return tokens | {p["token"]: (p["fqn"], p["class"]) for p in table["resource_packages"]}
+
+
+@cache
+def deprecated_in_sdk(cloud: str, token: str) -> bool:
+    """Whether the SDK marks the type deprecated: its class body opens with warnings.warn (pulumi-aws: "s3.BucketV2
+    has been deprecated in favor of s3.Bucket"). pulumi-kubernetes marks none so; its older API versions say so
+    only in docstrings, and the Kubernetes rules list them on purpose."""
+    module, name = sdk_types(cloud)[token]
+    folder = Path(SDKS[cloud].__file__).parent.joinpath(*module.split(".")[1:])
+    pattern = re.compile(rf"^class {name}\(pulumi\.(?:Custom|Provider)Resource\):\n\s+warnings\.warn\(", re.M)
+    return any(pattern.search(f.read_text()) for f in folder.glob("*.py"))
+
+
+def _cloud(token: str) -> str:
+    return token.removeprefix("pulumi:providers:").split(":")[0]
+
+
+@pytest.mark.parametrize("rule_name", sorted(model.RULES))
+def test_every_type_a_rule_judges_is_one_its_sdk_registers(rule_name):
+    # Rules name types by the SDK's own token strings: a typo would silently judge nothing.
+    rule = model.RULES[rule_name]
+    for token in rule.resource_types:
+        cloud = _cloud(token)
+        assert token in sdk_types(cloud), f"{rule_name}: {SDKS[cloud].__name__} registers no type {token}"
+        if deprecated_in_sdk(cloud, token):
+            # Listed on purpose only as the deprecated twin of a current type the rule judges too (with_twins).
+            current = [c for c, twin in model.DEPRECATED_TWINS.items() if twin == token]
+            assert current and current[0] in rule.resource_types, f"{rule_name}: {token} is deprecated in the SDK"
+
+
+def test_the_sdk_type_check_bites():
+    assert "aws:s3/bucket:Buckets" not in sdk_types("aws")
+    assert "gcp:storage/bucket:Bucket" in sdk_types("gcp") and "pulumi:providers:gcp" in sdk_types("gcp")
+    assert "kubernetes:apps/v1beta1:Deployment" in sdk_types("kubernetes")
+    assert all(deprecated_in_sdk("aws", twin) for twin in model.DEPRECATED_TWINS.values())
+    assert not any(deprecated_in_sdk("aws", current) for current in model.DEPRECATED_TWINS)

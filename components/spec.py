@@ -1219,42 +1219,13 @@ class SpecError(Exception):
 _MISSING: Any = object()
 
 
-def _allowed_keys(model: type[BaseModel], loc: Path) -> list[str] | None:
-    """The keys a model accepts at `loc` (which ends at the unknown key), for 'unknown key' messages."""
-    current: Any = model
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = next((f for n, f in current.model_fields.items() if (f.alias or n) == part), None)
-        if field is None:
-            return None
-        current = _model_in(field.annotation)
-        if current is None:
-            return None
-    return sorted((f.alias or n) for n, f in current.model_fields.items())
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def problems_from_validation(error: ValidationError, model: type[BaseModel]) -> list[Problem]:
-    problems = []
-    for e in error.errors(include_url=False):
-        loc = tuple(e["loc"])
-        if e["type"] == "extra_forbidden":
-            allowed = _allowed_keys(model, loc)
-            message = "unknown key" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else "")
-        elif e["type"] == "missing":
-            problems.append(Problem(loc, _MISSING, "required key is missing"))
-            continue
-        else:
-            message = e["msg"].removeprefix("Value error, ")
-        problems.append(Problem(loc, e.get("input"), message))
-    return problems
+    """One Problem per pydantic error, worded as what the config must say (components/config_messages.py)."""
+    # Imported here: the messages read these models (allowed keys, literal values, patterns).
+    from llmops_infra.components.config_messages import is_consequence, plain_message
+
+    return [
+        Problem(tuple(e["loc"]), _MISSING if e["type"] == "missing" else e.get("input"), plain_message(e, model))
+        for e in error.errors(include_url=False)
+        if not is_consequence(e)
+    ]

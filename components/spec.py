@@ -228,6 +228,39 @@ class BucketSpec(Model):
         "platform's region. Refused on the aws target: S3 buckets are always in the platform's region.",
     )
 
+    @field_validator("name")
+    @classmethod
+    def _cloud_accepts(cls, name: str) -> str:
+        """Refuse the names S3 and Cloud Storage reserve, as they would at `pulumi up`.
+
+        The stacks name the bucket component after `name` and the bucket is auto-named from it: the physical name
+        is `<name>-<7 random hex digits>` (components.aws/gcp.EncryptedBucket). So the rules on how a bucket name
+        starts or what it contains apply to `name`; those on how it ends (S3's `-s3alias`, `--ol-s3`, `.mrap`,
+        `--x-s3`, `--table-s3`) can never match a name that ends in the hex suffix. A spec serves either cloud,
+        so a name must suit both.
+        """
+        # S3, "General purpose bucket naming rules" (docs.aws.amazon.com/AmazonS3/latest/userguide/
+        # bucketnamingrules.html): must not start with xn--, sthree- (which covers sthree-configurator) or
+        # amzn-s3-demo-.
+        for prefix in ("xn--", "sthree-", "amzn-s3-demo-"):
+            if name.startswith(prefix):
+                raise ValueError(
+                    f"S3 refuses bucket names that start with {prefix} (a reserved prefix in its bucket naming "
+                    "rules); choose another name"
+                )
+        # Cloud Storage, "Bucket names" (cloud.google.com/storage/docs/buckets#naming): cannot begin with "goog",
+        # cannot contain "google" or close misspellings such as "g00gle".
+        if name.startswith("goog"):
+            raise ValueError(
+                "Cloud Storage refuses bucket names that start with goog (its naming rules); choose another name"
+            )
+        if "google" in name.replace("0", "o").replace("1", "l"):
+            raise ValueError(
+                'Cloud Storage refuses bucket names that contain "google" or a close misspelling such as "g00gle" '
+                "(its naming rules); choose another name"
+            )
+        return name
+
 
 class AcceleratorPoolSpec(Model):
     """One accelerator pool of the EKS cluster (components.aws.GpuNodePool): a managed node group of one

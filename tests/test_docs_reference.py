@@ -368,7 +368,6 @@ def test_the_citation_pattern_matches_what_it_must():
         assert not STEERING.search(fine), fine
 
 
-@pytest.mark.xfail(strict=True, reason="citations move to docs/ in the same issue")
 def test_nothing_outside_docs_cites_the_steering_documents():
     citations = _citations()
     assert not citations, "cite docs/architecture.md, docs/controls.md or docs/accelerators.md instead:\n" + "\n".join(

@@ -5,7 +5,7 @@
 - pack.py: a framework's rules as a CrossGuard policy pack; sdk_speedups.py: pulumi_policy's analyzer loops made
   cheap for a pack of many small policies;
 - stack.py: the whole stack as a stack rule sees it, and how a subject finds its companions;
-- controls.py: the control catalog (shared CONTROLS.md); regions.py: the data-residency region lists;
+- controls.py: the control catalog (docs/controls.md); regions.py: the data-residency region lists;
 - props.py, iam_policy.py, resources.py, gke.py, kubernetes.py: how rules read properties, IAM documents,
   resource tokens and labels, GKE node configurations and Kubernetes objects.
 

@@ -1,4 +1,4 @@
-"""The control catalog (shared CONTROLS.md) as data: what each control is and the clauses it implements.
+"""The control catalog (docs/controls.md) as data: what each control is and the clauses it implements.
 
 A rule names its control; its clauses come from here, so a clause is stated once for every rule of a control.
 """

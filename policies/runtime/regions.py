@@ -1,6 +1,6 @@
-"""Where personal data may live: the region lists of shared CONTROLS.md "Regions (for data-residency)", as data.
+"""Where personal data may live: the region lists of docs/controls.md "Regions (for data-residency)", as data.
 
-The lists are written exactly as CONTROLS.md gives them (GCS spells its multi- and dual-region codes upper-case,
+The lists are written exactly as docs/controls.md gives them (GCS spells its multi- and dual-region codes upper-case,
 "EU", "EUR4"); rules compare case-insensitively. An adequacy region maps to the country whose adequacy decision
 (GDPR Art. 45) covers it, so a message can say why the region could be allowed.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-# CONTROLS.md "AWS EU/EEA", including the AWS European Sovereign Cloud region (partition aws-eusc).
+# docs/controls.md "AWS EU/EEA", including the AWS European Sovereign Cloud region (partition aws-eusc).
 AWS_EU_REGIONS: tuple[str, ...] = (
     "eu-central-1",
     "eu-west-1",
@@ -20,7 +20,7 @@ AWS_EU_REGIONS: tuple[str, ...] = (
     "eusc-de-east-1",
 )
 
-# CONTROLS.md "AWS in adequacy-decision countries".
+# docs/controls.md "AWS in adequacy-decision countries".
 AWS_ADEQUACY_REGIONS: dict[str, str] = {
     "eu-central-2": "Switzerland",
     "eu-west-2": "United Kingdom",
@@ -34,7 +34,8 @@ AWS_ADEQUACY_REGIONS: dict[str, str] = {
     "sa-east-1": "Brazil",
 }
 
-# CONTROLS.md "GCP EU": the EU regions, the multi-region EU and the dual-region EUR4 (europe-north1 + europe-west4).
+# docs/controls.md "GCP EU": the EU regions, the multi-region EU and the dual-region EUR4
+# (europe-north1 + europe-west4).
 GCP_EU_REGIONS: tuple[str, ...] = (
     "europe-central2",
     "europe-north1",
@@ -51,7 +52,7 @@ GCP_EU_REGIONS: tuple[str, ...] = (
     "EUR4",
 )
 
-# CONTROLS.md "GCP in adequacy countries".
+# docs/controls.md "GCP in adequacy countries".
 GCP_ADEQUACY_REGIONS: dict[str, str] = {
     "europe-west2": "United Kingdom",
     "europe-west6": "Switzerland",
@@ -64,11 +65,11 @@ GCP_ADEQUACY_REGIONS: dict[str, str] = {
     "southamerica-east1": "Brazil",
 }
 
-# The GDPR default when the pack config lists no allowedRegions (CONTROLS.md: "GDPR default = EU/EEA regions").
+# The GDPR default when the pack config lists no allowedRegions (docs/controls.md: "GDPR default = EU/EEA regions").
 EU_REGIONS: tuple[str, ...] = AWS_EU_REGIONS + GCP_EU_REGIONS
 ADEQUACY_REGIONS: dict[str, str] = {**AWS_ADEQUACY_REGIONS, **GCP_ADEQUACY_REGIONS}
 
-# Zones name their region plus a suffix (CONTROLS.md: zones inherit their region):
+# Zones name their region plus a suffix (docs/controls.md: zones inherit their region):
 # GCP zones `<region>-<letter>` (europe-west4-a); AWS Availability Zones `<region><letter>` (eu-west-1a) and
 # Local / Wavelength Zones `<region>-<city>-...` (us-east-1-bos-1a, us-east-1-wl1-bos-wlz-1).
 _GCP_ZONE = re.compile(r"([a-z]+-[a-z]+\d+)-[a-z][a-z0-9]*")

@@ -160,7 +160,7 @@ ACCESS_LOGS_PURPOSE = "access-logs"
 PERSONAL_CLASSES = ("phi", "personal")
 
 
-# Records of processing (CONTROLS.md): every data store says whose it is, what for, and what data it holds.
+# Records of processing (docs/controls.md): every data store says whose it is, what for, and what data it holds.
 RECORD_KEYS = ("owner", "purpose", CLASSIFICATION_TAG)
 CLASSIFICATIONS = ("phi", "personal", "internal", "public")
 

@@ -50,7 +50,7 @@ class Resource:
 
 @dataclass(frozen=True)
 class Settings:
-    """The pack's parameters (Pulumi policy config), with the defaults CONTROLS.md gives."""
+    """The pack's parameters (Pulumi policy config), with the defaults docs/controls.md gives."""
 
     allowed_regions: tuple[str, ...] = ()  # empty: the EU/EEA list of the residency rule
     allow_adequacy_regions: bool = False

@@ -634,7 +634,7 @@ def test_wildcard_rule_reports_verbs_and_resources_of_one_rule_once() -> None:
 
 
 def test_wildcard_api_group_alone_is_not_judged_by_the_wildcard_rule() -> None:
-    # CONTROLS.md names verbs and resources; a '*' group with listed verbs and resources stays bounded.
+    # docs/controls.md names verbs and resources; a '*' group with listed verbs and resources stays bounded.
     assert violations("k8s-rbac-no-wildcard", ROLE, changed(role(), ("rules", 0, "apiGroups"), ["*"])) == []
 
 

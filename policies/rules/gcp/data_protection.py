@@ -130,7 +130,7 @@ def gce_disk_cmek(resource: Resource, settings: Settings) -> Iterator[str]:
 # key-rotation
 # =============================================================================================================
 
-# CONTROLS.md: Cloud KMS keys rotate at least every 90 days.
+# docs/controls.md: Cloud KMS keys rotate at least every 90 days.
 MAX_GCP_ROTATION_SECONDS = 90 * 24 * 3600
 
 

@@ -2,7 +2,7 @@
 
 Filled from the analyzer protocol only (GetAnalyzerInfo and the diagnostics), so a report describes any
 CrossGuard pack, not only ours: a policy's control is its first tag and its clauses are its compliance
-framework's reference, as `policies/rules/pack.py` publishes them.
+framework's reference, as `policies/runtime/pack.py` publishes them.
 """
 
 from __future__ import annotations

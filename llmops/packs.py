@@ -29,8 +29,8 @@ PACK_FILE = "PulumiPolicy.yaml"
 PACKS_DIR = Path(llmops_infra.policies.__file__).resolve().parent
 IMPORT_ROOT = Path(llmops_infra.__file__).resolve().parent
 
-# What a built pack vendors: the import root's and the policies package's __init__ and the whole rule library.
-# The rules import only the standard library, pulumi and pulumi_policy (tests/policies/test_standalone_pack.py).
+# What a built pack vendors: the import root's and the policies package's __init__, the rules and their runtime.
+# They import only the standard library, pulumi and pulumi_policy (tests/test_pack_commands.py holds that).
 _VENDORED = ("__init__.py", "policies/__init__.py", "policies/runtime", "policies/rules")
 
 

@@ -15,7 +15,7 @@ from llmops_infra.cli.engine import Recording, Registration
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY
 from llmops_infra.components.gcp.gke import GkeCluster
 from llmops_infra.components.spec import GkeClusterSpec, GkeSystemNodesSpec
-from llmops_infra.policies.rules.rule import RULES, evaluate
+from llmops_infra.policies.runtime.rule import RULES, evaluate
 from tests.conftest import preview
 from tests.kubeconfig_checks import credential_free_exec, secret_kubeconfig
 from tests.rule_judging import DELETE, as_resource, changed, rule_violations

@@ -12,7 +12,7 @@ import pytest
 
 from llmops_infra.cli.engine import Recording
 from llmops_infra.components.gcp.iam import WorkloadAccess, WorkloadServiceAccount
-from llmops_infra.policies.rules.rule import RULES, evaluate
+from llmops_infra.policies.runtime.rule import RULES, evaluate
 from tests.conftest import preview
 from tests.rule_judging import as_resource, changed, rule_violations
 

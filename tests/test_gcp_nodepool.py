@@ -26,7 +26,7 @@ from llmops_infra.components.spec import (
     Taint,
     TpuPoolSpec,
 )
-from llmops_infra.policies.rules.rule import RULES, evaluate
+from llmops_infra.policies.runtime.rule import RULES, evaluate
 from tests.conftest import preview
 from tests.rule_judging import DELETE, as_resource, changed, rule_violations
 from tests.test_gcp_gke import assert_hardened_node_config

@@ -17,7 +17,7 @@ from llmops_infra.cli.engine import Recording, Registration
 from llmops_infra.components.k8s.baseline import ClusterBaseline
 from llmops_infra.components.spec import GpuSoftwareSpec, KubernetesSpec, RbacSpec, TeamSpec
 from llmops_infra.components.tagging import Tagging
-from llmops_infra.policies.rules.rule import RULES, Resource, Settings, evaluate, evaluate_stack
+from llmops_infra.policies.runtime.rule import RULES, Resource, Settings, evaluate, evaluate_stack
 from tests.conftest import preview
 from tests.k8s_schema import kubernetes_objects, schema_errors
 from tests.rule_judging import as_resource, changed

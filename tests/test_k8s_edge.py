@@ -17,7 +17,7 @@ from llmops_infra.cli.engine import Recording
 from llmops_infra.components.k8s.edge import EdgeInferenceSite
 from llmops_infra.components.spec import EdgeSiteSpec
 from llmops_infra.components.tagging import Tagging
-from llmops_infra.policies.rules.rule import RULES, evaluate, evaluate_stack
+from llmops_infra.policies.runtime.rule import RULES, evaluate, evaluate_stack
 from tests.conftest import preview
 from tests.k8s_schema import kubernetes_objects, schema_errors
 from tests.rule_judging import DELETE, as_resource, changed, rule_violations

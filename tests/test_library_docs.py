@@ -28,8 +28,8 @@ import llmops_infra.components
 import llmops_infra.policies.rules  # noqa: F401 - registers every rule
 from llmops_infra.components import spec, tagging
 from llmops_infra.components.tagging import Tagging
-from llmops_infra.policies.rules.resources import CLASSIFICATIONS
-from llmops_infra.policies.rules.rule import RULES
+from llmops_infra.policies.runtime.resources import CLASSIFICATIONS
+from llmops_infra.policies.runtime.rule import RULES
 from tests.conftest import preview
 from tests.rule_judging import rule_violations
 

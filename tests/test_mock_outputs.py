@@ -18,7 +18,7 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 import pytest
 
-import llmops_infra.policies.rules.aws_data  # noqa: F401  (registers the rules)
+import llmops_infra.policies.rules.aws.data_protection  # noqa: F401  (registers the rules)
 from llmops_infra.cli.engine import Registration
 from llmops_infra.cli.mock_outputs import (
     ACCOUNT_ID,
@@ -29,7 +29,7 @@ from llmops_infra.cli.mock_outputs import (
     result_type,
 )
 from llmops_infra.cli.wire import UNKNOWN
-from llmops_infra.policies.rules.rule import RULES, Resource, evaluate_stack
+from llmops_infra.policies.runtime.rule import RULES, Resource, evaluate_stack
 from tests.conftest import preview
 
 PROJECT = "acme-ml"

@@ -15,7 +15,7 @@ from stack_runs import run_cli
 
 from llmops_infra.cli import packs
 from llmops_infra.cli.analyzer_host import PolicyPackHost
-from llmops_infra.policies.rules.pack import rules_for
+from llmops_infra.policies.runtime.pack import rules_for
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ("hipaa", "gdpr")
@@ -76,7 +76,14 @@ def test_a_built_pack_carries_its_version_its_own_virtualenv_and_only_its_files(
     assert top == ["PulumiPolicy.yaml", "__main__.py", "llmops_infra", "requirements.txt"]
     vendored = sorted(str(p.relative_to(built_gdpr)) for p in built_gdpr.rglob("*.py"))
     assert all(
-        v.startswith(("llmops_infra/policies/rules/", "llmops_infra/__init__", "llmops_infra/policies/__init__"))
+        v.startswith(
+            (
+                "llmops_infra/policies/rules/",
+                "llmops_infra/policies/runtime/",
+                "llmops_infra/__init__",
+                "llmops_infra/policies/__init__",
+            )
+        )
         for v in vendored
         if v != "__main__.py"
     )

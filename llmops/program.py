@@ -21,7 +21,7 @@ from pathlib import Path
 
 from llmops_infra.cli.engine import Recording, Registration
 from llmops_infra.cli.stackfile import InputError, Project, Stack, venv_python
-from llmops_infra.stacks.config import PLATFORM_KEY, platform_from_config
+from llmops_infra.stacks.config import PLATFORM_KEY, platform_from_config, runs_this_program
 
 ENGINE_DIR = Path(__file__).resolve().parent
 # What the child loads from ENGINE_DIR: only the standard library, pulumi and each other (relative imports).
@@ -116,9 +116,10 @@ def run_stack(stack: Stack) -> Recording:
             f"{project.file}: runtime {project.runtime!r}: only Python programs are supported "
             "(llmops runs the program offline; for other runtimes check a `pulumi stack export` with llmops analyze)"
         )
-    if PLATFORM_KEY in settings.config:
+    if PLATFORM_KEY in settings.config or runs_this_program(project.name, project.main):
         # Our own stacks: report config problems with the real file path, and never start the program.
-        platform_from_config(settings.get, source=stack.display_file)
+        is_secret = settings.secret_keys.__contains__
+        platform_from_config(settings.get, source=stack.display_file, is_secret=is_secret, keys=settings.config)
     entry = _program_entry(project)
     chosen = interpreter(project)
     try:

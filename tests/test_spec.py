@@ -205,13 +205,13 @@ class TestPlatformFromConfig:
     def test_missing_platform_key_is_an_error(self):
         with pytest.raises(SpecError) as caught:
             platform_from_config({}.get, "f.yaml")
-        assert "llmops-infra:platform = None: missing" in str(caught.value)
+        assert "llmops-infra:platform: required key is missing: the stack file sets no config" in str(caught.value)
 
     def test_missing_region_is_reported_as_the_region_key(self):
         data = {k: v for k, v in BASE.items() if k != "region"}
         with pytest.raises(SpecError) as caught:
             platform_from_config(self._config(data, region=None).get, "f.yaml")
-        assert "llmops-infra:platform.region: required key is missing" in str(caught.value)
+        assert "aws:region: required key is missing: target aws deploys into an AWS region" in str(caught.value)
 
 
 def test_every_target_has_its_own_key_and_a_section_without_its_target_is_refused():

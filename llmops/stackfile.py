@@ -18,6 +18,8 @@ import yaml
 
 from llmops_infra.cli.engine import SECRET_PLACEHOLDER, StackSettings
 
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
+
 
 class InputError(Exception):
     """Wrong input from the user (path, stack name, file content): exit 2 with this message, no traceback."""
@@ -75,10 +77,33 @@ def read_input(path: Path, what: str) -> str:
         raise InputError(f"{path}: cannot read the {what}: {getattr(error, 'strerror', None) or error}") from None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.safe_load, except that a mapping may not give a key twice: Pulumi's own reader (Go's yaml.v3) refuses
+    `mapping key "x" already defined at line N`, where PyYAML would keep the later value without a word."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *defaults`: merged keys may be overridden, as YAML intends
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark)
+            except TypeError:
+                continue  # an unhashable key: the constructor below says so
+            if first is not key_node.start_mark:
+                raise yaml.constructor.ConstructorError(
+                    problem=f"key {key!r} is given twice (first at line {first.line + 1}); Pulumi refuses a "
+                    "duplicate key: keep one",
+                    problem_mark=key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path, what: str) -> Any:
     text = read_input(path, what)
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         at = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
@@ -182,6 +207,13 @@ def resolve(arg: str, project_root: Path | None = None, stack: str | None = None
             raise InputError(f"{arg}: no such stack file")
         if not (file.name.startswith("Pulumi.") and file.name.endswith((".yaml", ".yml"))):
             raise InputError(f"{arg}: a stack file is named Pulumi.<stack>.yaml")
+        if file.name in PROJECT_FILES:
+            project = load_project(file.parent)
+            known = ", ".join(project.stacks()) or "none"
+            raise InputError(
+                f"{arg}: the project file, not a stack file; give a Pulumi.<stack>.yaml, or the project directory "
+                f"with --stack NAME (stacks there: {known})"
+            )
         name = file.name[len("Pulumi.") :].rsplit(".", 1)[0]
         root = next((d for d in file.parents if (d / "Pulumi.yaml").is_file()), None)
         project = load_project(root or default_project_root())  # a loose stack file: the current project's

@@ -18,6 +18,7 @@ import os
 import queue
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -25,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 import grpc
 import yaml
@@ -47,6 +48,7 @@ __all__ = [
     "StackContext",
     "analyze_call",
     "analyze_stack_request",
+    "last_error_line",
 ]
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "disabled", "remediate")
@@ -55,7 +57,7 @@ ENFORCEMENT_LEVELS = ("advisory", "mandatory", "disabled", "remediate")
 _MAX_MESSAGE = 400 * 1024 * 1024
 _CHANNEL_OPTIONS = [("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)]
 _STDERR_TAIL_LINES = 200
-_MESSAGE_TAIL_LINES = 6
+_ERROR_LINE_CHARS = 300
 
 
 class PolicyPackError(Exception):
@@ -63,11 +65,13 @@ class PolicyPackError(Exception):
 
 
 class PackStartError(PolicyPackError):
-    """The pack could not be started; the message is one line and says why."""
+    """The pack could not be started; the message is one line and says why: the pack's own last error line, and
+    the file its whole standard error was written to (`output_file`, kept for the user to read)."""
 
-    def __init__(self, message: str, stderr: str = "") -> None:
+    def __init__(self, message: str, stderr: str = "", output_file: Path | None = None) -> None:
         super().__init__(message)
         self.stderr = stderr
+        self.output_file = output_file
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,9 @@ class PolicyPackHost:
         self._stderr: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
         self._stdout: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
         self._readers: list[threading.Thread] = []
+        # The pack's whole standard error, as it comes: named by a start error, removed by close() otherwise.
+        self._stderr_file: IO[str] | None = None
+        self._keep_stderr_file = False
         self._yaml_version = ""
         self._info: AnalyzerInfo | None = None
 
@@ -229,6 +236,11 @@ class PolicyPackHost:
         for reader in self._readers:
             reader.join(timeout=2)
         self._readers = []
+        if self._stderr_file is not None:
+            self._stderr_file.close()
+            if not self._keep_stderr_file:
+                Path(self._stderr_file.name).unlink(missing_ok=True)
+            self._stderr_file = None
 
     @property
     def logs(self) -> list[tuple[str, str, str]]:
@@ -285,6 +297,9 @@ class PolicyPackHost:
             )
             if self.stack.config:
                 env["PULUMI_CONFIG"] = json.dumps(self.stack.config)
+        self._stderr_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 (open until close(), which removes it)
+            "w", encoding="utf-8", prefix=f"llmops-pack-{self.pack_dir.name}-", suffix=".log", delete=False
+        )
         # "-u": the pack writes its port with an unflushed sys.stdout.buffer.write and then sleeps forever.
         self.process = subprocess.Popen(
             [self.python, "-u", "-m", "pulumi.policy", engine_address, "."],
@@ -298,7 +313,9 @@ class PolicyPackHost:
         assert self.process.stdout is not None and self.process.stderr is not None
         self._readers = [
             threading.Thread(target=_pump, args=(self.process.stdout, self._stdout, first_line), daemon=True),
-            threading.Thread(target=_pump, args=(self.process.stderr, self._stderr, None), daemon=True),
+            threading.Thread(
+                target=_pump, args=(self.process.stderr, self._stderr, None, self._stderr_file), daemon=True
+            ),
         ]
         for reader in self._readers:
             reader.start()
@@ -339,10 +356,7 @@ class PolicyPackHost:
             except queue.Empty:
                 if time.monotonic() < deadline:
                     continue
-                raise PackStartError(
-                    f"policy pack {self.pack_dir} printed no port within {self.timeout:g}s{self._tail_suffix()}",
-                    self.stderr_tail(),
-                ) from None
+                raise self._start_error(f"printed no port within {self.timeout:g}s") from None
             if line is None:
                 # stdout closed before a port: the pack died. Let stderr drain so the message carries the cause.
                 assert self.process is not None
@@ -352,22 +366,24 @@ class PolicyPackHost:
                     code = None
                 for reader in self._readers:
                     reader.join(timeout=2)
-                raise PackStartError(
-                    f"policy pack {self.pack_dir} exited (code {code}) before printing its port{self._tail_suffix()}",
-                    self.stderr_tail(),
-                )
+                raise self._start_error(f"exited (code {code}) before printing its port")
             # Like the CLI, the first stdout line must be the port; anything else is a broken pack.
             try:
                 return int(line.strip())
             except ValueError:
-                raise PackStartError(
-                    f"policy pack {self.pack_dir} printed {line.strip()[:80]!r} instead of a port{self._tail_suffix()}",
-                    self.stderr_tail(),
-                ) from None
+                raise self._start_error(f"printed {line.strip()[:80]!r} instead of a port") from None
 
-    def _tail_suffix(self) -> str:
-        lines = [line.strip() for line in self._stderr if line.strip()]
-        return f": {' | '.join(lines[-_MESSAGE_TAIL_LINES:])}" if lines else ""
+    def _start_error(self, what: str) -> PackStartError:
+        """`policy pack DIR <what>: <its last error line> (its full output: FILE)`, on one line."""
+        error = last_error_line(self._stderr)
+        if not error or self._stderr_file is None:
+            return PackStartError(f"policy pack {self.pack_dir} {what}", self.stderr_tail())
+        self._stderr_file.flush()
+        self._keep_stderr_file = True
+        output = Path(self._stderr_file.name)
+        return PackStartError(
+            f"policy pack {self.pack_dir} {what}: {error} (its full output: {output})", self.stderr_tail(), output
+        )
 
     def _call(self, name: str, method: Any, request: Any, optional: bool = False) -> Any:
         try:
@@ -560,10 +576,36 @@ def analyze_stack_request(resources: Iterable[ResourceInput]) -> analyzer_pb2.An
     return request
 
 
-def _pump(stream: Any, sink: collections.deque[str], first_line: queue.Queue[str | None] | None) -> None:
-    """Drain a pipe so the pack never blocks on a full buffer; hand the first stdout line (the port) over."""
+def last_error_line(lines: Iterable[str]) -> str:
+    """What a pack's standard error says went wrong, in one line: the exception line of its last Python traceback
+    (`RuntimeError: boom`, not the frames above it), else its last line."""
+    text = [line.rstrip() for line in lines if line.strip()]
+    for i in range(len(text) - 1, -1, -1):
+        if text[i].startswith("Traceback (most recent call last):"):
+            # The frames are indented; the first line after them is the exception's.
+            after = [line for line in text[i + 1 :] if not line.startswith((" ", "\t"))]
+            if after:
+                return after[0].strip()[:_ERROR_LINE_CHARS]
+            break
+    return text[-1].strip()[:_ERROR_LINE_CHARS] if text else ""
+
+
+def _pump(
+    stream: Any,
+    sink: collections.deque[str],
+    first_line: queue.Queue[str | None] | None,
+    copy: IO[str] | None = None,
+) -> None:
+    """Drain a pipe so the pack never blocks on a full buffer; hand the first stdout line (the port) over; `copy`
+    gets every line (the whole standard error, where `sink` keeps only its tail)."""
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", "replace").rstrip("\n")
+        if copy is not None:
+            try:
+                copy.write(line + "\n")
+                copy.flush()
+            except (OSError, ValueError):  # closed by close() while the pack still writes: the tail is enough
+                copy = None
         if first_line is not None:
             first_line.put(line)
             first_line = None

@@ -13,6 +13,7 @@ from llmops_infra.cli.analyzer_host import (
     PolicyPackHost,
     ResourceInput,
     StackContext,
+    last_error_line,
 )
 from llmops_infra.cli.wire import OUTPUT_SIG, SECRET_SIG, SIG_KEY, UNKNOWN
 
@@ -164,9 +165,37 @@ def test_pack_that_raises_reports_its_stderr_and_is_reaped(tmp_path: Path) -> No
         host.start()
     message = str(caught.value)
     assert "\n" not in message
-    assert "exited (code 1) before printing its port" in message
-    assert "RuntimeError: boom from the pack" in message
+    assert "exited (code 1) before printing its port: RuntimeError: boom from the pack (its full output: " in message
+    assert "File " not in message  # the traceback's frames are in the file, not in the message
+    output = caught.value.output_file
+    assert output is not None and f"{output})" in message
+    try:
+        assert "Traceback (most recent call last):" in output.read_text()
+    finally:
+        output.unlink()
     assert host.process is not None and host.process.poll() is not None
+
+
+def test_a_pack_that_starts_leaves_no_output_file(tmp_path: Path) -> None:
+    with PolicyPackHost(DEMO, timeout=30) as host:
+        assert host._stderr_file is not None
+        output = Path(host._stderr_file.name)
+        assert output.is_file()
+    assert not output.exists()
+
+
+def test_last_error_line_is_the_exception_of_the_last_traceback() -> None:
+    stderr = [
+        "warning: something first",
+        "Traceback (most recent call last):",
+        '  File "pack/__main__.py", line 3, in <module>',
+        "    import nope",
+        "ModuleNotFoundError: No module named 'nope'",
+        "",
+    ]
+    assert last_error_line(stderr) == "ModuleNotFoundError: No module named 'nope'"
+    assert last_error_line(["no traceback here", "just its last line"]) == "just its last line"
+    assert last_error_line([]) == ""
 
 
 def test_pack_that_never_prints_a_port_times_out_and_is_killed(tmp_path: Path) -> None:

@@ -231,8 +231,7 @@ def _not_text(error: ErrorDetails, model: type[BaseModel], loc: Loc) -> str | No
         return f'YAML reads an unquoted true, yes or on as a boolean; quote it: write {write}"{str(value).lower()}"'
     if isinstance(value, int | float):
         text = _as_written(value, _field_pattern(model, loc))
-        shown = f"{text} as the number {value}" if text != str(value) else f"{text} as a number"
-        return f'YAML reads an unquoted {shown}; quote it: write {write}"{text}"'
+        return f'YAML reads this unquoted value as the number {value}; quote it: write {write}"{text}"'
     if isinstance(value, list | dict):
         return f"must be text, not a {'list' if isinstance(value, list) else 'mapping'}"
     return None

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 Target = Literal["aws", "gcp", "onprem", "hybrid", "edge"]
@@ -1250,15 +1250,3 @@ class SpecError(Exception):
 
 
 _MISSING: Any = object()
-
-
-def problems_from_validation(error: ValidationError, model: type[BaseModel]) -> list[Problem]:
-    """One Problem per pydantic error, worded as what the config must say (components/config_messages.py)."""
-    # Imported here: the messages read these models (allowed keys, literal values, patterns).
-    from llmops_infra.components.config_messages import is_consequence, plain_message
-
-    return [
-        Problem(tuple(e["loc"]), _MISSING if e["type"] == "missing" else e.get("input"), plain_message(e, model))
-        for e in error.errors(include_url=False)
-        if not is_consequence(e)
-    ]

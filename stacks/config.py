@@ -12,8 +12,8 @@ import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from llmops_infra.components.config.messages import CLOUDS, region_problem
 from llmops_infra.components.config.platform import parse_platform
-from llmops_infra.components.config_messages import CLOUDS, region_problem
 from llmops_infra.components.spec import _MISSING, PlatformSpec, Problem, SpecError
 
 NAMESPACE = "llmops-infra"  # this project's name, so its stack files may write `platform:` alone

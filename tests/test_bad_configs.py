@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from llmops_infra.cli import program
 from llmops_infra.cli.stackfile import resolve
 from llmops_infra.components import spec
-from llmops_infra.components.config_messages import PATTERN_WORDING
+from llmops_infra.components.config.messages import PATTERN_WORDING
 from llmops_infra.components.spec import BucketSpec
 from tests.stack_runs import ROOT, run_cli
 
@@ -463,5 +463,5 @@ def test_every_pattern_of_the_spec_has_plain_wording() -> None:
         for f in model.model_fields.values()
         for p in _patterns(f.annotation) | {q for m in f.metadata for q in _constraint_patterns(m)}
     }
-    assert used - set(PATTERN_WORDING) == set(), "word these patterns in config_messages.PATTERN_WORDING"
+    assert used - set(PATTERN_WORDING) == set(), "word these patterns in components/config/messages.py PATTERN_WORDING"
     assert set(PATTERN_WORDING) - used == set(), "these PATTERN_WORDING entries match no field any more"

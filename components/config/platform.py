@@ -16,6 +16,7 @@ from llmops_infra.components.config.edge import check_edge
 from llmops_infra.components.config.gcp import check_gcp, raw_pool_problems
 from llmops_infra.components.config.hybrid import check_hybrid
 from llmops_infra.components.config.kubernetes import check_kubernetes
+from llmops_infra.components.config.messages import problems_from_validation
 from llmops_infra.components.config.onprem import check_onprem
 from llmops_infra.components.spec import (
     _MISSING,
@@ -24,7 +25,6 @@ from llmops_infra.components.spec import (
     PlatformSpec,
     Problem,
     SpecError,
-    problems_from_validation,
 )
 
 # Each section's checks, in the order of the deployers (stacks/platform.py DEPLOYERS), then the kubernetes

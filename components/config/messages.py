@@ -2,8 +2,9 @@
 
 pydantic explains its own model ("Input should be a valid tuple", "String should match pattern '^[a-z0-9]...'");
 a person editing a stack file needs the YAML to write ("a list, e.g. [aws]", "lower case letters, digits and
-hyphens"). `plain_message` turns one pydantic error into such a message; spec.problems_from_validation calls it
-for every error. The key path and the value are the Problem's, so a message says only what is wrong and the fix.
+hyphens"). `plain_message` turns one pydantic error into such a message, and `problems_from_validation` a whole
+ValidationError into Problems (what parse_platform reports). The key path and the value are the Problem's, so
+a message says only what is wrong and the fix.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from llmops_infra.components import spec
+from llmops_infra.components.spec import _MISSING as MISSING
+from llmops_infra.components.spec import Problem
 
 Loc = tuple[str | int, ...]
 
@@ -451,3 +454,12 @@ def _field_pattern(model: type[BaseModel], loc: Loc) -> str | None:
         return None
     patterns = [c.pattern for c in constraints if isinstance(getattr(c, "pattern", None), str)]
     return patterns[0] if patterns else None
+
+
+def problems_from_validation(error: ValidationError, model: type[BaseModel]) -> list[Problem]:
+    """One Problem per pydantic error, worded as what the config must say."""
+    return [
+        Problem(tuple(e["loc"]), MISSING if e["type"] == "missing" else e.get("input"), plain_message(e, model))
+        for e in error.errors(include_url=False)
+        if not is_consequence(e)
+    ]

@@ -1244,9 +1244,9 @@ class SpecError(Exception):
         lines = [f"{self.source}: {count} problem{'s' if count != 1 else ''} in {self.root}:"]
         for p in self.problems:
             key = ".".join(x for x in (self.root, format_path(p.path)) if x)
-            shown = "" if p.value is _MISSING else f" = {p.value!r}"
+            shown = "" if p.value is MISSING else f" = {p.value!r}"
             lines.append(f"  {key}{shown}: {p.message}")
         return "\n".join(lines)
 
 
-_MISSING: Any = object()
+MISSING: Any = object()  # a Problem's value when the key is absent (rendered without "= value")

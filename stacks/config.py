@@ -14,7 +14,7 @@ from pathlib import Path
 
 from llmops_infra.components.config.messages import CLOUDS, region_problem
 from llmops_infra.components.config.platform import parse_platform
-from llmops_infra.components.spec import _MISSING, PlatformSpec, Problem, SpecError
+from llmops_infra.components.spec import MISSING, PlatformSpec, Problem, SpecError
 
 NAMESPACE = "llmops-infra"  # this project's name, so its stack files may write `platform:` alone
 PLATFORM_KEY = f"{NAMESPACE}:platform"
@@ -56,7 +56,7 @@ def platform_from_config(
     """
     raw = get(PLATFORM_KEY)
     if raw is None:
-        raise SpecError([Problem((), _MISSING, _missing_platform(list(keys)))], source)
+        raise SpecError([Problem((), MISSING, _missing_platform(list(keys)))], source)
     try:
         data = json.loads(raw)
     except json.JSONDecodeError:
@@ -171,7 +171,7 @@ def _with_provider_region(data: dict, targets: list, get: ConfigGetter) -> tuple
             f"required key is missing: target {cloud} deploys into {CLOUDS[cloud].a} region; set it in the "
             f"stack file ({key}: {example}) or with `pulumi config set {key} {example}`"
         )
-        return data, [(key, Problem((), _MISSING, message))]
+        return data, [(key, Problem((), MISSING, message))]
     wrong = region_problem(cloud, provider_region)
     if wrong:
         return data, [(key, Problem((), provider_region, wrong))]

@@ -21,8 +21,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from llmops_infra.components import spec
-from llmops_infra.components.spec import _MISSING as MISSING
-from llmops_infra.components.spec import Problem
+from llmops_infra.components.spec import MISSING, Problem
 
 Loc = tuple[str | int, ...]
 

@@ -19,7 +19,7 @@ from llmops_infra.components.config.kubernetes import check_kubernetes
 from llmops_infra.components.config.messages import problems_from_validation
 from llmops_infra.components.config.onprem import check_onprem
 from llmops_infra.components.spec import (
-    _MISSING,
+    MISSING,
     REGIONAL_TARGETS,
     AcceleratorPoolSpec,
     PlatformSpec,
@@ -64,7 +64,7 @@ def parse_platform(data: Any, source: str = "config") -> PlatformSpec:
     regional = [t for t in spec.targets if t in REGIONAL_TARGETS]
     if spec.region is None and regional:
         message = f"required key is missing: target {regional[0]} deploys into a cloud region"
-        raise SpecError([Problem(("region",), _MISSING, message)], source)
+        raise SpecError([Problem(("region",), MISSING, message)], source)
     problems = [problem for check in CHECKS.values() for problem in check(spec)]
     if problems:
         raise SpecError(problems, source)

@@ -119,13 +119,19 @@ def is_literal(obj: Any) -> bool:
 
 
 def spec_models() -> list[type[BaseModel]]:
-    """The pydantic models of the spec module, in the order they are defined (the base Model left out)."""
+    """The pydantic models the spec module exports (the base Model left out): section by section, in the order
+    the spec module imports the sections, and within a section in the order they are defined."""
     module = importlib.import_module(SPEC_MODULE)
-    return [
+    models = [
         obj
         for name, obj in vars(module).items()
-        if inspect.isclass(obj) and issubclass(obj, BaseModel) and obj.__module__ == module.__name__ and name != "Model"
+        if inspect.isclass(obj)
+        and issubclass(obj, BaseModel)
+        and obj.__module__.startswith("llmops_infra.components.config.")
+        and name != "Model"
     ]
+    sections = list(dict.fromkeys(m.__module__ for m in models))
+    return sorted(models, key=lambda m: (sections.index(m.__module__), inspect.getsourcelines(m)[1]))
 
 
 def argument_types(key: str, exports: list[tuple[str, Any]]) -> list[type]:

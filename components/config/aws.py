@@ -1,4 +1,5 @@
-"""Preconditions that check a platform spec against the AWS catalog before any resource exists.
+"""The aws section of the platform value (`aws:`): its models (VPC, EKS cluster, accelerator node groups)
+and the checks that hold a spec against the AWS catalog before any resource exists.
 
 Each check takes one pool (or the platform) and yields Problems whose message says what to change. They run
 in order; a pool whose instance type is unknown gets only that problem, since every other check needs it.
@@ -7,10 +8,248 @@ in order; a pool whose instance type is unknown gets only that problem, since ev
 from __future__ import annotations
 
 import difflib
+import ipaddress
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import Field, field_validator
 
 from llmops_infra.components.catalog import aws
-from llmops_infra.components.spec import AcceleratorPoolSpec, PlatformSpec, Problem
+from llmops_infra.components.config.base import (
+    Classification,
+    DnsLabel,
+    KubernetesLabelValue,
+    Model,
+    PoolRole,
+    Problem,
+    Taint,
+)
+
+if TYPE_CHECKING:
+    from llmops_infra.components.config.platform import PlatformSpec
+
+
+CapacityTypeName = Literal["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"]
+WorkloadIdentity = Literal["pod-identity", "irsa"]
+
+# ec2messages). S3 is always added as a gateway endpoint (ECR layers live in S3).
+DEFAULT_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs", "ssm", "ssmmessages", "ec2messages", "ec2",
+                               "eks", "eks-auth")  # fmt: skip
+
+
+class NetworkSpec(Model):
+    """The aws target's VPC (components.aws.IsolatedVpc): private subnets for the nodes, AWS services through
+    VPC endpoints, optional NAT, every flow logged."""
+
+    cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("10.0.0.0/16"),
+        description="The VPC's IPv4 range: private (RFC 1918), /16 to /24; default 10.0.0.0/16. It is cut into "
+        "16 equal blocks: private subnets are taken from the bottom, public (NAT) subnets from the top, one of "
+        "each per Availability Zone.",
+    )
+    availability_zones: int = Field(
+        default=2,
+        ge=2,
+        le=6,
+        description="How many Availability Zones get a private subnet (and, with `natGateway`, a public one): "
+        "2 (default) to 6; the region must have that many available.",
+    )
+    nat_gateway: bool = Field(
+        default=True,
+        description="true (default): an internet gateway, public subnets and one NAT gateway (in the first AZ) "
+        "that every private route table sends 0.0.0.0/0 to. false: no route to the internet at all; nodes reach "
+        "AWS only through the VPC endpoints.",
+    )
+    interface_endpoints: tuple[str, ...] = Field(
+        default=DEFAULT_INTERFACE_ENDPOINTS,
+        description="AWS services reached through private interface endpoints (the part of the service name "
+        "after `com.amazonaws.<region>.`; private DNS on, HTTPS from the VPC range only). Default: ecr.api, "
+        "ecr.dkr, sts, logs, ssm, ssmmessages, ec2messages, ec2, eks, eks-auth, what private nodes need without "
+        "NAT. An S3 gateway endpoint is always added.",
+    )
+
+    @field_validator("cidr")
+    @classmethod
+    def _private(cls, cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+        if not cidr.is_private or not 16 <= cidr.prefixlen <= 24:
+            raise ValueError("must be a private (RFC 1918) IPv4 range from /16 to /24")
+        return cidr
+
+
+class SystemNodesSpec(Model):
+    """The small untainted node group that runs coredns and other add-ons: a cluster needs one to work."""
+
+    instance_type: str = Field(
+        default="m6i.large",
+        pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
+        description="EC2 instance type of the system node group (`<family>.<size>`); default m6i.large. It runs "
+        "the catalog's standard AL2023 AMI and is not checked against the accelerator catalog.",
+    )
+    min_size: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="Minimum and initial node count, 1 to 100 (default 2); at most `maxSize`.",
+    )
+    max_size: int = Field(default=4, ge=1, le=100, description="Maximum node count, 1 to 100 (default 4).")
+    disk_size_gib: int = Field(
+        default=50,
+        ge=20,
+        le=16384,
+        description="Root volume size in GiB: gp3, encrypted with the storage KMS key; 20 to 16384 (default 50).",
+    )
+
+
+class ClusterSpec(Model):
+    """The aws target's EKS cluster (components.aws.EksCluster): private endpoint, secrets encrypted, every
+    control-plane log kept, access through access entries only."""
+
+    version: str = Field(
+        default="1.33",
+        pattern=r"^1\.[0-9]{2}$",
+        description="EKS Kubernetes version, `1.<minor>` (default `1.33`).",
+    )
+    endpoint_public_access_cidrs: tuple[ipaddress.IPv4Network, ...] = Field(
+        default=(),
+        description="Empty (default): the API endpoint is private only. Otherwise it is public too, reachable "
+        "from these IPv4 ranges only; 0.0.0.0/0 is refused.",
+    )
+    admin_role_arns: tuple[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")], ...] = Field(
+        default=(),
+        description="IAM role ARNs (`arn:<partition>:iam::<12-digit account>:role/<name>`) given cluster-admin "
+        "(AmazonEKSClusterAdminPolicy, cluster scope) through EKS access entries. Empty (default): nobody, since "
+        "the cluster's creator gets no admin rights either.",
+    )
+    workload_identity: WorkloadIdentity = Field(
+        default="pod-identity",
+        description="How pods get AWS credentials: `pod-identity` (default: EKS Pod Identity associations) or "
+        "`irsa` (an IAM OIDC provider for the cluster, and roles trusting one service account's token each).",
+    )
+    system_nodes: SystemNodesSpec = Field(
+        default=SystemNodesSpec(),
+        description="The untainted system node group (SystemNodesSpec defaults: 2 to 4 m6i.large).",
+    )
+    # Set explicitly (EKS otherwise picks 10.100.0.0/16 or 172.20.0.0/16 from the VPC range) so that hybrid node
+    # and pod networks can be checked against it before anything exists.
+    service_cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("172.20.0.0/16"),
+        description="The cluster's Kubernetes Service IPv4 range (default 172.20.0.0/16). Hybrid node and pod "
+        "networks must not overlap it.",
+    )
+
+    @field_validator("endpoint_public_access_cidrs")
+    @classmethod
+    def _not_open(cls, cidrs: tuple[ipaddress.IPv4Network, ...]) -> tuple[ipaddress.IPv4Network, ...]:
+        if any(c.prefixlen == 0 for c in cidrs):
+            raise ValueError("0.0.0.0/0 opens the API to the internet; list the operator ranges instead")
+        return cidrs
+
+
+class AcceleratorPoolSpec(Model):
+    """One accelerator pool of the EKS cluster (components.aws.GpuNodePool): a managed node group of one
+    accelerated instance type from the catalog, able to scale from zero."""
+
+    name: DnsLabel = Field(
+        description="Pool name, unique across acceleratorPools, onprem.pools and hybrid.pools: a DNS label of 1 "
+        "to 32 lowercase letters, digits and `-`. It is the `llmops.dev/pool` node label; the stacks also name "
+        "the node group after it.",
+    )
+    role: PoolRole = Field(
+        default="inference",
+        description="`training` or `inference` (default): the `llmops.dev/role` node label; the stacks tag the "
+        "pool's resources with purpose `accelerators-<role>`.",
+    )
+    instance_type: str = Field(
+        description="An accelerated EC2 instance type of the catalog (components/catalog/aws.py), e.g. "
+        "p5.48xlarge, g6e.12xlarge, inf2.xlarge. It decides the accelerator and its count per node, the vendor "
+        "taint, the EFA interfaces and the default AMI type.",
+    )
+    ami_type: str | None = Field(
+        default=None,
+        description="EKS AMI type of the node group; it must fit the instance's accelerator vendor and "
+        "architecture (NVIDIA AMIs on NVIDIA types, AL2023_x86_64_NEURON on Inferentia and Trainium). None "
+        "(default): the catalog's default for the instance type.",
+    )
+    capacity_type: CapacityTypeName = Field(
+        default="ON_DEMAND",
+        description="`ON_DEMAND` (default, optionally in a capacity reservation), `SPOT` (no reservation) or "
+        "`CAPACITY_BLOCK` (needs `capacityReservationId`; the instance type is then set in the launch template).",
+    )
+    min_size: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="Minimum node count, 0 (default) to 1000; at most `maxSize`. A pool at 0 scales up through "
+        "the cluster-autoscaler node-template tags on its Auto Scaling group.",
+    )
+    desired_size: int | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="Initial node count, between `minSize` and `maxSize`. None (default): `minSize`. Later "
+        "changes are ignored: the cluster autoscaler owns the size once the pool exists.",
+    )
+    max_size: int = Field(ge=1, le=1000, description="Maximum node count, 1 to 1000 (required).")
+    efa: bool = Field(
+        default=False,
+        description="Attach every EFA interface the instance type has (one per network card), with a security "
+        "group that passes traffic only between the pool's own interfaces; the pool then runs in the first "
+        "private subnet (one AZ). Refused on types without EFA. Default false.",
+    )
+    placement_group: bool = Field(
+        default=False,
+        description="Launch the nodes into a cluster placement group; the pool then runs in one AZ. Not with "
+        "`capacityReservationId`. Default false.",
+    )
+    capacity_reservation_id: str | None = Field(
+        default=None,
+        pattern=r"^cr-[0-9a-f]{8,17}$",
+        description="`cr-` and 8 to 17 hex digits: the On-Demand Capacity Reservation (ON_DEMAND) or the "
+        "Capacity Block (CAPACITY_BLOCK, required there) the launch template targets. Refused with SPOT. None "
+        "(default): no reservation.",
+    )
+    disk_size_gib: int = Field(
+        default=200,
+        ge=20,
+        le=16384,
+        description="Size in GiB of the volume that holds images and scratch data (the root volume, or the data "
+        "volume on AMIs that have one, such as Bottlerocket): gp3, encrypted with the storage KMS key; 20 to "
+        "16384 (default 200).",
+    )
+    labels: dict[str, KubernetesLabelValue] = Field(
+        default_factory=dict,
+        description="Extra Kubernetes node labels (values are label values). The pool's own `llmops.dev/...` "
+        "labels win over keys they share.",
+    )
+    taints: tuple[Taint, ...] = Field(
+        default=(),
+        description="Extra node taints; the accelerator's vendor taint (`nvidia.com/gpu` or "
+        "`aws.amazon.com/neuron`, NoSchedule) is always added first.",
+    )
+    allowed_classifications: tuple[Classification, ...] = Field(
+        default=(),
+        description="Data classes whose workloads may run on this pool: each adds the node label "
+        '`llmops.dev/allow-<class>: "true"`, which the data placement admission policy (onprem and hybrid '
+        "targets) requires of pods in namespaces of that class. Empty (default): none.",
+    )
+
+    @property
+    def desired(self) -> int:
+        """The initial node count: `desired_size`, or `min_size` when it is not set."""
+        return self.min_size if self.desired_size is None else self.desired_size
+
+
+class AwsSpec(Model):
+    """The aws target (`aws:` in the platform value): its VPC, EKS cluster and accelerator node groups."""
+
+    network: NetworkSpec = Field(default=NetworkSpec(), description="The VPC (NetworkSpec defaults).")
+    cluster: ClusterSpec = Field(default=ClusterSpec(), description="The EKS cluster (ClusterSpec defaults).")
+    accelerator_pools: tuple[AcceleratorPoolSpec, ...] = Field(
+        default=(), description="The accelerator node groups (EKS managed node groups); none by default."
+    )
+
+
+# ---- checks --------------------------------------------------------------------------------------------------
 
 PoolCheck = Callable[[AcceleratorPoolSpec, aws.InstanceType, tuple], Iterator[Problem]]
 

@@ -1,4 +1,5 @@
-"""Config checks of the edge section (K3s sites and EKS Local Zone sites), before any resource exists.
+"""The edge section (`edge:`, K3s sites and EKS Local Zone sites with their model servers) and its checks, before
+any resource exists.
 
 Where a rule comes from: docs/accelerators.md (EKS in Local Zones supports managed node groups; the control plane
 stays in the parent region, so the zone must belong to the platform region); a K3s site has no cloud workload
@@ -10,9 +11,150 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
 
 from llmops_infra.components.catalog import aws
-from llmops_infra.components.spec import EdgeSiteSpec, PlatformSpec, Problem
+from llmops_infra.components.config.base import (
+    ConfigKey,
+    DnsLabel,
+    KubernetesName,
+    Model,
+    PinnedImage,
+    Problem,
+)
+
+if TYPE_CHECKING:
+    from llmops_infra.components.config.platform import PlatformSpec
+
+
+EdgeSiteKind = Literal["k3s", "local-zone"]
+
+
+class InferenceServerSpec(Model):
+    """The model server an edge site runs: one Deployment and Service in namespace `edge-<site>`."""
+
+    image: PinnedImage = Field(
+        description="The server's container image, pinned by digest (`<repository>[:tag]@sha256:<64 hex>`); required.",
+    )
+    port: int = Field(
+        default=8000,
+        ge=1024,
+        le=65535,
+        description="The server's TCP port (container and Service, named http), 1024 to 65535 (default 8000); "
+        "the only port the NetworkPolicy opens to the declared clients.",
+    )
+    gpus: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="GPUs per replica (its `nvidia.com/gpu` limit), 1 to 16 (default 1); at most what one node has.",
+    )
+    replicas: int = Field(
+        default=1,
+        ge=1,
+        le=100,
+        description="Server replicas, 1 to 100 (default 1); more than one adds a PodDisruptionBudget with "
+        "maxUnavailable 1.",
+    )
+    args: tuple[str, ...] = Field(default=(), description="Arguments of the server container; none by default.")
+    model_uri: str | None = Field(
+        default=None,
+        pattern=r"^(s3|gs)://[a-z0-9][a-z0-9.-]+(/.*)?$",
+        description="The model prefix an init container copies into /models with the site's workload identity "
+        "(`s3://` or `gs://`). In a config: local-zone sites only, `s3://<bucket>/<prefix>` with `<bucket>` the "
+        "config name of one of the platform's model-artifacts buckets. Exactly one of modelUri and modelClaim.",
+    )
+    model_claim: DnsLabel | None = Field(
+        default=None,
+        description="A pre-provisioned PersistentVolumeClaim in namespace `edge-<site>`, mounted read-only at "
+        "/models. Exactly one of modelUri and modelClaim.",
+    )
+    downloader_image: PinnedImage | None = Field(
+        default=None,
+        description="With modelUri (required there, unless the component's `downloader_image` argument is "
+        "given): the digest-pinned image with the cloud's CLI (aws for s3://, gcloud for gs://) that fetches it.",
+    )
+    health_path: str = Field(
+        default="/health",
+        pattern=r"^/[\x21-\x7e]*$",
+        description="HTTP path of the startup, readiness and liveness probes (default /health).",
+    )
+    client_cidrs: tuple[ipaddress.IPv4Network, ...] = Field(
+        default=(),
+        description="IPv4 ranges outside the cluster admitted to the server port. With no clientCidrs and no "
+        "clientNamespaces (the default) nothing reaches the server.",
+    )
+    client_namespaces: tuple[DnsLabel, ...] = Field(
+        default=(),
+        description="Namespaces inside the cluster whose pods are admitted to the server port; none by default.",
+    )
+
+
+class EdgeSiteSpec(Model):
+    """One edge inference site: a K3s cluster (`k3s`) or an EKS node group in an AWS Local Zone (`local-zone`)."""
+
+    name: DnsLabel = Field(
+        description="Site name, unique: the namespace `edge-<name>` and the site's pool label (a DNS label of 1 "
+        "to 32 lowercase letters, digits and `-`).",
+    )
+    kind: EdgeSiteKind = Field(
+        description="`k3s`: an existing K3s cluster at the site; `local-zone`: a GPU node group of the aws "
+        "target's EKS cluster in an AWS Local Zone; required.",
+    )
+    kubeconfig_key: ConfigKey | None = Field(
+        default=None,
+        description="k3s only, required there: the secret config key (`<namespace>:<key>`) with the site's kubeconfig.",
+    )
+    nodes: tuple[KubernetesName, ...] = Field(
+        default=(),
+        description="k3s only, required there: the site's GPU nodes, labelled and tainted as the site's pool.",
+    )
+    accelerator: str = Field(
+        default="nvidia-l4",
+        min_length=1,
+        max_length=63,
+        description="k3s: the nodes' accelerator as a label value (default nvidia-l4); local-zone sites take it "
+        "from the catalog.",
+    )
+    accelerators_per_node: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="k3s: GPUs per node, 1 to 16 (default 1); the server's `gpus` may not exceed it.",
+    )
+    local_zone: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+-[a-z0-9-]+$",
+        description="local-zone only, required there: the Local Zone (e.g. us-east-1-bos-1a), one of the platform "
+        "region's.",
+    )
+    instance_type: str | None = Field(
+        default=None,
+        description="local-zone only, required there: an NVIDIA GPU instance type of the catalog.",
+    )
+    subnet_cidr: ipaddress.IPv4Network | None = Field(
+        default=None,
+        description="local-zone only, required there: the site's private subnet in the zone, inside "
+        "`network.cidr` and overlapping no other site's.",
+    )
+    max_nodes: int = Field(
+        default=1,
+        ge=1,
+        le=100,
+        description="local-zone: the node group's maximum size, 1 to 100 (default 1); it always keeps one node.",
+    )
+    server: InferenceServerSpec = Field(description="The site's model server; required.")
+
+
+class EdgeSpec(Model):
+    """The edge target: its inference sites."""
+
+    sites: tuple[EdgeSiteSpec, ...] = Field(min_length=1, description="The edge sites, at least one.")
+
+
+# ---- checks --------------------------------------------------------------------------------------------------
 
 
 def check_edge(spec: PlatformSpec) -> list[Problem]:

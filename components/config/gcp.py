@@ -1,4 +1,5 @@
-"""Preconditions that check the gcp part of a platform spec against the GCP catalog before any resource exists.
+"""The gcp section of the platform value (`gcp:`): its models (network, GKE cluster, GPU and TPU pools) and the
+checks that hold a spec against the GCP catalog before any resource exists.
 
 Each check yields Problems whose path is the key under the platform value (("gcp", "tpuPools", 0, "topology"))
 and whose message says what to change. A pool whose machine type is unknown, or of the other kind (a TPU type in
@@ -24,11 +25,385 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from llmops_infra.components.catalog import gcp
-from llmops_infra.components.spec import GkeClusterSpec, GkePoolSpec, GpuPoolSpec, PlatformSpec, Problem, TpuPoolSpec
+from llmops_infra.components.config.base import (
+    DnsLabel,
+    KubernetesLabelValue,
+    Model,
+    PoolRole,
+    Problem,
+    Taint,
+    private_cidr,
+)
+
+if TYPE_CHECKING:
+    from llmops_infra.components.config.platform import PlatformSpec
+
+
+GkeReleaseChannel = Literal["RAPID", "REGULAR", "STABLE", "EXTENDED"]
+# pulumi_gcp guest_accelerators.gpu_driver_installation_config.gpu_driver_version (docs/accelerators.md);
+# GPU_DRIVER_VERSION_UNSPECIFIED is left out: it leaves the choice to GKE, and a pool should say what it runs.
+GpuDriverVersion = Literal["DEFAULT", "LATEST", "INSTALLATION_DISABLED"]
+GpuSharingStrategy = Literal["TIME_SHARING", "MPS"]
+# pulumi_gcp reservation_affinity.consume_reservation_type, less UNSPECIFIED ("should not be used") and
+# NO_RESERVATION, which is what a pool without a `reservation` gets.
+ReservationConsumption = Literal["ANY_RESERVATION", "ANY_RESERVATION_THEN_FAIL", "SPECIFIC_RESERVATION"]
+FirewallProtocol = Literal["tcp", "udp", "icmp", "sctp"]
+
+GcpZone = Annotated[str, Field(pattern=r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")]
+GcpName = Annotated[str, Field(pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")]  # Compute Engine resource names
+TpuTopology = Annotated[str, Field(pattern=r"^[1-9][0-9]*x[1-9][0-9]*(x[1-9][0-9]*)?$")]
+
+
+class FirewallAllowSpec(Model):
+    """One explicit ingress allow; everything else is denied by the network's lowest-priority deny rule."""
+
+    name: GcpName = Field(
+        description="Names the allow (its firewall rule resource is `<network>-allow-<name>`), unique within "
+        "ingressAllows: a Compute Engine name (a lowercase letter, then up to 62 of a-z, 0-9 and `-`, not ending "
+        "in `-`).",
+    )
+    protocol: FirewallProtocol = Field(default="tcp", description="`tcp` (default), `udp`, `icmp` or `sctp`.")
+    ports: tuple[Annotated[str, Field(pattern=r"^[0-9]{1,5}(-[0-9]{1,5})?$")], ...] = Field(
+        default=(),
+        description="Ports or port ranges (`443`, `8000-8100`) for tcp, udp and sctp. Empty (default): every port "
+        "of the protocol.",
+    )
+    source_ranges: tuple[ipaddress.IPv4Network, ...] = Field(
+        min_length=1,
+        description="The IPv4 ranges let in (at least one); 0.0.0.0/0 is refused.",
+    )
+    target_tags: tuple[GcpName, ...] = Field(
+        default=(),
+        description="Network tags of the instances the allow applies to. Empty (default): every instance in the "
+        "network.",
+    )
+
+    @field_validator("source_ranges")
+    @classmethod
+    def _not_open(cls, ranges: tuple[ipaddress.IPv4Network, ...]) -> tuple[ipaddress.IPv4Network, ...]:
+        if any(r.prefixlen == 0 for r in ranges):
+            raise ValueError("0.0.0.0/0 allows the whole internet in; list the source networks instead")
+        return ranges
+
+
+class GcpNetworkSpec(Model):
+    """A VPC with one subnet for nodes; pods and services get the subnet's secondary ranges (VPC-native GKE)."""
+
+    subnet_cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("10.60.0.0/20"),
+        description="The node subnet's primary range: private (RFC 1918), /8 to /29 (default 10.60.0.0/20). The "
+        "node, pod, service and control-plane ranges must not overlap.",
+    )
+    pods_cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("10.64.0.0/14"),
+        description="The subnet's secondary range `pods`, for pod addresses: private, /8 to /29 (default "
+        "10.64.0.0/14).",
+    )
+    services_cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("10.68.0.0/20"),
+        description="The subnet's secondary range `services`, for Service addresses: private, /8 to /29 (default "
+        "10.68.0.0/20).",
+    )
+    cloud_nat: bool = Field(
+        default=True,
+        description="true (default): a Cloud Router and Cloud NAT for the node subnet (all its ranges, "
+        "Google-allocated addresses, errors logged), the only way private nodes reach the internet. false: no "
+        "NAT; nodes reach only Google APIs (Private Google Access).",
+    )
+    flow_log_sampling: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Share of the subnet's flows recorded in VPC flow logs (5-second aggregation, all metadata): "
+        "above 0, at most 1 (default 0.5).",
+    )
+    ingress_allows: tuple[FirewallAllowSpec, ...] = Field(
+        default=(),
+        description="Explicit ingress allows (logged, priority 1000). Everything else is denied by a logged "
+        "deny-all rule at priority 65534; GKE adds the rules the cluster itself needs.",
+    )
+
+    @field_validator("subnet_cidr", "pods_cidr", "services_cidr")
+    @classmethod
+    def _private(cls, cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+        return private_cidr(cidr)
+
+
+class GkeSystemNodesSpec(Model):
+    """The untainted pool that runs kube-dns and other add-ons; sizes are per zone, as GKE counts them."""
+
+    machine_type: str = Field(
+        default="e2-standard-4",
+        pattern=r"^[a-z][a-z0-9]*-[a-z0-9-]+$",
+        description="Compute Engine machine type of the system pool (default e2-standard-4).",
+    )
+    min_nodes_per_zone: int = Field(
+        default=1,
+        ge=0,
+        le=100,
+        description="Autoscaler minimum per zone, 0 to 100 (default 1); at most `maxNodesPerZone`. The pool "
+        "starts with at least one node per zone.",
+    )
+    max_nodes_per_zone: int = Field(
+        default=2, ge=1, le=100, description="Autoscaler maximum per zone, 1 to 100 (default 2)."
+    )
+    disk_size_gib: int = Field(
+        default=100,
+        ge=10,
+        le=65536,
+        description="Boot disk size in GiB, encrypted with the boot-disk Cloud KMS key: 10 to 65536 (default 100).",
+    )
+
+
+class GkeClusterSpec(Model):
+    """The gcp target's GKE Standard cluster (components.gcp.GkeCluster): regional, private nodes, private
+    endpoint by default, Workload Identity, Dataplane V2, Kubernetes secrets encrypted with Cloud KMS."""
+
+    release_channel: GkeReleaseChannel = Field(
+        default="REGULAR",
+        description="GKE release channel: `RAPID`, `REGULAR` (default), `STABLE` or `EXTENDED`.",
+    )
+    master_ipv4_cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("172.16.0.0/28"),
+        description="The control plane's private range: exactly a private /28 (default 172.16.0.0/28), "
+        "overlapping none of the network's ranges.",
+    )
+    private_endpoint: bool = Field(
+        default=True,
+        description="true (default): the control plane has no public endpoint; reach it from the VPC or a "
+        "peered or VPN network. false: it has a public endpoint too. Either way only the nodes and "
+        "`masterAuthorizedNetworks` may reach it.",
+    )
+    master_authorized_networks: tuple[ipaddress.IPv4Network, ...] = Field(
+        default=(),
+        description="The only networks besides the cluster's nodes that may reach the control plane (enforced on "
+        "the private endpoint too). Empty (default): none; 0.0.0.0/0 is refused.",
+    )
+    zones: tuple[GcpZone, ...] = Field(
+        default=(),
+        description="Node zones of the regional cluster (`<region>-<letter>`, in the platform region); pools "
+        "without zones of their own use them. Empty (default): the zones GKE picks in the region.",
+    )
+    system_nodes: GkeSystemNodesSpec = Field(
+        default=GkeSystemNodesSpec(),
+        description="The untainted system pool (GkeSystemNodesSpec defaults: 1 to 2 e2-standard-4 per zone).",
+    )
+    deletion_protection: bool = Field(
+        default=True,
+        description="The cluster's deletion protection (default true): the cluster cannot be destroyed until "
+        "this is set false and applied.",
+    )
+
+    @field_validator("master_ipv4_cidr")
+    @classmethod
+    def _master_range(cls, cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+        return private_cidr(cidr, 28, 28)
+
+    @field_validator("master_authorized_networks")
+    @classmethod
+    def _not_open(cls, cidrs: tuple[ipaddress.IPv4Network, ...]) -> tuple[ipaddress.IPv4Network, ...]:
+        if any(c.prefixlen == 0 for c in cidrs):
+            raise ValueError("0.0.0.0/0 opens the control plane to the internet; list the operator ranges instead")
+        return cidrs
+
+
+class ReservationSpec(Model):
+    """Which Compute Engine reservation a pool consumes. A pool without one never consumes any (NO_RESERVATION)."""
+
+    consume: ReservationConsumption = Field(
+        default="SPECIFIC_RESERVATION",
+        description="The node pool's reservation affinity: `SPECIFIC_RESERVATION` (default: the one named by "
+        "`name`), `ANY_RESERVATION` or `ANY_RESERVATION_THEN_FAIL` (any matching reservation).",
+    )
+    name: GcpName | None = Field(
+        default=None,
+        description="The reservation's name: required with SPECIFIC_RESERVATION, refused with the other values.",
+    )
+    project: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$",
+        description="The project of a shared reservation (consumed as `projects/<project>/reservations/<name>`); "
+        "only with SPECIFIC_RESERVATION. None (default): the cluster's project.",
+    )
+
+
+class GpuSharingSpec(Model):
+    """How containers share each GPU of a GKE pool (GKE GPU sharing)."""
+
+    strategy: GpuSharingStrategy = Field(description="GKE's GPU sharing strategy: `TIME_SHARING` or `MPS`.")
+    max_shared_clients_per_gpu: int = Field(
+        ge=2, le=48, description="How many containers may share one GPU: 2 to 48 (required)."
+    )
+
+
+class GkePoolSpec(Model):
+    """What GPU and TPU pools share: capacity (spot, reservation, queued, flex-start), disks, labels, taints."""
+
+    name: DnsLabel = Field(
+        description="Node pool name, unique across gpuPools and tpuPools: a DNS label of 1 to 32 lowercase "
+        "letters, digits and `-`. It is the `llmops.dev/pool` node label; the stacks also name the node pool "
+        "after it.",
+    )
+    role: PoolRole = Field(
+        default="inference",
+        description="`training` or `inference` (default): the `llmops.dev/role` node label; the stacks label the "
+        "pool with purpose `accelerators-<role>`.",
+    )
+    machine_type: str = Field(
+        pattern=r"^[a-z][a-z0-9]*-[a-z0-9-]+$",
+        description="A Compute Engine machine type of the catalog (components/catalog/gcp.py): a GPU type in "
+        "gpuPools (e.g. a3-highgpu-8g, g2-standard-8, or an N1 type with `accelerator`), a TPU type in tpuPools "
+        "(e.g. ct5lp-hightpu-4t); required.",
+    )
+    zones: tuple[GcpZone, ...] = Field(
+        default=(),
+        description="Zones of this pool, each one of the cluster's zones in the platform region. Empty (default): "
+        "the cluster's zones.",
+    )
+    spot: bool = Field(
+        default=False,
+        description="Run on Spot VMs (default false); not with `reservation` or `flexStart`.",
+    )
+    reservation: ReservationSpec | None = Field(
+        default=None,
+        description="The Compute Engine reservation the pool consumes; not with spot, queuedProvisioning or "
+        "flexStart. None (default): none (NO_RESERVATION).",
+    )
+    queued_provisioning: bool = Field(
+        default=False,
+        description="Dynamic Workload Scheduler queued provisioning (default false): nodes are created only for "
+        "admitted provisioning requests, so the pool starts with no nodes and node auto-repair is off; no "
+        "reservation, no compact placement.",
+    )
+    flex_start: bool = Field(
+        default=False,
+        description="Flex-start VMs (default false): the pool starts with no nodes and node auto-repair is off; "
+        "not with spot or a reservation.",
+    )
+    disk_size_gib: int = Field(
+        default=200,
+        ge=10,
+        le=65536,
+        description="Boot disk size in GiB, encrypted with the cluster's boot-disk Cloud KMS key: 10 to 65536 "
+        "(default 200).",
+    )
+    disk_type: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9-]+$",
+        description="Boot disk type (e.g. pd-ssd, hyperdisk-balanced). None (default): GKE's default for the "
+        "machine type.",
+    )
+    labels: dict[str, KubernetesLabelValue] = Field(
+        default_factory=dict,
+        description="Extra Kubernetes node labels. The pool's own `llmops.dev/role` and `llmops.dev/pool` win "
+        "over keys they share.",
+    )
+    taints: tuple[Taint, ...] = Field(
+        default=(),
+        description="Extra node taints; the vendor taint (`nvidia.com/gpu=present` or `google.com/tpu=present`, "
+        "NO_SCHEDULE) is always added first.",
+    )
+
+
+class GpuPoolSpec(GkePoolSpec):
+    """One GKE GPU node pool (components.gcp.GpuNodePool), autoscaled across its zones."""
+
+    accelerator: str | None = Field(
+        default=None,
+        description="The GPU to attach, by its GKE accelerator name (e.g. nvidia-tesla-t4): required on N1 machine "
+        "types; on the others it may only repeat the GPU the machine type carries. None (default): the machine "
+        "type's GPU.",
+    )
+    accelerator_count: int | None = Field(
+        default=None,
+        ge=1,
+        le=16,
+        description="GPUs per node, 1 to 16: on N1 machine types one of the counts the GPU attaches in "
+        "(required there); on the others only the machine type's count. None (default): the machine type's count.",
+    )
+    min_nodes: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="Autoscaler minimum, in total across the pool's zones: 0 (default) to 1000, at most "
+        "`maxNodes`; 0 with queuedProvisioning.",
+    )
+    max_nodes: int = Field(
+        ge=1,
+        le=1000,
+        description="Autoscaler maximum, in total across the pool's zones: 1 to 1000 (required).",
+    )
+    driver_version: GpuDriverVersion = Field(
+        default="DEFAULT",
+        description="The GPU driver GKE installs: `DEFAULT` (default), `LATEST`, or `INSTALLATION_DISABLED` "
+        "(install it yourself).",
+    )
+    sharing: GpuSharingSpec | None = Field(
+        default=None,
+        description="GPU sharing (time-sharing or MPS) for each GPU. None (default): no sharing.",
+    )
+    mig_partition_size: str | None = Field(
+        default=None,
+        pattern=r"^[1-7]g\.[0-9]+gb$",
+        description="Multi-Instance GPU partition size (`<1-7>g.<N>gb`, e.g. 1g.10gb), on a GPU GKE partitions "
+        "and, where the catalog lists its sizes, one of them. None (default): whole GPUs.",
+    )
+    compact_placement: bool = Field(
+        default=False,
+        description="A COMPACT placement policy: nodes close together (default false); needs exactly one zone "
+        "and is refused with queuedProvisioning.",
+    )
+
+
+class TpuPoolSpec(GkePoolSpec):
+    """One GKE TPU slice node pool (components.gcp.TpuNodePool): a single-host pool that autoscales, or one
+    atomic multi-host slice."""
+
+    role: PoolRole = Field(
+        default="training",
+        description="`training` (default) or `inference`: the `llmops.dev/role` node label; the stacks label the "
+        "pool with purpose `accelerators-<role>`.",
+    )
+    topology: TpuTopology = Field(
+        description="The slice shape in chips, `AxB` or `AxBxC` as the TPU version counts them (e.g. 2x4), one "
+        "the catalog allows for the machine type; required. A shape larger than one host is a multi-host slice: "
+        "one atomic pool of exactly the hosts it needs, placed COMPACT in one zone.",
+    )
+    # Single-host pools autoscale between these (one slice per node); a multi-host slice has exactly the node
+    # count its topology needs, so leave them out there (or give that number).
+    min_nodes: int | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="Single-host pools: the autoscaler minimum, 0 to 1000 (None, the default: 0). Multi-host "
+        "slices: leave it out or give the slice's node count (0 with queuedProvisioning).",
+    )
+    max_nodes: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Single-host pools: the autoscaler maximum, 1 to 1000, required. Multi-host slices: leave it "
+        "out or give the slice's node count.",
+    )
+
+
+class GcpSpec(Model):
+    """The gcp target: its network, GKE cluster and accelerator pools."""
+
+    network: GcpNetworkSpec = Field(
+        default=GcpNetworkSpec(), description="The VPC and node subnet (GcpNetworkSpec defaults)."
+    )
+    cluster: GkeClusterSpec = Field(default=GkeClusterSpec(), description="The GKE cluster (GkeClusterSpec defaults).")
+    gpu_pools: tuple[GpuPoolSpec, ...] = Field(default=(), description="GPU node pools; none by default.")
+    tpu_pools: tuple[TpuPoolSpec, ...] = Field(default=(), description="TPU slice node pools; none by default.")
+
+
+# ---- checks --------------------------------------------------------------------------------------------------
 
 GPU_POOLS = ("gcp", "gpuPools")
 TPU_POOLS = ("gcp", "tpuPools")

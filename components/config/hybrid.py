@@ -1,4 +1,5 @@
-"""Config checks of the hybrid section (EKS Hybrid Nodes), before any resource exists.
+"""The hybrid section (`hybrid:`, EKS Hybrid Nodes joined to the aws target's cluster) and its checks, before any
+resource exists.
 
 Where a rule comes from: docs/accelerators.md (EKS Hybrid Nodes: remote node CIDRs RFC 1918, /8 to /32, not
 overlapping the VPC or the service CIDR) and the Amazon EKS User Guide, "Prepare networking for hybrid nodes"
@@ -13,9 +14,57 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
 
 from llmops_infra.components.catalog.kubernetes import CILIUM_NODE_MASK_SIZE as NODE_MASK_SIZE
-from llmops_infra.components.spec import HybridSpec, PlatformSpec, Problem
+from llmops_infra.components.config.base import (
+    Model,
+    Problem,
+)
+from llmops_infra.components.config.onprem import BareMetalPoolSpec
+
+if TYPE_CHECKING:
+    from llmops_infra.components.config.platform import PlatformSpec
+
+
+HybridCredentials = Literal["ssm", "iam-roles-anywhere"]
+
+
+class HybridSpec(Model):
+    """EKS Hybrid Nodes: on-prem machines joined to the aws target's EKS cluster."""
+
+    remote_node_cidrs: tuple[ipaddress.IPv4Network, ...] = Field(
+        min_length=1,
+        description="The on-prem machines' networks (at least one), set as the cluster's remote node networks: "
+        "RFC 1918, /8 to /32, overlapping neither `network.cidr`, `cluster.serviceCidr` nor each other.",
+    )
+    remote_pod_cidrs: tuple[ipaddress.IPv4Network, ...] = Field(
+        default=(),
+        description="The hybrid nodes' pod networks, set as the cluster's remote pod networks and Cilium's pod "
+        "address pool (a /25 per node): the same range rules as remoteNodeCidrs, each /25 or larger, together "
+        "enough /25 blocks for every node. Required by the config rules and by HybridCilium, though the model "
+        "defaults to empty.",
+    )
+    credentials: HybridCredentials = Field(
+        default="ssm",
+        description="How the machines get the hybrid nodes' IAM role: `ssm` (default: an SSM hybrid activation "
+        "limited to as many registrations as the pools have nodes; its code is a secret output) or "
+        "`iam-roles-anywhere` (a trust anchor for `trustAnchorCertificate` and a profile).",
+    )
+    trust_anchor_certificate: str | None = Field(
+        default=None,
+        description="The PEM certificate bundle of the CA that issues the nodes' certificates: required with "
+        "`iam-roles-anywhere`, refused with `ssm`.",
+    )
+    pools: tuple[BareMetalPoolSpec, ...] = Field(
+        default=(),
+        description="The on-prem GPU pools joining the cluster; the config rules require at least one.",
+    )
+
+
+# ---- checks --------------------------------------------------------------------------------------------------
 
 RFC1918 = tuple(ipaddress.IPv4Network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"

@@ -1,4 +1,5 @@
-"""Config checks of the kubernetes baseline and of what spans the Kubernetes targets, before any resource exists.
+"""The kubernetes section (`kubernetes:`, what every cluster gets: GPU software, teams, RBAC), its checks, and the
+checks of what spans the Kubernetes targets, before any resource exists.
 
 Each check yields Problems whose path is the key under the platform value and whose message says what to change.
 - targets and sections: a section configures its target; one without the other is a typo or a half-made change.
@@ -12,8 +13,153 @@ The onprem, hybrid and edge sections have their own modules beside this one.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from llmops_infra.components.spec import PlatformSpec, Problem
+from pydantic import Field
+
+from llmops_infra.components.config.base import (
+    Classification,
+    DnsLabel,
+    Model,
+    Problem,
+)
+
+if TYPE_CHECKING:
+    from llmops_infra.components.config.platform import PlatformSpec
+
+
+GpuSoftware = Literal["operator", "device-plugin", "none"]
+MigStrategy = Literal["none", "single", "mixed"]
+GroupName = Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class GpuSoftwareSpec(Model):
+    """How GPU nodes get their driver, container toolkit, device plugin and metrics."""
+
+    mode: GpuSoftware = Field(
+        default="operator",
+        description="`operator` (default): the NVIDIA GPU Operator chart, in namespace gpu-operator; "
+        "`device-plugin`: the NVIDIA device plugin chart alone, in kube-system (the node image has the driver "
+        "and toolkit); `none`: the platform does it (GKE installs drivers and its own device plugin). The "
+        "operator installs the container toolkit only where the node image lacks it.",
+    )
+    driver: bool = Field(
+        default=True,
+        description="With mode operator: the operator installs the NVIDIA driver (default true). Must be false "
+        "where the node image ships one (EKS, GKE, K3s); other modes ignore it.",
+    )
+    mig_strategy: MigStrategy = Field(
+        default="none",
+        description="The MIG strategy of the operator or device plugin: `none` (default), `single` or `mixed`; "
+        "the operator's MIG manager runs only when it is not none.",
+    )
+    time_slicing_replicas: int | None = Field(
+        default=None,
+        ge=2,
+        le=64,
+        description="Time-slicing: each GPU is advertised this many times, 2 to 64 (a device plugin config in a "
+        "ConfigMap). None (default): no sharing.",
+    )
+    dcgm_exporter: bool = Field(
+        default=True,
+        description="With mode operator: run the DCGM exporter (default true); its metrics port 9400 is open to "
+        "pods of every namespace.",
+    )
+
+
+class TeamSpec(Model):
+    """A team namespace: quotas on accelerators and compute, default-deny networking, restricted pods."""
+
+    name: DnsLabel = Field(
+        description="Team name, unique: the namespace's name (a DNS label of 1 to 32 lowercase letters, digits "
+        "and `-`; not default, kube-system, kube-public, kube-node-lease or gpu-operator).",
+    )
+    classification: Classification | None = Field(
+        default=None,
+        description="The namespace's `data-classification` label: `phi`, `personal`, `internal` or `public`. "
+        "None (default): the platform's `dataClassification`.",
+    )
+    gpus: int = Field(
+        default=0,
+        ge=0,
+        le=100000,
+        description="ResourceQuota on `requests.nvidia.com/gpu`: 0 (default) to 100000; 0 forbids GPUs.",
+    )
+    tpus: int = Field(
+        default=0,
+        ge=0,
+        le=100000,
+        description="ResourceQuota on `requests.google.com/tpu`: 0 (default) to 100000; 0 forbids TPUs.",
+    )
+    neuron_devices: int = Field(
+        default=0,
+        ge=0,
+        le=100000,
+        description="ResourceQuota on `requests.aws.amazon.com/neuron`: 0 (default) to 100000; 0 forbids them.",
+    )
+    cpu: int = Field(
+        default=64,
+        ge=1,
+        le=100000,
+        description="CPU cores the team's pods may request, and limit, in total: 1 to 100000 (default 64).",
+    )
+    memory_gib: int = Field(
+        default=256,
+        ge=1,
+        le=1000000,
+        description="Memory in GiB the team's pods may request, and limit, in total: 1 to 1000000 (default 256).",
+    )
+    allow_from_namespaces: tuple[DnsLabel, ...] = Field(
+        default=(),
+        description="Namespaces (other teams, kube-system or gpu-operator) whose pods may reach this team's pods; "
+        "the team's own namespace is always allowed. Empty (default): no other namespace.",
+    )
+
+
+class RbacSpec(Model):
+    """Groups (as the cluster's authenticator names them) bound to the four platform roles."""
+
+    platform_admins: tuple[GroupName, ...] = Field(
+        default=("platform-admins",),
+        description="Groups bound to cluster-admin (ClusterRoleBinding llmops-platform-admins); default "
+        "[platform-admins]; empty: no binding. The packs' k8s-rbac-no-cluster-admin-binding allows cluster-admin "
+        "only for their `platformAdminGroup`, so set it to the group named here.",
+    )
+    ml_engineers: tuple[GroupName, ...] = Field(
+        default=(),
+        description="Groups bound to llmops-ml-engineer in every team namespace: manage pods, services, "
+        "configmaps, claims, deployments, statefulsets, jobs and cronjobs, read logs and events; no secrets, "
+        "exec, attach or port-forward. Empty (default): nobody.",
+    )
+    data_scientists: tuple[GroupName, ...] = Field(
+        default=(),
+        description="Groups bound to llmops-data-scientist in every team namespace: create and read jobs, read "
+        "pods, logs and events. Empty (default): nobody.",
+    )
+    auditors: tuple[GroupName, ...] = Field(
+        default=(),
+        description="Groups bound to llmops-auditor cluster-wide: read how the cluster is configured (workloads, "
+        "RBAC, policies, quotas, storage and admission objects), never secrets or pod logs. Empty (default): "
+        "nobody.",
+    )
+
+
+class KubernetesSpec(Model):
+    """What every cluster of the platform gets (components.k8s.ClusterBaseline): GPU software, team namespaces,
+    RBAC and priority classes."""
+
+    gpu_software: GpuSoftwareSpec | None = Field(
+        default=None,
+        description="None (default): what the platform's node images need: the operator without driver and "
+        "toolkit on EKS, nothing on GKE, the operator with driver and toolkit on-prem, the device plugin on K3s.",
+    )
+    teams: tuple[TeamSpec, ...] = Field(default=(), description="Team namespaces; none by default.")
+    rbac: RbacSpec = Field(
+        default=RbacSpec(), description="Groups bound to the platform roles (RbacSpec defaults: platform-admins)."
+    )
+
+
+# ---- checks --------------------------------------------------------------------------------------------------
 
 # Namespaces a team may admit traffic from besides other teams: the privileged system namespaces.
 SYSTEM_NAMESPACES = ("kube-system", "gpu-operator")

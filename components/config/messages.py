@@ -20,16 +20,15 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-from llmops_infra.components import spec
-from llmops_infra.components.spec import MISSING, Problem
+from llmops_infra.components.config.base import MISSING, OneOf, Problem
 
 Loc = tuple[str | int, ...]
 
 REGION_PATTERN = r"^[a-z]+(-[a-z]+)+-?[0-9]+$"  # PlatformSpec.region: AWS and GCP region names
-IMAGE_PATTERN = r"^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$"  # spec.PinnedImage
-GCP_ZONE_PATTERN = r"^[a-z]+-[a-z]+[0-9]+-[a-z]$"  # spec.GcpZone
+IMAGE_PATTERN = r"^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$"  # base.PinnedImage
+GCP_ZONE_PATTERN = r"^[a-z]+-[a-z]+[0-9]+-[a-z]$"  # gcp.GcpZone
 
-# What each pattern of the spec (components/spec.py: a field's `pattern`, or a constrained type such as DnsLabel)
+# What each pattern of the spec (components/config/: a field's `pattern`, or a constrained type such as DnsLabel)
 # means, worded as what a value must be. tests/test_bad_configs.py checks every pattern of the spec has its entry.
 PATTERN_WORDING: dict[str, str] = {
     r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$": "1 to 32 lower case letters, digits and hyphens, a letter or digit at "
@@ -65,29 +64,6 @@ PATTERN_WORDING: dict[str, str] = {
     r"^/[\x21-\x7e]*$": "an HTTP path starting with /, without spaces, e.g. /health",
     r"^[a-z]{2}(-[a-z]+)+-[0-9]+-[a-z0-9-]+$": "an AWS Local Zone, e.g. us-east-1-bos-1a",
     REGION_PATTERN: "a region, e.g. us-east-1 (AWS) or europe-west4 (GCP)",
-}
-
-
-@dataclass(frozen=True)
-class Choices:
-    """A number field that takes only some values: suggest the nearest one (`up`: the next larger one)."""
-
-    values: tuple[int, ...]
-    what: str
-    up: bool = False
-
-    def nearest(self, value: int) -> int:
-        if self.up:
-            return next((v for v in sorted(self.values) if v >= value), max(self.values))
-        return min(self.values, key=lambda v: (abs(v - value), v))
-
-
-# Number fields whose validators accept a fixed set of values: (model, field name) -> the values.
-CHOICES: dict[tuple[type[BaseModel], str], Choices] = {
-    # The next longer period: a retention is a minimum someone asked for, so rounding down would keep logs too short.
-    (spec.PlatformSpec, "log_retention_days"): Choices(
-        spec.LOG_RETENTION_DAYS, "a CloudWatch Logs retention period", up=True
-    ),
 }
 
 
@@ -271,7 +247,8 @@ def _not_a_network(error: ErrorDetails, model: type[BaseModel], loc: Loc) -> str
 def _value_error(error: ErrorDetails, model: type[BaseModel], loc: Loc) -> str | None:
     found = _field_at(model, loc)
     value = error.get("input")
-    choices = CHOICES.get(found) if found else None
+    metadata = found[0].model_fields[found[1]].metadata if found else []
+    choices = next((m for m in metadata if isinstance(m, OneOf)), None)
     if choices is None or not isinstance(value, int) or isinstance(value, bool):
         return None
     return f"not {choices.what}; did you mean {choices.nearest(value)}? allowed: {', '.join(map(str, choices.values))}"

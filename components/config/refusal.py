@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from llmops_infra.components.spec import Problem, format_path
+from llmops_infra.components.config.base import Problem, format_path
 
 
 def refuse(what: str, problems: Sequence[Problem]) -> None:

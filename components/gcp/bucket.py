@@ -28,7 +28,7 @@ LOG_WRITER_ROLE = "roles/storage.objectCreator"
 # The SDK (BucketIAMMember.member): anyone on the internet, anyone with a Google account.
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
 
-# A GCS location: region, dual-region or multi-region (components/spec.py BucketSpec.location).
+# A GCS location: region, dual-region or multi-region (components/config/buckets.py BucketSpec.location).
 LOCATION = re.compile(r"^[A-Za-z]+[A-Za-z0-9-]*$")
 
 

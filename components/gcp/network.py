@@ -15,7 +15,7 @@ import pulumi_gcp as gcp
 
 from llmops_infra.components.spec import FirewallAllowSpec, GcpNetworkSpec
 
-# A Compute Engine region ("europe-west4"): the zone pattern of components/spec.py GcpZone without the zone letter.
+# A Compute Engine region ("europe-west4"): components/config/gcp.py GcpZone without the zone letter.
 REGION = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
 
 # Secondary range names only have to be unique within their subnetwork (SDK SubnetworkSecondaryIpRange.range_name).

@@ -13,6 +13,12 @@ Where a rule comes from, beyond components/catalog/gcp.py's tables:
   dws-flex-start-queued-provisioning/gke-tpu-v6e/README.md (a queued multi-host TPU pool scales from 0 to the
   slice's node count).
 - label values: https://cloud.google.com/resource-manager/docs/labels-overview#requirements
+- RBAC groups on GKE (check_gke_rbac): GKE "Configure Google Groups for RBAC"
+  (https://cloud.google.com/kubernetes-engine/docs/how-to/google-groups-rbac): the groups RBAC binds are members
+  of gke-security-groups@<domain>, which the cluster names (pulumi_gcp authenticator_groups_config); GKE names
+  them to RBAC by their email addresses (`kubectl create rolebinding ... --group=demogroup@example.com`,
+  kubernetes/kubernetes#69689; `group = "developers@DOMAIN"`, jpaovivo/terraform-google-modules
+  modules/sso-rbac/README.md). The page's own binding example was not available to read here.
 Not enforced, for want of a source: MIG together with time-sharing/MPS, INSTALLATION_DISABLED with sharing or MIG,
 queued provisioning together with spot.
 """
@@ -31,6 +37,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from llmops_infra.components.catalog import gcp
 from llmops_infra.components.config.base import (
+    MISSING,
     DnsLabel,
     KubernetesLabelValue,
     Model,
@@ -41,10 +48,23 @@ from llmops_infra.components.config.base import (
 )
 
 if TYPE_CHECKING:
+    from llmops_infra.components.config.kubernetes import RbacSpec
     from llmops_infra.components.config.platform import PlatformSpec
 
 
 GkeReleaseChannel = Literal["RAPID", "REGULAR", "STABLE", "EXTENDED"]
+# Google Groups for RBAC: "Create a group in your domain named gke-security-groups. The gke-security-groups name
+# is required", and the groups RBAC binds are added to it as members (GKE "Configure Google Groups for RBAC",
+# https://cloud.google.com/kubernetes-engine/docs/how-to/google-groups-rbac). pulumi_gcp
+# ClusterAuthenticatorGroupsConfigArgs.security_group: "Group name must be in format
+# `gke-security-groups@yourdomain.com`".
+SECURITY_GROUP_NAME = "gke-security-groups"
+# A domain name: dot-separated DNS labels, at least two (example.com). Letters in either case: domains are
+# case-insensitive.
+_DOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$", re.IGNORECASE)
+# A Google Group as GKE names it to RBAC: its email address. Only the shape <name>@<domain> is checked; what may
+# stand before the @ is Google's to decide.
+_GROUP_EMAIL = re.compile(r"^[^@\s]+@([^@\s]+)$")
 # pulumi_gcp guest_accelerators.gpu_driver_installation_config.gpu_driver_version (docs/accelerators.md);
 # GPU_DRIVER_VERSION_UNSPECIFIED is left out: it leaves the choice to GKE, and a pool should say what it runs.
 GpuDriverVersion = Literal["DEFAULT", "LATEST", "INSTALLATION_DISABLED"]
@@ -198,6 +218,43 @@ class GkeClusterSpec(Model):
         description="The cluster's deletion protection (default true): the cluster cannot be destroyed until "
         "this is set false and applied.",
     )
+    security_group: str | None = Field(
+        default=None,
+        description="Google Groups for RBAC: `gke-security-groups@<your domain>`, the Google Workspace or Cloud "
+        "Identity group whose member groups GKE passes to Kubernetes RBAC (the name gke-security-groups is "
+        "required). With it, every group in `kubernetes.rbac` must be a Google Group's email address; without "
+        "it GKE passes no groups, so `kubernetes.rbac` groups are refused. None (default): off.",
+    )
+    binary_authorization: bool = Field(
+        default=False,
+        description="true: Binary Authorization enforces the project's Binary Authorization policy on every pod "
+        "(evaluation mode PROJECT_SINGLETON_POLICY_ENFORCE); the policy is the project's, not this stack's, and "
+        "the Binary Authorization API must be enabled. false (default): evaluation mode DISABLED.",
+    )
+    intranode_visibility: bool = Field(
+        default=False,
+        description="true: traffic between pods on the same node goes through the VPC network too, so VPC "
+        "firewall rules and flow logs see it (more flow-log volume). false (default): GKE Standard's default, "
+        "same-node pod traffic stays on the node.",
+    )
+
+    @field_validator("security_group")
+    @classmethod
+    def _security_group(cls, group: str | None) -> str | None:
+        if group is None:
+            return group
+        name, at, domain = group.partition("@")
+        if not at or not _DOMAIN.match(domain):
+            raise ValueError(
+                "must be the email address gke-security-groups@<your domain>, e.g. gke-security-groups@example.com "
+                "(your Google Workspace or Cloud Identity domain)"
+            )
+        if name != SECURITY_GROUP_NAME:
+            raise ValueError(
+                f"GKE reads Google Groups for RBAC only from the group named {SECURITY_GROUP_NAME}; write "
+                f"{SECURITY_GROUP_NAME}@{domain} and make your RBAC groups its members"
+            )
+        return group
 
     @field_validator("master_ipv4_cidr")
     @classmethod
@@ -816,13 +873,77 @@ def _labels(spec: PlatformSpec) -> Iterator[Problem]:
             yield Problem(("tags", key), value, f"not a valid GCP label value: values allow only {_LABEL_RULE}")
 
 
+# kubernetes.rbac's group lists (RbacSpec fields) and their config keys.
+RBAC_GROUPS = {
+    "platform_admins": "platformAdmins",
+    "ml_engineers": "mlEngineers",
+    "data_scientists": "dataScientists",
+    "auditors": "auditors",
+}
+RBAC_AT = ("kubernetes", "rbac")
+
+
+def check_gke_rbac(rbac: RbacSpec, security_group: str | None) -> list[Problem]:
+    """The RBAC groups a GKE cluster can bind: GKE hands Kubernetes RBAC a user's Google Groups, by their email
+    addresses, only when the cluster has Google Groups for RBAC (`gcp.cluster.securityGroup`); without it a
+    group binding matches nobody.
+
+    Checked: every group list the config writes, and every list (the default `platformAdmins` too) once
+    securityGroup is set. The default `platformAdmins: [platform-admins]` of a config that sets neither is left
+    alone: it names no Google Group, so on GKE it binds nobody (README, the gcp target).
+    """
+    written = rbac.model_fields_set
+    problems: list[Problem] = []
+    named = False
+    domain = security_group.partition("@")[2] if security_group else "<your domain>"
+    for field, key in RBAC_GROUPS.items():
+        if field not in written and security_group is None:
+            continue
+        groups: tuple[str, ...] = getattr(rbac, field)
+        named = named or (field in written and bool(groups))
+        for i, group in enumerate(groups):
+            address = _GROUP_EMAIL.match(group)
+            if address is not None and _DOMAIN.match(address.group(1)):
+                continue
+            if field not in written:  # the default, which Google Groups for RBAC makes meaningless
+                fix = (
+                    f"the default {group} is no Google Group; write {key} as your admin group's address, e.g. "
+                    f"{key}: [{group}@{domain}], or {key}: [] for no binding"
+                )
+            elif "@" not in group:
+                fix = f"write the group's address, e.g. {group}@{domain}"
+            else:
+                fix = "write the group's whole address, <name>@<domain>, e.g. ml-engineers@example.com"
+            problems.append(
+                Problem(
+                    (*RBAC_AT, key, i),
+                    group,
+                    f"on GKE an RBAC group is a Google Group, named by its email address; {fix}",
+                )
+            )
+    if named and security_group is None:
+        problems.append(
+            Problem(
+                ("gcp", "cluster", "securityGroup"),
+                MISSING,
+                "required key is missing: kubernetes.rbac binds Google Groups, and GKE passes a user's groups to RBAC "
+                f"only with Google Groups for RBAC; set securityGroup: {SECURITY_GROUP_NAME}@<your domain> (with the "
+                "groups you bind as its members), or leave the kubernetes.rbac groups empty",
+            )
+        )
+    return problems
+
+
 def _site(spec: PlatformSpec) -> Site:
     return Site(spec.region, spec.gcp_or_default.cluster.zones)
 
 
 def check_gcp(spec: PlatformSpec) -> list[Problem]:
-    """Every gcp precondition of a spec that validated: pools, network, cluster, bucket locations and labels."""
+    """Every gcp precondition of a spec that validated: pools, network, cluster, RBAC groups, bucket locations and
+    labels."""
     problems = [*_targets(spec), *_buckets(spec), *_labels(spec)]
+    if "gcp" in spec.targets:
+        problems += check_gke_rbac(spec.kubernetes.rbac, spec.gcp_or_default.cluster.security_group)
     if spec.gcp is None or "gcp" not in spec.targets:
         return problems  # a gcp section without the target is reported by _targets; its zones have no region
     problems += [*_cluster(spec), *_network(spec)]

@@ -39,6 +39,13 @@ METRIC_COMPONENTS = ("SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SC
 # addon is not enabled beside it.
 DATAPATH = "ADVANCED_DATAPATH"
 
+# pulumi_gcp ClusterBinaryAuthorizationArgs.evaluation_mode: "Valid values are `DISABLED` and
+# `PROJECT_SINGLETON_POLICY_ENFORCE`" (the deprecated `enabled` is not used). ENFORCE evaluates the project's
+# policy, "Each Google Cloud project can have exactly one policy" (cloud.google.com/binary-authorization/docs/
+# key-concepts); this component does not write that policy.
+BINAUTHZ_ENFORCE = "PROJECT_SINGLETON_POLICY_ENFORCE"
+BINAUTHZ_DISABLED = "DISABLED"
+
 # `gcloud container clusters get-credentials` writes this user; kubectl runs the plugin for a short-lived token
 # from the caller's own Google credentials (cloud.google.com/blog/products/containers-kubernetes/
 # kubectl-auth-changes-in-gke).
@@ -106,7 +113,8 @@ class GkeCluster(pulumi.ComponentResource):
         name: The GKE cluster's name (1 to 40 of a-z, 0-9 and `-`, starting with a letter; ValueError otherwise),
             also the prefix of every child; the node service account's id is `<name>-nodes`, shortened to 30.
         spec: GkeClusterSpec: release channel, control-plane range and access, zones, system nodes, deletion
-            protection. System nodes with a minimum above their maximum raise ValueError.
+            protection, Google Groups for RBAC, Binary Authorization, intranode visibility. System nodes with a
+            minimum above their maximum raise ValueError.
         region: The cluster's region (regional cluster).
         network: The VPC (PrivateNetwork.network_id).
         subnetwork: The node subnet (PrivateNetwork.subnet_id).
@@ -145,7 +153,13 @@ class GkeCluster(pulumi.ComponentResource):
         - Node hardening: Shielded nodes with secure boot and integrity monitoring; legacy metadata endpoints off.
         - Audit logging: system, API server, controller manager, scheduler and workload logs to Cloud Logging;
           metrics with Managed Service for Prometheus.
-        - Network isolation: Dataplane V2, which always enforces NetworkPolicy; security posture BASIC.
+        - Network isolation: Dataplane V2, which always enforces NetworkPolicy; security posture BASIC. With
+          `spec.intranode_visibility`, traffic between pods on one node goes through the VPC network too, so VPC
+          firewall rules and flow logs see it.
+        - RBAC: with `spec.security_group` (`gke-security-groups@<domain>`), GKE passes users' Google Groups to
+          Kubernetes RBAC, so ClusterBaseline's bindings of Google Group addresses take effect.
+        - Supply chain: with `spec.binary_authorization`, Binary Authorization enforces the project's policy
+          (PROJECT_SINGLETON_POLICY_ENFORCE) on every pod; otherwise its evaluation mode is DISABLED.
         - Deletion protection as `spec.deletion_protection` (default on). The kubeconfig is a Pulumi secret.
     """
 
@@ -271,6 +285,21 @@ class GkeCluster(pulumi.ComponentResource):
             # pulumi_gcp security_posture_config.mode BASIC: the Kubernetes security posture's workload
             # configuration audit, which GKE offers at no charge.
             security_posture_config=gcp.container.ClusterSecurityPostureConfigArgs(mode="BASIC"),
+            # Google Groups for RBAC: GKE passes a user's Google Groups (members of this group) to RBAC by their
+            # email addresses (components/config/gcp.py check_gke_rbac has the sources).
+            authenticator_groups_config=(
+                gcp.container.ClusterAuthenticatorGroupsConfigArgs(security_group=spec.security_group)
+                if spec.security_group is not None
+                else None
+            ),
+            # Always written, so turning it off in the spec turns it off on the cluster.
+            binary_authorization=gcp.container.ClusterBinaryAuthorizationArgs(
+                evaluation_mode=BINAUTHZ_ENFORCE if spec.binary_authorization else BINAUTHZ_DISABLED
+            ),
+            # Intranode visibility: "traffic sent from one Pod to another Pod is processed by the cluster's Virtual
+            # Private Cloud (VPC) network, even if the Pods are on the same node"; "disabled by default on Standard
+            # clusters" (cloud.google.com/kubernetes-engine/docs/how-to/intranode-visibility).
+            enable_intranode_visibility=spec.intranode_visibility,
             # GKE always creates a default pool; it is deleted once the cluster exists, and until then it runs
             # hardened like every other pool, so no node ever runs as the Compute Engine default account.
             remove_default_node_pool=True,

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from llmops_infra.cli import main as cli
-from llmops_infra.cli import program
+from llmops_infra.cli import main as cli, program
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -29,8 +29,7 @@ from functools import cache
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from pulumi_policy import proxy
 
 import llmops_infra.policies.rules  # noqa: F401 - registers every rule module's rules

@@ -19,6 +19,7 @@ from llmops_infra.policies.runtime.rule import RULES, evaluate
 from tests.conftest import preview
 from tests.kubeconfig_checks import credential_free_exec, secret_kubeconfig
 from tests.rule_judging import DELETE, as_resource, changed, rule_violations
+from tests.stack_runs import recording
 
 CONFIG = {"gcp:project": "llmops-test", "gcp:region": "europe-west4"}
 NAME = "llm"
@@ -252,6 +253,50 @@ def test_resource_labels_and_deletion_protection(protect: bool) -> None:
     inputs = cluster_inputs(cluster_preview(GkeClusterSpec(deletion_protection=protect)))
     assert inputs["resourceLabels"] == LABELS
     assert inputs["deletionProtection"] is protect
+
+
+# ---- RBAC groups, Binary Authorization, intranode visibility ----------------------------------------------
+
+SECURITY_GROUP = "gke-security-groups@example.com"
+
+
+def test_google_groups_binary_authorization_and_intranode_visibility_are_off_by_default():
+    inputs = cluster_inputs(cluster_preview())
+    # No Google Groups for RBAC: GKE passes no groups, so the config refuses RBAC groups without it.
+    assert "authenticatorGroupsConfig" not in inputs
+    # Written as DISABLED rather than left out, so turning the switch off disables it on the cluster too.
+    assert inputs["binaryAuthorization"] == {"evaluationMode": "DISABLED"}
+    assert inputs["enableIntranodeVisibility"] is False
+
+
+def test_the_security_group_enforcement_and_intranode_visibility_reach_the_cluster():
+    spec = GkeClusterSpec(security_group=SECURITY_GROUP, binary_authorization=True, intranode_visibility=True)
+    inputs = cluster_inputs(cluster_preview(spec))
+    assert inputs["authenticatorGroupsConfig"] == {"securityGroup": SECURITY_GROUP}
+    assert inputs["binaryAuthorization"] == {"evaluationMode": "PROJECT_SINGLETON_POLICY_ENFORCE"}
+    assert "enabled" not in inputs["binaryAuthorization"]  # the SDK's deprecated switch
+    assert inputs["enableIntranodeVisibility"] is True
+
+
+@pytest.mark.parametrize("group", ["platform-admins@example.com", "gke-security-groups", "gke-security-groups@x"])
+def test_a_cluster_built_in_code_refuses_a_security_group_the_config_refuses(group: str):
+    with pytest.raises(ValueError, match="gke-security-groups"):
+        GkeClusterSpec(security_group=group)
+
+
+def test_the_shipped_prod_gdpr_cluster_has_google_groups_binary_authorization_and_intranode_visibility():
+    rec = recording("prod-gdpr")
+    inputs = rec.one(CLUSTER).inputs
+    assert inputs["authenticatorGroupsConfig"] == {"securityGroup": SECURITY_GROUP}
+    assert inputs["binaryAuthorization"] == {"evaluationMode": "PROJECT_SINGLETON_POLICY_ENFORCE"}
+    assert inputs["enableIntranodeVisibility"] is True
+    # Its RBAC bindings name Google Groups by address, in the security group's domain; cluster-admin is bound to
+    # nobody (the GDPR pack allows it only for its platformAdminGroup).
+    bindings = [r for r in rec.resources if r.type.endswith(":ClusterRoleBinding") or r.type.endswith(":RoleBinding")]
+    assert bindings
+    subjects = [s for b in bindings for s in b.inputs["subjects"]]
+    assert subjects and all(s["kind"] == "Group" and s["name"].endswith("@example.com") for s in subjects)
+    assert all(b.inputs["roleRef"]["name"] != "cluster-admin" for b in bindings)
 
 
 # ---- node pools -------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from llmops_infra.components.config.platform import parse_platform
-from llmops_infra.components.spec import SpecError, format_path
+from llmops_infra.components.spec import MISSING, SpecError, format_path
 from llmops_infra.stacks.config import platform_from_config
 
 BASE: dict[str, Any] = {
@@ -208,3 +208,125 @@ def _parse_errors(data: dict[str, Any]) -> list:
     with pytest.raises(SpecError) as caught:
         parse_platform(data, SOURCE)
     return caught.value.problems
+
+
+# ---- GKE RBAC, Binary Authorization, intranode visibility ---------------------------------------------------
+
+GROUPS = "gke-security-groups@example.com"
+
+
+def _rbac(rbac: dict[str, Any], security_group: str | None = GROUPS) -> dict[str, Any]:
+    data = _with("kubernetes", {"rbac": rbac})
+    if security_group is not None:
+        data["gcp"]["cluster"]["securityGroup"] = security_group
+    return data
+
+
+def test_cluster_switches_are_off_by_default_and_read_from_the_config():
+    assert platform_from_config(_config(BASE).get, SOURCE).gcp_or_default.cluster.model_dump(
+        include={"security_group", "binary_authorization", "intranode_visibility"}
+    ) == {"security_group": None, "binary_authorization": False, "intranode_visibility": False}
+    data = _rbac({"platformAdmins": ["platform-admins@example.com"], "auditors": ["auditors@example.com"]})
+    data["gcp"]["cluster"] |= {"binaryAuthorization": True, "intranodeVisibility": True}
+    cluster = platform_from_config(_config(data).get, SOURCE).gcp_or_default.cluster
+    assert (cluster.security_group, cluster.binary_authorization, cluster.intranode_visibility) == (GROUPS, True, True)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("platform-admins@example.com", "GKE reads Google Groups for RBAC only from the group named "
+         "gke-security-groups; write gke-security-groups@example.com and make your RBAC groups its members"),
+        ("gke-security-groups", "must be the email address gke-security-groups@<your domain>, e.g. "
+         "gke-security-groups@example.com (your Google Workspace or Cloud Identity domain)"),
+        ("gke-security-groups@example", "must be the email address gke-security-groups@<your domain>"),
+        ("gke-security-groups@exa mple.com", "must be the email address gke-security-groups@<your domain>"),
+    ],
+)  # fmt: skip
+def test_security_group_must_be_gke_security_groups_of_a_domain(value: str, message: str):
+    errors = _errors(_with("gcp.cluster.securityGroup", value))
+    assert any(e.startswith(f"gcp.cluster.securityGroup: {message}") for e in errors), errors
+
+
+@pytest.mark.parametrize("key", ["binaryAuthorization", "intranodeVisibility"])
+def test_cluster_switches_take_only_true_or_false(key: str):
+    errors = _errors(_with(f"gcp.cluster.{key}", "enforce"))
+    assert [e for e in errors if e.startswith(f"gcp.cluster.{key}: ")], errors
+
+
+def test_rbac_groups_that_are_google_group_addresses_pass_with_the_security_group():
+    data = _rbac(
+        {
+            "platformAdmins": ["platform-admins@example.com"],
+            "mlEngineers": ["ml-engineers@example.com", "ml.contractors@partner.example.org"],
+            "dataScientists": ["data-scientists@example.com"],
+            "auditors": [],
+        }
+    )
+    spec = platform_from_config(_config(data).get, SOURCE)
+    assert spec.kubernetes.rbac.ml_engineers[1] == "ml.contractors@partner.example.org"
+
+
+@pytest.mark.parametrize(
+    ("key", "group", "fix"),
+    [
+        ("mlEngineers", "ml-engineers", "write the group's address, e.g. ml-engineers@example.com"),
+        ("auditors", "auditors@example", "write the group's whole address, <name>@<domain>, e.g. "
+         "ml-engineers@example.com"),
+        ("dataScientists", "system:authenticated", "write the group's address, e.g. "
+         "system:authenticated@example.com"),
+    ],
+)  # fmt: skip
+def test_an_rbac_group_that_is_not_an_address_is_refused_on_gke(key: str, group: str, fix: str):
+    errors = _errors(_rbac({"platformAdmins": [], key: ["fine@example.com", group]}))
+    assert errors == [
+        f"kubernetes.rbac.{key}[1]: on GKE an RBAC group is a Google Group, named by its email address; {fix}"
+    ]
+
+
+def test_rbac_groups_without_the_security_group_are_refused_at_the_security_group_key():
+    problems = _problems(_rbac({"auditors": ["auditors@example.com"]}, security_group=None)).problems
+    assert [(format_path(p.path), p.value is MISSING, p.message) for p in problems] == [
+        (
+            "gcp.cluster.securityGroup",
+            True,
+            "required key is missing: kubernetes.rbac binds Google Groups, and GKE passes a user's groups to RBAC "
+            "only with Google Groups for RBAC; set securityGroup: gke-security-groups@<your domain> (with the "
+            "groups you bind as its members), or leave the kubernetes.rbac groups empty",
+        )
+    ]
+    # Without the security group a bare name gets both problems, and the fix names no domain it cannot know.
+    errors = _errors(_rbac({"mlEngineers": ["ml-engineers"]}, security_group=None))
+    assert errors[0] == (
+        "kubernetes.rbac.mlEngineers[0]: on GKE an RBAC group is a Google Group, named by its email address; write "
+        "the group's address, e.g. ml-engineers@<your domain>"
+    )
+    assert errors[1].startswith("gcp.cluster.securityGroup: required key is missing")
+
+
+def test_the_gcp_target_without_a_gcp_section_checks_rbac_groups_too():
+    data = {k: v for k, v in BASE.items() if k != "gcp"} | {"kubernetes": {"rbac": {"auditors": ["auditors"]}}}
+    assert [e.split(":")[0] for e in _errors(data)] == ["kubernetes.rbac.auditors[0]", "gcp.cluster.securityGroup"]
+
+
+def test_empty_rbac_groups_need_no_security_group():
+    data = _rbac({"platformAdmins": [], "auditors": []}, security_group=None)
+    assert platform_from_config(_config(data).get, SOURCE).kubernetes.rbac.platform_admins == ()
+
+
+def test_the_default_platform_admins_is_left_alone_until_google_groups_are_on():
+    # Neither written: the default names no Google Group, so on GKE it binds nobody (README); no problem.
+    assert platform_from_config(_config(BASE).get, SOURCE).kubernetes.rbac.platform_admins == ("platform-admins",)
+    # With Google Groups for RBAC on, the default is no Google Group's address: say what to write instead.
+    errors = _errors(_with("gcp.cluster.securityGroup", GROUPS))
+    assert errors == [
+        "kubernetes.rbac.platformAdmins[0]: on GKE an RBAC group is a Google Group, named by its email address; the "
+        "default platform-admins is no Google Group; write platformAdmins as your admin group's address, e.g. "
+        "platformAdmins: [platform-admins@example.com], or platformAdmins: [] for no binding"
+    ]
+
+
+def test_rbac_groups_need_no_address_without_the_gcp_target():
+    data = {"targets": ["aws"], "region": "eu-west-1", "owner": "ml-platform",
+            "kubernetes": {"rbac": {"platformAdmins": ["platform-admins"], "auditors": ["auditors"]}}}  # fmt: skip
+    assert parse_platform(data, SOURCE).kubernetes.rbac.auditors == ("auditors",)

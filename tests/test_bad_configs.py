@@ -301,6 +301,25 @@ CASES = [
         ),
     ),
     Case(
+        "gke-rbac-group-not-an-address",
+        "config:\n  gcp:project: llmops-test\n  gcp:region: europe-west4\n  llmops-infra:platform:\n"
+        "    targets: [gcp]\n    owner: ml-platform\n    kubernetes:\n      rbac:\n        auditors: [auditors]\n",
+        (
+            "llmops: {file}: 2 problems in llmops-infra:platform:",
+            line(
+                "kubernetes.rbac.auditors[0] = 'auditors'",
+                "on GKE an RBAC group is a Google Group, named by its email address; write the group's address, "
+                "e.g. auditors@<your domain>",
+            ),
+            line(
+                "gcp.cluster.securityGroup",
+                "required key is missing: kubernetes.rbac binds Google Groups, and GKE passes a user's groups to RBAC "
+                "only with Google Groups for RBAC; set securityGroup: gke-security-groups@<your domain> (with the "
+                "groups you bind as its members), or leave the kubernetes.rbac groups empty",
+            ),
+        ),
+    ),
+    Case(
         "log-retention-between-values",
         aws("logRetentionDays: 10\n"),
         (

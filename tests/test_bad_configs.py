@@ -20,7 +20,7 @@ from tests.stack_runs import ROOT, run_cli
 
 # A project of our own stack program outside the repository, as a platform team keeps one.
 OUR_PROJECT = f"name: llmops-infra\nruntime: python\nmain: {ROOT / 'stacks'}\n"
-IMAGE = "docker.io/vllm/vllm-openai@sha256:b0501f99fec5136f248f78d5850977a2ec32d55cd9a665f4a9ffef24cbdf7fe5"
+IMAGE = "docker.io/vllm/vllm-openai:v0.11.0@sha256:d8d39b59e909d2378ac4feeb191f7e7b6f1342477dc66b7c47cec89e9985ad8a"
 PLATFORM = "1 problem in llmops-infra:platform:"
 
 

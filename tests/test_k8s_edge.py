@@ -1,20 +1,26 @@
 """EdgeInferenceSite through the offline engine: the K3s site's node patches (exactly its nodes), the RuntimeClass
 only on K3s and only when asked, the namespace (restricted Pod Security, records labels, default deny), the
-Deployment (digest-pinned image verbatim, GPU limits, probes, restricted security context, model from a claim or
-fetched by an init container), NetworkPolicy peers exactly the declared clients, the PDB, and the Kubernetes
-policy rules passing (and failing on a broken copy)."""
+Deployment (digest-pinned image verbatim, the default image a vLLM release pinned by digest, CPU, memory and GPU
+requests and limits on every container, probes, restricted security context, model from a claim or fetched by an
+init container), the namespace's ResourceQuota (what a rolling update needs, no more) and LimitRange, NetworkPolicy
+peers exactly the declared clients, the PDB, and the Kubernetes policy rules passing (and failing on a broken
+copy)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
+from pydantic import TypeAdapter
 
 import llmops_infra.policies.rules.kubernetes  # noqa: F401 - registers the rules
 from llmops_infra.cli.engine import Recording
-from llmops_infra.components.k8s.edge import EdgeInferenceSite
+from llmops_infra.components.config.base import PinnedImage
+from llmops_infra.components.config.edge import DEFAULT_SERVER_IMAGE
+from llmops_infra.components.k8s.edge import EdgeInferenceSite, rollout_pods
 from llmops_infra.components.spec import EdgeSiteSpec
 from llmops_infra.components.tagging import Tagging
 from llmops_infra.policies.runtime.rule import RULES, evaluate, evaluate_stack
@@ -23,6 +29,8 @@ from tests.k8s_schema import kubernetes_objects, schema_errors
 from tests.rule_judging import DELETE, as_resource, changed, rule_violations
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+LIMIT_RANGE = "kubernetes:core/v1:LimitRange"
+RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota"
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 NODE_PATCH = "kubernetes:core/v1:NodePatch"
@@ -106,7 +114,9 @@ def fetched() -> dict[str, Any]:
 def test_every_object_validates_against_upstream_schemas(kind: str, server: dict[str, Any], kwargs: Any) -> None:
     rec = site_preview(site(kind, **server), **kwargs)
     objects = kubernetes_objects(rec)
-    assert {DEPLOYMENT, NAMESPACE, NETWORK_POLICY, SERVICE, SERVICE_ACCOUNT} <= {r.type for r in objects}
+    assert {DEPLOYMENT, LIMIT_RANGE, NAMESPACE, NETWORK_POLICY, RESOURCE_QUOTA, SERVICE, SERVICE_ACCOUNT} <= {
+        r.type for r in objects
+    }
     assert [e for r in objects for e in schema_errors(r)] == []
 
 
@@ -226,12 +236,50 @@ def test_digest_pinned_image_is_used_verbatim(kind: str) -> None:
 def test_gpu_limit_toleration_priority_and_args() -> None:
     rec = site_preview(site("k3s", gpus=2, args=["--model", "/models", "--port", "8000"]))
     container = server_container(rec)
-    assert container["resources"] == {"limits": {"nvidia.com/gpu": "2"}}
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == "2"
+    assert "nvidia.com/gpu" not in container["resources"]["requests"]  # requested by its limit
     assert container["args"] == ["--model", "/models", "--port", "8000"]
     assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
     spec = pod(rec)
     assert spec["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
     assert spec["priorityClassName"] == "llmops-inference"
+
+
+def test_server_requests_and_limits_cpu_and_memory_as_configured() -> None:
+    rec = site_preview(site("k3s", cpu=4, cpu_limit=8, memory_gib=24, memory_limit_gib=48))
+    assert server_container(rec)["resources"] == {
+        "requests": {"cpu": "4", "memory": "24Gi"},
+        "limits": {"cpu": "8", "memory": "48Gi", "nvidia.com/gpu": "1"},
+    }
+
+
+def test_server_defaults_are_vllms_kubernetes_example() -> None:
+    # docs/deployment/k8s.md of vllm-project/vllm: requests 2 CPUs and 6G, limits 10 CPUs and 20G (GiB here).
+    assert server_container(site_preview(site("local-zone")))["resources"] == {
+        "requests": {"cpu": "2", "memory": "6Gi"},
+        "limits": {"cpu": "10", "memory": "20Gi", "nvidia.com/gpu": "1"},
+    }
+
+
+def test_model_fetcher_has_requests_and_limits() -> None:
+    rec = site_preview(site("local-zone", **fetched()), downloader_image=DOWNLOADER)
+    [init] = pod(rec)["initContainers"]
+    assert init["resources"] == {
+        "requests": {"cpu": "250m", "memory": "512Mi"},
+        "limits": {"cpu": "1", "memory": "2Gi"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("server", "key"),
+    [
+        ({"cpu": 12}, r"server\.cpu: more than cpuLimit \(10\)"),
+        ({"memory_gib": 32}, r"server\.memoryGib: more than memoryLimitGib \(20\)"),
+    ],
+)
+def test_a_request_above_its_limit_is_refused(server: dict[str, Any], key: str) -> None:
+    with pytest.raises(Exception, match=key):
+        site_preview(site("k3s", **server))
 
 
 def test_probes_use_the_health_path() -> None:
@@ -293,6 +341,108 @@ def test_service_is_cluster_ip_on_the_server_port() -> None:
     service = site_preview(site("k3s", port=9000)).one(SERVICE).inputs["spec"]
     assert service["type"] == "ClusterIP"
     assert service["ports"] == [{"name": "http", "port": 9000, "targetPort": "http", "protocol": "TCP"}]
+
+
+# ---- the default image -------------------------------------------------------------------------------------
+
+
+def test_the_default_image_is_a_vllm_release_pinned_by_digest() -> None:
+    assert TypeAdapter(PinnedImage).validate_python(DEFAULT_SERVER_IMAGE) == DEFAULT_SERVER_IMAGE
+    assert re.fullmatch(r"docker\.io/vllm/vllm-openai:v0\.\d+\.\d+@sha256:[0-9a-f]{64}", DEFAULT_SERVER_IMAGE)
+    # Not the arm64-only nightly it replaces.
+    assert "b0501f99" not in DEFAULT_SERVER_IMAGE
+
+
+@pytest.mark.parametrize("kind", ["k3s", "local-zone"])
+def test_a_site_without_an_image_runs_the_default(kind: str) -> None:
+    spec = site(kind)
+    unset = spec.model_copy(update={"server": type(spec.server)(model_claim="llama-weights")})
+    assert server_container(site_preview(unset))["image"] == DEFAULT_SERVER_IMAGE
+
+
+# ---- namespace quota and container defaults ------------------------------------------------------------------
+
+
+def quantity(value: str) -> float:
+    """The Kubernetes quantities these objects use: cores, millicores, Mi and Gi."""
+    for suffix, factor in (("m", 1e-3), ("Mi", 2**20), ("Gi", 2**30)):
+        if value.endswith(suffix):
+            return float(value.removesuffix(suffix)) * factor
+    return float(value)
+
+
+def pod_totals(spec: dict[str, Any]) -> dict[str, float]:
+    """A pod's requests and limits as the quota counts them: per resource, the larger of the sum of its
+    containers' and of any one init container's."""
+    totals: dict[str, float] = {}
+    for kind in ("requests", "limits"):
+        for resource in ("cpu", "memory"):
+            containers = sum(quantity(c["resources"][kind][resource]) for c in spec["containers"])
+            inits = [quantity(c["resources"][kind][resource]) for c in spec.get("initContainers", [])]
+            totals[f"{kind}.{resource}"] = max([containers, *inits])
+    totals["requests.nvidia.com/gpu"] = sum(
+        quantity(c["resources"]["limits"]["nvidia.com/gpu"]) for c in spec["containers"]
+    )
+    return totals
+
+
+@pytest.mark.parametrize(("replicas", "pods"), [(1, 2), (2, 3), (4, 5), (5, 7), (100, 125)])
+def test_a_rolling_update_runs_the_replicas_plus_a_quarter_rounded_up(replicas: int, pods: int) -> None:
+    assert rollout_pods(replicas) == pods
+
+
+def test_namespace_quota_is_the_servers_needs_during_a_rolling_update() -> None:
+    rec = site_preview(
+        site("k3s", replicas=2, gpus=1, cpu=4, cpu_limit=8, memory_gib=16, memory_limit_gib=24), classification="phi"
+    )
+    quota = rec.one(RESOURCE_QUOTA).inputs
+    assert quota["metadata"]["name"] == "edge-quota"
+    assert quota["metadata"]["namespace"] == "edge-store-7"
+    assert quota["metadata"]["labels"]["data-classification"] == "phi"
+    # Two replicas and one surge pod.
+    assert quota["spec"]["hard"] == {
+        "requests.nvidia.com/gpu": "3",
+        "requests.google.com/tpu": "0",
+        "requests.aws.amazon.com/neuron": "0",
+        "requests.cpu": "12",
+        "requests.memory": "48Gi",
+        "limits.cpu": "24",
+        "limits.memory": "72Gi",
+        "pods": "3",
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "server", "kwargs"),
+    [
+        ("k3s", {"replicas": 1}, {}),
+        ("k3s", {"replicas": 5, "gpus": 2, "cpu": 3, "memory_gib": 10, "memory_limit_gib": 12}, {}),
+        ("local-zone", {**fetched(), "replicas": 3, "memory_gib": 1, "memory_limit_gib": 2, "cpu_limit": 1, "cpu": 1},
+         {"downloader_image": DOWNLOADER}),
+    ],
+)  # fmt: skip
+def test_the_quota_admits_the_rollouts_pods_and_not_one_more(kind: str, server: dict[str, Any], kwargs: Any) -> None:
+    rec = site_preview(site(kind, **server), **kwargs)
+    hard = {k: quantity(v) for k, v in rec.one(RESOURCE_QUOTA).inputs["spec"]["hard"].items()}
+    per_pod = pod_totals(pod(rec))
+    pods = rollout_pods(rec.one(DEPLOYMENT).inputs["spec"]["replicas"])
+    assert hard["pods"] == pods
+    for key, each in per_pod.items():
+        assert each * pods <= hard[key], key
+        assert each * (pods + 1) > hard[key], key
+    assert hard["requests.google.com/tpu"] == hard["requests.aws.amazon.com/neuron"] == 0
+
+
+def test_namespace_limit_range_gives_containers_defaults() -> None:
+    [limits] = site_preview(site("k3s")).of_type(LIMIT_RANGE)
+    assert limits.inputs["metadata"]["name"] == "container-defaults"
+    assert limits.inputs["metadata"]["namespace"] == "edge-store-7"
+    [item] = limits.inputs["spec"]["limits"]
+    assert item == {
+        "type": "Container",
+        "default": {"cpu": "1", "memory": "2Gi"},
+        "defaultRequest": {"cpu": "250m", "memory": "512Mi"},
+    }
 
 
 # ---- network policy and disruption budget ---------------------------------------------------------------------

@@ -31,12 +31,37 @@ if TYPE_CHECKING:
 
 EdgeSiteKind = Literal["k3s", "local-zone"]
 
+# The server image a site runs unless it names its own: the vLLM v0.11.0 release, its linux/amd64 image.
+# - Verified (public records; Docker Hub itself is out of reach here): "The linux/amd64 digest below is the v0.11.0
+#   image built on CUDA 12.8.1" above `FROM vllm/vllm-openai@sha256:d8d39b59...` (github.com/JonathanRosado/
+#   weinfer-pod, Dockerfile). Docker Hub's page of that image under the tag is
+#   https://hub.docker.com/layers/vllm/vllm-openai/v0.11.0/images/sha256-d8d39b59e909d2378ac4feeb191f7e7b6f1342477dc66b7c47cec89e9985ad8a
+#   (linked from public notes, not opened from here).
+# - Not the tag's index: public records pin `vllm/vllm-openai:v0.11.0@sha256:014a95f21c9e...` (what a pull by tag
+#   records), but none found says it is an index or which platforms it lists, so it is not used.
+# - Hence x86_64 nodes only: the g5 and g6 Local Zone types are x86_64 (components/catalog/aws.py); a K3s site on
+#   arm64 nodes must name an arm64 or multi-arch digest in `server.image`.
+# - The tag stays beside the digest for readers; the container runtime pulls by the digest alone.
+DEFAULT_SERVER_IMAGE = (
+    "docker.io/vllm/vllm-openai:v0.11.0@sha256:d8d39b59e909d2378ac4feeb191f7e7b6f1342477dc66b7c47cec89e9985ad8a"
+)
+# The server's CPU and memory per replica unless the site says otherwise: vLLM's own Kubernetes guide requests 2
+# CPUs and 6G and limits 10 CPUs and 20G for a 7B model on one GPU (github.com/vllm-project/vllm
+# docs/deployment/k8s.md, "Deployment with GPUs"); here in GiB, the unit of every memory setting of this config.
+DEFAULT_SERVER_CPU = 2
+DEFAULT_SERVER_CPU_LIMIT = 10
+DEFAULT_SERVER_MEMORY_GIB = 6
+DEFAULT_SERVER_MEMORY_LIMIT_GIB = 20
+
 
 class InferenceServerSpec(Model):
     """The model server an edge site runs: one Deployment and Service in namespace `edge-<site>`."""
 
     image: PinnedImage = Field(
-        description="The server's container image, pinned by digest (`<repository>[:tag]@sha256:<64 hex>`); required.",
+        default=DEFAULT_SERVER_IMAGE,
+        description="The server's container image, pinned by digest (`<repository>[:tag]@sha256:<64 hex>`). "
+        "Default: vLLM v0.11.0, its linux/amd64 image (`vllm/vllm-openai:v0.11.0@sha256:d8d39b59...`), for x86_64 "
+        "nodes; arm64 nodes need an arm64 or multi-arch digest.",
     )
     port: int = Field(
         default=8000,
@@ -57,6 +82,31 @@ class InferenceServerSpec(Model):
         le=100,
         description="Server replicas, 1 to 100 (default 1); more than one adds a PodDisruptionBudget with "
         "maxUnavailable 1.",
+    )
+    cpu: int = Field(
+        default=DEFAULT_SERVER_CPU,
+        ge=1,
+        le=100000,
+        description="CPU cores each replica requests, 1 to 100000 (default 2); at most cpuLimit.",
+    )
+    cpu_limit: int = Field(
+        default=DEFAULT_SERVER_CPU_LIMIT,
+        ge=1,
+        le=100000,
+        description="CPU cores each replica may use, 1 to 100000 (default 10); at least cpu.",
+    )
+    memory_gib: int = Field(
+        default=DEFAULT_SERVER_MEMORY_GIB,
+        ge=1,
+        le=1000000,
+        description="Memory in GiB each replica requests, 1 to 1000000 (default 6); at most memoryLimitGib.",
+    )
+    memory_limit_gib: int = Field(
+        default=DEFAULT_SERVER_MEMORY_LIMIT_GIB,
+        ge=2,
+        le=1000000,
+        description="Memory in GiB each replica may use, 2 (the model fetcher's own limit) to 1000000 (default "
+        "20); at least memoryGib.",
     )
     args: tuple[str, ...] = Field(default=(), description="Arguments of the server container; none by default.")
     model_uri: str | None = Field(
@@ -193,6 +243,19 @@ def check_site(site: EdgeSiteSpec, at: tuple = ()) -> list[Problem]:
         )
     if site.kind == "k3s" and not site.nodes:
         problems.append(Problem((*at, "nodes"), [], "list the site's GPU nodes (their Kubernetes node names)"))
+    # Kubernetes refuses a container whose request exceeds its limit.
+    for request, limit, key, limit_key in (
+        (server.cpu, server.cpu_limit, "cpu", "cpuLimit"),
+        (server.memory_gib, server.memory_limit_gib, "memoryGib", "memoryLimitGib"),
+    ):
+        if request > limit:
+            problems.append(
+                Problem(
+                    (*at, "server", key),
+                    request,
+                    f"more than {limit_key} ({limit}); request at most the limit, or raise {limit_key}",
+                )
+            )
     if site.kind == "local-zone":
         problems += _local_zone_shape(site, at)
     return problems

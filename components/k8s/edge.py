@@ -13,11 +13,13 @@ Two kinds of site (EdgeSiteSpec.kind):
   nvidia-container-runtime containerd's default runtime (awsdocs/amazon-eks-user-guide doc_source/gpu-ami.md:
   "The nvidia-container-runtime (as the default runtime)"), so pods name no RuntimeClass there.
 
-Everything the site runs sits in namespace `edge-<site>`: Pod Security "restricted" enforced, a default-deny
-ingress NetworkPolicy and one allow for the server port from the declared clients only, the records labels. The
-model is either a pre-provisioned PersistentVolumeClaim in that namespace (mounted read-only), or fetched from the
-platform's bucket by an init container running as the site's workload identity (service account annotations from
-the caller: IRSA role, GKE service account; none for EKS Pod Identity, which binds by service account name).
+Everything the site runs sits in namespace `edge-<site>`: Pod Security "restricted" enforced, a ResourceQuota
+sized for the server and a LimitRange of container defaults (the team namespaces' helper, components/k8s/quotas.py),
+a default-deny ingress NetworkPolicy and one allow for the server port from the declared clients only, the records
+labels. The model is either a pre-provisioned PersistentVolumeClaim in that namespace (mounted read-only), or
+fetched from the platform's bucket by an init container running as the site's workload identity (service account
+annotations from the caller: IRSA role, GKE service account; none for EKS Pod Identity, which binds by service
+account name).
 """
 
 from __future__ import annotations
@@ -38,7 +40,15 @@ from llmops_infra.components.k8s.nodes import (
     node_patches,
     untyped,
 )
-from llmops_infra.components.spec import BareMetalPoolSpec, EdgeSiteSpec, PinnedImage
+from llmops_infra.components.k8s.quotas import (
+    DEFAULT_LIMIT_CPU,
+    DEFAULT_LIMIT_MEMORY_GIB,
+    DEFAULT_REQUEST,
+    compute_quota,
+    container_defaults,
+    namespace_quota,
+)
+from llmops_infra.components.spec import BareMetalPoolSpec, EdgeSiteSpec, InferenceServerSpec, PinnedImage
 from llmops_infra.components.tagging import CLASSIFICATION, POOL_LABEL, SENSITIVE_CLASSES, Tagging, placement_labels
 
 # The serving PriorityClass of the cluster baseline (components/k8s/baseline.py): serving is not preempted by
@@ -64,10 +74,63 @@ STARTUP_PROBE = {"period_seconds": 10, "failure_threshold": 180, "timeout_second
 READINESS_PROBE = {"period_seconds": 10, "failure_threshold": 3, "timeout_seconds": 5}
 LIVENESS_PROBE = {"period_seconds": 20, "failure_threshold": 3, "timeout_seconds": 5}
 
+# The model fetcher (init container) gets the namespace's container defaults (components/k8s/quotas.py): the CLIs
+# stream the objects to the volume, they hold no model in memory. The config keeps the server at or above them
+# (cpu and cpuLimit at least 1, memoryGib at least 1, memoryLimitGib at least 2), so the pod's effective request
+# and limit, which the scheduler and the quota count ("the higher of: the sum of all app containers request/limit
+# for a resource; the effective init request/limit for a resource", kubernetes.io/docs/concepts/workloads/pods/
+# init-containers/#resources), are the server's.
+FETCHER_RESOURCES = {
+    "requests": dict(DEFAULT_REQUEST),
+    "limits": {"cpu": DEFAULT_LIMIT_CPU, "memory": f"{DEFAULT_LIMIT_MEMORY_GIB}Gi"},
+}
+EDGE_QUOTA_NAME = "edge-quota"
+
 
 def namespace_name(site: EdgeSiteSpec) -> str:
     """The namespace of a site's server: `edge-<site>`."""
     return f"edge-{site.name}"
+
+
+def rollout_pods(replicas: int) -> int:
+    """The most server pods a rolling update runs at once: the replicas plus the Deployment's default surge, 25% of
+    them rounded up (RollingUpdateDeployment.maxSurge: "Absolute number is calculated from percentage by rounding
+    up. Defaults to 25%", pulumi_kubernetes apps/v1 RollingUpdateDeploymentArgs)."""
+    return replicas + -(-replicas * 25 // 100)
+
+
+def site_quota(server: InferenceServerSpec) -> dict[str, str]:
+    """The site namespace's ResourceQuota `hard`: what its server pods need during a rolling update, no more.
+
+    GPUs, CPU and memory are the server's per replica times `rollout_pods(replicas)`; no TPU or Neuron device;
+    `pods` caps the pod count at the same number, so nothing else runs in the namespace.
+    """
+    pods = rollout_pods(server.replicas)
+    return {
+        **compute_quota(
+            {"gpus": server.gpus * pods},
+            requests_cpu=server.cpu * pods,
+            requests_memory_gib=server.memory_gib * pods,
+            limits_cpu=server.cpu_limit * pods,
+            limits_memory_gib=server.memory_limit_gib * pods,
+        ),
+        # Object count: "The total number of Pods in a non-terminal state that can exist in the namespace"
+        # (Kubernetes "Resource Quotas").
+        "pods": str(pods),
+    }
+
+
+def server_resources(server: InferenceServerSpec) -> dict[str, dict[str, str]]:
+    """The server container's requests and limits: CPU and memory as configured, GPUs by their limit."""
+    return {
+        "requests": {"cpu": str(server.cpu), "memory": f"{server.memory_gib}Gi"},
+        # Extended resources are requested by their limit (requests default to it and may not differ).
+        "limits": {
+            "cpu": str(server.cpu_limit),
+            "memory": f"{server.memory_limit_gib}Gi",
+            GPU_RESOURCE: str(server.gpus),
+        },
+    }
 
 
 def restricted_container_context() -> dict[str, Any]:
@@ -93,10 +156,12 @@ def download_command(model_uri: str) -> list[str]:
 class EdgeInferenceSite(pulumi.ComponentResource):
     """The model server of one edge site (a K3s cluster or an AWS Local Zone node group), locked down.
 
-    Everything sits in namespace `edge-<site>`: a service account, the server Deployment (digest-pinned image,
-    GPU limit, startup, readiness and liveness probes on `health_path`, the llmops-inference PriorityClass), a
-    ClusterIP Service, NetworkPolicies and, with more than one replica, a PodDisruptionBudget. The model is a
-    pre-provisioned claim mounted read-only, or fetched by an init container with the site's workload identity.
+    Everything sits in namespace `edge-<site>`: a ResourceQuota sized for the server and a LimitRange of container
+    defaults (as a team namespace), a service account, the server Deployment (digest-pinned image, CPU and memory
+    requests and limits, GPU limit, startup, readiness and liveness probes on `health_path`, the llmops-inference
+    PriorityClass), a ClusterIP Service, NetworkPolicies and, with more than one replica, a PodDisruptionBudget.
+    The model is a pre-provisioned claim mounted read-only, or fetched by an init container with the site's
+    workload identity.
     On a k3s site the GPU nodes are labelled and tainted here (as a BareMetalGpuPool) and pods name the `nvidia`
     RuntimeClass; the device plugin comes from the cluster's ClusterBaseline.
 
@@ -116,6 +181,10 @@ class EdgeInferenceSite(pulumi.ComponentResource):
 
     Outputs:
         namespace: The site's `Namespace`.
+        quota: Its `ResourceQuota` `edge-quota`: the server's GPUs, CPU and memory (requests and limits) per
+            replica times the pods of a rolling update (replicas plus 25%, rounded up), and that many pods.
+        limit_range: Its `LimitRange` `container-defaults`: 250m CPU and 512Mi requested, 1 CPU and 2Gi limit for
+            a container that states none.
         deployment: The server `Deployment`.
         service: Its `Service` (registered output `service`: `inference-server.edge-<site>.svc`).
         network_policies: The default deny and, with declared clients, the allow.
@@ -127,6 +196,8 @@ class EdgeInferenceSite(pulumi.ComponentResource):
         - Pod security: the namespace enforces Pod Security "restricted"; every container runs as UID 65532,
           non-root, no privilege escalation, all capabilities dropped, read-only root file system, RuntimeDefault
           seccomp; no service account token is mounted.
+        - Quotas: the namespace admits the server's pods during a rolling update and nothing beyond; every
+          container (server and model fetcher) states its CPU and memory requests and limits.
         - Network isolation: default-deny ingress; one allow, to the server port only, from `client_cidrs` and
           `client_namespaces`; none declared: nothing reaches the server. The Service is ClusterIP.
         - Data placement: pods select the site's pool and, for a phi or personal site, the allow label of its
@@ -138,6 +209,8 @@ class EdgeInferenceSite(pulumi.ComponentResource):
     """
 
     namespace: k8s.core.v1.Namespace
+    quota: k8s.core.v1.ResourceQuota
+    limit_range: k8s.core.v1.LimitRange
     deployment: k8s.apps.v1.Deployment
     service: k8s.core.v1.Service
     network_policies: list[k8s.networking.v1.NetworkPolicy]
@@ -191,6 +264,16 @@ class EdgeInferenceSite(pulumi.ComponentResource):
             f"{name}-ns", metadata={"name": ns, "labels": {**records, **PSA_LABELS}}, opts=child
         )
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        # As a team namespace (components/k8s/baseline.py): a quota sized for the server, container defaults.
+        self.quota, self.limit_range = namespace_quota(
+            name,
+            namespace=ns,
+            labels=records,
+            quota_name=EDGE_QUOTA_NAME,
+            hard=site_quota(server),
+            defaults=container_defaults(server.memory_limit_gib * rollout_pods(server.replicas)),
+            opts=in_ns,
+        )
 
         account_metadata: dict[str, Any] = {"name": SERVICE_ACCOUNT, "namespace": ns, "labels": {**app, **records}}
         if service_account_annotations:
@@ -224,6 +307,7 @@ class EdgeInferenceSite(pulumi.ComponentResource):
                     "command": pulumi.Output.from_input(model_source or server.model_uri).apply(download_command),
                     # The CLIs write their config and credential caches under HOME; the root FS is read-only.
                     "env": [{"name": "HOME", "value": TMP_DIR}],
+                    "resources": FETCHER_RESOURCES,
                     "security_context": restricted_container_context(),
                     "volume_mounts": [
                         {"name": "models", "mount_path": MODEL_DIR},
@@ -244,8 +328,7 @@ class EdgeInferenceSite(pulumi.ComponentResource):
                 {"name": "HOME", "value": TMP_DIR},
                 {"name": "XDG_CACHE_HOME", "value": CACHE_DIR},
             ],
-            # Extended resources are requested by their limit (requests default to it and may not differ).
-            "resources": {"limits": {GPU_RESOURCE: str(server.gpus)}},
+            "resources": server_resources(server),
             "startup_probe": probe(STARTUP_PROBE),
             "readiness_probe": probe(READINESS_PROBE),
             "liveness_probe": probe(LIVENESS_PROBE),

@@ -19,6 +19,8 @@ import pulumi_kubernetes as k8s
 from llmops_infra.components.k8s import gpu_software
 from llmops_infra.components.k8s.gpu_software import GpuSoftwarePlan, Platform
 from llmops_infra.components.k8s.labels import record_labels
+from llmops_infra.components.k8s.quotas import ACCELERATOR_QUOTA_KEYS, compute_quota, namespace_quota
+from llmops_infra.components.k8s.quotas import container_defaults as namespace_container_defaults
 from llmops_infra.components.k8s.rbac import create_rbac
 from llmops_infra.components.spec import KubernetesSpec, TeamSpec
 from llmops_infra.components.tagging import Tagging
@@ -31,21 +33,6 @@ RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-
 # Pod Security Admission (Kubernetes "Pod Security Admission"): pod-security.kubernetes.io/<mode> with modes enforce,
 # audit and warn, and <mode>-version pinning the standard's version ("latest" follows the cluster's).
 PSA_MODES = ("enforce", "audit", "warn")
-
-# Quota keys. Extended resources take only the `requests.` prefix: "As overcommit is not allowed for extended
-# resources, it makes no sense to specify both requests and limits for the same extended resource in a quota. So
-# for extended resources, only quota items with prefix requests. is allowed" (Kubernetes "Resource Quotas").
-ACCELERATOR_QUOTA_KEYS = {
-    "gpus": "requests.nvidia.com/gpu",
-    "tpus": "requests.google.com/tpu",
-    "neuron_devices": "requests.aws.amazon.com/neuron",
-}
-
-# Container defaults where a pod says nothing (the quota makes requests and limits mandatory, so without defaults
-# every such pod would be rejected). Modest on purpose: a real workload states what it needs.
-DEFAULT_REQUEST = {"cpu": "250m", "memory": "512Mi"}
-DEFAULT_LIMIT_CPU = "1"
-DEFAULT_LIMIT_MEMORY_GIB = 2
 
 # Cluster DNS: the kube-dns Service's pods carry k8s-app=kube-dns in kube-system on EKS, GKE and K3s alike
 # (Kubernetes "Debugging DNS Resolution": `kubectl get pods --namespace=kube-system -l k8s-app=kube-dns`).
@@ -106,21 +93,18 @@ def quota(team: TeamSpec) -> dict[str, str]:
     Limits equal requests in total: a team can burst within its grant but never past it (memory cannot be
     reclaimed once given, so a limit above the grant would let one team push another's pods out of memory).
     """
-    cpu, memory = str(team.cpu), f"{team.memory_gib}Gi"
-    return {
-        **{key: str(getattr(team, field)) for field, key in ACCELERATOR_QUOTA_KEYS.items()},
-        "requests.cpu": cpu,
-        "requests.memory": memory,
-        "limits.cpu": cpu,
-        "limits.memory": memory,
-    }
+    return compute_quota(
+        {field: getattr(team, field) for field in ACCELERATOR_QUOTA_KEYS},
+        requests_cpu=team.cpu,
+        requests_memory_gib=team.memory_gib,
+        limits_cpu=team.cpu,
+        limits_memory_gib=team.memory_gib,
+    )
 
 
 def container_defaults(team: TeamSpec) -> dict[str, dict[str, str]]:
     """The team's LimitRange defaults: 250m CPU and 512Mi requested, 1 CPU and up to 2Gi limit per container."""
-    # The default limit never exceeds the team's whole memory quota, or a defaulted pod could never be admitted.
-    memory_limit = f"{min(DEFAULT_LIMIT_MEMORY_GIB, team.memory_gib)}Gi"
-    return {"default": {"cpu": DEFAULT_LIMIT_CPU, "memory": memory_limit}, "defaultRequest": dict(DEFAULT_REQUEST)}
+    return namespace_container_defaults(team.memory_gib)
 
 
 def _namespace_peer(namespace: str) -> k8s.networking.v1.NetworkPolicyPeerArgs:
@@ -352,23 +336,13 @@ class ClusterBaseline(pulumi.ComponentResource):
         # Everything else names the namespace through its output, so it waits for the namespace to exist.
         ns_name = namespace.metadata.name
         labels = record_labels(tagging, f"team-{team.name}", team.classification)
-        k8s.core.v1.ResourceQuota(
-            f"{prefix}-quota",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="team-quota", namespace=ns_name, labels=labels),
-            spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=quota(team)),
-            opts=child,
-        )
-        defaults = container_defaults(team)
-        k8s.core.v1.LimitRange(
-            f"{prefix}-limits",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="container-defaults", namespace=ns_name, labels=labels),
-            spec=k8s.core.v1.LimitRangeSpecArgs(
-                limits=[
-                    k8s.core.v1.LimitRangeItemArgs(
-                        type="Container", default=defaults["default"], default_request=defaults["defaultRequest"]
-                    )
-                ]
-            ),
+        namespace_quota(
+            prefix,
+            namespace=ns_name,
+            labels=labels,
+            quota_name="team-quota",
+            hard=quota(team),
+            defaults=container_defaults(team),
             opts=child,
         )
         network_policies(prefix, team, ns_name, platform, child)

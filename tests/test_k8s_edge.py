@@ -19,7 +19,7 @@ from pydantic import TypeAdapter
 import llmops_infra.policies.rules.kubernetes  # noqa: F401 - registers the rules
 from llmops_infra.cli.engine import Recording
 from llmops_infra.components.config.base import PinnedImage
-from llmops_infra.components.config.edge import DEFAULT_SERVER_IMAGE
+from llmops_infra.components.config.edge import DEFAULT_SERVER_IMAGE, check_site
 from llmops_infra.components.k8s.edge import EdgeInferenceSite, rollout_pods
 from llmops_infra.components.spec import EdgeSiteSpec
 from llmops_infra.components.tagging import Tagging
@@ -280,6 +280,14 @@ def test_model_fetcher_has_requests_and_limits() -> None:
 def test_a_request_above_its_limit_is_refused(server: dict[str, Any], key: str) -> None:
     with pytest.raises(Exception, match=key):
         site_preview(site("k3s", **server))
+
+
+def test_the_config_check_names_the_key_and_the_limit() -> None:
+    [problem] = check_site(site("local-zone", cpu=4, cpu_limit=2), ("edge", "sites", 0))
+    assert problem.path == ("edge", "sites", 0, "server", "cpu")
+    assert problem.value == 4
+    assert problem.message == "more than cpuLimit (2); request at most the limit, or raise cpuLimit"
+    assert check_site(site("local-zone", cpu=2, cpu_limit=2, memory_gib=20, memory_limit_gib=20)) == []
 
 
 def test_probes_use_the_health_path() -> None:

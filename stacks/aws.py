@@ -79,6 +79,7 @@ def deploy_aws(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:
             pool.name,
             pool,
             cluster_name=cluster.cluster_name,
+            cluster_version=aws_spec.cluster.version,
             node_role_arn=node_role.role_arn,
             vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids,

@@ -4,12 +4,14 @@ labels, and the autoscaler's node-template tags that let a pool scale from zero.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
 from llmops_infra.cli.engine import Recording, Registration
 from llmops_infra.components.aws.nodepool import GpuNodePool, label_value
+from llmops_infra.components.catalog import aws as catalog
 from llmops_infra.components.spec import AcceleratorPoolSpec, Taint, TaintEffect
 from tests.conftest import preview
 
@@ -24,7 +26,7 @@ ASG_TAG = "aws:autoscaling/tag:Tag"
 TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
 
 
-def pool_preview(**spec: Any) -> Recording:
+def pool_preview(cluster_version: str | None = None, **spec: Any) -> Recording:
     fields = {"name": "gpu", "instance_type": "g6e.xlarge", "max_size": 2, **spec}
 
     def program() -> None:
@@ -32,6 +34,7 @@ def pool_preview(**spec: Any) -> Recording:
             fields["name"],
             AcceleratorPoolSpec(**fields),
             cluster_name=CLUSTER_NAME,
+            cluster_version=cluster_version,
             node_role_arn="arn:aws:iam::123456789012:role/nodes",
             vpc_id="vpc-0123456789abcdef0",
             subnet_ids=SUBNETS,
@@ -79,12 +82,16 @@ def test_imdsv2_is_required_with_hop_limit_one(instance_type: str) -> None:
         (None, "/dev/xvda", ["/dev/xvda"]),
         ("AL2023_x86_64_NVIDIA", "/dev/xvda", ["/dev/xvda"]),
         ("BOTTLEROCKET_x86_64_NVIDIA", "/dev/xvdb", ["/dev/xvda", "/dev/xvdb"]),
+        ("AL2023_ARM_64_NVIDIA", "/dev/xvda", ["/dev/xvda"]),
+        ("BOTTLEROCKET_ARM_64_NVIDIA", "/dev/xvdb", ["/dev/xvda", "/dev/xvdb"]),
     ],
 )
 def test_every_ami_volume_is_gp3_encrypted_with_the_storage_key(
     ami_type: str | None, sized_device: str, devices: list[str]
 ) -> None:
-    mappings = lt_inputs(pool_preview(ami_type=ami_type, disk_size_gib=500))["blockDeviceMappings"]
+    instance_type = "g5g.2xlarge" if ami_type and "ARM_64" in ami_type else "g6e.xlarge"  # the Arm NVIDIA family
+    rec = pool_preview(instance_type=instance_type, ami_type=ami_type, disk_size_gib=500)
+    mappings = lt_inputs(rec)["blockDeviceMappings"]
     assert [m["deviceName"] for m in mappings] == devices
     for mapping in mappings:
         ebs = mapping["ebs"]
@@ -341,9 +348,48 @@ def test_capacity_summary_for_p5_max_four_is_thirty_two_gpus() -> None:
     assert component(rec).outputs["capacity"] == expected
 
 
-def test_unverified_catalog_size_is_reported_unverified() -> None:
-    outputs = component(pool_preview(instance_type="p5.4xlarge")).outputs
-    assert outputs["capacity"]["verified"] is False
+def test_unverified_catalog_size_is_reported_unverified(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No AWS size is unverified today (p5.4xlarge was, until Karpenter's EC2 data confirmed it): mark one.
+    family = catalog.FAMILIES["p5"]
+    sizes = {**family.sizes, "4xlarge": dataclasses.replace(family.sizes["4xlarge"], verified=False)}
+    monkeypatch.setitem(catalog.FAMILIES, "p5", dataclasses.replace(family, sizes=sizes))
+    assert component(pool_preview(instance_type="p5.4xlarge")).outputs["capacity"]["verified"] is False
+    assert component(pool_preview(instance_type="p5.48xlarge")).outputs["capacity"]["verified"] is True
+
+
+# ---- AMI types: the Arm NVIDIA family, and AL2 only up to its last Kubernetes version -------------------------
+
+
+@pytest.mark.parametrize("ami_type", [None, "AL2023_ARM_64_NVIDIA", "BOTTLEROCKET_ARM_64_NVIDIA"])
+def test_a_g5g_pool_runs_an_arm_nvidia_ami(ami_type: str | None) -> None:
+    rec = pool_preview(instance_type="g5g.xlarge", ami_type=ami_type)
+    assert ng_inputs(rec)["amiType"] == (ami_type or "AL2023_ARM_64_NVIDIA")
+    assert ng_inputs(rec)["instanceTypes"] == ["g5g.xlarge"]
+    assert lt_inputs(rec)["metadataOptions"]["httpTokens"] == "required"
+
+
+def test_al2_gpu_ami_is_accepted_on_the_last_kubernetes_version_it_was_published_for() -> None:
+    rec = pool_preview(cluster_version="1.32", ami_type="AL2_x86_64_GPU")
+    assert ng_inputs(rec)["amiType"] == "AL2_x86_64_GPU"
+
+
+@pytest.mark.parametrize("cluster_version", [None, "1.33", "1.34"])
+def test_al2_gpu_ami_after_its_last_version_is_refused_as_the_config_refuses_it(cluster_version: str | None):
+    from llmops_infra.components.config.platform import parse_platform
+    from llmops_infra.components.spec import SpecError
+
+    cluster = {"cluster": {"version": cluster_version}} if cluster_version else {}  # None: both use the default
+    pool = {"name": "gpu", "instanceType": "g6e.xlarge", "maxSize": 2, "amiType": "AL2_x86_64_GPU"}
+    with pytest.raises(SpecError) as config_error:
+        parse_platform(
+            {"targets": ["aws"], "region": "us-east-1", "owner": "t", "aws": {**cluster, "acceleratorPools": [pool]}}
+        )
+    [problem] = config_error.value.problems
+    assert problem.path == ("aws", "acceleratorPools", 0, "amiType")
+    assert f"but the cluster runs Kubernetes {cluster_version or '1.33'}" in problem.message
+    with pytest.raises(ValueError) as code_error:
+        pool_preview(cluster_version=cluster_version, ami_type="AL2_x86_64_GPU")
+    assert str(code_error.value) == f"pool gpu: amiType: {problem.message}"
 
 
 # ---- a pool built in code is refused as its config would be ----------------------------------------------------
@@ -354,6 +400,11 @@ REFUSED = {
     "an AMI for another accelerator": ({"instance_type": "inf2.xlarge", "ami_type": "AL2023_x86_64_NVIDIA"}, "amiType"),
     "an unknown instance type": ({"instance_type": "p9.96xlarge"}, "instanceType"),
     "min above max": ({"min_size": 3, "max_size": 2}, "minSize"),
+    "an AL2 AMI past its last Kubernetes version": ({"ami_type": "AL2_x86_64_GPU"}, "amiType"),
+    "an x86 AMI on the Arm NVIDIA family": (
+        {"instance_type": "g5g.xlarge", "ami_type": "AL2023_x86_64_NVIDIA"},
+        "amiType",
+    ),
 }
 
 

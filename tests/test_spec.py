@@ -120,9 +120,58 @@ def test_nvidia_ami_on_inferentia_names_the_neuron_ami():
     ]
 
 
-def test_neuron_ami_on_nvidia_lists_the_nvidia_amis():
+def test_neuron_ami_on_nvidia_lists_the_nvidia_amis_published_for_the_cluster_version():
     (error,) = _errors(_with("aws.acceleratorPools.0.amiType", "AL2023_x86_64_NEURON"))
-    assert "allowed: AL2023_x86_64_NVIDIA, AL2_x86_64_GPU, BOTTLEROCKET_x86_64_NVIDIA" in error
+    assert error.endswith("allowed: AL2023_x86_64_NVIDIA, BOTTLEROCKET_x86_64_NVIDIA")  # 1.33: no AL2
+    data = _with("aws.acceleratorPools.0.amiType", "AL2023_x86_64_NEURON")
+    data["aws"]["cluster"] = {"version": "1.32"}
+    (error,) = _errors(data)
+    assert error.endswith("allowed: AL2023_x86_64_NVIDIA, AL2_x86_64_GPU, BOTTLEROCKET_x86_64_NVIDIA")
+
+
+AL2_AFTER_1_32 = (
+    "aws.acceleratorPools[0].amiType: EKS publishes AL2_x86_64_GPU AMIs up to Kubernetes 1.32 only (support ended "
+    "2025-11-26), but the cluster runs Kubernetes {version}; use AL2023_x86_64_NVIDIA or BOTTLEROCKET_x86_64_NVIDIA, "
+    "which fit g6.xlarge"
+)
+
+
+def _al2_pool(version: str | None) -> dict[str, Any]:
+    data = _with("aws.acceleratorPools.0.amiType", "AL2_x86_64_GPU")
+    if version is not None:
+        data["aws"]["cluster"] = {"version": version}
+    return data
+
+
+def test_al2_gpu_ami_passes_on_1_32_the_last_version_eks_published_it_for():
+    spec = parse_platform(_al2_pool("1.32"))
+    assert spec.aws_or_default.accelerator_pools[0].ami_type == "AL2_x86_64_GPU"
+
+
+@pytest.mark.parametrize("version", ["1.33", "1.34", None])  # None: the default cluster version, 1.33
+def test_al2_gpu_ami_is_refused_after_1_32_naming_the_al2023_and_bottlerocket_types(version: str | None):
+    assert _errors(_al2_pool(version)) == [AL2_AFTER_1_32.format(version=version or "1.33")]
+
+
+def test_al2_refusal_is_reported_with_the_platform_s_shape_problems():
+    data = _al2_pool("1.33")
+    data["owner"] = ""
+    assert _errors(data) == ["owner: must not be empty", AL2_AFTER_1_32.format(version="1.33")]
+
+
+@pytest.mark.parametrize("ami_type", [None, "AL2023_ARM_64_NVIDIA", "BOTTLEROCKET_ARM_64_NVIDIA"])
+def test_g5g_takes_the_arm_nvidia_amis(ami_type: str | None):
+    pool = {"name": "arm", "instanceType": "g5g.2xlarge", "maxSize": 1, "amiType": ami_type}
+    spec = parse_platform(_with("aws.acceleratorPools.0", {k: v for k, v in pool.items() if v is not None}))
+    assert spec.aws_or_default.accelerator_pools[0].instance_type == "g5g.2xlarge"
+
+
+def test_x86_nvidia_ami_on_g5g_lists_the_arm_ones():
+    pool = {"name": "arm", "instanceType": "g5g.xlarge", "maxSize": 1, "amiType": "BOTTLEROCKET_x86_64_NVIDIA"}
+    assert _errors(_with("aws.acceleratorPools.0", pool)) == [
+        "aws.acceleratorPools[0].amiType: an AMI for nvidia on x86_64, but g5g.xlarge carries NVIDIA T4G (nvidia, "
+        "arm64); allowed: AL2023_ARM_64_NVIDIA, BOTTLEROCKET_ARM_64_NVIDIA"
+    ]
 
 
 def test_arm_ami_on_x86_gpu_is_rejected():

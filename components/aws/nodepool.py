@@ -20,7 +20,7 @@ from llmops_infra.components.capacity import Capacity, capacity_row
 from llmops_infra.components.catalog import aws as catalog
 from llmops_infra.components.config.aws import check_pool
 from llmops_infra.components.config.refusal import refuse
-from llmops_infra.components.spec import KUBERNETES_EFFECT, AcceleratorPoolSpec, Taint
+from llmops_infra.components.spec import KUBERNETES_EFFECT, AcceleratorPoolSpec, ClusterSpec, Taint
 from llmops_infra.components.tagging import pool_labels
 
 AUTOSCALER_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
@@ -54,6 +54,8 @@ class GpuNodePool(pulumi.ComponentResource):
         spec: AcceleratorPoolSpec: instance type, AMI type, capacity type and reservation, sizes, EFA, placement
             group, disk size, extra labels and taints, allowed data classes.
         cluster_name: The EKS cluster the pool joins (EksCluster.cluster_name).
+        cluster_version: That cluster's Kubernetes version (the ClusterSpec.version it was built with), which decides
+            the AMI types EKS still publishes (AL2_x86_64_GPU: up to 1.32). None (default): ClusterSpec's default.
         node_role_arn: The IAM role the nodes run as (NodeRole.role_arn).
         vpc_id: The cluster's VPC, for the EFA security group (IsolatedVpc.vpc_id).
         subnet_ids: Private subnets of the nodes; a pool with EFA or a placement group uses the first only.
@@ -89,6 +91,7 @@ class GpuNodePool(pulumi.ComponentResource):
         spec: AcceleratorPoolSpec,
         *,
         cluster_name: pulumi.Input[str],
+        cluster_version: str | None = None,
         node_role_arn: pulumi.Input[str],
         vpc_id: pulumi.Input[str],
         subnet_ids: Sequence[pulumi.Input[str]],
@@ -100,7 +103,8 @@ class GpuNodePool(pulumi.ComponentResource):
         super().__init__("llmops:aws:GpuNodePool", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # The config's own pool checks, so a pool built in code is refused as a config would be.
-        refuse(f"pool {spec.name}", check_pool(spec, ()))
+        version = cluster_version or ClusterSpec.model_fields["version"].default
+        refuse(f"pool {spec.name}", check_pool(spec, (), cluster_version=version))
         it = catalog.lookup(spec.instance_type)
         assert it is not None  # check_pool refuses an instance type the catalog does not have
         ami_type = spec.ami_type or it.default_ami

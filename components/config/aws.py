@@ -167,8 +167,9 @@ class AcceleratorPoolSpec(Model):
     ami_type: str | None = Field(
         default=None,
         description="EKS AMI type of the node group; it must fit the instance's accelerator vendor and "
-        "architecture (NVIDIA AMIs on NVIDIA types, AL2023_x86_64_NEURON on Inferentia and Trainium). None "
-        "(default): the catalog's default for the instance type.",
+        "architecture (NVIDIA AMIs on NVIDIA types, AL2023_x86_64_NEURON on Inferentia and Trainium), and EKS "
+        "must still publish it for `cluster.version` (AL2_x86_64_GPU: up to 1.32 only; use an AL2023 or "
+        "Bottlerocket type). None (default): the catalog's default for the instance type (AL2023).",
     )
     capacity_type: CapacityTypeName = Field(
         default="ON_DEMAND",
@@ -266,11 +267,16 @@ def _instance_type(pool: AcceleratorPoolSpec, at: tuple) -> Iterator[Problem]:
         )
 
 
-def _ami_type(pool: AcceleratorPoolSpec, it: aws.InstanceType, at: tuple) -> Iterator[Problem]:
+def _ami_type(
+    pool: AcceleratorPoolSpec, it: aws.InstanceType, at: tuple, cluster_version: str | None
+) -> Iterator[Problem]:
+    """The AMI type fits the accelerator and architecture, and EKS still publishes it for the cluster's version
+    (None: not known, e.g. a pool checked without its cluster; only the fit is checked then)."""
     if pool.ami_type is None:
         return
     ami = aws.AMI_TYPES.get(pool.ami_type)
-    fits = sorted(a.name for a in aws.AMI_TYPES.values() if (a.vendor, a.arch) == (it.family.vendor, it.family.arch))
+    fit = [a for a in aws.AMI_TYPES.values() if (a.vendor, a.arch) == (it.family.vendor, it.family.arch)]
+    current = sorted(a.name for a in fit if cluster_version is None or a.published_for(cluster_version))
     if ami is None or (ami.vendor, ami.arch) != (it.family.vendor, it.family.arch):
         if ami is None:
             why = "not an EKS accelerator AMI type"
@@ -280,7 +286,16 @@ def _ami_type(pool: AcceleratorPoolSpec, it: aws.InstanceType, at: tuple) -> Ite
             (*at, "amiType"),
             pool.ami_type,
             f"{why}, but {pool.instance_type} carries {it.family.accelerator} ({it.family.vendor}, "
-            f"{it.family.arch}); allowed: {', '.join(fits)}",
+            f"{it.family.arch}); allowed: {', '.join(current)}",
+        )
+    elif cluster_version is not None and not ami.published_for(cluster_version):
+        # The last version and the end date are the catalog row's (AmiType.last_kubernetes_version, end_of_support).
+        yield Problem(
+            (*at, "amiType"),
+            pool.ami_type,
+            f"EKS publishes {ami.name} AMIs up to Kubernetes {ami.last_kubernetes_version} only (support ended "
+            f"{ami.end_of_support}), but the cluster runs Kubernetes {cluster_version}; use "
+            f"{' or '.join(current)}, which fit {pool.instance_type}",
         )
 
 
@@ -329,16 +344,20 @@ def _placement_group(pool: AcceleratorPoolSpec, it: aws.InstanceType, at: tuple)
         )
 
 
-POOL_CHECKS: tuple[PoolCheck, ...] = (_ami_type, _efa, _sizes, _capacity, _placement_group)
+POOL_CHECKS: tuple[PoolCheck, ...] = (_efa, _sizes, _capacity, _placement_group)
 
 
-def check_pool(pool: AcceleratorPoolSpec, at: tuple) -> list[Problem]:
+def check_pool(pool: AcceleratorPoolSpec, at: tuple, *, cluster_version: str | None = None) -> list[Problem]:
+    """The pool's problems against the catalog. `cluster_version` is the EKS cluster's Kubernetes version
+    (ClusterSpec.version), which decides the AMI types EKS still publishes; None: not known, so that is not checked
+    (the config always passes its cluster's; GpuNodePool passes the one it is given, ClusterSpec's default if none)."""
     unknown = list(_instance_type(pool, at))
     if unknown:
         return unknown
     it = aws.lookup(pool.instance_type)
     assert it is not None
-    return [problem for check in POOL_CHECKS for problem in check(pool, it, at)]
+    problems = list(_ami_type(pool, it, at, cluster_version))
+    return problems + [problem for check in POOL_CHECKS for problem in check(pool, it, at)]
 
 
 def _unique(names: list[str], *at: str) -> Iterator[Problem]:
@@ -373,6 +392,7 @@ def check_aws(spec: PlatformSpec) -> list[Problem]:
     problems = [*_section(spec), *_system_nodes(spec)]
     problems += _unique([p.name for p in spec.aws_or_default.accelerator_pools], "aws", "acceleratorPools")
     problems += _unique([b.name for b in spec.buckets], "buckets")
+    version = spec.aws_or_default.cluster.version
     for i, pool in enumerate(spec.aws_or_default.accelerator_pools):
-        problems += check_pool(pool, ("aws", "acceleratorPools", i))
+        problems += check_pool(pool, ("aws", "acceleratorPools", i), cluster_version=version)
     return problems

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
 
-from llmops_infra.components.config.aws import AcceleratorPoolSpec, AwsSpec, check_aws, check_pool
+from llmops_infra.components.config.aws import AcceleratorPoolSpec, AwsSpec, ClusterSpec, check_aws, check_pool
 from llmops_infra.components.config.base import (
     MISSING,
     REGIONAL_TARGETS,
@@ -162,13 +162,18 @@ def _pool_problems(data: dict) -> list[Problem]:
     """Catalog problems of the pools that are well-formed on their own, so one run reports everything."""
     section = data.get("aws")
     pools = section.get("acceleratorPools") if isinstance(section, dict) else None
+    cluster = section.get("cluster", {}) if isinstance(section, dict) else {}
+    try:  # the AMI types a pool may use depend on the cluster's version; not checked if that is malformed too
+        version: str | None = ClusterSpec.model_validate(cluster).version
+    except ValidationError:
+        version = None
     problems: list[Problem] = []
     for i, raw in enumerate(pools if isinstance(pools, list) else []):
         try:
             pool = AcceleratorPoolSpec.model_validate(raw)
         except ValidationError:
             continue  # its shape problems are already reported with the platform's
-        problems += check_pool(pool, ("aws", "acceleratorPools", i))
+        problems += check_pool(pool, ("aws", "acceleratorPools", i), cluster_version=version)
     return problems + raw_pool_problems(data)
 
 

@@ -65,6 +65,15 @@ VALID = [
     ("tpu", {"machineType": "ct4p-hightpu-4t", "topology": "8x4x4", "zones": ["europe-west4-a"]}),  # v4: any order
     ("tpu", {"machineType": "ct5p-hightpu-4t", "topology": "4x4x8", "zones": ["europe-west4-a"]}),
     ("tpu", {"machineType": "ct5p-hightpu-4t", "topology": "16x16x24", "zones": ["europe-west4-a"]}),
+    ("gpu", {"machineType": "a3-edgegpu-8g", "accelerator": "nvidia-h100-80gb", "acceleratorCount": 8}),
+    ("gpu", {"machineType": "n1-standard-64", "accelerator": "nvidia-tesla-v100", "acceleratorCount": 8}),
+    ("gpu", {"machineType": "g4-standard-48", "migPartitionSize": "1g.24gb"}),
+    ("gpu", {"machineType": "g4-standard-96", "migPartitionSize": "4g.96gb"}),
+    ("tpu", {"machineType": "ct5l-hightpu-1t", "topology": "1x1", "maxNodes": 2}),
+    ("tpu", {"machineType": "ct5l-hightpu-4t", "topology": "2x2", "maxNodes": 2}),
+    ("tpu", {"machineType": "ct5l-hightpu-8t", "topology": "2x4", "maxNodes": 2}),
+    ("tpu", {"machineType": "tpu7x-standard-1t", "topology": "1x1x1", "maxNodes": 2}),
+    ("tpu", {"machineType": "tpu7x-standard-4t", "topology": "2x2x1", "maxNodes": 2}),
 ]  # fmt: skip
 
 
@@ -161,6 +170,26 @@ INVALID = [
     ("single-host-min-over-max", "tpu", {"machineType": "ct5lp-hightpu-8t", "topology": "2x4", "minNodes": 3,
                                          "maxNodes": 2},
      "gcp.tpuPools[0].minNodes", "at most maxNodes (2)"),
+    ("t4-times-eight", "gpu", {"machineType": "n1-standard-64", "accelerator": "nvidia-tesla-t4",
+                               "acceleratorCount": 8},
+     "gcp.gpuPools[0].acceleratorCount", "allowed: 1, 2, 4"),
+    ("v100-times-three", "gpu", {"machineType": "n1-standard-64", "accelerator": "nvidia-tesla-v100",
+                                 "acceleratorCount": 3},
+     "gcp.gpuPools[0].acceleratorCount", "allowed: 1, 2, 4, 8"),
+    ("rtx-pro-mig-of-a100", "gpu", {"machineType": "g4-standard-48", "migPartitionSize": "1g.10gb"},
+     "gcp.gpuPools[0].migPartitionSize", "allowed: 1g.24gb, 2g.48gb, 4g.96gb"),
+    ("a3-edge-count", "gpu", {"machineType": "a3-edgegpu-8g", "acceleratorCount": 4},
+     "gcp.gpuPools[0].acceleratorCount", "a3-edgegpu-8g carries 8 GPUs; allowed: 8"),
+    ("ct5l-multi-host", "tpu", {"machineType": "ct5l-hightpu-4t", "topology": "2x4", "zones": ["europe-west4-a"]},
+     "gcp.tpuPools[0].topology", "not a TPU v5e slice shape on ct5l-hightpu-4t; allowed on ct5l-hightpu-4t: "
+     "2x2 (single host)"),
+    ("tpu7x-multi-host", "tpu", {"machineType": "tpu7x-standard-4t", "topology": "2x2x2",
+                                 "zones": ["europe-west4-a"]},
+     "gcp.tpuPools[0].topology", "not a TPU v7x slice shape on tpu7x-standard-4t; allowed on tpu7x-standard-4t: "
+     "2x2x1 (single host) (multi-host Ironwood slices are placed by a GKE workload policy, which this toolkit does "
+     "not create)"),
+    ("2d-on-tpu7x", "tpu", {"machineType": "tpu7x-standard-1t", "topology": "1x1"},
+     "gcp.tpuPools[0].topology", "TPU v7x topologies are 3-D (AxBxC)"),
     ("tpu-spot-with-reservation", "tpu", {"machineType": "ct5lp-hightpu-4t", "topology": "2x2", "maxNodes": 1,
                                           "spot": True, "reservation": {"name": "v5e"}},
      "gcp.tpuPools[0].reservation", "spot needs NO_RESERVATION"),
@@ -192,6 +221,9 @@ SHAPES = {
     ("ct4p-hightpu-4t", "2x4x4"): (8, True),
     ("ct5p-hightpu-4t", "4x4x4"): (16, True),
     ("ct5p-hightpu-4t", "16x16x24"): (1536, True),
+    ("ct5l-hightpu-8t", "2x4"): (1, False),
+    ("tpu7x-standard-1t", "1x1x1"): (1, False),
+    ("tpu7x-standard-4t", "2x2x1"): (1, False),
 }
 
 
@@ -296,9 +328,29 @@ def test_mig_sizes_fit_the_spec_pattern_and_their_gpu():
 
 
 def test_gke_node_labels_per_tpu_version():
-    labels = {t.version: t.accelerator for t in gcp.TPU_MACHINES.values()}
-    assert labels == {"v4": "tpu-v4-podslice", "v5e": "tpu-v5-lite-podslice", "v5p": "tpu-v5p-slice",
-                      "v6e": "tpu-v6e-slice"}  # fmt: skip
+    labels = {(t.name.split("-", 1)[0], t.version, t.accelerator) for t in gcp.TPU_MACHINES.values()}
+    assert labels == {("ct4p", "v4", "tpu-v4-podslice"), ("ct5lp", "v5e", "tpu-v5-lite-podslice"),
+                      ("ct5l", "v5e", "tpu-v5-lite-device"), ("ct5p", "v5p", "tpu-v5p-slice"),
+                      ("ct6e", "v6e", "tpu-v6e-slice"), ("tpu7x", "v7x", "tpu7x")}  # fmt: skip
+
+
+def test_new_rows_are_marked_as_their_sources_allow():
+    assert gcp.gpu_shape("a3-edgegpu-8g") == gcp.GpuShape("nvidia-h100-80gb", "NVIDIA H100 80GB", 8, True)
+    v100 = gcp.ACCELERATORS["nvidia-tesla-v100"]
+    assert v100.n1_counts == (1, 2, 4, 8) and v100.verified is False  # the count of 8: no Google source at hand
+    assert gcp.gpu_shape("n1-standard-64", "nvidia-tesla-v100", 8).verified is False
+    assert [t.verified for t in gcp.TPU_MACHINES.values() if t.name.startswith("ct5l-")] == [False, False, False]
+    rtx = gcp.ACCELERATORS["nvidia-rtx-pro-6000"]
+    assert rtx.mig_sizes == ("1g.24gb", "2g.48gb", "4g.96gb") and rtx.mig_verified is False
+    assert [a.label for a in gcp.ACCELERATORS.values() if not a.mig_verified] == ["nvidia-rtx-pro-6000"]
+
+
+def test_ironwood_offers_single_host_shapes_only():
+    for name in ("tpu7x-standard-1t", "tpu7x-standard-4t"):
+        machine = gcp.TPU_MACHINES[name]
+        assert machine.multi_host == () and machine.cube_rule is None and machine.max_chips == machine.chips_per_node
+    with pytest.raises(ValueError, match="workload policy"):
+        gcp.tpu_shape("tpu7x-standard-4t", "4x4x4")
 
 
 # ---- bucket locations and their keys --------------------------------------------------------------------------

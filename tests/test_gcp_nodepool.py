@@ -496,3 +496,41 @@ def test_tpu_pools_gke_would_reject_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         tpu_preview(default_zones=default_zones, **fields)
+
+
+# ---- catalog rows added for issue 12: A3 Edge, V100 x8, RTX PRO 6000 MIG, v5e single-host, Ironwood -------------
+
+
+def test_a3_edge_pool_attaches_its_eight_h100() -> None:
+    gpu = accelerator(gpu_preview(machine_type="a3-edgegpu-8g"))
+    assert (gpu["type"], gpu["count"]) == ("nvidia-h100-80gb", 8)
+    assert capacity(gpu_preview(machine_type="a3-edgegpu-8g"))["verified"] is True
+
+
+def test_eight_v100_on_n1_attach_and_are_reported_unverified() -> None:
+    rec = gpu_preview(machine_type="n1-standard-64", accelerator="nvidia-tesla-v100", accelerator_count=8)
+    assert (accelerator(rec)["type"], accelerator(rec)["count"]) == ("nvidia-tesla-v100", 8)
+    assert capacity(rec)["verified"] is False  # the count of 8 has no Google source at hand
+
+
+def test_rtx_pro_6000_mig_partition_follows_the_spec() -> None:
+    gpu = accelerator(gpu_preview(machine_type="g4-standard-48", mig_partition_size="2g.48gb"))
+    assert (gpu["type"], gpu["gpuPartitionSize"]) == ("nvidia-rtx-pro-6000", "2g.48gb")
+
+
+@pytest.mark.parametrize(
+    ("machine_type", "topology"),
+    [("ct5l-hightpu-4t", "2x2"), ("tpu7x-standard-1t", "1x1x1"), ("tpu7x-standard-4t", "2x2x1")],
+)
+def test_single_host_v5e_and_ironwood_pools_autoscale_tainted_without_placement(machine_type: str, topology: str):
+    rec = tpu_preview(machine_type=machine_type, topology=topology, min_nodes=0, max_nodes=3, zones=())
+    inputs = pool(rec)
+    assert inputs["nodeConfig"]["machineType"] == machine_type
+    assert inputs["nodeConfig"]["taints"] == [TPU_TAINT]
+    assert "placementPolicy" not in inputs and "nodeCount" not in inputs
+    assert inputs["autoscaling"]["totalMaxNodeCount"] == 3
+
+
+def test_multi_host_ironwood_is_refused_in_code_as_the_catalog_offers_no_workload_policy() -> None:
+    with pytest.raises(ValueError, match="placed by a GKE workload policy, which this toolkit does not create"):
+        tpu_preview(machine_type="tpu7x-standard-4t", topology="2x2x2")

@@ -32,6 +32,18 @@ NVIDIA_MIG_PROFILES = "https://docs.nvidia.com/datacenter/tesla/mig-user-guide/s
 GKE_MIG_DOC = "https://cloud.google.com/kubernetes-engine/docs/how-to/gpus-multi"
 TPU_V5E_DOC = "https://cloud.google.com/tpu/docs/v5e"
 TPU_V5P_DOC = "https://cloud.google.com/tpu/docs/v5p"
+TPU7X_DOC = "https://cloud.google.com/tpu/docs/tpu7x"  # "a 9,216-chip footprint per Pod"
+GKE_IRONWOOD_DOC = "https://cloud.google.com/kubernetes-engine/docs/concepts/tpu-ironwood"
+# GKE's cluster autoscaler, machinetypes: fixedTpuCount and singleHostTopologyMap per TPU machine type (ct5l-hightpu-1t
+# "1x1", -4t "2x2", -8t "2x4"; tpu7x-standard-1t "1x1x1", -4t "2x2x1"), machine family CT5L for the label
+# TpuV5LiteDeviceValue = "tpu-v5-lite-device". Read through the code search index, which does not name the repository.
+GKE_AUTOSCALER_TPUS = (
+    "k8s.io/gke-autoscaling/cluster-autoscaler pkg/cloudprovider/gke/machinetypes (repository not named)"
+)
+GKE_AUTOPILOT_GPUS = "https://cloud.google.com/kubernetes-engine/docs/how-to/autopilot-gpus"
+# GKE's ComputeClass CRD reference: gpuSharing.gpuPartitionSize "Example values for nvidia-rtx-pro-6000: "1g.24gb",
+# "2g.48gb", "4g.96gb"" (GKE 1.35.2-gke.1485000 or later), as github.com/kcl-lang/modules pull 358 transcribes it.
+GKE_COMPUTECLASS_CRD = "https://cloud.google.com/kubernetes-engine/docs/reference/crds/computeclass"
 
 
 # ---- GPUs ---------------------------------------------------------------------------------------------------
@@ -52,6 +64,8 @@ class GpuAccelerator:
     # Attached to N1 machine types in these counts; empty: comes only with its accelerator-optimized machine type.
     n1_counts: tuple[int, ...] = ()
     verified: bool = True
+    # False: the partition sizes come from sources other than GKE's MIG guide (GKE_MIG_DOC), which was not at hand.
+    mig_verified: bool = True
 
     @property
     def mig(self) -> bool:
@@ -75,12 +89,16 @@ ACCELERATORS: dict[str, GpuAccelerator] = {
             source=f"{GCE_GPU_DOC}; {SHARED_DOC}",
             n1_counts=N1_COUNTS,
         ),
+        # V100 also attaches 8 to a VM: only a third-party gcloud example (count=8 on n1-standard-64,
+        # gist.github.com/jlebar/1a37e0dc99c96b29d0610ba970b0e3f6) says so here; GCE_GPU_DOC's V100 table was not at
+        # hand, nor which N1 sizes take 8. Hence verified=False.
         GpuAccelerator(
             label="nvidia-tesla-v100",
             model="NVIDIA V100",
             memory_gb=None,
             source=f"{GCE_GPU_DOC}; {SHARED_DOC}",
-            n1_counts=N1_COUNTS,
+            n1_counts=(*N1_COUNTS, 8),
+            verified=False,
         ),
         GpuAccelerator(
             label="nvidia-tesla-p100",
@@ -139,11 +157,15 @@ ACCELERATORS: dict[str, GpuAccelerator] = {
             memory_gb=186,
             source=f"{GCE_GPU_DOC}; memory: {NVIDIA_MIG_GPUS}",
         ),
+        # MIG: GKE_COMPUTECLASS_CRD's example values, the same three profiles NVIDIA's GPU Operator configures for RTX
+        # PRO 6000 Blackwell (1g.24gb x4, 2g.48gb x2, 4g.96gb x1: github.com/aws/sagemaker-hyperpod-cli pull 403).
         GpuAccelerator(
             label="nvidia-rtx-pro-6000",
             model="NVIDIA RTX PRO 6000",
             memory_gb=96,
-            source=f"{SHARED_DOC}; memory: {NVIDIA_MIG_GPUS}",
+            source=f"{SHARED_DOC}; memory: {NVIDIA_MIG_GPUS}; MIG: {GKE_COMPUTECLASS_CRD}",
+            mig_sizes=("1g.24gb", "2g.48gb", "4g.96gb"),
+            mig_verified=False,
         ),
     )
 }
@@ -185,6 +207,11 @@ GPU_MACHINES: dict[str, GpuMachine] = {
         *_family("nvidia-h100-80gb", {"a3-highgpu-1g": 1, "a3-highgpu-2g": 2, "a3-highgpu-4g": 4}, SHARED_DOC),
         GpuMachine(
             name="a3-megagpu-8g", accelerator="nvidia-h100-mega-80gb", count=8, source=f"{TOOLKIT_GPUS}; {XPK_SYSTEMS}"
+        ),
+        # A3 Edge: GKE_AUTOPILOT_GPUS's ComputeClass example gives a3-edgegpu-8g-nolssd "gpu: count: 8, type:
+        # nvidia-h100-80gb"; GCE_GPU_DOC: "A3 High, A3 Edge | NVIDIA H100 SXM GPUs".
+        GpuMachine(
+            name="a3-edgegpu-8g", accelerator="nvidia-h100-80gb", count=8, source=f"{GKE_AUTOPILOT_GPUS}; {GCE_GPU_DOC}"
         ),
         GpuMachine(
             name="a3-ultragpu-8g", accelerator="nvidia-h200-141gb", count=8, source=f"{TOOLKIT_GPUS}; {XPK_SYSTEMS}"
@@ -275,6 +302,8 @@ class TpuMachine:
     max_chips: int
     source: str
     verified: bool = True
+    # Said after the allowed topologies: why a machine type offers fewer shapes than its TPU version has.
+    note: str = ""
 
     def topology_allowed(self, topology: str) -> bool:
         if topology == self.single_host or topology in self.multi_host:
@@ -284,7 +313,8 @@ class TpuMachine:
 
     def allowed_topologies(self) -> str:
         listed = ", ".join((f"{self.single_host} (single host)", *self.multi_host))
-        return listed if self.cube_rule is None else f"{listed}, {self.cube_rule.describe(self.max_chips)}"
+        listed = listed if self.cube_rule is None else f"{listed}, {self.cube_rule.describe(self.max_chips)}"
+        return f"{listed} ({self.note})" if self.note else listed
 
 
 # v5e and v6e multi-host slices on 4-chip hosts (XPK_SYSTEMS; TPU_V5E_DOC: v5e trains on up to 256 chips, 16x16).
@@ -345,6 +375,24 @@ TPU_MACHINES: dict[str, TpuMachine] = {
             source=f"{TPU_V5E_DOC}; {PKB_GKE}",
         ),
         # v5p: TPU_V5P_DOC "the largest job that can be scheduled is a 96 cube (6144 chip) job" (16x16x24).
+        # v5e single-host types (GKE_AUTOSCALER_TPUS: machine family CT5L, label tpu-v5-lite-device; one VM each;
+        # the same code, and gcsfuse's machine-type tables, list ct5l-hightpu-1t/-4t/-8t as GKE machine types).
+        *(
+            TpuMachine(
+                name=f"ct5l-hightpu-{chips}t",
+                version="v5e",
+                accelerator="tpu-v5-lite-device",
+                chips_per_node=chips,
+                dimensions=2,
+                single_host=topology,
+                multi_host=(),
+                cube_rule=None,
+                max_chips=chips,
+                source=f"{TPU_V5E_DOC}; {GKE_AUTOSCALER_TPUS}",
+                verified=False,  # GKE_AUTOSCALER_TPUS cannot be cited by repository; TPU_V5E_DOC not re-read for ct5l
+            )
+            for chips, topology in ((1, "1x1"), (4, "2x2"), (8, "2x4"))
+        ),
         TpuMachine(
             name="ct5p-hightpu-4t",
             version="v5p",
@@ -392,6 +440,37 @@ TPU_MACHINES: dict[str, TpuMachine] = {
             cube_rule=None,
             max_chips=8,
             source=f"{SHARED_DOC}; {PKB_GKE}",
+        ),
+        # Ironwood (TPU7x): GKE label tpu7x (XPK_SYSTEMS gke_accelerator="tpu7x"), 3-D topologies, 1x1x1 on the 1-chip
+        # and 2x2x1 on the 4-chip host (GKE_AUTOSCALER_TPUS singleHostTopologyMap). Multi-host slices exist (xpk:
+        # 2x2x2, 2x2x4, 2x4x4, then whole 4x4x4 cubes in ascending order, up to 144 cubes, the 9,216 chips of
+        # TPU7X_DOC), but GKE places them with a workload policy (--placement-policy, "This policy replaces the
+        # --tpu-topology flag used by other TPU versions": GKE_IRONWOOD_DOC), which TpuNodePool does not create: it
+        # sets placement_policy.tpu_topology. So the catalog offers the single-host shapes only.
+        TpuMachine(
+            name="tpu7x-standard-1t",
+            version="v7x",
+            accelerator="tpu7x",
+            chips_per_node=1,
+            dimensions=3,
+            single_host="1x1x1",
+            multi_host=(),
+            cube_rule=None,
+            max_chips=1,
+            source=f"{XPK_SYSTEMS}; {GKE_AUTOSCALER_TPUS}; {GKE_IRONWOOD_DOC}",
+        ),
+        TpuMachine(
+            name="tpu7x-standard-4t",
+            version="v7x",
+            accelerator="tpu7x",
+            chips_per_node=4,
+            dimensions=3,
+            single_host="2x2x1",
+            multi_host=(),
+            cube_rule=None,
+            max_chips=4,
+            source=f"{XPK_SYSTEMS}; {GKE_AUTOSCALER_TPUS}; {TPU7X_DOC}; {GKE_IRONWOOD_DOC}",
+            note="multi-host Ironwood slices are placed by a GKE workload policy, which this toolkit does not create",
         ),
     )
 }

@@ -19,8 +19,12 @@ import pulumi_kubernetes as k8s
 from llmops_infra.components.k8s import gpu_software
 from llmops_infra.components.k8s.gpu_software import GpuSoftwarePlan, Platform
 from llmops_infra.components.k8s.labels import record_labels
-from llmops_infra.components.k8s.quotas import ACCELERATOR_QUOTA_KEYS, compute_quota, namespace_quota
-from llmops_infra.components.k8s.quotas import container_defaults as namespace_container_defaults
+from llmops_infra.components.k8s.quotas import (
+    ACCELERATOR_QUOTA_KEYS,
+    compute_quota,
+    container_defaults as namespace_container_defaults,
+    namespace_quota,
+)
 from llmops_infra.components.k8s.rbac import create_rbac
 from llmops_infra.components.spec import KubernetesSpec, TeamSpec
 from llmops_infra.components.tagging import Tagging

@@ -40,7 +40,7 @@ DEFAULT_SETTINGS = Settings()  # the packs' defaults (a frozen dataclass: one in
 # A type no rule of the cloud judges: the subject of a case, retyped, must be ignored.
 OTHER_TYPES = {
     "aws": "aws:sns/topic:Topic",
-    "gcp": "gcp:pubsub/topic:Topic",
+    "gcp": "gcp:dns/managedZone:ManagedZone",
     "kubernetes": "kubernetes:core/v1:ConfigMap",
 }
 

@@ -53,7 +53,7 @@ PUBSUB = "gcp:pubsub/topic:Topic"
 GCE_INSTANCE = "gcp:compute/instance:Instance"
 
 # The data stores an LLM platform holds beyond buckets and clusters (docs/controls.md, each control's "Applies to"):
-# control"): each needs a customer-managed key, residency and records of processing.
+# Each needs a customer-managed key, residency and records of processing.
 AWS_DATA_STORES = (RDS_INSTANCE, RDS_CLUSTER, DYNAMODB_TABLE, ELASTICACHE, MEMORYDB, OPENSEARCH, FSX_LUSTRE, ECR,
                    AWS_SECRET, SQS, SNS)  # fmt: skip
 GCP_DATA_STORES = (CLOUD_SQL, MEMORYSTORE, ALLOYDB, FILESTORE, ARTIFACT_REGISTRY, GCP_SECRET, BIGQUERY, PUBSUB)

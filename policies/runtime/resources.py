@@ -58,6 +58,15 @@ GCE_DISK = "gcp:compute/disk:Disk"
 GCP_LOG_BUCKET = "gcp:logging/projectBucketConfig:ProjectBucketConfig"
 GCP_KMS_KEY = "gcp:kms/cryptoKey:CryptoKey"
 GCP_PROVIDER = "pulumi:providers:gcp"
+CLOUD_SQL = "gcp:sql/databaseInstance:DatabaseInstance"
+MEMORYSTORE_REDIS = "gcp:redis/instance:Instance"
+ALLOYDB_CLUSTER = "gcp:alloydb/cluster:Cluster"
+FILESTORE = "gcp:filestore/instance:Instance"
+ARTIFACT_REGISTRY = "gcp:artifactregistry/repository:Repository"
+GCP_SECRET = "gcp:secretmanager/secret:Secret"
+BIGQUERY_DATASET = "gcp:bigquery/dataset:Dataset"
+PUBSUB_TOPIC = "gcp:pubsub/topic:Topic"
+GCE_INSTANCE = "gcp:compute/instance:Instance"
 
 LABELS: dict[str, str] = {
     **{t: "S3 bucket" for t in BUCKET},
@@ -142,6 +151,8 @@ LABELS: dict[str, str] = {
     "gcp:alloydb/cluster:Cluster": "AlloyDB cluster",
     "gcp:redis/instance:Instance": "Memorystore Redis instance",
     "gcp:artifactregistry/repository:Repository": "Artifact Registry repository",
+    GCP_SECRET: "Secret Manager secret",
+    PUBSUB_TOPIC: "Pub/Sub topic",
     "gcp:kms/keyRing:KeyRing": "Cloud KMS key ring",
     "gcp:vertex/aiDataset:AiDataset": "Vertex AI dataset",
     "gcp:vertex/aiEndpoint:AiEndpoint": "Vertex AI endpoint",
@@ -178,17 +189,30 @@ def label(resource: Resource) -> str:
     return f"{LABELS.get(resource.type, resource.type)} {resource.name}"
 
 
+# Where a GCP resource keeps its labels when not in `labels`: a GKE cluster's `labels` field does not exist, its
+# resource labels are `resourceLabels`; a Cloud SQL instance's are settings.userLabels (the SDK: "A set of
+# key/value user label pairs to assign to the instance").
+LABELS_AT: dict[str, tuple[str, ...]] = {GKE_CLUSTER: ("resourceLabels",), CLOUD_SQL: ("settings", "userLabels")}
+
+
+def tags_path(type_token: str) -> tuple[str, ...]:
+    """The input path of a resource's key/value metadata: AWS `tags`, GCP `labels` (or LABELS_AT)."""
+    if type_token in LABELS_AT:
+        return LABELS_AT[type_token]
+    return ("labels",) if type_token.startswith("gcp:") else ("tags",)
+
+
 def tags_key(type_token: str) -> str:
-    """Where a resource keeps its key/value metadata: AWS `tags`, GCP `labels`; a GKE cluster's `labels` field
-    does not exist, its resource labels are `resourceLabels`."""
-    if type_token == GKE_CLUSTER:
-        return "resourceLabels"
-    return "labels" if type_token.startswith("gcp:") else "tags"
+    """Where a resource keeps its key/value metadata, as messages name it ("labels", "settings.userLabels")."""
+    return ".".join(tags_path(type_token))
 
 
 def tags_of(resource: Resource) -> Mapping[str, Any]:
     """The tags (AWS) or labels (GCP) a resource carries, over its provider's defaults."""
-    return {**_provider_defaults(resource), **mapping(resource.props.get(tags_key(resource.type)))}
+    value: Any = resource.props
+    for key in tags_path(resource.type):
+        value = mapping(value).get(key)
+    return {**_provider_defaults(resource), **mapping(value)}
 
 
 def tag(resource: Resource, key: str) -> str | None:

@@ -3,8 +3,8 @@
 Resource rules judge one resource; stack rules judge what spans resources (a bucket and its separate SSE,
 public access block, policy and versioning resources in pulumi-aws v7). A rule reads the engine's property
 names (camelCase) and simply reads what it needs: reading a value that is unknown at preview raises
-pulumi_policy's UnknownValueError, which `evaluate` turns into "cannot judge yet" (no violation): for a resource
-rule the resource, for a stack rule the one subject being judged.
+pulumi_policy's UnknownValueError, which `evaluate` turns into "cannot judge yet" for the rest of that subject (a
+resource, or a stack rule's one subject): the violations the rule yielded before it are kept.
 """
 
 from __future__ import annotations
@@ -216,14 +216,24 @@ def _as_judged(resource: Resource) -> Resource:
     )
 
 
+def _until_unknown(messages: Iterable[str]) -> list[str]:
+    """The messages a rule gave before it read a value unknown at preview: each is a whole verdict already, so
+    the unknown value withholds only what the rule would have said after it, not what it found before."""
+    found: list[str] = []
+    try:
+        for message in messages:
+            found.append(message)
+    except _NOT_YET:
+        pass
+    return found
+
+
 def evaluate(rule: Rule, resource: Resource, settings: Settings = Settings()) -> list[str]:
-    """The violation messages of a resource rule; none when a value it needs is unknown at preview."""
+    """The violation messages of a resource rule; what it cannot judge for a value unknown at preview is left out,
+    what it found before reading that value is kept."""
     if not rule.applies_to(resource.type):
         return []
-    try:
-        return list(rule.check(_as_judged(resource), settings))
-    except _NOT_YET:
-        return []
+    return _until_unknown(rule.check(_as_judged(resource), settings))
 
 
 def evaluate_stack(
@@ -238,8 +248,5 @@ def evaluate_stack(
     stack = Stack(_as_judged(r) for r in resources)
     found: list[tuple[Resource, str]] = []
     for subject in stack.of_type(rule.subjects):
-        try:
-            found.extend((subject, message) for message in list(rule.check(subject, stack, settings)))
-        except _NOT_YET:
-            continue
+        found.extend((subject, message) for message in _until_unknown(rule.check(subject, stack, settings)))
     return found

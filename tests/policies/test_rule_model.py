@@ -229,3 +229,40 @@ def test_the_sdk_type_check_bites():
     assert "kubernetes:apps/v1beta1:Deployment" in sdk_types("kubernetes")
     assert all(deprecated_in_sdk("aws", twin) for twin in model.DEPRECATED_TWINS.values())
     assert not any(deprecated_in_sdk("aws", current) for current in model.DEPRECATED_TWINS)
+
+
+# ---- a value unknown at preview withholds only what the rule would say after reading it -------------------------
+
+
+def _two_verdicts(resource: Resource, settings: Settings):
+    """A rule that judges `first`, then `second`: each verdict depends on its own property only."""
+    for key in ("first", "second"):
+        if resource.props[key] is False:
+            yield f"{resource.name}: {key} is false"
+
+
+TWO_VERDICTS = model.Rule(
+    name="test-two-verdicts",
+    control="backup",
+    description="two independent verdicts",
+    severity="low",
+    resource_types=("aws:ebs/volume:Volume",),
+    remediation="set both",
+    check=_two_verdicts,
+    frameworks=("hipaa",),
+)
+
+
+def test_a_violation_found_before_an_unknown_value_is_kept() -> None:
+    volume = Resource("aws:ebs/volume:Volume", "v", "urn:v", {"first": False, "second": UNKNOWN_BOOLEAN_VALUE})
+    assert evaluate(TWO_VERDICTS, volume) == ["v: first is false"]
+
+
+def test_an_unknown_value_withholds_the_verdict_that_reads_it() -> None:
+    volume = Resource("aws:ebs/volume:Volume", "v", "urn:v", {"first": UNKNOWN_BOOLEAN_VALUE, "second": False})
+    # The rule stops at `first`: the runtime cannot know the rest was independent; rules judge each property in
+    # its own step where that matters.
+    assert evaluate(TWO_VERDICTS, volume) == []
+    assert evaluate(
+        TWO_VERDICTS, Resource("aws:ebs/volume:Volume", "v", "urn:v", {"first": True, "second": False})
+    ) == ["v: second is false"]

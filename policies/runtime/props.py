@@ -6,6 +6,8 @@ Props are pulumi_policy proxies (Mappings and Sequences, not dicts and lists), s
 from __future__ import annotations
 
 import ipaddress
+import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeGuard
 
@@ -76,3 +78,24 @@ def is_open_cidr(value: Any) -> bool:
     except ValueError:
         # Not a CIDR at all: AWS rejects it at apply, and it opens nothing.
         return False
+
+
+def shown(value: Any) -> str:
+    """A value for a message, as the user wrote it in JSON or YAML: true/false/null, 7 (not 7.0), "text".
+
+    The analyzer protocol carries every number as a float and Python spells booleans and None its own way, so
+    messages print values through here rather than with repr or str. Lists and maps print as JSON.
+    """
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value))
+        return json.dumps(value)  # 0.5, NaN, Infinity
+    if isinstance(value, int | str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {shown(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, Sequence) and not isinstance(value, bytes):
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    return str(value)

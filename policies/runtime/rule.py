@@ -9,7 +9,7 @@ resource, or a stack rule's one subject): the violations the rule yielded before
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -31,6 +31,25 @@ class CannotJudge(Exception):
 
 # pulumi_policy raises UnknownValueError when a rule reads an unknown value; rules raise CannotJudge themselves.
 _NOT_YET = (UnknownValueError, CannotJudge)
+
+
+def judge_each(things: Sequence[Any], judge: Callable[[int, Any], Iterable[str]]) -> Iterator[str]:
+    """`judge(index, thing)`'s messages for each thing of a list, each judged on its own.
+
+    A thing that reads a value unknown at preview is left unjudged without hiding what the others show: the
+    messages of the rest are given, then CannotJudge says the verdict is not complete (so an unknown value is
+    never taken for a pass). An unknown element of the list itself is one unjudged thing.
+    """
+    undecided: Exception | None = None
+    for index in range(len(things)):
+        try:
+            found = list(judge(index, things[index]))
+        except _NOT_YET as error:
+            undecided = error
+            continue
+        yield from found
+    if undecided is not None:
+        raise CannotJudge("a value it reads is unknown at preview") from undecided
 
 
 @dataclass(frozen=True)

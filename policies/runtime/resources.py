@@ -46,6 +46,8 @@ POLICY_ATTACHMENTS = (ROLE_POLICY_ATTACHMENT, USER_POLICY_ATTACHMENT, GROUP_POLI
 EBS_VOLUME = "aws:ebs/volume:Volume"
 EFS = "aws:efs/fileSystem:FileSystem"
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 KMS_KEY = "aws:kms/key:Key"
 AWS_PROVIDER = "pulumi:providers:aws"
 
@@ -132,6 +134,11 @@ LABELS: dict[str, str] = {
     "aws:kinesis/stream:Stream": "Kinesis stream",
     "aws:sqs/queue:Queue": "SQS queue",
     "aws:backup/vault:Vault": "Backup vault",
+    "aws:backup/plan:Plan": "Backup plan",
+    "aws:backup/selection:Selection": "Backup selection",
+    **{t: "load balancer" for t in LOAD_BALANCERS},
+    **{t: "load balancer listener" for t in LISTENERS},
+    SECURITY_GROUP_RULE: "security group rule",
     "aws:ecr/repository:Repository": "ECR repository",
     "aws:sagemaker/domain:Domain": "SageMaker domain",
     "aws:sagemaker/notebookInstance:NotebookInstance": "SageMaker notebook instance",

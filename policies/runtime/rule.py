@@ -36,18 +36,17 @@ _NOT_YET = (UnknownValueError, CannotJudge)
 def judge_each(things: Sequence[Any], judge: Callable[[int, Any], Iterable[str]]) -> Iterator[str]:
     """`judge(index, thing)`'s messages for each thing of a list, each judged on its own.
 
-    A thing that reads a value unknown at preview is left unjudged without hiding what the others show: the
-    messages of the rest are given, then CannotJudge says the verdict is not complete (so an unknown value is
-    never taken for a pass). An unknown element of the list itself is one unjudged thing.
+    A thing that reads a value unknown at preview stops there (what it found before stands, as each message is
+    a whole verdict) without hiding what the others show: the messages of the rest are given, then CannotJudge
+    says the verdict is not complete (so an unknown value is never taken for a pass). An unknown element of the
+    list itself is one unjudged thing; calls nest (a judge may judge_each a list of its own).
     """
     undecided: Exception | None = None
     for index in range(len(things)):
         try:
-            found = list(judge(index, things[index]))
+            yield from judge(index, things[index])
         except _NOT_YET as error:
             undecided = error
-            continue
-        yield from found
     if undecided is not None:
         raise CannotJudge("a value it reads is unknown at preview") from undecided
 

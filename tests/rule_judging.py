@@ -118,6 +118,9 @@ class Case:
     label: str = ""  # how every message names the subject (default: its logical name)
     provider: dict[str, Any] | None = None
     settings: Settings = DEFAULT_SETTINGS
+    # Stack cases: logical name -> input -> logical names its value was computed from (the engine's property
+    # dependencies, by which stack rules link companions that name their subject by an output, such as an id).
+    links: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.id = self.id or f"{self.rule}[{self.type}]"
@@ -141,7 +144,19 @@ class Case:
         if not self.is_stack:
             return [resource(type_ or self.type, state, self.name, provider=self.provider)]
         types = {self.name: type_ or self.type, **{name: t for name, (t, _) in self.companions.items()}}
-        return [resource(types[name], props, name, provider=self.provider) for name, props in state.items()]
+        return [
+            resource(
+                types[name],
+                props,
+                name,
+                provider=self.provider,
+                dependencies={
+                    key: [resource(types[n], {}, n).urn for n in names]
+                    for key, names in self.links.get(name, {}).items()
+                },
+            )
+            for name, props in state.items()
+        ]
 
     def violations(self, *changes: tuple[Path, Any], type_: str | None = None) -> list[str]:
         rule = RULES[self.rule]

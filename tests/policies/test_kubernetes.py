@@ -565,8 +565,12 @@ CASES = [
         label="StatefulSet llm/weights",
     ),
 ]
+# exposure.py's rules have their own table: tests/policies/test_kubernetes_exposure.py.
 KUBERNETES_RULES = sorted(
-    n for n, r in RULES.items() if r.check.__module__.startswith("llmops_infra.policies.rules.kubernetes.")
+    n
+    for n, r in RULES.items()
+    if r.check.__module__.startswith("llmops_infra.policies.rules.kubernetes.")
+    and r.check.__module__ != "llmops_infra.policies.rules.kubernetes.exposure"
 )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import llmops_infra.policies.rules  # noqa: F401 - registers every rule
 from llmops_infra.cli.state import read_export
 from llmops_infra.policies.runtime.rule import RULES, Resource, Settings, evaluate, evaluate_stack
 

@@ -19,7 +19,6 @@ from pulumi_policy.proxy import (
 )
 
 from llmops_infra.policies.rules.aws import access
-from llmops_infra.policies.rules.aws.access import EDGE_TAG
 from llmops_infra.policies.runtime.iam_policy import PolicyDocumentError, policy_statements, wildcard_grant
 from llmops_infra.policies.runtime.props import is_open_cidr
 from llmops_infra.policies.runtime.rule import RULES, Resource
@@ -127,7 +126,7 @@ STACK_RULES = sorted(n for n, r in RULES.items() if r.scope == "stack" and r.che
 
 
 def test_every_rule_of_the_module_is_registered_with_a_description():
-    assert len(RESOURCE_RULES) == 11 and len(STACK_RULES) == 3
+    assert len(RESOURCE_RULES) == 10 and len(STACK_RULES) == 4
     for name in RESOURCE_RULES + STACK_RULES:
         assert RULES[name].description and not RULES[name].description.startswith(name)
 
@@ -240,29 +239,6 @@ CASES = [
         [(("vpcConfig",), UNKNOWN_OBJECT_VALUE), (("vpcConfig", "endpointPublicAccess"), UNKNOWN_BOOLEAN_VALUE)],
     ),
     # network-isolation
-    case(
-        "security-group-no-open-ingress",
-        SG,
-        [
-            (
-                ("ingress", 0, "cidrBlocks"),
-                ["10.0.0.0/16", "0.0.0.0/0"],
-                "security group subject ingress[0] allows ingress from 0.0.0.0/0",
-            ),
-            (("ingress", 0, "ipv6CidrBlocks"), ["::/0"], "ingress[0] allows ingress from ::/0"),
-            (("ingress", 0, "cidrBlocks"), "0.0.0.0/0", "allows ingress from 0.0.0.0/0"),
-        ],
-        [(("ingress",), UNKNOWN_ARRAY_VALUE), (("ingress", 0, "cidrBlocks"), UNKNOWN_ARRAY_VALUE)],
-    ),
-    case(
-        "security-group-no-open-ingress",
-        SGR,
-        [
-            (("cidrIpv4",), "0.0.0.0/0", "security group ingress rule subject allows ingress from 0.0.0.0/0"),
-            (("cidrIpv6",), "::/0", "allows ingress from ::/0"),
-        ],
-        [(("cidrIpv4",), UNKNOWN_STRING_VALUE)],
-    ),
     case(
         "default-security-group-closed",
         DEFAULT_SG,
@@ -410,43 +386,6 @@ def test_eks_cluster_with_no_vpc_config_is_judged_by_the_defaults_not_a_crash():
     ]
 
 
-EDGE_GROUP = {
-    "vpcId": "vpc-1",
-    "ingress": [
-        {"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrBlocks": ["0.0.0.0/0"], "ipv6CidrBlocks": ["::/0"]}
-    ],
-    "tags": {EDGE_TAG: "true"},
-}
-EDGE_RULE = {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv4": "0.0.0.0/0"}
-
-
-def test_edge_load_balancer_group_may_accept_https_from_anywhere():
-    # Ports arrive as floats over the analyzer protocol: 443.0 is 443.
-    assert violations("security-group-no-open-ingress", SG, EDGE_GROUP) == []
-    assert violations("security-group-no-open-ingress", SGR, {**EDGE_RULE, "tags": {EDGE_TAG: "true"}}) == []
-
-
-@pytest.mark.parametrize(
-    ("path", "value"),
-    [
-        (("tags", EDGE_TAG), DELETE),
-        (("tags", EDGE_TAG), "false"),
-        (("ingress", 0, "fromPort"), 22),
-        (("ingress", 0, "toPort"), 8443),
-        (("ingress", 0, "protocol"), "-1"),  # all protocols ignore the port range
-    ],
-)
-def test_edge_exception_needs_the_tag_and_port_443_only(path, value):
-    found = violations("security-group-no-open-ingress", SG, changed(EDGE_GROUP, path, value))
-    assert found == ["security group subject ingress[0] allows ingress from 0.0.0.0/0, ::/0"]
-
-
-def test_standalone_ingress_rule_without_edge_tag_is_not_an_edge():
-    assert violations("security-group-no-open-ingress", SGR, EDGE_RULE) == [
-        "security group ingress rule subject allows ingress from 0.0.0.0/0"
-    ]
-
-
 @pytest.mark.parametrize("cidr", ["0.0.0.0/0", "::/0", "0::/0", " 0.0.0.0/0 ", "0.0.0.0/00"])
 def test_open_cidr_spellings_are_open(cidr):
     assert is_open_cidr(cidr)
@@ -455,11 +394,6 @@ def test_open_cidr_spellings_are_open(cidr):
 @pytest.mark.parametrize("cidr", ["10.0.0.0/8", "0.0.0.0/1", "2001:db8::/32", "anywhere", "", None, 0, ["0.0.0.0/0"]])
 def test_restricted_or_malformed_cidrs_are_not_open(cidr):
     assert not is_open_cidr(cidr)
-
-
-@pytest.mark.parametrize("ingress", ["0.0.0.0/0", 443, [None, "rule", 7], {"cidrBlocks": ["0.0.0.0/0"]}])
-def test_odd_ingress_shapes_do_not_crash(ingress):
-    assert violations("security-group-no-open-ingress", SG, {"ingress": ingress}) == []
 
 
 def test_role_without_inline_policies_or_with_odd_entries_passes():

@@ -9,11 +9,11 @@ UnknownValueError and `evaluate` turns it into "cannot judge yet".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from llmops_infra.policies.runtime.iam_policy import wildcard_findings
-from llmops_infra.policies.runtime.props import is_false, is_open_cidr, is_true, items, mapping, number, strings
+from llmops_infra.policies.runtime.props import is_false, is_open_cidr, is_true, items, mapping, strings
 from llmops_infra.policies.runtime.resources import (
     ACCESS_LOGS_PURPOSE,
     BUCKET,
@@ -23,14 +23,12 @@ from llmops_infra.policies.runtime.resources import (
     EKS_CLUSTER,
     FLOW_LOG,
     IAM_POLICY,
-    INGRESS_RULE,
     LAUNCH_TEMPLATE,
     POLICY_ATTACHMENTS,
     PUBLIC_ACCESS_BLOCK,
     PURPOSE_TAG,
     ROLE,
     ROLE_POLICY,
-    SECURITY_GROUP,
     SUBNET,
     TRAIL,
     VPC,
@@ -172,53 +170,6 @@ def eks_endpoint_not_public(resource: Resource, settings: Settings) -> Iterator[
 # network-isolation
 # =============================================================================================================
 
-# The explicit-edge marker: an internet-facing load balancer's group must say so with this tag, so that HTTPS
-# from anywhere is a reviewed decision on one named group, never an accident on any group.
-EDGE_TAG = "llmops.dev/edge-load-balancer"
-ALL_PROTOCOLS = ("-1", "all")  # protocol -1 ignores the port range: every port is open
-
-
-def _https_only(entry: Mapping[str, Any], protocol_key: str) -> bool:
-    protocol = entry.get(protocol_key)
-    if isinstance(protocol, str) and protocol.strip().lower() in ALL_PROTOCOLS:
-        return False
-    return number(entry.get("fromPort")) == 443 and number(entry.get("toPort")) == 443
-
-
-def _is_edge(resource: Resource) -> bool:
-    return mapping(resource.props.get("tags")).get(EDGE_TAG) == "true"
-
-
-def _open_sources(entry: Mapping[str, Any], keys: Sequence[str]) -> list[str]:
-    return [c for key in keys for c in strings(entry.get(key)) if is_open_cidr(c)]
-
-
-@rule(
-    "security-group-no-open-ingress",
-    control="network-isolation",
-    severity="high",
-    types=(SECURITY_GROUP, INGRESS_RULE),
-    remediation="Restrict ingress to known CIDRs or security groups; only an edge load balancer's group, tagged "
-    f'{EDGE_TAG}: "true", may accept 443 from anywhere.',
-    frameworks=("hipaa", "gdpr"),
-)
-def security_group_no_open_ingress(resource: Resource, settings: Settings) -> Iterator[str]:
-    """No ingress from 0.0.0.0/0 or ::/0, except port 443 on a group tagged as the edge load balancer."""
-    # A standalone ingress rule cannot see its group (securityGroupId is the group's id output), so the rule
-    # resource itself carries the edge tag.
-    edge = _is_edge(resource)
-    if resource.type == INGRESS_RULE:
-        entries = [("", resource.props, "ipProtocol", ("cidrIpv4", "cidrIpv6"))]
-    else:
-        entries = [
-            (f" ingress[{i}]", mapping(e), "protocol", ("cidrBlocks", "ipv6CidrBlocks"))
-            for i, e in enumerate(items(resource.props.get("ingress")))
-        ]
-    for where, entry, protocol_key, cidr_keys in entries:
-        sources = _open_sources(entry, cidr_keys)
-        if sources and not (edge and _https_only(entry, protocol_key)):
-            yield f"{label(resource)}{where} allows ingress from {', '.join(sources)}"
-
 
 @rule(
     "default-security-group-closed",
@@ -233,6 +184,28 @@ def default_security_group_closed(resource: Resource, settings: Settings) -> Ite
     for key in ("ingress", "egress"):
         if items(resource.props.get(key)):
             yield f"{label(resource)} has {key} rules"
+
+
+@rule(
+    "vpc-default-security-group-managed",
+    control="network-isolation",
+    severity="medium",
+    types=(VPC, DEFAULT_SECURITY_GROUP),
+    remediation="Add an aws.ec2.DefaultSecurityGroup with vpc_id set to the VPC and ingress=[] and egress=[].",
+    scope="stack",
+    subjects=(VPC,),
+    frameworks=("hipaa", "gdpr"),
+)
+def vpc_default_security_group_managed(vpc: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
+    """Every VPC's default security group is managed by the stack (and so closed by default-security-group-closed)."""
+    # AWS gives every VPC a default group that admits all traffic between its members and all egress; only a
+    # DefaultSecurityGroup resource takes it over. It names the VPC by the VPC's id, an output, so the link is the
+    # engine's property dependency of its vpcId on the VPC.
+    if not stack.companions(vpc, (DEFAULT_SECURITY_GROUP,), "vpcId"):
+        yield (
+            f"{label(vpc)} has no aws:ec2/defaultSecurityGroup:DefaultSecurityGroup with vpcId: its default security "
+            "group keeps AWS's rules (all traffic between members, all egress)"
+        )
 
 
 @rule(

@@ -75,6 +75,7 @@ LABELS: dict[str, str] = {
     **{t: "S3 bucket ACL" for t in BUCKET_ACL},
     **{t: "S3 bucket logging" for t in BUCKET_LOGGING},
     PUBLIC_ACCESS_BLOCK: "S3 public access block",
+    BUCKET_POLICY: "S3 bucket policy",
     SUBNET: "subnet",
     LAUNCH_TEMPLATE: "launch template",
     EKS_CLUSTER: "EKS cluster",

@@ -109,8 +109,12 @@ def _each(where: str, props: Mapping[str, Any], key: str) -> list[Carried]:
         values = props.get(key)
     except UnknownValueError:
         return [(where, lambda: props.get(key))]  # reading it again, when judged, is "cannot judge"
-    values = values if isinstance(values, Sequence) and not isinstance(values, str) else []
-    return [(f"{where}[{i}]", lambda i=i: values[i]) for i in range(len(values))]
+    arns: Sequence[Any] = values if isinstance(values, Sequence) and not isinstance(values, str) else []
+
+    def reader(index: int) -> Callable[[], Any]:
+        return lambda: arns[index]
+
+    return [(f"{where}[{i}]", reader(i)) for i in range(len(arns))]
 
 
 def _carried(role: Resource, stack: Stack) -> list[Carried]:

@@ -141,8 +141,8 @@ STACK_CASES = [
         [
             (("phi-data-sse",), DELETE, "has no server-side encryption configuration"),
             (("phi-data-sse", "bucket"), "another-bucket", "has no server-side encryption"),
-            ((*SSE_DEFAULT, "sseAlgorithm"), "AES256", "sseAlgorithm 'AES256'"),
-            ((*SSE_DEFAULT, "sseAlgorithm"), DELETE, "sseAlgorithm None"),
+            ((*SSE_DEFAULT, "sseAlgorithm"), "AES256", 'sseAlgorithm "AES256"'),
+            ((*SSE_DEFAULT, "sseAlgorithm"), DELETE, "sseAlgorithm null"),
             ((*SSE_DEFAULT, "kmsMasterKeyId"), DELETE, "kmsMasterKeyId"),
             ((*SSE_DEFAULT, "kmsMasterKeyId"), "alias/aws/s3", "kmsMasterKeyId"),
             ((*SSE_RULE, "bucketKeyEnabled"), False, "bucketKeyEnabled"),
@@ -521,9 +521,9 @@ CASES = [
         {"description": "storage", "enableKeyRotation": True, "deletionWindowInDays": 30},
         [
             (("deletionWindowInDays",), 7, "deletionWindowInDays is 7"),
-            (("deletionWindowInDays",), 29.0, "deletionWindowInDays is 29.0"),
-            (("deletionWindowInDays",), "30", "deletionWindowInDays '30' is not a number"),
-            (("deletionWindowInDays",), True, "deletionWindowInDays True is not a number"),
+            (("deletionWindowInDays",), 29.0, "deletionWindowInDays is 29,"),  # as written: 29, not 29.0
+            (("deletionWindowInDays",), "30", 'deletionWindowInDays "30" is not a number'),
+            (("deletionWindowInDays",), True, "deletionWindowInDays true is not a number"),
         ],
         [(("deletionWindowInDays",), UNKNOWN_NUMBER_VALUE)],
     ),

@@ -277,16 +277,16 @@ ROLE_STRUCTURE_UNKNOWNS = [
 
 # Pod template changes that break "restricted" (paths inside the pod spec), each with the message part it gives.
 POD_VIOLATIONS: list[tuple[str, Path, Any, str]] = [
-    ("k8s-pod-no-host-access", ("hostNetwork",), True, "sets hostNetwork True"),
-    ("k8s-pod-no-host-access", ("hostPID",), True, "sets hostPID True"),
-    ("k8s-pod-no-host-access", ("hostIPC",), True, "sets hostIPC True"),
+    ("k8s-pod-no-host-access", ("hostNetwork",), True, "sets hostNetwork true"),
+    ("k8s-pod-no-host-access", ("hostPID",), True, "sets hostPID true"),
+    ("k8s-pod-no-host-access", ("hostIPC",), True, "sets hostIPC true"),
     ("k8s-pod-no-host-access", ("volumes", 1), {"name": "host", "hostPath": {"path": "/"}}, "hostPath volume host"),
     ("k8s-pod-no-host-access", ("containers", 0, "ports", 0, "hostPort"), 8080, "container app binds hostPort 8080"),
     (
         "k8s-pod-privilege",
         ("containers", 0, "securityContext", "privileged"),
         True,
-        "container app sets securityContext.privileged True",
+        "container app sets securityContext.privileged true",
     ),
     (
         "k8s-pod-privilege",
@@ -353,25 +353,25 @@ POD_VIOLATIONS: list[tuple[str, Path, Any, str]] = [
         "k8s-pod-seccomp",
         ("securityContext", "seccompProfile", "type"),
         "Unconfined",
-        "container app runs with securityContext.seccompProfile.type 'Unconfined'",
+        'container app runs with securityContext.seccompProfile.type "Unconfined"',
     ),
     (
         "k8s-pod-seccomp",
         ("securityContext", "seccompProfile"),
         DELETE,
-        "container app runs with securityContext.seccompProfile.type None",
+        "container app runs with securityContext.seccompProfile.type null",
     ),
     (
         "k8s-pod-seccomp",
         ("containers", 0, "securityContext", "seccompProfile"),
         {"type": "Unconfined"},
-        "container app runs with securityContext.seccompProfile.type 'Unconfined'",
+        'container app runs with securityContext.seccompProfile.type "Unconfined"',
     ),
     (
         "k8s-pod-seccomp",
         ("initContainers", 0, "securityContext", "seccompProfile", "type"),
         "Unconfined",
-        "init container setup runs with securityContext.seccompProfile.type 'Unconfined'",
+        'init container setup runs with securityContext.seccompProfile.type "Unconfined"',
     ),
     (
         "k8s-pod-volume-types",
@@ -435,8 +435,8 @@ CASES = [
                 (("subjects", 0, "kind"), "User", "binds roleRef cluster-admin to User platform-admins"),
                 (("subjects", 0, "name"), "developers", "binds roleRef cluster-admin to Group developers"),
                 # A string where a list belongs is not proof.
-                (("subjects",), "platform-admins", "binds roleRef cluster-admin to 'platform-admins'"),
-                (("subjects", 0), "platform-admins", "binds roleRef cluster-admin to 'platform-admins'"),
+                (("subjects",), "platform-admins", 'binds roleRef cluster-admin to "platform-admins"'),
+                (("subjects", 0), "platform-admins", 'binds roleRef cluster-admin to "platform-admins"'),
             ],
             label=BINDING_LABEL[kind],
         )
@@ -670,7 +670,7 @@ def test_role_rules_ignore_bindings(rule_name: str) -> None:
 def test_every_workload_kind_has_its_pod_template_judged(token: str) -> None:
     props = workload(token, pod_with(("containers", 0, "securityContext", "privileged"), True))
     assert violations("k8s-pod-privilege", token, props) == [
-        f"{KINDS[token][1]} ml/web container app sets securityContext.privileged True"
+        f"{KINDS[token][1]} ml/web container app sets securityContext.privileged true"
     ]
 
 
@@ -678,7 +678,7 @@ def test_ephemeral_containers_are_judged() -> None:
     debug = {"name": "debug", "image": "busybox", "securityContext": {**RESTRICTED_CONTEXT, "privileged": True}}
     props = workload(pod=pod_with(("ephemeralContainers",), [debug]))
     assert violations("k8s-pod-privilege", DEPLOYMENT, props) == [
-        "Deployment ml/web ephemeral container debug sets securityContext.privileged True"
+        "Deployment ml/web ephemeral container debug sets securityContext.privileged true"
     ]
 
 
@@ -725,7 +725,7 @@ def test_workload_without_metadata_name_is_named_by_its_logical_name() -> None:
     props = workload(pod=pod_with(("hostNetwork",), True))
     del props["metadata"]["name"]
     assert violations("k8s-pod-no-host-access", DEPLOYMENT, props, name="inference") == [
-        "Deployment ml/inference sets hostNetwork True in its pod template"
+        "Deployment ml/inference sets hostNetwork true in its pod template"
     ]
 
 

@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from llmops_infra.policies.runtime.iam_policy import PolicyDocumentError, policy_statements
-from llmops_infra.policies.runtime.props import is_false, is_true, items, mapping, strings
+from llmops_infra.policies.runtime.props import is_false, is_true, items, mapping, shown, strings
 from llmops_infra.policies.runtime.resources import (
     ACCESS_LOGS_PURPOSE,
     BUCKET,
@@ -68,7 +68,7 @@ def _sse_problem(config: Resource, access_logs: bool) -> str | None:
         if access_logs and algorithm == "AES256":
             continue
         if algorithm not in KMS_SSE_ALGORITHMS:
-            return f"uses sseAlgorithm {algorithm!r}, not aws:kms"
+            return f"uses sseAlgorithm {shown(algorithm)}, not aws:kms"
         if not _is_customer_key(default.get("kmsMasterKeyId")):
             return "has no customer-managed kmsMasterKeyId"
         # S3 Bucket Keys are not supported with DSSE-KMS, so only plain SSE-KMS must turn them on.
@@ -226,9 +226,10 @@ def kms_key_deletion_window(resource: Resource, settings: Settings) -> Iterator[
     if days is None:
         return
     if isinstance(days, bool) or not isinstance(days, int | float):
-        yield f"KMS key {resource.name} deletionWindowInDays {days!r} is not a number of days"
+        yield f"KMS key {resource.name} deletionWindowInDays {shown(days)} is not a number of days"
     elif days < MIN_KEY_DELETION_WINDOW_DAYS:
-        yield f"KMS key {resource.name} deletionWindowInDays is {days}, under {MIN_KEY_DELETION_WINDOW_DAYS} days"
+        minimum = MIN_KEY_DELETION_WINDOW_DAYS
+        yield f"KMS key {resource.name} deletionWindowInDays is {shown(days)}, under {minimum} days"
 
 
 # --- encryption-in-transit -----------------------------------------------------------------------------------------

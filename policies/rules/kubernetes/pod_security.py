@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from llmops_infra.policies.runtime.kubernetes import describe, is_list, nested, object_namespace, string_items
-from llmops_infra.policies.runtime.props import items, mapping
+from llmops_infra.policies.runtime.props import items, mapping, shown
 from llmops_infra.policies.runtime.rule import Resource, Settings, rule
 
 # Workload token -> path from the object to its pod template.
@@ -105,14 +105,14 @@ def k8s_pod_no_host_access(resource: Resource, settings: Settings) -> Iterator[s
         return
     for field in ("hostNetwork", "hostPID", "hostIPC"):
         if _set(pod.get(field)):
-            yield f"{describe(resource)} sets {field} {pod.get(field)!r} in its pod template"
+            yield f"{describe(resource)} sets {field} {shown(pod.get(field))} in its pod template"
     for volume in items(pod.get("volumes")):
         if nested(volume, "hostPath") is not None:
             yield f"{describe(resource)} mounts hostPath volume {nested(volume, 'name')}"
     for label, container in _containers(pod):
         for port in items(container.get("ports")):
             if _set(nested(port, "hostPort")):
-                yield f"{describe(resource)} {label} binds hostPort {nested(port, 'hostPort')}"
+                yield f"{describe(resource)} {label} binds hostPort {shown(nested(port, 'hostPort'))}"
 
 
 @rule(
@@ -136,7 +136,7 @@ def k8s_pod_privilege(resource: Resource, settings: Settings) -> Iterator[str]:
         context = mapping(container.get("securityContext"))
         where = f"{describe(resource)} {label}"
         if _set(context.get("privileged")):
-            yield f"{where} sets securityContext.privileged {context.get('privileged')!r}"
+            yield f"{where} sets securityContext.privileged {shown(context.get('privileged'))}"
         # Restricted requires an explicit false: unset lets setuid binaries gain privileges.
         if context.get("allowPrivilegeEscalation") is not False:
             yield f"{where} does not set securityContext.allowPrivilegeEscalation false"
@@ -202,7 +202,7 @@ def k8s_pod_seccomp(resource: Resource, settings: Settings) -> Iterator[str]:
         effective = own if own is not None else pod_type
         if effective not in ALLOWED_SECCOMP_TYPES:
             yield (
-                f"{describe(resource)} {label} runs with securityContext.seccompProfile.type {effective!r}, "
+                f"{describe(resource)} {label} runs with securityContext.seccompProfile.type {shown(effective)}, "
                 "not RuntimeDefault or Localhost"
             )
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from llmops_infra.policies.runtime.kubernetes import describe, is_list, nested, string_items
-from llmops_infra.policies.runtime.props import items
+from llmops_infra.policies.runtime.props import items, shown
 from llmops_infra.policies.runtime.rule import Resource, Settings, rule
 
 # The v1 tokens, plus the older API versions pulumi-kubernetes still ships with the same object shape (read from
@@ -65,12 +65,14 @@ def k8s_rbac_no_cluster_admin_binding(resource: Resource, settings: Settings) ->
         return
     subjects = resource.props.get("subjects")
     # A non-list subjects value cannot be shown to name the admin group only; an absent one binds nobody.
-    others = [] if is_list(subjects) else [repr(subjects)]
+    others = [] if is_list(subjects) else [shown(subjects)]
     for subject in items(subjects):
         if not isinstance(subject, Mapping):
-            others.append(repr(subject))
+            others.append(shown(subject))
         elif subject.get("kind") != "Group" or subject.get("name") != settings.platform_admin_group:
-            others.append(f"{subject.get('kind')} {subject.get('name')}")
+            others.append(
+                " ".join(v if isinstance(v, str) else shown(v) for v in (subject.get("kind"), subject.get("name")))
+            )
     if others:
         yield (
             f"{describe(resource)} binds roleRef cluster-admin to {', '.join(others)}, "

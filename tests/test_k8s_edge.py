@@ -19,7 +19,7 @@ from pydantic import TypeAdapter
 import llmops_infra.policies.rules.kubernetes  # noqa: F401 - registers the rules
 from llmops_infra.cli.engine import Recording
 from llmops_infra.components.config.base import PinnedImage
-from llmops_infra.components.config.edge import DEFAULT_SERVER_IMAGE, check_site
+from llmops_infra.components.config.edge import DEFAULT_SERVER_IMAGE, DEFAULT_SERVER_IMAGE_ARCH, check_site
 from llmops_infra.components.k8s.edge import EdgeInferenceSite, rollout_pods
 from llmops_infra.components.spec import EdgeSiteSpec
 from llmops_infra.components.tagging import Tagging
@@ -366,6 +366,15 @@ def test_a_site_without_an_image_runs_the_default(kind: str) -> None:
     spec = site(kind)
     unset = spec.model_copy(update={"server": type(spec.server)(model_claim="llama-weights")})
     assert server_container(site_preview(unset))["image"] == DEFAULT_SERVER_IMAGE
+
+
+@pytest.mark.parametrize("kind", ["k3s", "local-zone"])
+def test_the_default_image_runs_only_on_nodes_of_its_architecture(kind: str) -> None:
+    spec = site(kind)
+    default = spec.model_copy(update={"server": type(spec.server)(model_claim="llama-weights")})
+    assert pod(site_preview(default))["nodeSelector"]["kubernetes.io/arch"] == DEFAULT_SERVER_IMAGE_ARCH == "amd64"
+    # An image the site names itself may be multi-arch: no architecture is assumed for it.
+    assert "kubernetes.io/arch" not in pod(site_preview(spec))["nodeSelector"]
 
 
 # ---- namespace quota and container defaults ------------------------------------------------------------------

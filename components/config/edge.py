@@ -45,6 +45,10 @@ EdgeSiteKind = Literal["k3s", "local-zone"]
 DEFAULT_SERVER_IMAGE = (
     "docker.io/vllm/vllm-openai:v0.11.0@sha256:d8d39b59e909d2378ac4feeb191f7e7b6f1342477dc66b7c47cec89e9985ad8a"
 )
+# The one architecture that digest runs on, as the well-known node label `kubernetes.io/arch` names it (set by the
+# kubelet from the Go runtime's GOARCH): pods of the default image select such nodes, so an arm64 node leaves them
+# Pending with a clear reason instead of crash-looping on an exec format error.
+DEFAULT_SERVER_IMAGE_ARCH = "amd64"
 # The server's CPU and memory per replica unless the site says otherwise: vLLM's own Kubernetes guide requests 2
 # CPUs and 6G and limits 10 CPUs and 20G for a 7B model on one GPU (github.com/vllm-project/vllm
 # docs/deployment/k8s.md, "Deployment with GPUs"); here in GiB, the unit of every memory setting of this config.

@@ -30,7 +30,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from llmops_infra.components.config.edge import check_site
+from llmops_infra.components.config.edge import DEFAULT_SERVER_IMAGE, DEFAULT_SERVER_IMAGE_ARCH, check_site
 from llmops_infra.components.config.refusal import refuse
 from llmops_infra.components.k8s.gpu_software import NVIDIA_RUNTIME_CLASS
 from llmops_infra.components.k8s.labels import record_labels
@@ -50,6 +50,10 @@ from llmops_infra.components.k8s.quotas import (
 )
 from llmops_infra.components.spec import BareMetalPoolSpec, EdgeSiteSpec, InferenceServerSpec, PinnedImage
 from llmops_infra.components.tagging import CLASSIFICATION, POOL_LABEL, SENSITIVE_CLASSES, Tagging, placement_labels
+
+# The well-known node label of a node's CPU architecture (kubernetes.io/docs/reference/labels-annotations-taints,
+# "kubernetes.io/arch").
+ARCH_LABEL = "kubernetes.io/arch"
 
 # The serving PriorityClass of the cluster baseline (components/k8s/baseline.py): serving is not preempted by
 # training.
@@ -340,6 +344,8 @@ class EdgeInferenceSite(pulumi.ComponentResource):
             ],
         }
         node_selector = {POOL_LABEL: spec.name, **placement_labels(allowed)}
+        if server.image == DEFAULT_SERVER_IMAGE:  # a single-architecture image: only nodes that can run it
+            node_selector[ARCH_LABEL] = DEFAULT_SERVER_IMAGE_ARCH
         pod_spec: dict[str, Any] = {
             "service_account_name": SERVICE_ACCOUNT,
             "automount_service_account_token": False,

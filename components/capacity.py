@@ -13,7 +13,7 @@ class Capacity(TypedDict):
     """Accelerators of one pool: per node, the node range, and the total at the pool's maximum."""
 
     pool: str
-    instance_type: str  # the EC2 instance type or GCE machine type; "bare-metal" for on-prem nodes
+    instance_type: str  # EC2 or GCE machine type; "bare-metal" for on-prem nodes, "hybrid-node" for hybrid nodes
     accelerator: str  # the model, e.g. "NVIDIA L40S", "TPU v5e"
     accelerators_per_node: int
     min: int

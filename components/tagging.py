@@ -72,6 +72,8 @@ POOL_LABEL = f"{LABEL_PREFIX}/pool"
 ROLE_LABEL = f"{LABEL_PREFIX}/role"
 ACCELERATOR_LABEL = f"{LABEL_PREFIX}/accelerator"
 ACCELERATOR_COUNT_LABEL = f"{LABEL_PREFIX}/accelerator-count"
+# On EKS node groups with EFA interfaces (value "true"): where the EFA device plugin runs.
+EFA_LABEL = f"{LABEL_PREFIX}/efa"
 
 # Placement: a node carries `llmops.dev/allow-<class>: "true"` for each data class whose workloads may run on it;
 # the admission policy (components/k8s/placement.py) admits pods of these classes only onto such nodes.

@@ -12,6 +12,9 @@ from llmops_infra.components.aws.iam import NodeRole, WorkloadAccess, WorkloadRo
 from llmops_infra.components.aws.kms import KeySpec, KmsKeys
 from llmops_infra.components.aws.network import FlowLogSettings, IsolatedVpc
 from llmops_infra.components.aws.nodepool import GpuNodePool
+from llmops_infra.components.catalog import aws as catalog
+from llmops_infra.components.k8s.device_plugins import AcceleratorDevicePlugins
+from llmops_infra.components.k8s.gpu_software import EKS_NVIDIA_AMI, NodeImage, eks_node_image, own_os_image
 from llmops_infra.components.spec import PlatformSpec
 from llmops_infra.components.tagging import Tagging
 from llmops_infra.stacks.deployed import AwsPlatform, Deployed
@@ -31,12 +34,31 @@ def _remote_network(spec: PlatformSpec) -> RemoteNetwork | None:
     )
 
 
+def _gpu_images(spec: PlatformSpec) -> list[NodeImage]:
+    """What the EKS cluster's NVIDIA nodes run: each node group's AMI, the edge Local Zone sites' (the NVIDIA
+    default AMI), and the hybrid machines' own OS, with or without the driver as the hybrid section says."""
+    images: list[NodeImage] = []
+    for pool in spec.aws_or_default.accelerator_pools:
+        it = catalog.lookup(pool.instance_type)
+        image = eks_node_image(catalog.AMI_TYPES[pool.ami_type or it.default_ami]) if it is not None else None
+        if image is not None:
+            images.append(image)
+    if "edge" in spec.targets and spec.edge is not None and any(s.kind == "local-zone" for s in spec.edge.sites):
+        images.append(EKS_NVIDIA_AMI)
+    if "hybrid" in spec.targets and spec.hybrid is not None and spec.hybrid.pools:
+        images.append(own_os_image(spec.hybrid.hosts_have_nvidia_driver))
+    return images
+
+
 def deploy_aws(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:
     aws_spec = spec.aws_or_default
     tagging = Tagging(spec.owner, spec.data_classification, spec.tags)
     cluster_name = f"llmops-{pulumi.get_stack()}"
 
-    keys = KmsKeys("platform", KeySpec(tags=tagging.tags("encryption")))
+    keys = KmsKeys(
+        "platform",
+        KeySpec(tags=tagging.tags("encryption"), create_autoscaling_role=aws_spec.create_autoscaling_role),
+    )
     network = IsolatedVpc(
         "platform",
         aws_spec.network,
@@ -73,7 +95,9 @@ def deploy_aws(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:
         remote_network=_remote_network(spec),
     )
     provider = cluster_provider(cluster_name, cluster.kubeconfig)
-    apply_baseline(cluster_name, spec, "eks", provider)
+    apply_baseline(cluster_name, spec, "eks", provider, gpu_images=_gpu_images(spec))
+    # EFA and Neuron pools need their device plugins; NVIDIA's comes with the baseline.
+    AcceleratorDevicePlugins(cluster_name, aws_spec.accelerator_pools, opts=pulumi.ResourceOptions(provider=provider))
     pools = [
         GpuNodePool(
             pool.name,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_kubernetes as k8s
 
 from llmops_infra.components.k8s.baseline import ClusterBaseline, Platform
+from llmops_infra.components.k8s.gpu_software import NodeImage
 from llmops_infra.components.spec import PlatformSpec
 from llmops_infra.components.tagging import Tagging
 
@@ -21,11 +24,15 @@ def secret_kubeconfig(key: str) -> pulumi.Output[str]:
     return pulumi.Config(namespace).require_secret(name)
 
 
-def apply_baseline(name: str, spec: PlatformSpec, platform: Platform, provider: k8s.Provider) -> ClusterBaseline:
+def apply_baseline(
+    name: str, spec: PlatformSpec, platform: Platform, provider: k8s.Provider, gpu_images: Sequence[NodeImage] = ()
+) -> ClusterBaseline:
+    """The baseline on one cluster; `gpu_images`: what its NVIDIA nodes run, where the stack knows it."""
     return ClusterBaseline(
         name,
         spec.kubernetes,
         platform=platform,
         tagging=Tagging(spec.owner, spec.data_classification, spec.tags),
+        gpu_images=gpu_images,
         opts=pulumi.ResourceOptions(provider=provider),
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 import pulumi
 
+from llmops_infra.components.k8s.gpu_software import own_os_image
 from llmops_infra.components.k8s.nodes import BareMetalGpuPool
 from llmops_infra.components.k8s.placement import DataPlacementPolicy
 from llmops_infra.components.k8s.storage import EncryptedStorageClass
@@ -22,7 +23,11 @@ def deploy_onprem(spec: PlatformSpec, deployed: Deployed) -> dict[str, Any]:
     provider = cluster_provider(name, secret_kubeconfig(onprem.kubeconfig_key))
     on_cluster = pulumi.ResourceOptions(provider=provider)
 
-    baseline = apply_baseline(name, spec, "onprem", provider)
+    # The machines run their own OS: the GPU Operator installs the driver and toolkit unless the config says the
+    # hosts have them.
+    baseline = apply_baseline(
+        name, spec, "onprem", provider, gpu_images=[own_os_image(onprem.hosts_have_nvidia_driver)]
+    )
     pools = [BareMetalGpuPool(pool.name, pool, opts=on_cluster) for pool in onprem.pools]
     # Classified workloads may run only on the machines the config allows for their class.
     DataPlacementPolicy(name, labels=tagging.tags("data-placement"), opts=on_cluster)

@@ -26,7 +26,9 @@ NODE_ROLE = "arn:aws:iam::123456789012:role/nodes"
 STORAGE_KEY = "arn:aws:kms:us-east-1:123456789012:key/storage"
 
 
-def cluster_preview(spec: ClusterSpec | None = None, retention: int = 2192) -> Recording:
+def cluster_preview(
+    spec: ClusterSpec | None = None, retention: int = 2192, remote: RemoteNetwork | None = None
+) -> Recording:
     def program() -> None:
         EksCluster(
             NAME,
@@ -39,6 +41,7 @@ def cluster_preview(spec: ClusterSpec | None = None, retention: int = 2192) -> R
             node_role_arn=NODE_ROLE,
             storage_key_arn=STORAGE_KEY,
             tags={"owner": "platform", "data-classification": "phi"},
+            remote_network=remote,
         )
 
     return preview(program)
@@ -215,27 +218,8 @@ def test_coredns_waits_for_the_system_nodes_and_daemonset_addons_do_not():
 # ---- EKS Hybrid Nodes: remote networks and the service range -----------------------------------------------
 
 
-def _remote_preview(remote: RemoteNetwork | None, spec: ClusterSpec | None = None) -> Recording:
-    def program() -> None:
-        EksCluster(
-            NAME,
-            spec or ClusterSpec(),
-            vpc_id="vpc-0123456789abcdef0",
-            subnet_ids=["subnet-a", "subnet-b"],
-            secrets_key_arn=SECRETS_KEY,
-            logs_key_arn=LOGS_KEY,
-            log_retention_days=2192,
-            node_role_arn=NODE_ROLE,
-            storage_key_arn=STORAGE_KEY,
-            tags={"owner": "platform", "data-classification": "phi"},
-            remote_network=remote,
-        )
-
-    return preview(program)
-
-
 def test_service_cidr_is_always_set_from_the_spec() -> None:
-    inputs = _remote_preview(None, ClusterSpec(service_cidr=ipaddress.IPv4Network("172.21.0.0/16"))).one(CLUSTER).inputs
+    inputs = cluster_preview(ClusterSpec(service_cidr=ipaddress.IPv4Network("172.21.0.0/16"))).one(CLUSTER).inputs
     assert inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"] == "172.21.0.0/16"
     assert cluster_preview().one(CLUSTER).inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"] == "172.20.0.0/16"
 
@@ -246,7 +230,7 @@ def test_no_remote_network_config_without_hybrid_nodes() -> None:
 
 def test_remote_node_and_pod_networks_are_set_for_hybrid_nodes() -> None:
     remote = RemoteNetwork(node_cidrs=("192.168.100.0/24",), pod_cidrs=("192.168.64.0/20", "192.168.80.0/20"))
-    inputs = _remote_preview(remote).one(CLUSTER).inputs
+    inputs = cluster_preview(remote=remote).one(CLUSTER).inputs
     assert inputs["remoteNetworkConfig"] == {
         "remoteNodeNetworks": {"cidrs": ["192.168.100.0/24"]},
         "remotePodNetworks": {"cidrs": ["192.168.64.0/20", "192.168.80.0/20"]},
@@ -256,5 +240,49 @@ def test_remote_node_and_pod_networks_are_set_for_hybrid_nodes() -> None:
 
 
 def test_remote_pod_networks_are_left_out_when_none_are_given() -> None:
-    inputs = _remote_preview(RemoteNetwork(node_cidrs=("10.200.0.0/16",))).one(CLUSTER).inputs
+    inputs = cluster_preview(remote=RemoteNetwork(node_cidrs=("10.200.0.0/16",))).one(CLUSTER).inputs
     assert inputs["remoteNetworkConfig"] == {"remoteNodeNetworks": {"cidrs": ["10.200.0.0/16"]}}
+
+
+HYBRID = RemoteNetwork(node_cidrs=("192.168.100.0/24", "192.168.101.0/24"), pod_cidrs=("192.168.64.0/20",))
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+
+
+def test_hybrid_nodes_reach_the_api_server_on_443_and_the_api_server_reaches_their_kubelets_on_10250() -> None:
+    group = cluster_preview(remote=HYBRID).one(SECURITY_GROUP, f"{NAME}-hybrid").inputs
+    assert group["vpcId"] == "vpc-0123456789abcdef0"
+    ingress = sorted((r["protocol"], r["fromPort"], r["toPort"], tuple(r["cidrBlocks"])) for r in group["ingress"])
+    assert ingress == [
+        ("tcp", 443, 443, ("192.168.100.0/24",)),
+        ("tcp", 443, 443, ("192.168.101.0/24",)),
+        ("tcp", 443, 443, ("192.168.64.0/20",)),
+    ]
+    egress = sorted((r["protocol"], r["fromPort"], r["toPort"], tuple(r["cidrBlocks"])) for r in group["egress"])
+    assert egress == [("tcp", 10250, 10250, ("192.168.100.0/24",)), ("tcp", 10250, 10250, ("192.168.101.0/24",))]
+
+
+def test_the_hybrid_security_group_is_on_the_control_plane_only() -> None:
+    rec = cluster_preview(remote=HYBRID)
+    group = rec.one(SECURITY_GROUP, f"{NAME}-hybrid")
+    assert group.urn in rec.one(CLUSTER).property_dependencies["vpcConfig"]
+    # The system node group's launch template keeps EKS's cluster security group alone.
+    template = rec.one("aws:ec2/launchTemplate:LaunchTemplate")
+    assert group.urn not in template.property_dependencies.get("vpcSecurityGroupIds", [])
+
+
+def test_no_hybrid_security_group_without_hybrid_nodes() -> None:
+    rec = cluster_preview()
+    assert rec.of_type(SECURITY_GROUP) == []
+    assert "securityGroupIds" not in rec.one(CLUSTER).inputs["vpcConfig"]
+
+
+def test_pod_identity_agent_runs_its_hybrid_daemonset_only_with_hybrid_nodes() -> None:
+    def agent(rec: Recording) -> dict:
+        return rec.one("aws:eks/addon:Addon", f"{NAME}-eks-pod-identity-agent").inputs
+
+    assert json.loads(agent(cluster_preview(remote=HYBRID))["configurationValues"]) == {
+        "daemonsets": {"hybrid": {"create": True}}
+    }
+    assert "configurationValues" not in agent(cluster_preview())
+    addons = cluster_preview(remote=HYBRID).of_type("aws:eks/addon:Addon")
+    assert [a.name for a in addons if "configurationValues" in a.inputs] == [f"{NAME}-eks-pod-identity-agent"]

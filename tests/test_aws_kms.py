@@ -157,3 +157,18 @@ def test_arn_lookup_by_purpose_and_unknown_purpose_names_the_known_ones() -> Non
 def test_repeated_purposes_are_rejected() -> None:
     with pytest.raises(ValueError, match="repeat"):
         _keys(KeySpec(tags=TAGS, purposes=("logs", "logs")))
+
+
+def test_the_autoscaling_service_linked_role_is_created_before_the_storage_key_when_asked() -> None:
+    rec = _keys(KeySpec(tags=TAGS, create_autoscaling_role=True))
+    role = rec.one("aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    assert role.inputs["awsServiceName"] == "autoscaling.amazonaws.com"
+    assert role.urn in rec.one("aws:kms/key:Key", "k-storage").dependencies
+    # Only the storage key's policy names the role.
+    assert role.urn not in rec.one("aws:kms/key:Key", "k-logs").dependencies
+
+
+def test_the_autoscaling_service_linked_role_is_not_created_by_default_or_without_a_storage_key() -> None:
+    assert _keys().of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole") == []
+    rec = _keys(KeySpec(tags=TAGS, purposes=("logs",), create_autoscaling_role=True))
+    assert rec.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole") == []

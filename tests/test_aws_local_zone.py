@@ -102,6 +102,9 @@ def test_node_group_is_nvidia_tainted_and_labelled() -> None:
         "llmops.dev/accelerator": "nvidia-l4",
         "llmops.dev/accelerator-count": "1",
         "llmops.dev/allow-personal": "true",
+        # The AMI ships the NVIDIA driver and toolkit: the GPU Operator installs neither here.
+        "nvidia.com/gpu.deploy.driver": "false",
+        "nvidia.com/gpu.deploy.container-toolkit": "false",
     }
     assert group["scalingConfig"] == {"minSize": 1, "desiredSize": 1, "maxSize": 3}
 

@@ -245,6 +245,9 @@ def test_labels_carry_pool_role_accelerator_and_count_next_to_user_labels() -> N
         "llmops.dev/role": "inference",
         "llmops.dev/accelerator": "nvidia-l40s",
         "llmops.dev/accelerator-count": "1",
+        # The AMI ships the NVIDIA driver and toolkit: the GPU Operator installs neither here.
+        "nvidia.com/gpu.deploy.driver": "false",
+        "nvidia.com/gpu.deploy.container-toolkit": "false",
     }
 
 
@@ -297,6 +300,8 @@ def test_autoscaler_template_tags_on_the_asg_describe_labels_taints_and_gpus() -
         f"{TEMPLATE}/label/llmops.dev/role": "training",
         f"{TEMPLATE}/label/llmops.dev/accelerator": "nvidia-h100",
         f"{TEMPLATE}/label/llmops.dev/accelerator-count": "8",
+        f"{TEMPLATE}/label/nvidia.com/gpu.deploy.driver": "false",
+        f"{TEMPLATE}/label/nvidia.com/gpu.deploy.container-toolkit": "false",
         f"{TEMPLATE}/taint/nvidia.com/gpu": "true:NoSchedule",
         f"{TEMPLATE}/taint/dedicated": "training:NoSchedule",
         f"{TEMPLATE}/resources/nvidia.com/gpu": "8",

@@ -14,6 +14,7 @@ import yaml
 
 import llmops_infra.policies.rules.kubernetes  # noqa: F401 - registers the Kubernetes rules
 from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.components.catalog.charts import CHARTS
 from llmops_infra.components.k8s.baseline import ClusterBaseline
 from llmops_infra.components.spec import GpuSoftwareSpec, KubernetesSpec, RbacSpec, TeamSpec
 from llmops_infra.components.tagging import Tagging
@@ -279,8 +280,9 @@ def test_workload_identity_egress_only_to_the_platforms_credential_endpoint(plat
 def test_eks_default_is_the_operator_with_driver_and_toolkit_off() -> None:
     rec = baseline_preview()
     release = rec.one(RELEASE).inputs
-    assert (release["chart"], release["version"], release["namespace"]) == ("gpu-operator", "v25.10.1", "gpu-operator")
-    assert release["repositoryOpts"] == {"repo": "https://helm.ngc.nvidia.com/nvidia"}
+    pin = CHARTS["gpu-operator"]  # the pin table is the only place a version is written
+    assert (release["chart"], release["version"], release["namespace"]) == ("gpu-operator", pin.version, "gpu-operator")
+    assert release["repositoryOpts"] == {"repo": pin.repo}
     values = release_values(rec)
     assert values["driver"] == {"enabled": False}
     assert values["toolkit"] == {"enabled": False}
@@ -333,12 +335,13 @@ def test_operator_mig_strategy_time_slicing_and_dcgm_exporter_follow_the_spec() 
 def test_k3s_default_is_the_device_plugin_on_k3s_own_nvidia_runtime_class() -> None:
     rec = baseline_preview(KubernetesSpec(teams=TEAMS), "k3s")
     release = rec.one(RELEASE).inputs
+    pin = CHARTS["nvidia-device-plugin"]
     assert (release["chart"], release["version"], release["namespace"]) == (
         "nvidia-device-plugin",
-        "0.17.1",
+        pin.version,
         "kube-system",
     )
-    assert release["repositoryOpts"] == {"repo": "https://nvidia.github.io/k8s-device-plugin"}
+    assert release["repositoryOpts"] == {"repo": pin.repo}
     values = release["values"]
     assert values["runtimeClassName"] == "nvidia"
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in values["tolerations"]

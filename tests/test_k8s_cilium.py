@@ -13,7 +13,7 @@ import pytest
 
 from llmops_infra.cli.engine import Recording
 from llmops_infra.components.k8s.cilium import HybridCilium
-from llmops_infra.components.spec import BareMetalPoolSpec, HybridSpec
+from llmops_infra.components.spec import HybridPoolSpec, HybridSpec
 from tests.conftest import preview
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -32,8 +32,9 @@ HYBRID_ONLY = {
 }
 
 
-def pool(name: str, *nodes: str) -> BareMetalPoolSpec:
-    return BareMetalPoolSpec(name=name, nodes=nodes, accelerator="nvidia-l40s", accelerators_per_node=4)
+def pool(name: str, *nodes: str) -> HybridPoolSpec:
+    """A hybrid pool of as many machines as `nodes` names (hybrid pools count their machines)."""
+    return HybridPoolSpec(name=name, node_count=len(nodes), accelerator="nvidia-l40s", accelerators_per_node=4)
 
 
 def spec(pods: tuple[str, ...] = ("192.168.64.0/20", "192.168.96.0/20"), pools: Any = None) -> HybridSpec:

@@ -12,6 +12,7 @@ from llmops_infra.components.config.platform import parse_platform
 from llmops_infra.components.spec import SpecError, format_path
 
 POOL = {"name": "onprem-a100", "nodes": ["gpu-1", "gpu-2"], "accelerator": "nvidia-a100-80gb", "acceleratorsPerNode": 8}
+HYBRID_POOL = {"name": "onprem-a100", "nodeCount": 2, "accelerator": "nvidia-a100-80gb", "acceleratorsPerNode": 8}
 CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
 DIGEST = "registry.example.com/vllm@sha256:" + "a" * 64
 
@@ -20,7 +21,8 @@ HYBRID: dict[str, Any] = {
     "region": "us-east-1",
     "owner": "ml-platform",
     "aws": {"network": {"cidr": "10.0.0.0/16"}, "cluster": {"serviceCidr": "172.20.0.0/16"}},
-    "hybrid": {"remoteNodeCidrs": ["192.168.100.0/24"], "remotePodCidrs": ["192.168.64.0/20"], "pools": [POOL]},
+    "hybrid": {"remoteNodeCidrs": ["192.168.100.0/24"], "remotePodCidrs": ["192.168.64.0/20"],
+               "gateway": {"transitGatewayId": "tgw-0a1b2c3d4e5f60718"}, "pools": [HYBRID_POOL]},
     "kubernetes": {"teams": [{"name": "research", "allowFromNamespaces": ["serving", "kube-system"]},
                              {"name": "serving"}]},
 }  # fmt: skip
@@ -114,6 +116,21 @@ BAD = [
     ("hybrid", "hybrid.remotePodCidrs", ["192.168.64.0/26"], "hybrid.remotePodCidrs[0]", "/25 or larger"),
     ("hybrid", "hybrid.remotePodCidrs", ["192.168.64.0/25"], "hybrid.remotePodCidrs", "1 per-node /25 blocks"),
     ("hybrid", "hybrid.pools", [], "hybrid.pools", "at least one pool"),
+    ("hybrid", "hybrid.pools.0.nodeCount", DELETE, "hybrid.pools[0].nodeCount", "required key is missing"),
+    ("hybrid", "hybrid.pools.0.nodeCount", 0, "hybrid.pools[0].nodeCount", "at least 1"),
+    ("hybrid", "hybrid.pools.0", POOL, "hybrid.pools[0].nodes", "no longer a key here; hybrid nodes are named only "
+     "when they join (SSM gives each a mi-... id), so a hybrid pool counts its machines: write nodeCount:"),
+    ("hybrid", "hybrid.pools", [HYBRID_POOL, {**HYBRID_POOL, "name": "b", "nodeCount": 200}], "hybrid.remotePodCidrs",
+     "32 per-node /25 blocks for 202 nodes"),
+    # hybrid gateway
+    ("hybrid", "hybrid.gateway", DELETE, "hybrid.gateway", "required key is missing: give transitGatewayId (tgw-...)"),
+    ("hybrid", "hybrid.gateway", {}, "hybrid.gateway", "neither is given; give exactly one"),
+    ("hybrid", "hybrid.gateway", {"transitGatewayId": "tgw-0a1b2c3d", "virtualPrivateGatewayId": "vgw-0a1b2c3d"},
+     "hybrid.gateway", "both are given; give exactly one"),
+    ("hybrid", "hybrid.gateway.transitGatewayId", "tgw-xyz", "hybrid.gateway.transitGatewayId",
+     "a transit gateway id: tgw- and 8 or 17 hex digits"),
+    ("hybrid", "hybrid.gateway", {"virtualPrivateGatewayId": "tgw-0a1b2c3d"}, "hybrid.gateway.virtualPrivateGatewayId",
+     "a virtual private gateway id: vgw- and 8 or 17 hex digits"),
     # hybrid credentials
     ("hybrid", "hybrid.credentials", "iam-roles-anywhere", "hybrid.trustAnchorCertificate", "PEM bundle"),
     ("hybrid", "hybrid.trustAnchorCertificate", CERT, "hybrid.trustAnchorCertificate", "only used with"),

@@ -14,6 +14,7 @@ import pytest
 
 from llmops_infra.cli import program
 from llmops_infra.cli.stackfile import resolve
+from llmops_infra.cli.wire import is_secret
 from tests.k8s_schema import kubernetes_objects, schema_errors
 from tests.stack_runs import ROOT, recording, remember_stacks, run_cli
 
@@ -108,11 +109,36 @@ def test_hybrid_remote_node_cidr_overlapping_the_vpc_exits_2_naming_the_key(caps
 # ---- the environments' promises -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("stack", "section"), [("onprem", "onprem"), ("hybrid", "hybrid")])
-def test_node_patches_touch_exactly_the_configured_nodes(stack: str, section: str):
-    configured = sorted(node for pool in _platform(stack)[section]["pools"] for node in pool["nodes"])
-    patched = sorted(r.inputs["metadata"]["name"] for r in recording(stack).of_type(NODE_PATCH))
+def test_node_patches_touch_exactly_the_configured_onprem_nodes():
+    configured = sorted(node for pool in _platform("onprem")["onprem"]["pools"] for node in pool["nodes"])
+    patched = sorted(r.inputs["metadata"]["name"] for r in recording("onprem").of_type(NODE_PATCH))
     assert patched == configured
+
+
+def test_hybrid_pools_patch_no_node_and_hand_each_pool_a_secret_node_configuration():
+    # Hybrid nodes are named when they join (SSM: mi-...): their labels and taints travel in the node config.
+    rec = recording("hybrid")
+    assert rec.of_type(NODE_PATCH) == []
+    pools = [p["name"] for p in _platform("hybrid")["hybrid"]["pools"]]
+    configs = rec.stack_outputs["hybridNodeConfigs"]
+    assert sorted(configs) == sorted(pools)
+    assert all(is_secret(value) for value in configs.values())  # SSM: the activation code is in it
+
+
+def test_hybrid_vpc_routes_the_remote_networks_to_the_gateway_and_the_control_plane_admits_them():
+    rec = recording("hybrid")
+    hybrid = _platform("hybrid")["hybrid"]
+    remote = hybrid["remoteNodeCidrs"] + hybrid["remotePodCidrs"]
+    tgw = hybrid["gateway"]["transitGatewayId"]
+    [attachment] = rec.of_type("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+    assert attachment.inputs["transitGatewayId"] == tgw
+    routes = [r for r in rec.of_type("aws:ec2/route:Route") if r.inputs.get("transitGatewayId") == tgw]
+    private_tables = [t for t in rec.of_type("aws:ec2/routeTable:RouteTable") if "private" in t.name]
+    assert sorted(r.inputs["destinationCidrBlock"] for r in routes) == sorted(remote * len(private_tables))
+    [cluster] = rec.of_type("aws:eks/cluster:Cluster")
+    [group] = [g for g in rec.of_type("aws:ec2/securityGroup:SecurityGroup") if g.name.endswith("-hybrid")]
+    assert group.urn in cluster.property_dependencies["vpcConfig"]
+    assert sorted(c for rule in group.inputs["ingress"] for c in rule["cidrBlocks"]) == sorted(remote)
 
 
 def test_onprem_phi_pool_is_the_only_one_phi_may_use():

@@ -9,7 +9,8 @@ ValueError with the message a config would get; a whole environment is `config.p
 
 from llmops_infra.components.aws.bucket import AccessLogBucket, EncryptedBucket
 from llmops_infra.components.aws.eks import EksCluster, RemoteNetwork
-from llmops_infra.components.aws.hybrid import HybridNodes
+from llmops_infra.components.aws.hybrid import HybridGpuPool, HybridNodes
+from llmops_infra.components.aws.hybrid_network import HybridRoutes
 from llmops_infra.components.aws.iam import NodeRole, WorkloadAccess, WorkloadIdentityMode, WorkloadRole
 from llmops_infra.components.aws.kms import KeySpec, KmsKeys
 from llmops_infra.components.aws.local_zone import LocalZoneGpuNodes
@@ -21,6 +22,8 @@ from llmops_infra.components.spec import (
     BucketSpec,
     ClusterSpec,
     EdgeSiteSpec,
+    HybridGatewaySpec,
+    HybridPoolSpec,
     HybridSpec,
     InferenceServerSpec,
     NetworkSpec,
@@ -39,6 +42,8 @@ __all__ = [
     "GpuNodePool",
     "WorkloadRole",
     "HybridNodes",
+    "HybridRoutes",
+    "HybridGpuPool",
     "LocalZoneGpuNodes",
     # what they are built from
     "AcceleratorPoolSpec",
@@ -47,6 +52,8 @@ __all__ = [
     "ClusterSpec",
     "EdgeSiteSpec",
     "FlowLogSettings",
+    "HybridGatewaySpec",
+    "HybridPoolSpec",
     "HybridSpec",
     "InferenceServerSpec",
     "KeySpec",

@@ -22,11 +22,18 @@ from llmops_infra.components.catalog import aws as catalog
 from llmops_infra.components.spec import ClusterSpec, SystemNodesSpec
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-ADDONS = ("vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent")
 # Add-ons that run as Deployments and so need schedulable nodes before EKS reports them active.
 NEEDS_NODES = frozenset({"coredns"})
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 KUBECONFIG_EXEC_API = "client.authentication.k8s.io/v1beta1"
+HTTPS = 443
+KUBELET = 10250
+# EKS User Guide, "Hybrid nodes add-ons" (EKS Pod Identity Agent): IMDS is not available on hybrid nodes, so the
+# add-on (v1.3.3-eksbuild.1 and later) deploys a second DaemonSet for them when configured so; the nodes' nodeadm
+# configuration turns on the credentials file it reads (components/aws/hybrid.py node_config).
+POD_IDENTITY_ADDON = "eks-pod-identity-agent"
+POD_IDENTITY_HYBRID_CONFIG = json.dumps({"daemonsets": {"hybrid": {"create": True}}})
+ADDONS = ("vpc-cni", "coredns", "kube-proxy", POD_IDENTITY_ADDON)
 
 # EKS needs sts:TagSession as well as AssumeRole for features that pass session tags (e.g. EKS Auto Mode).
 CLUSTER_TRUST_POLICY = json.dumps(
@@ -97,6 +104,41 @@ def kubeconfig(name: str, endpoint: str, ca_data: str, region: str) -> str:
     )
 
 
+def hybrid_security_group_rules(
+    remote: RemoteNetwork,
+) -> tuple[list[aws.ec2.SecurityGroupIngressArgs], list[aws.ec2.SecurityGroupEgressArgs]]:
+    """(ingress, egress) of the control plane's hybrid security group.
+
+    EKS User Guide, "Prepare networking for hybrid nodes" (cluster security group configuration): inbound HTTPS
+    from the remote node networks (kubelet to API server) and the remote pod networks (pods reaching the API
+    server when the CNI does not masquerade them); outbound 10250 to the remote node networks (API server to
+    kubelet: logs, exec, port-forward). Outbound to webhooks on the pod networks uses ports only the webhooks
+    know; EKS's own cluster security group allows all outbound traffic, so those are left to it.
+    """
+    ingress = [
+        aws.ec2.SecurityGroupIngressArgs(
+            description=f"HTTPS to the API server from hybrid {kind} {cidr}",
+            protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            cidr_blocks=[cidr],
+        )
+        for kind, cidrs in (("nodes", remote.node_cidrs), ("pods", remote.pod_cidrs))
+        for cidr in cidrs
+    ]
+    egress = [
+        aws.ec2.SecurityGroupEgressArgs(
+            description=f"API server to the kubelets of hybrid nodes {cidr}",
+            protocol="tcp",
+            from_port=KUBELET,
+            to_port=KUBELET,
+            cidr_blocks=[cidr],
+        )
+        for cidr in remote.node_cidrs
+    ]
+    return ingress, egress
+
+
 def _remote_network_config(remote: RemoteNetwork | None) -> aws.eks.ClusterRemoteNetworkConfigArgs | None:
     if remote is None:
         return None
@@ -125,7 +167,8 @@ class EksCluster(pulumi.ComponentResource):
             before it; also the prefix of every child.
         spec: ClusterSpec: version, public endpoint ranges, admin roles, workload identity mode, system nodes,
             service range.
-        vpc_id: The VPC of `subnet_ids`; accepted but not used, since EKS finds the VPC from the subnets.
+        vpc_id: The VPC of `subnet_ids`: with `remote_network`, where the control plane's hybrid security group
+            is created.
         subnet_ids: Private subnets for the control plane's network interfaces and the system nodes
             (IsolatedVpc.private_subnet_ids).
         secrets_key_arn: ARN of the KMS key that encrypts Kubernetes secrets (KmsKeys.arn("cluster")).
@@ -135,8 +178,9 @@ class EksCluster(pulumi.ComponentResource):
         storage_key_arn: ARN of the KMS key that encrypts the system nodes' volumes (KmsKeys.arn("storage")).
         tags: Tags on the cluster, its role, log group, access entries, add-ons, OIDC provider, system node group
             and its launch template.
-        remote_network: RemoteNetwork of EKS Hybrid Nodes; EKS accepts it only when the cluster is created. None
-            (default): no hybrid nodes.
+        remote_network: RemoteNetwork of EKS Hybrid Nodes. With it the control plane gets a second security group
+            that admits the remote node and pod networks on 443 and reaches the kubelets on 10250, and the Pod
+            Identity Agent add-on its DaemonSet for hybrid nodes. None (default): no hybrid nodes.
         opts: Resource options; the provider decides the account and region.
 
     Outputs:
@@ -144,6 +188,8 @@ class EksCluster(pulumi.ComponentResource):
         cluster_name: Its name.
         endpoint: The API server endpoint.
         cluster_security_group_id: The security group EKS creates for the control plane and nodes.
+        hybrid_security_group: The control plane's `aws.ec2.SecurityGroup` for hybrid nodes; None without
+            `remote_network`.
         oidc_provider_arn: The IAM OIDC provider's ARN with `spec.workload_identity` irsa; None with pod-identity.
         oidc_issuer_url: The cluster's OIDC issuer URL.
         kubeconfig: A secret kubeconfig whose user runs `aws eks get-token` with the caller's own credentials.
@@ -168,6 +214,7 @@ class EksCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     endpoint: pulumi.Output[str]
     cluster_security_group_id: pulumi.Output[str]
+    hybrid_security_group: aws.ec2.SecurityGroup | None
     oidc_provider_arn: pulumi.Output[str] | None
     oidc_issuer_url: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
@@ -221,9 +268,26 @@ class EksCluster(pulumi.ComponentResource):
             opts=child,
         )
 
+        # Hybrid nodes reach the API server through the control plane's network interfaces. The guide passes
+        # this group at cluster creation: EKS puts it on those interfaces only, not on the node groups, so the
+        # remote networks reach the API server and nothing else in the VPC.
+        self.hybrid_security_group = None
+        if remote_network is not None:
+            ingress, egress = hybrid_security_group_rules(remote_network)
+            self.hybrid_security_group = aws.ec2.SecurityGroup(
+                f"{name}-hybrid",
+                vpc_id=vpc_id,
+                description=f"EKS control plane of {name}: API server access from EKS Hybrid Nodes",
+                ingress=ingress,
+                egress=egress,
+                tags=tags,
+                opts=child,
+            )
+
         cidrs = [str(c) for c in spec.endpoint_public_access_cidrs]
         vpc_config = aws.eks.ClusterVpcConfigArgs(
             subnet_ids=list(subnet_ids),
+            security_group_ids=[self.hybrid_security_group.id] if self.hybrid_security_group else None,
             endpoint_private_access=True,
             endpoint_public_access=bool(cidrs),
             # Left unset when private: EKS would otherwise record its default, 0.0.0.0/0.
@@ -298,6 +362,9 @@ class EksCluster(pulumi.ComponentResource):
                 f"{name}-{addon}",
                 cluster_name=self.cluster.name,
                 addon_name=addon,
+                configuration_values=(
+                    POD_IDENTITY_HYBRID_CONFIG if addon == POD_IDENTITY_ADDON and remote_network is not None else None
+                ),
                 resolve_conflicts_on_create="OVERWRITE",
                 tags=tags,
                 opts=pulumi.ResourceOptions(

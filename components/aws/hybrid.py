@@ -15,7 +15,17 @@ Source of every grant and trust below: Amazon EKS User Guide, "Prepare credentia
   sts:AssumeRole only when the role session name is the certificate's CN, both only from this trust anchor;
   the profile accepts a custom role session name (nodeadm passes the node name) and the role's maximum session
   must exceed the profile's credential duration.
-The doc grants eks:DescribeCluster on "*"; here it is scoped to the one cluster.
+The doc grants eks:DescribeCluster on "*"; here it is scoped to the one cluster. The EKS Pod Identity Agent on
+hybrid nodes uses the nodes' role for eks-auth:AssumeRoleForPodIdentity ("Hybrid nodes add-ons", and the agent
+prerequisites in "EKS Pod Identity", which grant it on "*").
+
+How a machine joins: `nodeadm init -c file://nodeConfig.yaml` with the NodeConfig `node_config` writes (API
+node.eks.aws/v1alpha1, aws/eks-hybrid api/v1alpha1/nodeconfig_types.go): the cluster's name and region, the
+credentials (SSM activation, or the Roles Anywhere anchor, profile and role), `hybrid.enableCredentialsFile` for
+the Pod Identity Agent, and kubelet flags. Hybrid nodes are named when they join (SSM: `mi-...`; Roles Anywhere:
+the node name each machine is given), so a pool's labels and taints travel as kubelet flags (`--node-labels`,
+`--register-with-taints`), which nodeadm appends after its own (internal/kubelet/environment.go; repeated
+`--node-labels` merge, internal/api/merge.go), rather than as patches on names nobody knows yet.
 """
 
 from __future__ import annotations
@@ -26,8 +36,11 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import yaml
 
-from llmops_infra.components.spec import HybridSpec
+from llmops_infra.components.capacity import Capacity, capacity_row
+from llmops_infra.components.k8s.nodes import pool_node_labels, pool_taints
+from llmops_infra.components.spec import KUBERNETES_EFFECT, HybridPoolSpec, HybridSpec, Taint
 
 ACCESS_ENTRY_TYPE = "HYBRID_LINUX"
 # Attached to the role in both modes (ECR pulls), and with SSM hybrid activations only.
@@ -41,11 +54,6 @@ CREDENTIAL_SECONDS = 3600
 ROLE_MAX_SESSION_SECONDS = 2 * CREDENTIAL_SECONDS
 # The certificate attribute the node name must equal (the doc's default: the subject CN).
 SESSION_NAME_ATTRIBUTE = "${aws:PrincipalTag/x509Subject/CN}"
-
-
-def total_nodes(spec: HybridSpec) -> int:
-    """How many machines the spec's pools list: the SSM activation's registration limit."""
-    return sum(len(pool.nodes) for pool in spec.pools)
 
 
 def ssm_trust_policy(partition: str, region: str, account: str) -> str:
@@ -98,7 +106,14 @@ def roles_anywhere_trust_policy(trust_anchor_arn: str) -> str:
 def node_policy(cluster_arn: str, *, partition: str, region: str, account: str, ssm: bool) -> str:
     """The role's inline policy: describe this cluster, and with SSM describe and deregister its own instances."""
     statements: list[dict[str, Any]] = [
-        {"Sid": "DescribeCluster", "Effect": "Allow", "Action": "eks:DescribeCluster", "Resource": cluster_arn}
+        {"Sid": "DescribeCluster", "Effect": "Allow", "Action": "eks:DescribeCluster", "Resource": cluster_arn},
+        # The EKS Pod Identity Agent on the nodes; granted on "*" as AWS's agent prerequisites show it.
+        {
+            "Sid": "PodIdentityAgent",
+            "Effect": "Allow",
+            "Action": "eks-auth:AssumeRoleForPodIdentity",
+            "Resource": "*",
+        },
     ]
     if ssm:
         statements += [
@@ -150,11 +165,11 @@ class HybridNodes(pulumi.ComponentResource):
         profile_arn: The Roles Anywhere profile's ARN; None with ssm.
 
     Security:
-        - Least privilege: eks:DescribeCluster on this one cluster (AWS's guide grants it on "*") and
-          AmazonEC2ContainerRegistryPullOnly; with SSM also AmazonSSMManagedInstanceCore,
-          ssm:DescribeInstanceInformation (it has no resource-level permissions) and ssm:DeregisterManagedInstance
-          only for instances registered by an activation tagged with this cluster's ARN. In the cluster, the
-          access entry gives node permissions and nothing else.
+        - Least privilege: eks:DescribeCluster on this one cluster (AWS's guide grants it on "*"), eks-
+          auth:AssumeRoleForPodIdentity (the Pod Identity Agent) and AmazonEC2ContainerRegistryPullOnly; with SSM also
+          AmazonSSMManagedInstanceCore, ssm:DescribeInstanceInformation (it has no resource-level permissions) and
+          ssm:DeregisterManagedInstance only for instances registered by an activation tagged with this cluster's ARN.
+          In the cluster, the access entry gives node permissions and nothing else.
         - Trust: SSM only on behalf of this account and region (aws:SourceAccount, aws:SourceArn); Roles Anywhere
           only from this trust anchor, and sts:AssumeRole only with a session named after the certificate's CN,
           so one machine's certificate cannot register as another node; credentials last 1 hour.
@@ -184,7 +199,7 @@ class HybridNodes(pulumi.ComponentResource):
         ssm = spec.credentials == "ssm"
         if not ssm and not spec.trust_anchor_certificate:
             raise ValueError("credentials iam-roles-anywhere needs trust_anchor_certificate (the CA's PEM bundle)")
-        if ssm and total_nodes(spec) == 0:
+        if ssm and spec.node_count == 0:
             raise ValueError("an SSM activation registers the nodes of spec.pools; list at least one pool")
         super().__init__("llmops:aws:HybridNodes", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -248,7 +263,7 @@ class HybridNodes(pulumi.ComponentResource):
                 description=f"EKS Hybrid Nodes of cluster {name}",
                 iam_role=self.role.name,
                 # Exactly the machines the config names: a leaked code cannot register extra ones.
-                registration_limit=total_nodes(spec),
+                registration_limit=spec.node_count,
                 expiration_date=activation_expiration,
                 tags={**tags, CLUSTER_ARN_TAG: cluster_arn},
                 # The code registers machines as nodes of the cluster: a secret in state as well as in outputs.
@@ -289,3 +304,101 @@ class HybridNodes(pulumi.ComponentResource):
                 "profile_arn": self.profile_arn,
             }
         )
+
+
+NODE_CONFIG_API = "node.eks.aws/v1alpha1"
+
+
+def _taint_flag(taint: Taint) -> str:
+    """A taint as kubelet's --register-with-taints takes it: <key>=<value>:<effect>, or <key>:<effect>."""
+    effect = KUBERNETES_EFFECT[taint.effect]
+    return f"{taint.key}={taint.value}:{effect}" if taint.value else f"{taint.key}:{effect}"
+
+
+def kubelet_flags(pool: HybridPoolSpec) -> list[str]:
+    """The kubelet flags that give a joining machine the pool's labels and taints (the same ones NodePatch gives
+    an on-prem pool: components/k8s/nodes.py)."""
+    labels = ",".join(f"{key}={value}" for key, value in sorted(pool_node_labels(pool).items()))
+    taints = ",".join(_taint_flag(t) for t in pool_taints(pool.taints))
+    return [f"--node-labels={labels}", f"--register-with-taints={taints}"]
+
+
+def node_config(pool: HybridPoolSpec, *, cluster_name: str, region: str, credentials: Mapping[str, Any]) -> str:
+    """The nodeadm NodeConfig (YAML) a machine of `pool` joins with. `credentials` is the `hybrid` block's
+    credential source: {"ssm": {activationCode, activationId}} or {"iamRolesAnywhere": {trustAnchorArn,
+    profileArn, roleArn}}; with Roles Anywhere each machine adds its own `nodeName` (the CN of its certificate,
+    which the role's trust policy requires as the session name)."""
+    document = {
+        "apiVersion": NODE_CONFIG_API,
+        "kind": "NodeConfig",
+        "spec": {
+            "cluster": {"name": cluster_name, "region": region},
+            "kubelet": {"flags": kubelet_flags(pool)},
+            # The credentials file the Pod Identity Agent's hybrid DaemonSet reads (EksCluster turns that on).
+            "hybrid": {"enableCredentialsFile": True, **credentials},
+        },
+    }
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+class HybridGpuPool(pulumi.ComponentResource):
+    """A pool of on-prem GPU machines that join the EKS cluster as EKS Hybrid Nodes, and the node configuration
+    they join with.
+
+    Nothing is created in the cluster: the machines are named only when they join, so the pool's labels (the
+    `llmops.dev/...` labels every pool carries, one `allow-<class>` per allowed data class,
+    `nvidia.com/gpu.present`) and taints (`nvidia.com/gpu=present:NoSchedule`, then the spec's) are kubelet flags
+    in the nodeadm NodeConfig every machine of the pool runs `nodeadm init -c file://nodeConfig.yaml` with.
+
+    Args:
+        name: Component name.
+        spec: HybridPoolSpec: node count, role, accelerator and count, allowed data classes, extra labels and
+            taints.
+        nodes: The HybridNodes the machines get their credentials from (its SSM activation, or its Roles Anywhere
+            anchor, profile and role).
+        cluster_name: The EKS cluster they join (EksCluster.cluster_name).
+        opts: Resource options; the provider decides the region written into the node configuration.
+
+    Outputs:
+        node_config: The NodeConfig as YAML (registered output `node_config`); a Pulumi secret with SSM, since it
+            carries the activation code. With Roles Anywhere each machine adds `nodeName` under
+            `spec.hybrid.iamRolesAnywhere`.
+        capacity: The pool's row of the capacity table: min, desired and max are all `spec.node_count`.
+
+    Security:
+        - Data placement: the label `llmops.dev/allow-<class>` only for `spec.allowed_classifications`. A kubelet
+          sets these labels on its own Node when it registers, so a machine holding the pool's credentials and
+          configuration can claim the pool's labels: the credentials are what gate it.
+        - Secrets: the activation code stays secret in the output.
+    """
+
+    node_config: pulumi.Output[str]
+    capacity: Capacity
+
+    def __init__(
+        self,
+        name: str,
+        spec: HybridPoolSpec,
+        *,
+        nodes: HybridNodes,
+        cluster_name: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("llmops:aws:HybridGpuPool", name, None, opts)
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        if nodes.activation_id is not None and nodes.activation_code is not None:
+            credentials: pulumi.Output[dict[str, Any]] = pulumi.Output.all(
+                nodes.activation_code, nodes.activation_id
+            ).apply(lambda a: {"ssm": {"activationCode": a[0], "activationId": a[1]}})
+        else:
+            credentials = pulumi.Output.all(nodes.trust_anchor_arn, nodes.profile_arn, nodes.role_arn).apply(
+                lambda a: {"iamRolesAnywhere": {"trustAnchorArn": a[0], "profileArn": a[1], "roleArn": a[2]}}
+            )
+        self.node_config = pulumi.Output.all(pulumi.Output.from_input(cluster_name), region, credentials).apply(
+            lambda a: node_config(spec, cluster_name=a[0], region=a[1], credentials=a[2])
+        )
+        count = spec.node_count
+        self.capacity = capacity_row(
+            spec.name, "hybrid-node", spec.accelerator, spec.accelerators_per_node, (count, count, count)
+        )
+        self.register_outputs({"node_config": self.node_config, "capacity": self.capacity})

@@ -33,7 +33,8 @@ AUTOSCALING_ACTIONS = (
     "kms:GenerateDataKey*",
     "kms:DescribeKey",
 )
-AUTOSCALING_SLR_PATH = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
+AUTOSCALING_SLR_PATH = f"role/aws-service-role/{AUTOSCALING_SERVICE}/AWSServiceRoleForAutoScaling"
 
 _DESCRIPTIONS = {
     "storage": "encrypts data at rest: S3 buckets, EBS volumes of GPU nodes",
@@ -60,6 +61,15 @@ class KeySpec:
         metadata={
             "description": "Days a key scheduled for deletion waits before it is deleted (and can still be "
             "restored): 7 to 30, default 30."
+        },
+    )
+    create_autoscaling_role: bool = field(
+        default=False,
+        metadata={
+            "description": "With a `storage` purpose: create the EC2 Auto Scaling service-linked role its key "
+            "policy names, before the key (KMS refuses a policy naming a role that does not exist). For an account "
+            "that has never used EC2 Auto Scaling; False (default): the role exists already, and IAM refuses to "
+            "create it twice."
         },
     )
 
@@ -142,6 +152,9 @@ class KmsKeys(pulumi.ComponentResource):
           log groups of this account and region (encryption-context condition), and the Auto Scaling role may
           create grants only for AWS resources (kms:GrantIsForAWSResource).
         - Recoverability: a deleted key waits `deletion_window_days` (default 30) and can be restored until then.
+
+    With `create_autoscaling_role` it also creates the `AWSServiceRoleForAutoScaling` service-linked role the
+    storage key's policy names (for an account that has never used EC2 Auto Scaling).
     """
 
     keys: dict[str, aws.kms.Key]
@@ -165,6 +178,18 @@ class KmsKeys(pulumi.ComponentResource):
         account = aws.get_caller_identity_output(opts=invoke_opts).account_id
         region = aws.get_region_output(opts=invoke_opts).region
 
+        # The storage key's policy names the Auto Scaling service-linked role; a new account has none until its
+        # first Auto Scaling group, so the key waits for the role when this component creates it.
+        autoscaling_role: list[pulumi.Resource] = []
+        if spec.create_autoscaling_role and "storage" in spec.purposes:
+            autoscaling_role.append(
+                aws.iam.ServiceLinkedRole(
+                    f"{name}-autoscaling",
+                    aws_service_name=AUTOSCALING_SERVICE,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
+
         self.keys = {}
         self.arns = {}
         for purpose in spec.purposes:
@@ -178,7 +203,7 @@ class KmsKeys(pulumi.ComponentResource):
                 deletion_window_in_days=spec.deletion_window_days,
                 policy=policy,
                 tags=dict(spec.tags),
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=autoscaling_role if purpose == "storage" else []),
             )
             aws.kms.Alias(
                 f"{name}-{purpose}",

@@ -21,7 +21,7 @@ import pulumi_aws as aws
 from llmops_infra.components.aws.launch_template import hardened_launch_template_args
 from llmops_infra.components.aws.nodepool import label_value
 from llmops_infra.components.capacity import Capacity, capacity_row
-from llmops_infra.components.catalog import aws as catalog
+from llmops_infra.components.catalog import aws as catalog, charts
 from llmops_infra.components.config.edge import check_site
 from llmops_infra.components.config.refusal import refuse
 from llmops_infra.components.spec import AcceleratorPoolSpec, Classification, EdgeSiteSpec
@@ -134,6 +134,8 @@ class LocalZoneGpuNodes(pulumi.ComponentResource):
             count=it.accelerators,
             allowed=allowed_classifications,
         )
+        # The GPU Operator installs no second driver or toolkit on the AMI's nodes (components/catalog/charts.py).
+        labels |= charts.operator_node_labels(ami)
         # The vendor taint keeps pods that ask for no GPU off the zone's (scarce, expensive) nodes.
         taints = [aws.eks.NodeGroupTaintArgs(key=sched.taint_key, value=sched.taint_value, effect="NO_SCHEDULE")]
         # An edge site serves all the time: at least one node, up to the site's maximum.

@@ -17,11 +17,11 @@ import pulumi_aws as aws
 
 from llmops_infra.components.aws.launch_template import hardened_launch_template_args
 from llmops_infra.components.capacity import Capacity, capacity_row
-from llmops_infra.components.catalog import aws as catalog
+from llmops_infra.components.catalog import aws as catalog, charts
 from llmops_infra.components.config.aws import check_pool
 from llmops_infra.components.config.refusal import refuse
 from llmops_infra.components.spec import KUBERNETES_EFFECT, AcceleratorPoolSpec, ClusterSpec, Taint
-from llmops_infra.components.tagging import pool_labels
+from llmops_infra.components.tagging import EFA_LABEL, pool_labels
 
 AUTOSCALER_TEMPLATE = "k8s.io/cluster-autoscaler/node-template"
 
@@ -30,6 +30,18 @@ def label_value(text: str) -> str:
     """`text` as a Kubernetes label value: lower case, runs of other characters as one dash, at most 63."""
     value = re.sub(r"[^a-z0-9._-]+", "-", text.lower())[:63]
     return value.strip("-_.")
+
+
+def node_group_taints(spec: AcceleratorPoolSpec) -> list[Taint]:
+    """The pool's taints: its vendor's first (it keeps pods that ask for no accelerator off these expensive nodes),
+    then the spec's own less any on the vendor taint's key and effect (a duplicate to the API)."""
+    it = catalog.lookup(spec.instance_type)
+    if it is None:
+        refuse(f"pool {spec.name}", check_pool(spec, ()))
+    assert it is not None  # check_pool refuses an instance type the catalog does not have
+    sched = it.scheduling
+    first = Taint(key=sched.taint_key, value=sched.taint_value, effect="NO_SCHEDULE")
+    return [first, *(t for t in spec.taints if (t.key, t.effect) != (first.key, first.effect))]
 
 
 def _first_asg_name(resources: Sequence[Any] | None) -> str:
@@ -170,9 +182,12 @@ class GpuNodePool(pulumi.ComponentResource):
             allowed=spec.allowed_classifications,
             extra=spec.labels,
         )
-        # The vendor taint keeps pods that do not ask for an accelerator off these (expensive) nodes.
-        taints = [Taint(key=sched.taint_key, value=sched.taint_value, effect="NO_SCHEDULE")]
-        taints += [t for t in spec.taints if (t.key, t.effect) != (taints[0].key, taints[0].effect)]
+        # What the node image already runs, the GPU Operator must not install a second time (its per-node deploy
+        # labels: components/catalog/charts.py); EFA nodes are where the EFA device plugin runs.
+        labels |= charts.operator_node_labels(ami)
+        if spec.efa:
+            labels[EFA_LABEL] = "true"
+        taints = node_group_taints(spec)
 
         node_group_tags = pulumi.Output.from_input(cluster_name).apply(
             lambda cluster: {

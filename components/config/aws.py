@@ -248,6 +248,14 @@ class AwsSpec(Model):
     accelerator_pools: tuple[AcceleratorPoolSpec, ...] = Field(
         default=(), description="The accelerator node groups (EKS managed node groups); none by default."
     )
+    create_autoscaling_role: bool = Field(
+        default=False,
+        description="Create the EC2 Auto Scaling service-linked role `AWSServiceRoleForAutoScaling` before the "
+        "storage key, whose key policy lets it encrypt the node groups' volumes: KMS refuses a key policy that "
+        "names a role that does not exist. Set true in an account that has never used EC2 Auto Scaling; false "
+        "(default): the role exists (IAM refuses to create it a second time). `aws iam get-role --role-name "
+        "AWSServiceRoleForAutoScaling` tells which.",
+    )
 
 
 # ---- checks --------------------------------------------------------------------------------------------------

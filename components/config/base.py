@@ -8,9 +8,9 @@ project, so each section's module (aws.py, gcp.py, ...) builds on it and platfor
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -58,6 +58,8 @@ class Model(BaseModel):
     Python, either accepted), and a spec is immutable once built."""
 
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
+    # Keys a model no longer takes, and what to write instead: the message for such a key says so (messages.py).
+    REPLACED_KEYS: ClassVar[Mapping[str, str]] = {}
 
 
 class Taint(Model):

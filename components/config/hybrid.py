@@ -14,22 +14,60 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from llmops_infra.components.catalog.kubernetes import CILIUM_NODE_MASK_SIZE as NODE_MASK_SIZE
-from llmops_infra.components.config.base import (
-    Model,
-    Problem,
-)
-from llmops_infra.components.config.onprem import BareMetalPoolSpec
+from llmops_infra.components.config.base import MISSING, Model, Problem
+from llmops_infra.components.config.onprem import MachinePoolSpec
 
 if TYPE_CHECKING:
     from llmops_infra.components.config.platform import PlatformSpec
 
 
 HybridCredentials = Literal["ssm", "iam-roles-anywhere"]
+# EC2 resource ids: the type's prefix, then 8 (older resources) or 17 hex digits.
+TransitGatewayId = Annotated[str, Field(pattern=r"^tgw-([0-9a-f]{8}|[0-9a-f]{17})$")]
+VirtualPrivateGatewayId = Annotated[str, Field(pattern=r"^vgw-([0-9a-f]{8}|[0-9a-f]{17})$")]
+
+
+class HybridGatewaySpec(Model):
+    """The gateway between the VPC and the site: a transit gateway or a virtual private gateway, exactly one.
+
+    The EKS User Guide, "Prepare networking for hybrid nodes" (VPC configuration): the VPC routes the on-prem node
+    and pod networks to "the gateway you are using for your hybrid network connectivity, which is commonly a
+    virtual private gateway (VGW) or transit gateway (TGW)", and the VPC is attached to it."""
+
+    transit_gateway_id: TransitGatewayId | None = Field(
+        default=None,
+        description="A transit gateway (`tgw-` and 8 or 17 hex digits) the VPC is attached to (its private "
+        "subnets); the remote networks are routed to it. Give this or virtualPrivateGatewayId.",
+    )
+    virtual_private_gateway_id: VirtualPrivateGatewayId | None = Field(
+        default=None,
+        description="A virtual private gateway (`vgw-` and 8 or 17 hex digits, of a Site-to-Site VPN or Direct "
+        "Connect) attached to the VPC; the remote networks are routed to it. Give this or transitGatewayId.",
+    )
+
+
+class HybridPoolSpec(MachinePoolSpec):
+    """On-prem GPU machines joining the EKS cluster as one pool of EKS Hybrid Nodes.
+
+    Their node names are not known before they join (SSM gives each machine a `mi-...` id at registration; with
+    IAM Roles Anywhere each machine is named after its certificate), so a pool counts its machines, and its labels
+    and taints reach the nodes through the nodeadm node configuration they join with, not through patches."""
+
+    REPLACED_KEYS = {
+        "nodes": "hybrid nodes are named only when they join (SSM gives each a mi-... id), so a hybrid pool counts "
+        "its machines: write nodeCount: <number of machines>"
+    }
+
+    node_count: int = Field(
+        ge=1,
+        description="How many machines join with this pool's node configuration, at least one: the SSM "
+        "activation's registration limit, Cilium's pod address blocks and the capacity table count them.",
+    )
 
 
 class HybridSpec(Model):
@@ -58,10 +96,27 @@ class HybridSpec(Model):
         description="The PEM certificate bundle of the CA that issues the nodes' certificates: required with "
         "`iam-roles-anywhere`, refused with `ssm`.",
     )
-    pools: tuple[BareMetalPoolSpec, ...] = Field(
-        default=(),
-        description="The on-prem GPU pools joining the cluster; the config rules require at least one.",
+    hosts_have_nvidia_driver: bool = Field(
+        default=False,
+        description="Whether the hybrid GPU machines already run the NVIDIA driver and the NVIDIA Container "
+        "Toolkit. false (default): the cluster's GPU Operator installs both, on the hybrid machines only (the "
+        "cloud node groups' NVIDIA AMIs ship them and are labelled to skip them); true: it installs neither.",
     )
+    gateway: HybridGatewaySpec | None = Field(
+        default=None,
+        description="The transit gateway or virtual private gateway that connects the VPC to the site: the VPC "
+        "is attached to it and routes remoteNodeCidrs and remotePodCidrs to it. Required by the config rules.",
+    )
+    pools: tuple[HybridPoolSpec, ...] = Field(
+        default=(),
+        description="The on-prem GPU pools joining the cluster; the config rules require at least one. Each gets "
+        "a nodeadm node configuration (stack output `hybridNodeConfigs`) carrying its labels and taints.",
+    )
+
+    @property
+    def node_count(self) -> int:
+        """The machines of every pool: what the SSM activation registers and Cilium carves pod blocks for."""
+        return sum(pool.node_count for pool in self.pools)
 
 
 # ---- checks --------------------------------------------------------------------------------------------------
@@ -114,7 +169,7 @@ def _hybrid(spec: PlatformSpec, hybrid: HybridSpec) -> Iterator[Problem]:
                 str(cidr),
                 f"too small: Cilium gives each node a /{NODE_MASK_SIZE} from it; use a /{NODE_MASK_SIZE} or larger",
             )
-    nodes = sum(len(pool.nodes) for pool in hybrid.pools)
+    nodes = hybrid.node_count
     blocks = sum(2 ** (NODE_MASK_SIZE - c.prefixlen) for c in hybrid.remote_pod_cidrs if c.prefixlen <= NODE_MASK_SIZE)
     if hybrid.remote_pod_cidrs and blocks < nodes:
         yield Problem(
@@ -152,3 +207,18 @@ def _hybrid(spec: PlatformSpec, hybrid: HybridSpec) -> Iterator[Problem]:
             "only used with credentials iam-roles-anywhere; remove it, or set credentials: iam-roles-anywhere "
             "(SSM hybrid activations and Roles Anywhere must not be combined)",
         )
+    yield from gateway_problems(hybrid.gateway, at=("hybrid",))
+
+
+def gateway_problems(gateway: HybridGatewaySpec | None, at: tuple = ()) -> Iterator[Problem]:
+    """Exactly one gateway: without one nothing routes the remote networks, and the VPC routes each range once.
+    `at` is the key path of the hybrid section (the config's ("hybrid",); a component's spec: ())."""
+    what = (
+        "transitGatewayId (tgw-...) or virtualPrivateGatewayId (vgw-...): the gateway the site's VPN or Direct "
+        "Connect reaches the VPC through, to which the VPC routes the remote node and pod networks"
+    )
+    if gateway is None:
+        yield Problem((*at, "gateway"), MISSING, f"required key is missing: give {what}")
+    elif (gateway.transit_gateway_id is None) == (gateway.virtual_private_gateway_id is None):
+        given = "both are given" if gateway.transit_gateway_id else "neither is given"
+        yield Problem((*at, "gateway"), MISSING, f"{given}; give exactly one, {what}")

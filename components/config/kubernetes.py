@@ -22,9 +22,11 @@ from llmops_infra.components.config.base import (
     DnsLabel,
     Model,
     Problem,
+    format_path,
 )
 
 if TYPE_CHECKING:
+    from llmops_infra.components.config.onprem import BareMetalPoolSpec
     from llmops_infra.components.config.platform import PlatformSpec
 
 
@@ -167,7 +169,7 @@ SECTIONS = ("onprem", "hybrid", "edge")
 
 
 def check_kubernetes(spec: PlatformSpec) -> list[Problem]:
-    return [*_targets(spec), *_pools(spec), *_teams(spec)]
+    return [*_targets(spec), *_pools(spec), *_teams(spec), *_gpu_driver(spec)]
 
 
 # ---- targets and their sections -------------------------------------------------------------------------------
@@ -202,7 +204,7 @@ def _targets(spec: PlatformSpec) -> Iterator[Problem]:
 
 def _pools(spec: PlatformSpec) -> Iterator[Problem]:
     # Pool names become node labels and resource names of one platform: unique across every kind of pool.
-    # aws_rules already reports duplicates inside acceleratorPools, so only names seen in another list count here.
+    # config/aws.py already reports duplicates inside acceleratorPools, so only names seen in another list count here.
     seen: dict[str, tuple[str, tuple]] = {}
     named: list[tuple[str, tuple, str]] = [
         ("aws.acceleratorPools", ("aws", "acceleratorPools", i), p.name)
@@ -213,20 +215,21 @@ def _pools(spec: PlatformSpec) -> Iterator[Problem]:
         if owner is None:
             continue
         named += [(f"{section}.pools", (section, "pools", i), p.name) for i, p in enumerate(owner.pools)]
-        yield from _nodes(owner.pools, section)
+    if spec.onprem is not None:  # hybrid pools name no nodes: their machines are named when they join
+        yield from _nodes(spec.onprem.pools, "onprem")
     for listing, at, name in named:
         first = seen.get(name)
         if first is not None and (first[0] != listing or listing != "aws.acceleratorPools"):
             yield Problem(
                 (*at, "name"),
                 name,
-                f"pool name already used by {_key(first[1])}; pool names must be unique across aws.acceleratorPools, "
-                "onprem.pools and hybrid.pools",
+                f"pool name already used by {format_path(first[1])}; pool names must be unique across "
+                "aws.acceleratorPools, onprem.pools and hybrid.pools",
             )
         seen.setdefault(name, (listing, at))
 
 
-def _nodes(pools: Sequence, section: str) -> Iterator[Problem]:
+def _nodes(pools: Sequence[BareMetalPoolSpec], section: str) -> Iterator[Problem]:
     owner: dict[str, str] = {}
     for i, pool in enumerate(pools):
         for j, node in enumerate(pool.nodes):
@@ -241,14 +244,46 @@ def _nodes(pools: Sequence, section: str) -> Iterator[Problem]:
                 owner[node] = f"{section}.pools[{i}] ({pool.name})"
 
 
-def _key(path: tuple) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 # ---- kubernetes ---------------------------------------------------------------------------------------------
+
+
+def gpu_driver_problems(
+    gpu: GpuSoftwareSpec | None, cluster: str, every_node_has_driver: bool, at: tuple = ("kubernetes", "gpuSoftware")
+) -> list[Problem]:
+    """The operator's driver on a cluster whose GPU nodes all have one already: a second driver does not load, and
+    the operator's validator then holds every GPU operand back. Also what ClusterBaseline runs (`at` relative)."""
+    if gpu is None or gpu.mode != "operator" or not gpu.driver or not every_node_has_driver:
+        return []
+    return [
+        Problem(
+            (*at, "driver"),
+            True,
+            f"every GPU node of {cluster} already ships the NVIDIA driver (a second one does not load); set "
+            "driver: false",
+        )
+    ]
+
+
+def _gpu_driver(spec: PlatformSpec) -> Iterator[Problem]:
+    # kubernetes.gpuSoftware applies to every cluster of the platform; each cluster whose GPU nodes all have the
+    # driver refuses the operator's. EKS node images and K3s/GKE nodes always have it; hybrid and on-prem machines
+    # have it when their section says so.
+    gpu = spec.kubernetes.gpu_software
+    clusters: list[tuple[str, bool]] = []
+    if "aws" in spec.targets:
+        hybrid = spec.hybrid if "hybrid" in spec.targets else None
+        clusters.append(("the EKS cluster", hybrid is None or hybrid.hosts_have_nvidia_driver))
+    if "gcp" in spec.targets:
+        clusters.append(("the GKE cluster", True))
+    if "onprem" in spec.targets and spec.onprem is not None:
+        clusters.append(("the onprem cluster (onprem.hostsHaveNvidiaDriver)", spec.onprem.hosts_have_nvidia_driver))
+    if "edge" in spec.targets and spec.edge is not None and any(s.kind == "k3s" for s in spec.edge.sites):
+        clusters.append(("the K3s edge sites", True))
+    for cluster, every_node_has_driver in clusters:
+        problems = gpu_driver_problems(gpu, cluster, every_node_has_driver)
+        if problems:
+            yield from problems
+            return
 
 
 def _teams(spec: PlatformSpec) -> Iterator[Problem]:

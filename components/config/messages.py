@@ -64,6 +64,10 @@ PATTERN_WORDING: dict[str, str] = {
     r"^/[\x21-\x7e]*$": "an HTTP path starting with /, without spaces, e.g. /health",
     r"^[a-z]{2}(-[a-z]+)+-[0-9]+-[a-z0-9-]+$": "an AWS Local Zone, e.g. us-east-1-bos-1a",
     REGION_PATTERN: "a region, e.g. us-east-1 (AWS) or europe-west4 (GCP)",
+    r"^tgw-([0-9a-f]{8}|[0-9a-f]{17})$": "a transit gateway id: tgw- and 8 or 17 hex digits, e.g. "
+    "tgw-0a1b2c3d4e5f60718",
+    r"^vgw-([0-9a-f]{8}|[0-9a-f]{17})$": "a virtual private gateway id: vgw- and 8 or 17 hex digits, e.g. "
+    "vgw-0a1b2c3d4e5f60718",
 }
 
 
@@ -154,6 +158,9 @@ def _unknown_key(error: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
     owner = _model_in(_annotation_at(model, loc[:-1]))
     if owner is None:
         return "unknown key"
+    replaced = getattr(owner, "REPLACED_KEYS", {}).get(str(loc[-1]))
+    if replaced:
+        return f"no longer a key here; {replaced}"
     allowed = sorted(_key(name, f) for name, f in owner.model_fields.items())
     # Either spelling is accepted (camelCase as in YAML, snake_case as in Python); suggest the camelCase one.
     spellings = {name: _key(name, f) for name, f in owner.model_fields.items()} | {k: k for k in allowed}

@@ -34,20 +34,17 @@ if TYPE_CHECKING:
     from llmops_infra.components.config.platform import PlatformSpec
 
 
-class BareMetalPoolSpec(Model):
-    """GPU machines already in a cluster, made a pool by labels and a taint on the named nodes."""
+class MachinePoolSpec(Model):
+    """What every pool of the operator's own GPU machines says: its name, role, accelerators, data classes,
+    labels and taints (BareMetalPoolSpec names the nodes of an existing cluster; HybridPoolSpec counts the
+    machines that join as EKS Hybrid Nodes)."""
 
     name: DnsLabel = Field(
-        description="Pool name, unique across acceleratorPools, onprem.pools and hybrid.pools: a DNS label of 1 "
+        description="Pool name, unique across aws.acceleratorPools, onprem.pools and hybrid.pools: a DNS label of 1 "
         "to 32 lowercase letters, digits and `-`; the `llmops.dev/pool` node label.",
     )
     role: PoolRole = Field(
         default="inference", description="`training` or `inference` (default): the `llmops.dev/role` node label."
-    )
-    nodes: tuple[KubernetesName, ...] = Field(
-        min_length=1,
-        description="The Kubernetes node names of the machines, at least one; a node belongs to one pool. Each "
-        "gets a NodePatch (server-side apply) with the pool's labels and taints.",
     )
     accelerator: str = Field(
         min_length=1,
@@ -75,6 +72,16 @@ class BareMetalPoolSpec(Model):
     taints: tuple[Taint, ...] = Field(
         default=(),
         description="Extra node taints; `nvidia.com/gpu=present:NoSchedule` is always added first.",
+    )
+
+
+class BareMetalPoolSpec(MachinePoolSpec):
+    """GPU machines already in a cluster, made a pool by labels and a taint on the named nodes."""
+
+    nodes: tuple[KubernetesName, ...] = Field(
+        min_length=1,
+        description="The Kubernetes node names of the machines, at least one; a node belongs to one pool. Each "
+        "gets a NodePatch (server-side apply) with the pool's labels and taints.",
     )
 
 
@@ -111,6 +118,12 @@ class OnpremSpec(Model):
     storage_class: StorageClassSpec | None = Field(
         default=None,
         description="The model cache's encrypted StorageClass. None (default): none is created.",
+    )
+    hosts_have_nvidia_driver: bool = Field(
+        default=False,
+        description="Whether the GPU machines already run the NVIDIA driver and the NVIDIA Container Toolkit "
+        "(installed with their OS). false (default): the GPU Operator installs both on them; true: it installs "
+        "neither, and `kubernetes.gpuSoftware.driver: true` is refused.",
     )
 
 

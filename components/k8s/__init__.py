@@ -7,13 +7,15 @@ the cluster's Kubernetes provider through `opts`. Reference: docs/components.md.
 
 from llmops_infra.components.k8s.baseline import ClusterBaseline
 from llmops_infra.components.k8s.cilium import HybridCilium
+from llmops_infra.components.k8s.device_plugins import AcceleratorDevicePlugins
 from llmops_infra.components.k8s.edge import EdgeInferenceSite
-from llmops_infra.components.k8s.gpu_software import Platform
+from llmops_infra.components.k8s.gpu_software import NodeImage, Platform
 from llmops_infra.components.k8s.labels import record_labels
 from llmops_infra.components.k8s.nodes import BareMetalGpuPool
 from llmops_infra.components.k8s.placement import DataPlacementPolicy
 from llmops_infra.components.k8s.storage import EncryptedStorageClass
 from llmops_infra.components.spec import (
+    AcceleratorPoolSpec,
     BareMetalPoolSpec,
     EdgeSiteSpec,
     GpuSoftwareSpec,
@@ -35,13 +37,16 @@ __all__ = [
     "DataPlacementPolicy",
     "HybridCilium",
     "EdgeInferenceSite",
+    "AcceleratorDevicePlugins",
     # what they are built from
+    "AcceleratorPoolSpec",
     "BareMetalPoolSpec",
     "EdgeSiteSpec",
     "GpuSoftwareSpec",
     "HybridSpec",
     "InferenceServerSpec",
     "KubernetesSpec",
+    "NodeImage",
     "Platform",
     "RbacSpec",
     "StorageClassSpec",

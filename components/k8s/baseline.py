@@ -17,7 +17,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from llmops_infra.components.k8s import gpu_software
-from llmops_infra.components.k8s.gpu_software import GpuSoftwarePlan, Platform
+from llmops_infra.components.k8s.gpu_software import GpuSoftwarePlan, NodeImage, Platform
 from llmops_infra.components.k8s.labels import record_labels
 from llmops_infra.components.k8s.quotas import (
     ACCELERATOR_QUOTA_KEYS,
@@ -236,6 +236,11 @@ class ClusterBaseline(pulumi.ComponentResource):
         platform: `eks`, `gke`, `onprem` or `k3s`: decides the default GPU software and which workload identity
             endpoint team pods may reach; anything else raises ValueError.
         tagging: Tagging: the records labels (owner, purpose, data-classification) on the objects it creates.
+        gpu_images: The images the cluster's NVIDIA GPU nodes run, where they differ from the platform's own
+            (gpu_software.eks_node_image per EKS node group, own_os_image for hybrid or on-prem machines); empty
+            (default): the platform's image. Some node without the driver or toolkit makes the operator install
+            it (nodes that have it are labelled to skip it); every node running its own device plugin
+            (Bottlerocket NVIDIA) makes the default nothing at all.
         opts: Resource options; its provider is the cluster's Kubernetes API.
 
     Outputs:
@@ -275,6 +280,7 @@ class ClusterBaseline(pulumi.ComponentResource):
         *,
         platform: Platform,
         tagging: Tagging,
+        gpu_images: Sequence[NodeImage] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if platform not in gpu_software.NODE_IMAGES:
@@ -283,7 +289,7 @@ class ClusterBaseline(pulumi.ComponentResource):
         super().__init__("llmops:k8s:ClusterBaseline", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        plan = gpu_software.resolve(platform, spec.gpu_software)
+        plan = gpu_software.resolve(platform, spec.gpu_software, gpu_images)
         self.gpu_software = plan
         self.gpu_namespace, _ = gpu_software.install(name, plan, tagging, self)
         # The RuntimeClass GPU pods must name on this platform (K3s), or None where the NVIDIA runtime is the default.

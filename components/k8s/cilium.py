@@ -50,7 +50,7 @@ def hybrid_affinity() -> dict[str, Any]:
 
 def cilium_values(spec: HybridSpec) -> dict[str, Any]:
     """The Cilium chart values AWS's hybrid nodes guide gives, with the spec's pod networks and node count."""
-    nodes = sum(len(pool.nodes) for pool in spec.pools)
+    nodes = spec.node_count
     return {
         "affinity": hybrid_affinity(),
         "ipam": {

@@ -7,13 +7,19 @@ drivers on one kernel do not load; two toolkits fight over the containerd config
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from llmops_infra.components.catalog import charts
+from llmops_infra.components.catalog.aws import AmiType
+from llmops_infra.components.catalog.charts import ChartPin
+from llmops_infra.components.config.kubernetes import gpu_driver_problems
+from llmops_infra.components.config.refusal import refuse
 from llmops_infra.components.k8s.labels import record_labels
 from llmops_infra.components.spec import GpuSoftware, GpuSoftwareSpec, MigStrategy
 from llmops_infra.components.tagging import Tagging
@@ -26,31 +32,22 @@ GPU_RESOURCE = "nvidia.com/gpu"
 GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
 
 # ---- the GPU Operator ----------------------------------------------------------------------------------------
-# Chart `gpu-operator` from NVIDIA's NGC Helm repository; "The current patch release of this version of the NVIDIA
-# GPU Operator is v25.10.1" (docs.nvidia.com/datacenter/cloud-native/gpu-operator/latest/getting-started.html,
-# which installs it with `helm install ... nvidia/gpu-operator --version=<v...>` into namespace gpu-operator).
+# Chart `gpu-operator` (pinned in components/catalog/charts.py), installed into namespace gpu-operator as NVIDIA's
+# getting-started page does (docs.nvidia.com/datacenter/cloud-native/gpu-operator/latest/getting-started.html).
 OPERATOR_NAMESPACE = "gpu-operator"
-# DCGM exporter: values.yaml `dcgmExporter.env DCGM_EXPORTER_LISTEN ":9400"`; its pods carry `app:
-# nvidia-dcgm-exporter` (NVIDIA/gpu-operator deployments/gpu-operator/templates/networkpolicy.yaml selects them so).
+# DCGM exporter: it listens on `DCGM_EXPORTER_LISTEN ":9400"` and its pods carry `app: nvidia-dcgm-exporter`
+# (NVIDIA/gpu-operator v26.7.0 assets/state-dcgm-exporter/0800_daemonset.yaml: the DaemonSet the operator renders;
+# the chart at that tag has no networkpolicy template, so the policies below are ours).
 DCGM_EXPORTER_PORT = 9400
 DCGM_EXPORTER_POD_LABELS = {"app": "nvidia-dcgm-exporter"}
 
 # ---- the device plugin alone ---------------------------------------------------------------------------------
-# Chart `nvidia-device-plugin` from https://nvidia.github.io/k8s-device-plugin; NVIDIA/k8s-device-plugin README:
-# "The helm chart for the latest release of the plugin (v0.17.1)", installed with `--version=0.17.1`.
+# Chart `nvidia-device-plugin` (pinned in components/catalog/charts.py), in kube-system.
 DEVICE_PLUGIN_NAMESPACE = "kube-system"
 
-
-@dataclass(frozen=True)
-class HelmChart:
-    repo: str
-    chart: str
-    version: str
-
-
-# Pinned versions, sourced in the two sections above.
-OPERATOR_CHART = HelmChart("https://helm.ngc.nvidia.com/nvidia", "gpu-operator", "v25.10.1")
-DEVICE_PLUGIN_CHART = HelmChart("https://nvidia.github.io/k8s-device-plugin", "nvidia-device-plugin", "0.17.1")
+# The pins the two installers read (components/catalog/charts.py: repository, chart, version, source).
+OPERATOR_CHART = charts.CHARTS[charts.GPU_OPERATOR]
+DEVICE_PLUGIN_CHART = charts.CHARTS[charts.NVIDIA_DEVICE_PLUGIN]
 # K3s "will automatically add NVIDIA runtimes to the containerd configuration" and "includes Kubernetes
 # RuntimeClass definitions for all supported alternative runtimes"; unless the node's default runtime was changed,
 # pods "must explicitly request the NVIDIA runtime by setting runtimeClassName: nvidia" (k3s-io/docs advanced.md,
@@ -59,6 +56,14 @@ NVIDIA_RUNTIME_CLASS = "nvidia"
 # The chart's default node affinity (values.yaml `affinity`) admits nodes labelled by NFD with the NVIDIA PCI vendor,
 # or nodes carrying this label "to force a GPU deployment"; without NFD (gfd off) GPU nodes need this label.
 GPU_PRESENT_LABEL = "nvidia.com/gpu.present"
+# That default affinity (NVIDIA/k8s-device-plugin v0.20.0 deployments/helm/nvidia-device-plugin/values.yaml): three
+# alternative terms, the NFD PCI vendor label, the NFD CPU vendor (Tegra) and the label above. Restated here because
+# a node image that runs its own plugin (Bottlerocket NVIDIA) must be excluded from each term.
+DEVICE_PLUGIN_NODE_TERMS = (
+    ("feature.node.kubernetes.io/pci-10de.present", "true"),
+    ("feature.node.kubernetes.io/cpu-model.vendor_id", "NVIDIA"),
+    (GPU_PRESENT_LABEL, "true"),
+)
 
 # Time-slicing: a ConfigMap of device plugin configs, one chosen by default. Keys as the GPU Operator's
 # "Time-Slicing GPUs in Kubernetes" page gives them (docs.nvidia.com/.../gpu-operator/latest/gpu-sharing.html):
@@ -69,13 +74,18 @@ TIME_SLICING_CONFIGMAP = "time-slicing-config"
 TIME_SLICING_DEFAULT = "any"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NodeImage:
-    """What a platform's GPU node image already carries, and so what GPU software it needs by default."""
+    """What a GPU node's image (or host OS) already carries, and so what GPU software it needs by default."""
 
-    mode: GpuSoftware
-    has_driver: bool
-    has_toolkit: bool
+    mode: GpuSoftware = field(
+        metadata={"description": "What the image needs by default: `operator`, `device-plugin` or `none`."}
+    )
+    has_driver: bool = field(metadata={"description": "The image ships the NVIDIA driver."})
+    has_toolkit: bool = field(metadata={"description": "The image ships the NVIDIA Container Toolkit."})
+    has_device_plugin: bool = field(
+        default=False, metadata={"description": "The image runs its own NVIDIA device plugin (Bottlerocket NVIDIA)."}
+    )
 
 
 # Platform -> its GPU node image. Sources:
@@ -89,10 +99,37 @@ class NodeImage:
 #   device plugin alone.
 NODE_IMAGES: dict[Platform, NodeImage] = {
     "eks": NodeImage(mode="operator", has_driver=True, has_toolkit=True),
-    "gke": NodeImage(mode="none", has_driver=True, has_toolkit=True),
+    "gke": NodeImage(mode="none", has_driver=True, has_toolkit=True, has_device_plugin=True),
     "onprem": NodeImage(mode="operator", has_driver=False, has_toolkit=False),
     "k3s": NodeImage(mode="device-plugin", has_driver=True, has_toolkit=True),
 }
+
+# The images a cluster's GPU nodes may run besides its platform's own, for a cluster whose nodes differ:
+# - the EKS NVIDIA AMIs (AL2023, AL2): driver and toolkit, no device plugin (the eks row above);
+# - Bottlerocket NVIDIA: "When using the EKS-optimized Bottlerocket AMIs with NVIDIA GPUs, you don't need to install
+#   the NVIDIA Kubernetes device plugin, as it is already included" (Amazon EKS User Guide, "Install Kubernetes
+#   device plugin for GPUs"); Bottlerocket runs it "as a system service ... Running a second copy of it could cause
+#   unexpected behavior" (bottlerocket-os/bottlerocket#3992). Its driver is built in (catalog AMI vendor nvidia);
+#   the toolkit is counted as present because the image hands GPUs to containers itself and the operator is kept
+#   off these nodes entirely (components/catalog/charts.py operator_node_labels);
+# - machines running their own OS (on-prem, EKS Hybrid Nodes): nothing NVIDIA installed, unless the config says
+#   the hosts have the driver and toolkit (`hostsHaveNvidiaDriver`).
+EKS_NVIDIA_AMI = NODE_IMAGES["eks"]
+BOTTLEROCKET_NVIDIA = NodeImage(mode="none", has_driver=True, has_toolkit=True, has_device_plugin=True)
+OWN_OS = NODE_IMAGES["onprem"]
+OWN_OS_WITH_DRIVER = NodeImage(mode="operator", has_driver=True, has_toolkit=True)
+
+
+def eks_node_image(ami: AmiType) -> NodeImage | None:
+    """The image an EKS node group's AMI type gives its NVIDIA nodes; None for a non-NVIDIA AMI (Neuron, system)."""
+    if ami.vendor != "nvidia":
+        return None
+    return BOTTLEROCKET_NVIDIA if ami.ships_device_plugin else EKS_NVIDIA_AMI
+
+
+def own_os_image(hosts_have_driver: bool) -> NodeImage:
+    """The image of GPU machines running their own OS: with or without the NVIDIA driver and toolkit."""
+    return OWN_OS_WITH_DRIVER if hosts_have_driver else OWN_OS
 
 
 @dataclass(frozen=True)
@@ -108,23 +145,29 @@ class GpuSoftwarePlan:
     runtime_class: str | None  # the RuntimeClass GPU pods (and the device plugin) must name, if any
 
 
-def resolve(platform: Platform, spec: GpuSoftwareSpec | None) -> GpuSoftwarePlan:
-    """The platform's default when `spec` is None; otherwise the spec, with the toolkit decided by the image."""
-    image = NODE_IMAGES[platform]
-    chosen = spec or GpuSoftwareSpec(mode=image.mode, driver=not image.has_driver)
-    if chosen.mode == "operator" and chosen.driver and image.has_driver:
-        # A second driver on a kernel that already has one does not load, and the operator's validator then holds
-        # every GPU operand back: a broken pool, found only when the nodes come up.
-        raise ValueError(
-            f"kubernetes.gpuSoftware.driver: the {platform} GPU node image already ships the NVIDIA driver; "
-            "set driver: false"
-        )
-    # The spec has no toolkit switch: the image decides it (installing a second toolkit rewrites containerd's config).
+def resolve(platform: Platform, spec: GpuSoftwareSpec | None, images: Sequence[NodeImage] = ()) -> GpuSoftwarePlan:
+    """What to install on one cluster: the default for its GPU nodes when `spec` is None, otherwise the spec.
+
+    `images` are the images the cluster's NVIDIA nodes run, where the caller knows them (an EKS cluster: one per
+    node group, plus its hybrid machines); empty: the platform's own image. The driver is installed by default
+    when some node lacks it, the toolkit whenever some node lacks it (the spec has no toolkit switch: installing a
+    second toolkit rewrites containerd's config, and nodes that have one are labelled to skip it); the mode is
+    `none` by default when every node's image runs its own device plugin, the platform's mode otherwise.
+    """
+    hosts = tuple(images) or (NODE_IMAGES[platform],)
+    lacks_driver = any(not image.has_driver for image in hosts)
+    lacks_toolkit = any(not image.has_toolkit for image in hosts)
+    mode = "none" if all(image.has_device_plugin for image in hosts) else NODE_IMAGES[platform].mode
+    chosen = spec or GpuSoftwareSpec(mode=mode, driver=lacks_driver)
+    # A second driver on a kernel that already has one does not load, and the operator's validator then holds
+    # every GPU operand back: a broken pool, found only when the nodes come up. The config refuses it with the
+    # same check (components/config/kubernetes.py).
+    refuse("kubernetes.gpuSoftware", gpu_driver_problems(spec, f"this {platform} cluster", not lacks_driver, ()))
     runtime_class = NVIDIA_RUNTIME_CLASS if platform == "k3s" and chosen.mode == "device-plugin" else None
     return GpuSoftwarePlan(
         mode=chosen.mode,
         driver=chosen.driver,
-        toolkit=not image.has_toolkit,
+        toolkit=lacks_toolkit,
         mig_strategy=chosen.mig_strategy,
         time_slicing_replicas=chosen.time_slicing_replicas,
         dcgm_exporter=chosen.dcgm_exporter,
@@ -170,6 +213,24 @@ def device_plugin_values(plan: GpuSoftwarePlan) -> dict[str, Any]:
         "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}, GPU_TOLERATION],
         # GPU feature discovery needs NFD and a privileged pod; the plugin alone is what advertises the GPUs.
         "gfd": {"enabled": False},
+        # The chart's own node terms, each also requiring that the node has not opted out of NVIDIA's operands:
+        # a Bottlerocket NVIDIA node runs its own plugin and carries nvidia.com/gpu.deploy.operands=false
+        # (components/catalog/charts.py operator_node_labels); NotIn also admits nodes without the label.
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {
+                            "matchExpressions": [
+                                {"key": key, "operator": "In", "values": [value]},
+                                {"key": charts.OPERATOR_DEPLOY_OPERANDS, "operator": "NotIn", "values": ["false"]},
+                            ]
+                        }
+                        for key, value in DEVICE_PLUGIN_NODE_TERMS
+                    ]
+                }
+            }
+        },
     }
     if plan.runtime_class is not None:
         values["runtimeClassName"] = plan.runtime_class
@@ -263,7 +324,7 @@ def _install_operator(
         )
     if plan.time_slicing_replicas is not None:
         created.append(_time_slicing_configmap(name, plan, ns_name, tagging, child))
-    created.append(_release(f"{name}-gpu-operator", OPERATOR_CHART, ns_name, operator_values(plan), created, child))
+    created.append(helm_release(f"{name}-gpu-operator", OPERATOR_CHART, ns_name, operator_values(plan), created, child))
     return created
 
 
@@ -276,7 +337,7 @@ def _install_device_plugin(
     if plan.time_slicing_replicas is not None:
         created.append(_time_slicing_configmap(name, plan, DEVICE_PLUGIN_NAMESPACE, tagging, child))
     created.append(
-        _release(
+        helm_release(
             f"{name}-device-plugin",
             DEVICE_PLUGIN_CHART,
             DEVICE_PLUGIN_NAMESPACE,
@@ -288,21 +349,24 @@ def _install_device_plugin(
     return created
 
 
-def _release(
+def helm_release(
     name: str,
-    chart: HelmChart,
+    chart: ChartPin,
     namespace: pulumi.Input[str],
     values: dict[str, Any],
-    after: list[pulumi.Resource],
+    after: Sequence[pulumi.Resource],
     child: pulumi.ResourceOptions,
 ) -> k8s.helm.v3.Release:
-    """The chart's release (named as the chart), installed once `after` (its namespace, its config) exists."""
+    """The pinned chart's release (named as the chart), installed once `after` (its namespace, its config) exists.
+
+    An OCI chart is given by its full reference (`oci://.../<chart>`) and no repository: helm.v3.Release pulls OCI
+    charts since pulumi-kubernetes#1892 ("[Helm/Release] Add initial support for OCI registries")."""
     return k8s.helm.v3.Release(
         name,
         name=chart.chart,
-        chart=chart.chart,
+        chart=chart.reference,
         version=chart.version,
-        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo),
+        repository_opts=None if chart.oci else k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo),
         namespace=namespace,
         values=values,
         opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=list(after))),

@@ -36,7 +36,7 @@ import pulumi_kubernetes as k8s
 
 from llmops_infra.components.capacity import Capacity, capacity_row
 from llmops_infra.components.k8s.gpu_software import GPU_PRESENT_LABEL
-from llmops_infra.components.spec import KUBERNETES_EFFECT, BareMetalPoolSpec, Taint
+from llmops_infra.components.spec import KUBERNETES_EFFECT, BareMetalPoolSpec, MachinePoolSpec, Taint
 from llmops_infra.components.tagging import pool_labels
 
 # The taint GPU machines carry so that pods asking for no GPU stay off them; the same key, value and effect as the
@@ -48,7 +48,7 @@ GPU_RESOURCE = "nvidia.com/gpu"
 PATCH_FORCE = "pulumi.com/patchForce"
 
 
-def pool_node_labels(spec: BareMetalPoolSpec) -> dict[str, str]:
+def pool_node_labels(spec: MachinePoolSpec) -> dict[str, str]:
     """The pool labels every pool carries, plus the one the NVIDIA device plugin chart schedules on."""
     return {
         **pool_labels(

@@ -4,22 +4,40 @@ A resource's place is read in the order the provider resolves it: the resource's
 provider's `region` (pulumi-aws v7 gives every resource a `region` that "defaults to the Region set in the provider
 configuration"; pulumi-gcp resources fall back to the provider's region or zone), else the stack config the
 Pulumi CLI hands the pack. With no place anywhere, or an unknown one at preview, the rule cannot judge.
+
+Further places a resource's data goes (GKE node zones, Cloud SQL backups, Secret Manager replicas, Pub/Sub storage
+regions: DataType.more) are judged too, each on its own, so an unknown one hides no other's violation. Global
+resources (secrets, topics) have no place of their own and never take their provider's; when nothing confines
+them (UNBOUNDED) their data may be stored in any region.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
 from llmops_infra.policies.runtime.props import mapping, strings
 from llmops_infra.policies.runtime.regions import ADEQUACY_REGIONS, EU_REGIONS, adequacy_country, region_of_zone
-from llmops_infra.policies.runtime.resources import AWS_PROVIDER, GCP_PROVIDER, GCS_BUCKET, classification, label
-from llmops_infra.policies.runtime.rule import Resource, Settings, rule
+from llmops_infra.policies.runtime.resources import (
+    AWS_PROVIDER,
+    GCP_PROVIDER,
+    GCP_SECRET,
+    GCS_BUCKET,
+    PUBSUB_TOPIC,
+    classification,
+    label,
+)
+from llmops_infra.policies.runtime.rule import Resource, Settings, judge_each, rule
 
 
 class DataType(NamedTuple):
     token: str
-    inputs: tuple[str, ...]  # its own location inputs (engine names), in the order they decide
+    inputs: tuple[str, ...]  # its own location inputs (engine names), in the order they decide; () for a global
+    # resource, which has no location of its own and does not follow its provider's (see UNBOUNDED)
+    # Further places its data goes, each judged on its own, whatever the own location says (node zones, replicas,
+    # backups): input paths, "[]" standing for every item of a list. A zone counts as its region.
+    more: tuple[str, ...] = ()
 
 
 # Every resource type that stores or processes data, with the inputs that say where. Tokens and input names are
@@ -55,8 +73,10 @@ DATA_TYPES: tuple[DataType, ...] = (
     DataType("aws:ec2/instance:Instance", ("region", "availabilityZone")),
     DataType("aws:ec2/launchTemplate:LaunchTemplate", ("region",)),
     DataType(GCS_BUCKET, ("location",)),
-    DataType("gcp:container/cluster:Cluster", ("location",)),
-    DataType("gcp:container/nodePool:NodePool", ("location",)),
+    # The SDK (nodeLocations): "The list of zones in which the cluster's nodes are located" (a node pool's own
+    # list overrides the cluster's).
+    DataType("gcp:container/cluster:Cluster", ("location",), ("nodeLocations.[]",)),
+    DataType("gcp:container/nodePool:NodePool", ("location",), ("nodeLocations.[]",)),
     DataType("gcp:compute/disk:Disk", ("zone",)),
     DataType("gcp:compute/regionDisk:RegionDisk", ("region",)),
     DataType("gcp:compute/instance:Instance", ("zone",)),
@@ -72,10 +92,21 @@ DATA_TYPES: tuple[DataType, ...] = (
     DataType("gcp:parallelstore/instance:Instance", ("location",)),
     DataType("gcp:lustre/instance:Instance", ("location",)),
     DataType("gcp:bigquery/dataset:Dataset", ("location",)),
-    DataType("gcp:sql/databaseInstance:DatabaseInstance", ("region",)),
-    DataType("gcp:alloydb/cluster:Cluster", ("location",)),
-    # Redis `locationId` is the zone inside `region`.
-    DataType("gcp:redis/instance:Instance", ("region", "locationId")),
+    # Cloud SQL backupConfiguration.location: "The region where the backup will be stored"; the preferred zones
+    # of the instance and of its failover.
+    DataType(
+        "gcp:sql/databaseInstance:DatabaseInstance",
+        ("region",),
+        (
+            "settings.backupConfiguration.location",
+            "settings.locationPreference.zone",
+            "settings.locationPreference.secondaryZone",
+        ),
+    ),
+    # AlloyDB automatedBackupPolicy.location: "The location where the backup will be stored".
+    DataType("gcp:alloydb/cluster:Cluster", ("location",), ("automatedBackupPolicy.location",)),
+    # Redis `locationId` is the zone inside `region`; a STANDARD_HA instance's replica is in alternativeLocationId.
+    DataType("gcp:redis/instance:Instance", ("region", "locationId"), ("alternativeLocationId",)),
     DataType("gcp:artifactregistry/repository:Repository", ("location",)),
     DataType("gcp:logging/projectBucketConfig:ProjectBucketConfig", ("location",)),
     DataType("gcp:kms/keyRing:KeyRing", ("location",)),
@@ -85,8 +116,27 @@ DATA_TYPES: tuple[DataType, ...] = (
     DataType("gcp:workbench/instance:Instance", ("location",)),
     DataType("gcp:cloudrunv2/service:Service", ("location",)),
     DataType("gcp:cloudfunctionsv2/function:Function", ("location",)),
+    # Global resources: a user-managed secret is stored in each replica's location; a topic's messages in the
+    # regions of its message storage policy.
+    DataType(GCP_SECRET, (), ("replication.userManaged.replicas.[].location",)),
+    DataType(PUBSUB_TOPIC, (), ("messageStoragePolicy.allowedPersistenceRegions.[]",)),
 )
 DATA = {t.token: t for t in DATA_TYPES}
+
+
+class Unbounded(NamedTuple):
+    path: tuple[str, ...]  # the input that decides
+    when_given: bool  # True: stored anywhere when the input is given; False: when it is left out
+    why: str  # for messages
+
+
+# Global resources whose data may be stored in any region, by the SDK: Secret Manager automatic replication ("The
+# Secret will automatically be replicated without any restrictions"); a Pub/Sub topic's messageStoragePolicy ("If
+# not present, then no constraints are in effect").
+UNBOUNDED: dict[str, Unbounded] = {
+    GCP_SECRET: Unbounded(("replication", "auto"), True, "replication.auto replicates it without restrictions"),
+    PUBSUB_TOPIC: Unbounded(("messageStoragePolicy",), False, "no messageStoragePolicy constrains its regions"),
+}
 
 # Where a resource goes when it names no location itself and does not follow its provider. pulumi-gcp
 # bigquery Dataset `location`: "The default value is multi-regional location `US`."
@@ -138,7 +188,10 @@ def places(resource: Resource, settings: Settings) -> list[Place]:
             data_locations = [d.strip() for d in strings(config.get("dataLocations")) if d.strip()]
             if data_locations:
                 return [Place(d, "customPlacementConfig.dataLocations") for d in data_locations]
-        own = _first(resource.props, DATA[resource.type].inputs, "")
+        inputs = DATA[resource.type].inputs
+        if not inputs:
+            return []  # a global resource: placed by its further places (DataType.more) only
+        own = _first(resource.props, inputs, "")
         if own is None and resource.type in DEFAULT_LOCATIONS:
             own = Place(DEFAULT_LOCATIONS[resource.type], "default location, no location input")
         if own is None:
@@ -169,19 +222,66 @@ def data_residency(resource: Resource, settings: Settings) -> Iterator[str]:
     """Data stores, compute and providers that may hold personal data are in an allowed region (EU/EEA by default)."""
     if resource.type in DATA and classification(resource) in EXEMPT_CLASSES:
         return
-    allowed = _allowed(settings)
+    # Each place is judged on its own: an unknown replica or node zone hides no other place's violation.
+    more = DATA[resource.type].more if resource.type in DATA else ()
+    parts = [
+        partial(_own_places, resource, settings),
+        partial(_unbounded, resource),
+        *(partial(_further, resource, resource.props, path.split("."), "", settings) for path in more),
+    ]
+    yield from judge_each(parts, lambda _, part: part())
+
+
+def _own_places(resource: Resource, settings: Settings) -> Iterator[str]:
     for place in places(resource, settings):
-        region = region_of_zone(place.location)
-        if region in allowed:
-            continue
-        is_zone = region != place.location.lower()
-        shown = region if is_zone else place.location
-        source = f"{place.source} {place.location}" if is_zone else place.source
-        message = f"{label(resource)} is in {shown} ({source}), outside the allowed regions for personal data"
-        country = adequacy_country(region)
-        if country and not settings.allow_adequacy_regions:
-            message += (
-                f"; {region} is in an adequacy-decision country ({country}): setting allowAdequacyRegions "
-                "would allow it"
-            )
-        yield message
+        message = _outside(resource, place, settings)
+        if message:
+            yield message
+
+
+def _unbounded(resource: Resource) -> Iterator[str]:
+    unbounded = UNBOUNDED.get(resource.type)
+    if unbounded is None:
+        return
+    value: Any = resource.props
+    for key in unbounded.path:
+        value = mapping(value).get(key)
+    if (value is not None) == unbounded.when_given:
+        yield (
+            f"{label(resource)} may store data in any region ({unbounded.why}), outside the allowed regions for "
+            "personal data"
+        )
+
+
+def _further(resource: Resource, value: Any, steps: list[str], shown: str, settings: Settings) -> Iterator[str]:
+    """The violations of the places at `steps` under `value`, each list item judged on its own."""
+    if not steps:
+        if isinstance(value, str) and value.strip():
+            message = _outside(resource, Place(value.strip(), shown), settings)
+            if message:
+                yield message
+        return
+    head, rest = steps[0], steps[1:]
+    if head == "[]":
+        # Only a list has items; each is judged on its own (an unknown one hides no other).
+        things = value if isinstance(value, Sequence) and not isinstance(value, str | bytes) else ()
+        yield from judge_each(things, lambda i, item: _further(resource, item, rest, f"{shown}[{i}]", settings))
+    else:
+        yield from _further(resource, mapping(value).get(head), rest, f"{shown}.{head}" if shown else head, settings)
+
+
+def _outside(resource: Resource, place: Place, settings: Settings) -> str | None:
+    """The violation of one place, or None when it is allowed."""
+    region = region_of_zone(place.location)
+    if region in _allowed(settings):
+        return None
+    is_zone = region != place.location.lower()
+    shown = region if is_zone else place.location
+    source = f"{place.source} {place.location}" if is_zone else place.source
+    message = f"{label(resource)} is in {shown} ({source}), outside the allowed regions for personal data"
+    country = adequacy_country(region)
+    if country and not settings.allow_adequacy_regions:
+        message += (
+            f"; {region} is in an adequacy-decision country ({country}): setting allowAdequacyRegions would allow it"
+        )
+    return message

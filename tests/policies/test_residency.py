@@ -27,7 +27,7 @@ from pulumi_policy.proxy import (
 from llmops_infra.policies.rules import residency as res
 from llmops_infra.policies.runtime import regions
 from llmops_infra.policies.runtime.resources import LABELS
-from llmops_infra.policies.runtime.rule import RULES, Settings
+from llmops_infra.policies.runtime.rule import RULES, CannotJudge, Settings
 from tests.rule_judging import (
     DELETE,
     Case,
@@ -116,6 +116,13 @@ def test_every_type_and_location_input_is_one_the_sdk_declares(data_type):
     source = _sdk_sources(data_type.token)
     for name in data_type.inputs:
         assert _declares_input(source, name), (data_type.token, name)
+    # A further place's path: its first input on the resource, the nested ones in the module's _inputs.py.
+    package = pulumi_aws if data_type.token.startswith("aws:") else pulumi_gcp
+    nested = pathlib.Path(package.__file__).parent / data_type.token.split(":")[1].split("/")[0] / "_inputs.py"
+    for path in data_type.more:
+        first, *rest = [step for step in path.split(".") if step != "[]"]
+        assert _declares_input(source, first), (data_type.token, path)
+        assert all(_declares_input(nested.read_text(), name) for name in rest), (data_type.token, path)
 
 
 def test_provider_and_dual_region_inputs_are_ones_the_sdk_declares():
@@ -152,8 +159,72 @@ def input_case(type_: str, input_name: str) -> Case:
     )
 
 
+ZONE_PATHS = ("nodeLocations", "zone", "secondaryZone", "alternativeLocationId")  # these name zones
+
+
+def more_case(data_type: res.DataType, path: str) -> Case:
+    """The data type placed in the EU by its own first input (if it has one) and by one further place at `path`
+    (a list of one where the path says "[]"); that place moved outside, one violation naming it."""
+    steps = path.split(".")
+    is_zone = steps[-1] in ZONE_PATHS or steps[-2:] == ["nodeLocations", "[]"]
+    value, region = ("us-central1-a", "us-central1") if is_zone else ("us-central1", "us-central1")
+    nested: Any = "europe-west4-a" if is_zone else "europe-west4"
+    for step in reversed(steps):
+        nested = [nested] if step == "[]" else {step: nested}
+    own = {data_type.inputs[0]: inside(data_type.inputs[0])} if data_type.inputs else {}
+    change_path = tuple(0 if step == "[]" else step for step in steps)
+    shown = path.replace(".[]", "[0]")
+    where = f"{shown} {value}" if is_zone else shown
+    return Case(
+        "data-residency",
+        data_type.token,
+        {**own, **nested, "labels": PERSONAL, "tags": PERSONAL},
+        [(change_path, value, f"{kind(data_type.token)} subject is in {region} ({where}), {OUTSIDE}")],
+        [(change_path, UNKNOWN_STRING_VALUE), (change_path[:1], UNKNOWN_OBJECT_VALUE)],
+        id=f"{data_type.token}-{path}",
+        settings=STACK_OUTSIDE,
+    )
+
+
+MORE_CASES = [more_case(t, path) for t in res.DATA_TYPES for path in t.more]
+SECRET = "gcp:secretmanager/secret:Secret"
+TOPIC = "gcp:pubsub/topic:Topic"
+
 CASES = [
     *[input_case(type_, input_name) for type_, input_name in INPUT_CASES],
+    *MORE_CASES,
+    # Global resources: stored wherever they say, anywhere when they say nothing, never at the provider's region.
+    Case(
+        "data-residency",
+        SECRET,
+        {"replication": {"userManaged": {"replicas": [{"location": "europe-west4"}]}}, "labels": PERSONAL},
+        [
+            (
+                ("replication",),
+                {"auto": {}},
+                "Secret Manager secret subject may store data in any region (replication.auto replicates it "
+                "without restrictions)",
+            )
+        ],
+        [(("replication",), UNKNOWN_OBJECT_VALUE), (("replication", "userManaged"), UNKNOWN_OBJECT_VALUE)],
+        settings=STACK_OUTSIDE,
+        id="secret-auto-replication",
+    ),
+    Case(
+        "data-residency",
+        TOPIC,
+        {"messageStoragePolicy": {"allowedPersistenceRegions": ["europe-west4", "europe-west1"]}, "labels": PERSONAL},
+        [
+            (
+                ("messageStoragePolicy",),
+                DELETE,
+                "Pub/Sub topic subject may store data in any region (no messageStoragePolicy constrains its regions)",
+            )
+        ],
+        [(("messageStoragePolicy",), UNKNOWN_OBJECT_VALUE)],
+        settings=STACK_OUTSIDE,
+        id="topic-without-storage-policy",
+    ),
     # A provider holds no data but places every resource that names no region: it is judged unclassified.
     Case(
         "data-residency",
@@ -446,7 +517,7 @@ def test_an_unknown_provider_place_is_not_a_violation():
         assert judge(type_, {}, STACK_OUTSIDE, provider=provider) == []
         # ...because the rule reads the value and stops there (evaluate() proxies the provider's props too).
         proxied = resource(type_, unknown_checking_proxy({}), provider=unknown_checking_proxy(provider))
-        with pytest.raises(UnknownValueError):
+        with pytest.raises((UnknownValueError, CannotJudge)):
             list(RULE.check(proxied, STACK_OUTSIDE))
 
 

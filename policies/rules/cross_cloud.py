@@ -12,22 +12,30 @@ from typing import Any, NamedTuple
 
 from llmops_infra.policies.runtime.props import mapping, number
 from llmops_infra.policies.runtime.resources import (
+    ALLOYDB_CLUSTER,
+    ARTIFACT_REGISTRY,
+    BIGQUERY_DATASET,
     BUCKET,
     CLASSIFICATIONS,
+    CLOUD_SQL,
     EBS_VOLUME,
     EFS,
     EKS_CLUSTER,
+    FILESTORE,
     GCE_DISK,
     GCP_LOG_BUCKET,
+    GCP_SECRET,
     GCS_BUCKET,
     GKE_CLUSTER,
     LOG_GROUP,
+    MEMORYSTORE_REDIS,
+    PUBSUB_TOPIC,
     label,
     record_gaps,
     tags_key,
     tags_of,
 )
-from llmops_infra.policies.runtime.rule import Resource, Settings, rule
+from llmops_infra.policies.runtime.rule import Resource, Settings, judge_each, rule
 
 # =============================================================================================================
 # log-retention
@@ -117,6 +125,13 @@ DELETION_PROTECTION: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
         (("deletionProtection",), True),
         (("settings", "deletionProtectionEnabled"), False),
     ),
+    # pulumi-gcp: Memorystore Redis and AlloyDB deletionProtection block a destroy "when the field is set to true
+    # or unset"; Filestore deletionProtectionEnabled (the API flag) and Secret Manager deletionProtection
+    # ("Defaults to false") protect only when set.
+    MEMORYSTORE_REDIS: ((("deletionProtection",), True),),
+    ALLOYDB_CLUSTER: ((("deletionProtection",), True),),
+    FILESTORE: ((("deletionProtectionEnabled",), False),),
+    GCP_SECRET: ((("deletionProtection",), False),),
 }
 
 
@@ -125,18 +140,21 @@ DELETION_PROTECTION: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
     control="backup",
     severity="medium",
     types=tuple(DELETION_PROTECTION),
-    remediation="Set deletionProtection (RDS, Cloud SQL and settings.deletionProtectionEnabled) or "
-    "deletionProtectionEnabled (DynamoDB) to true.",
+    remediation="Set deletionProtection (RDS, Cloud SQL and settings.deletionProtectionEnabled, Memorystore Redis, "
+    "AlloyDB, Secret Manager) or deletionProtectionEnabled (DynamoDB, Filestore) to true.",
     frameworks=("hipaa", "gdpr"),
 )
 def stateful_store_deletion_protection(resource: Resource, settings: Settings) -> Iterator[str]:
     """Databases are protected from deletion."""
-    for path, unset_protects in DELETION_PROTECTION.get(resource.type, ()):
-        value: Any = resource.props
-        for key in path:
-            value = mapping(value).get(key)
-        if value is True or (value is None and unset_protects):
-            continue
+    # Each input on its own: an unknown one hides no other's violation.
+    yield from judge_each(DELETION_PROTECTION.get(resource.type, ()), lambda _, row: _protected(resource, *row))
+
+
+def _protected(resource: Resource, path: tuple[str, ...], unset_protects: bool) -> Iterator[str]:
+    value: Any = resource.props
+    for key in path:
+        value = mapping(value).get(key)
+    if not (value is True or (value is None and unset_protects)):
         yield f"{label(resource)} does not set {'.'.join(path)} to true"
 
 
@@ -144,7 +162,25 @@ def stateful_store_deletion_protection(resource: Resource, settings: Settings) -
 # records-of-processing
 # =============================================================================================================
 
-DATA_STORES = (*BUCKET, EBS_VOLUME, EFS, EKS_CLUSTER, LOG_GROUP, GCS_BUCKET, GKE_CLUSTER, GCE_DISK)
+DATA_STORES = (
+    *BUCKET,
+    EBS_VOLUME,
+    EFS,
+    EKS_CLUSTER,
+    LOG_GROUP,
+    GCS_BUCKET,
+    GKE_CLUSTER,
+    GCE_DISK,
+    # GCP data stores (a Cloud SQL instance's labels are settings.userLabels: resources.LABELS_AT)
+    CLOUD_SQL,
+    MEMORYSTORE_REDIS,
+    ALLOYDB_CLUSTER,
+    FILESTORE,
+    ARTIFACT_REGISTRY,
+    GCP_SECRET,
+    BIGQUERY_DATASET,
+    PUBSUB_TOPIC,
+)
 
 
 @rule(

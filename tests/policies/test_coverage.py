@@ -54,12 +54,9 @@ OPEN: set[tuple[str, str]] = {
     ("no-public-access", "gcp:compute/instance:Instance"),
     ("least-privilege", "aws:ec2/instance:Instance"),
     ("least-privilege", "gcp:compute/instance:Instance"),
-    ("backup", "gcp:alloydb/cluster:Cluster"),
     ("data-residency", "aws:memorydb/cluster:Cluster"),
     ("data-residency", "aws:sns/topic:Topic"),
     ("data-residency", "aws:s3/bucketReplicationConfig:BucketReplicationConfig"),
-    ("data-residency", "gcp:secretmanager/secret:Secret"),
-    ("data-residency", "gcp:pubsub/topic:Topic"),
     ("records-of-processing", "aws:rds/instance:Instance"),
     ("records-of-processing", "aws:rds/cluster:Cluster"),
     ("records-of-processing", "aws:dynamodb/table:Table"),
@@ -71,14 +68,6 @@ OPEN: set[tuple[str, str]] = {
     ("records-of-processing", "aws:secretsmanager/secret:Secret"),
     ("records-of-processing", "aws:sqs/queue:Queue"),
     ("records-of-processing", "aws:sns/topic:Topic"),
-    ("records-of-processing", "gcp:sql/databaseInstance:DatabaseInstance"),
-    ("records-of-processing", "gcp:redis/instance:Instance"),
-    ("records-of-processing", "gcp:alloydb/cluster:Cluster"),
-    ("records-of-processing", "gcp:filestore/instance:Instance"),
-    ("records-of-processing", "gcp:artifactregistry/repository:Repository"),
-    ("records-of-processing", "gcp:secretmanager/secret:Secret"),
-    ("records-of-processing", "gcp:bigquery/dataset:Dataset"),
-    ("records-of-processing", "gcp:pubsub/topic:Topic"),
 }
 
 

@@ -43,6 +43,10 @@ RDS = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 DYNAMODB = "aws:dynamodb/table:Table"
 CLOUD_SQL = "gcp:sql/databaseInstance:DatabaseInstance"
+REDIS = "gcp:redis/instance:Instance"
+ALLOYDB = "gcp:alloydb/cluster:Cluster"
+FILESTORE = "gcp:filestore/instance:Instance"
+SECRET = "gcp:secretmanager/secret:Secret"
 
 BASELINES: dict[str, dict[str, Any]] = {
     LOG_GROUP: {"retentionInDays": 2192, "kmsKeyId": KEY_ARN, "tags": TAGS},
@@ -63,7 +67,15 @@ BASELINES: dict[str, dict[str, Any]] = {
     RDS: {"deletionProtection": True},
     RDS_CLUSTER: {"deletionProtection": True},
     DYNAMODB: {"deletionProtectionEnabled": True},
-    CLOUD_SQL: {"settings": {"tier": "db-f1-micro", "deletionProtectionEnabled": True}},
+    CLOUD_SQL: {"settings": {"tier": "db-f1-micro", "deletionProtectionEnabled": True, "userLabels": TAGS}},
+    # GCP data stores, labelled and protected from deletion where the SDK has the switch.
+    REDIS: {"region": "europe-west4", "memorySizeGb": 1, "deletionProtection": True, "labels": TAGS},
+    ALLOYDB: {"location": "europe-west4", "clusterId": "rag", "deletionProtection": True, "labels": TAGS},
+    FILESTORE: {"location": "europe-west4-a", "tier": "BASIC_SSD", "deletionProtectionEnabled": True, "labels": TAGS},
+    SECRET: {"replication": {"auto": {}}, "deletionProtection": True, "labels": TAGS},
+    "gcp:artifactregistry/repository:Repository": {"location": "europe-west4", "format": "DOCKER", "labels": TAGS},
+    "gcp:bigquery/dataset:Dataset": {"datasetId": "evals", "location": "EU", "labels": TAGS},
+    "gcp:pubsub/topic:Topic": {"labels": TAGS},
 }
 
 RULE_NAMES = sorted(n for n, r in RULES.items() if r.check.__module__ == cross_cloud.__name__)
@@ -169,6 +181,39 @@ CASES = [
         ],
         [(("settings", "deletionProtectionEnabled"), UNKNOWN_BOOLEAN_VALUE), (("settings",), UNKNOWN_STRING_VALUE)],
     ),
+    # Memorystore Redis and AlloyDB: unset protects (a Pulumi-level flag the SDK defaults on); Filestore and
+    # Secret Manager protect only when set.
+    case(
+        "stateful-store-deletion-protection",
+        REDIS,
+        [(("deletionProtection",), False, "Memorystore Redis instance subject does not set deletionProtection")],
+        [(("deletionProtection",), UNKNOWN_BOOLEAN_VALUE)],
+    ),
+    case(
+        "stateful-store-deletion-protection",
+        ALLOYDB,
+        [(("deletionProtection",), False, "AlloyDB cluster subject does not set deletionProtection to true")],
+        [(("deletionProtection",), UNKNOWN_BOOLEAN_VALUE)],
+    ),
+    case(
+        "stateful-store-deletion-protection",
+        FILESTORE,
+        [
+            (
+                ("deletionProtectionEnabled",),
+                DELETE,
+                "Filestore instance subject does not set deletionProtectionEnabled",
+            ),
+            (("deletionProtectionEnabled",), False, "does not set deletionProtectionEnabled to true"),
+        ],
+        [(("deletionProtectionEnabled",), UNKNOWN_BOOLEAN_VALUE)],
+    ),
+    case(
+        "stateful-store-deletion-protection",
+        SECRET,
+        [(("deletionProtection",), DELETE, "Secret Manager secret subject does not set deletionProtection to true")],
+        [(("deletionProtection",), UNKNOWN_BOOLEAN_VALUE)],
+    ),
     # records-of-processing
     records("aws:s3/bucket:Bucket", unknowns=[(("tags",), UNKNOWN_OBJECT_VALUE)]),
     records("aws:s3/bucketV2:BucketV2"),
@@ -189,6 +234,30 @@ CASES = [
     records("gcp:storage/bucket:Bucket"),
     records("gcp:container/cluster:Cluster", unknowns=[(("resourceLabels",), UNKNOWN_OBJECT_VALUE)]),
     records("gcp:compute/disk:Disk", [(("labels", "data-classification"), "PHI", "is not one of")]),
+    # GCP data stores; a Cloud SQL instance keeps its labels in settings.userLabels.
+    case(
+        "data-store-records-of-processing",
+        CLOUD_SQL,
+        [
+            *[
+                (("settings", "userLabels", key), DELETE, f"has no {key} in its settings.userLabels")
+                for key in RECORD_KEYS
+            ],
+            (
+                ("settings", "userLabels", "owner"),
+                " ",
+                "Cloud SQL instance subject has no owner in its settings.userLabels",
+            ),
+        ],
+        [(("settings", "userLabels"), UNKNOWN_OBJECT_VALUE), (("settings",), UNKNOWN_OBJECT_VALUE)],
+    ),
+    records(REDIS, unknowns=[(("labels",), UNKNOWN_OBJECT_VALUE)]),
+    records(ALLOYDB, unknowns=[(("labels", "purpose"), UNKNOWN_STRING_VALUE)]),
+    records(FILESTORE, unknowns=[(("labels",), UNKNOWN_OBJECT_VALUE)]),
+    records("gcp:artifactregistry/repository:Repository", unknowns=[(("labels",), UNKNOWN_OBJECT_VALUE)]),
+    records(SECRET, unknowns=[(("labels",), UNKNOWN_OBJECT_VALUE)]),
+    records("gcp:bigquery/dataset:Dataset", unknowns=[(("labels",), UNKNOWN_OBJECT_VALUE)]),
+    records("gcp:pubsub/topic:Topic", unknowns=[(("labels",), UNKNOWN_OBJECT_VALUE)]),
 ]
 
 

@@ -1,5 +1,6 @@
-"""GCP rules: data protection (data_protection.py) and access (access.py)."""
+"""GCP rules: data protection (data_protection.py), access (access.py), the further data stores (data_stores.py),
+Compute Engine instances (compute.py) and Cloud KMS key destruction (keys.py)."""
 
-from llmops_infra.policies.rules.gcp import access, data_protection
+from llmops_infra.policies.rules.gcp import access, compute, data_protection, data_stores, keys
 
-__all__ = ["access", "data_protection"]
+__all__ = ["access", "compute", "data_protection", "data_stores", "keys"]

@@ -291,6 +291,20 @@ SHAPES = [
     "customPlacementConfig.dataLocations",
     "auditLogConfigs[].exemptedMembers",
     "settings.ipConfiguration.sslMode",
+    "settings.ipConfiguration.authorizedNetworks[].value",
+    "settings.backupConfiguration.enabled",
+    "settings.userLabels.data-classification",
+    "replication.userManaged.replicas[].customerManagedEncryption.kmsKeyName",
+    "replication.userManaged.replicas[].location",
+    "replication.auto.customerManagedEncryption.kmsKeyName",
+    "messageStoragePolicy.allowedPersistenceRegions",
+    "nodeLocations",
+    "networkInterfaces[].accessConfigs",
+    "attachedDisks[].kmsKeySelfLink",
+    "bootDisk.diskEncryptionKeyRaw",
+    "automatedBackupPolicy.enabled",
+    "encryptionConfig.kmsKeyName",
+    "defaultEncryptionConfiguration.kmsKeyName",
 ]
 
 

@@ -16,13 +16,21 @@ the same four tests (baseline, each change, each unknown, another type), built f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+from pulumi_policy.proxy import (
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+    unknown_checking_proxy,
+)
 
 import llmops_infra.policies.rules  # noqa: F401 - registers every rule
 from llmops_infra.cli.engine import Recording, Registration
@@ -94,6 +102,9 @@ def stack_violations(
     return [(r.name, message) for r, message in evaluate_stack(RULES[rule_name], list(resources), settings)]
 
 
+MADE: list[Case] = []  # every Case a test module made, in order: the generic unknown-value test runs them all
+
+
 @dataclass
 class Case:
     """One rule on one compliant baseline, and what one change or one unknown value does to it.
@@ -121,10 +132,15 @@ class Case:
     # Stack cases: logical name -> input -> logical names its value was computed from (the engine's property
     # dependencies, by which stack rules link companions that name their subject by an output, such as an id).
     links: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # Paths (besides a change's own and the `first` ones) that the rule needs to reach its verdict: made unknown,
+    # they may withhold a violation (the classification of a phi-only rule, the name linking a companion). Every
+    # other property made unknown must leave each change's violation standing (assert_unrelated_unknown_keeps).
+    needs: list[Path] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.id = self.id or f"{self.rule}[{self.type}]"
         self.label = self.label or self.name
+        MADE.append(self)
 
     @property
     def is_stack(self) -> bool:
@@ -223,6 +239,66 @@ def assert_other_types_ignored(case: Case) -> None:
     assert other not in RULES[case.rule].resource_types
     broken = [*case.first, *[(path, value) for path, value, _ in case.changes[:1]]]
     assert case.violations(*broken, type_=other) == []
+
+
+def unknown_like(value: Any) -> str:
+    """pulumi_policy's sentinel for a value of this one's kind unknown at preview."""
+    if isinstance(value, bool):
+        return UNKNOWN_BOOLEAN_VALUE
+    if isinstance(value, int | float):
+        return UNKNOWN_NUMBER_VALUE
+    if isinstance(value, dict):
+        return UNKNOWN_OBJECT_VALUE
+    if isinstance(value, list):
+        return UNKNOWN_ARRAY_VALUE
+    return UNKNOWN_STRING_VALUE
+
+
+def property_paths(value: Any, path: Path = ()) -> Iterator[Path]:
+    """Every property below `value`, maps and lists included (each may be unknown as a whole), parents first."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        yield (*path, key)
+        yield from property_paths(item, (*path, key))
+
+
+def _related(a: Path, b: Path) -> bool:
+    """Whether one path lies on the other's way (equal, or one inside the other)."""
+    return a[: len(b)] == b or b[: len(a)] == a
+
+
+def _at(state: Any, path: Path) -> Any:
+    for key in path:
+        state = state[key]
+    return state
+
+
+def unrelated_paths(case: Case, path: Path, value: Any) -> list[Path]:
+    """The properties of a violating variant that its violation does not depend on, by the case's word: all but
+    the changed one, the `first` ones, those the case `needs`, and (in a stack case) whole resources."""
+    state = case.baseline()
+    for step, step_value in (*case.first, (path, value)):
+        state = changed(state, step, step_value)
+    kept = [path, *(p for p, _ in case.first), *case.needs]
+    return [
+        p
+        for p in property_paths(state)
+        if not (case.is_stack and len(p) == 1) and not any(_related(p, k) for k in kept)
+    ]
+
+
+def assert_unrelated_unknown_keeps(case: Case, path: Path, value: Any, expected: str) -> None:
+    """Issue 13: a rule withholds only the verdicts that depend on an unknown value. Each other property of the
+    violating variant, made unknown at preview, leaves the change's violation standing."""
+    state = case.baseline()
+    for step, step_value in (*case.first, (path, value)):
+        state = changed(state, step, step_value)
+    hidden = []
+    for other in unrelated_paths(case, path, value):
+        found = case.violations(*case.first, (path, value), (other, unknown_like(_at(state, other))))
+        if not any(expected in message for message in found):
+            hidden.append(".".join(map(str, other)))
+    assert hidden == [], f"made unknown, these properties hide the violation {expected!r}: {hidden}"
 
 
 def _shown(value: Any) -> str:

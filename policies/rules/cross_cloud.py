@@ -16,7 +16,6 @@ from llmops_infra.policies.runtime.resources import (
     ARTIFACT_REGISTRY,
     BIGQUERY_DATASET,
     BUCKET,
-    CLASSIFICATIONS,
     CLOUD_SQL,
     EBS_VOLUME,
     EFS,
@@ -31,7 +30,7 @@ from llmops_infra.policies.runtime.resources import (
     MEMORYSTORE_REDIS,
     PUBSUB_TOPIC,
     label,
-    record_gaps,
+    record_problems,
     tags_key,
     tags_of,
 )
@@ -194,9 +193,4 @@ DATA_STORES = (
 )
 def data_store_records_of_processing(resource: Resource, settings: Settings) -> Iterator[str]:
     """Data stores and clusters say whose they are, what for, and what data they hold."""
-    missing, unknown = record_gaps(tags_of(resource))
-    where = tags_key(resource.type)
-    for key in missing:
-        yield f"{label(resource)} has no {key} in its {where}"
-    if unknown is not None:
-        yield f"{label(resource)} {where} data-classification {unknown!r} is not one of {', '.join(CLASSIFICATIONS)}"
+    yield from record_problems(label(resource), tags_of(resource), tags_key(resource.type))

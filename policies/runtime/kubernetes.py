@@ -12,8 +12,10 @@ UnknownValueError, which the caller (evaluate / evaluate_stack) turns into "cann
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from pulumi_policy.proxy import UnknownValueError
 
 from llmops_infra.policies.runtime.props import items
 from llmops_infra.policies.runtime.rule import Resource
@@ -65,8 +67,23 @@ def object_name(resource: Resource) -> str:
 
 
 def describe(resource: Resource) -> str:
-    """`Kind namespace/name`, or `Kind name (cluster-scoped)` for objects that have no namespace."""
+    """`Kind namespace/name`, or `Kind name (cluster-scoped)` for objects that have no namespace.
+
+    A label for messages only: a name or namespace unknown at preview is shown as the logical name or as
+    "(known after apply)", so a message about the rest of the object still stands. Verdicts that depend on the
+    name (an exempt namespace) read object_name/object_namespace, which stop there."""
     kind = object_kind(resource)
+    name = _shown(object_name, resource, resource.name)
     if kind in CLUSTER_SCOPED_KINDS:
-        return f"{kind} {object_name(resource)} (cluster-scoped)"
-    return f"{kind} {object_namespace(resource)}/{object_name(resource)}"
+        return f"{kind} {name} (cluster-scoped)"
+    return f"{kind} {_shown(object_namespace, resource, SHOWN_UNKNOWN)}/{name}"
+
+
+SHOWN_UNKNOWN = "(known after apply)"
+
+
+def _shown(read: Callable[[Resource], str], resource: Resource, unknown: str) -> str:
+    try:
+        return read(resource)
+    except UnknownValueError:
+        return unknown

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from llmops_infra.policies.runtime.props import mapping
-from llmops_infra.policies.runtime.rule import Resource, with_twins
+from llmops_infra.policies.runtime.rule import Resource, judge_each, with_twins
 from llmops_infra.policies.runtime.stack import Stack
 
 # ---- AWS tokens (pulumi-aws v7, with the deprecated twins the SDK still ships) --------------------------------
@@ -187,12 +188,18 @@ RECORD_KEYS = ("owner", "purpose", CLASSIFICATION_TAG)
 CLASSIFICATIONS = ("phi", "personal", "internal", "public")
 
 
-def record_gaps(labels: Mapping[str, Any]) -> tuple[list[str], str | None]:
-    """The record keys a tag/label map lacks (blank counts as missing), and its classification if not a known one."""
-    missing = [k for k in RECORD_KEYS if not (isinstance(labels.get(k), str) and labels[k].strip())]
-    value = labels.get(CLASSIFICATION_TAG)
-    unknown = value if isinstance(value, str) and value.strip() and value not in CLASSIFICATIONS else None
-    return missing, unknown
+def record_problems(subject: str, labels: Mapping[str, Any], where: str) -> Iterator[str]:
+    """What a tag/label map (`where`, as messages name it) lacks of the records of processing: a key absent or
+    blank, a classification not a known one. Each key is judged on its own: an unknown one hides no other's gap."""
+    yield from judge_each(RECORD_KEYS, lambda _, key: _record_problem(subject, labels, where, key))
+
+
+def _record_problem(subject: str, labels: Mapping[str, Any], where: str, key: str) -> Iterator[str]:
+    value = labels.get(key)
+    if not (isinstance(value, str) and value.strip()):
+        yield f"{subject} has no {key} in its {where}"
+    elif key == CLASSIFICATION_TAG and value not in CLASSIFICATIONS:
+        yield f"{subject} {where} data-classification {value!r} is not one of {', '.join(CLASSIFICATIONS)}"
 
 
 def label(resource: Resource) -> str:
@@ -219,11 +226,14 @@ def tags_key(type_token: str) -> str:
 
 
 def tags_of(resource: Resource) -> Mapping[str, Any]:
-    """The tags (AWS) or labels (GCP) a resource carries, over its provider's defaults."""
+    """The tags (AWS) or labels (GCP) a resource carries, over its provider's defaults.
+
+    A view, not a copy: a key is read when asked for, so a tag unknown at preview withholds only the verdicts
+    that read it (a phi rule reads data-classification, not owner)."""
     value: Any = resource.props
     for key in tags_path(resource.type):
         value = mapping(value).get(key)
-    return {**_provider_defaults(resource), **mapping(value)}
+    return ChainMap(mapping(value), _provider_defaults(resource))
 
 
 def tag(resource: Resource, key: str) -> str | None:

@@ -552,7 +552,7 @@ CASES = [
         PVC,
         labelled(PVC, RECORD_LABELS),
         [
-            (("metadata", "labels", key), DELETE, f"has no {key} in metadata.labels")
+            (("metadata", "labels", key), DELETE, f"has no {key} in its metadata.labels")
             for key in ("owner", "purpose", "data-classification")
         ],
         [(("metadata", "labels"), UNKNOWN_STRING_VALUE), (("metadata", "labels", "owner"), UNKNOWN_STRING_VALUE)],

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 
 from llmops_infra.policies.runtime.kubernetes import NAMESPACE, describe, nested, object_name, object_namespace
 from llmops_infra.policies.runtime.props import mapping
-from llmops_infra.policies.runtime.resources import CLASSIFICATIONS, record_gaps
+from llmops_infra.policies.runtime.resources import record_problems
 from llmops_infra.policies.runtime.rule import Resource, Settings, rule
 
 # Where Kubernetes holds data or draws a tenancy line: the namespace, and the claims and sets that keep state.
+LABELS = "metadata.labels"  # where the records live, as messages name them
 RECORD_TYPES = (
     NAMESPACE,
     "kubernetes:core/v1:PersistentVolumeClaim",
@@ -37,9 +38,4 @@ def k8s_records_of_processing(resource: Resource, settings: Settings) -> Iterato
     namespace = object_name(resource) if resource.type == NAMESPACE else object_namespace(resource)
     if namespace in settings.exempt_namespaces:
         return  # system namespaces hold cluster machinery, not processing records
-    missing, unknown = record_gaps(mapping(nested(resource.props, "metadata", "labels")))
-    for key in missing:
-        yield f"{describe(resource)} has no {key} in metadata.labels"
-    if unknown is not None:
-        allowed = ", ".join(CLASSIFICATIONS)
-        yield f"{describe(resource)} metadata.labels data-classification {unknown!r} is not one of {allowed}"
+    yield from record_problems(describe(resource), mapping(nested(resource.props, "metadata", "labels")), LABELS)

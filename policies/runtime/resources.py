@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -225,6 +224,25 @@ def tags_key(type_token: str) -> str:
     return ".".join(tags_path(type_token))
 
 
+class Layered(Mapping[str, Any]):
+    """Maps read as one, the first that has a key deciding it; a value is read only when asked for."""
+
+    def __init__(self, *layers: Mapping[str, Any]) -> None:
+        self._layers = layers
+
+    def __getitem__(self, key: str) -> Any:
+        for layer in self._layers:
+            if key in layer:
+                return layer[key]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(key for layer in self._layers for key in layer))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 def tags_of(resource: Resource) -> Mapping[str, Any]:
     """The tags (AWS) or labels (GCP) a resource carries, over its provider's defaults.
 
@@ -233,7 +251,7 @@ def tags_of(resource: Resource) -> Mapping[str, Any]:
     value: Any = resource.props
     for key in tags_path(resource.type):
         value = mapping(value).get(key)
-    return ChainMap(mapping(value), _provider_defaults(resource))
+    return Layered(mapping(value), _provider_defaults(resource))
 
 
 def tag(resource: Resource, key: str) -> str | None:

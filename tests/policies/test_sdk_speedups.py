@@ -588,6 +588,183 @@ def test_only_types_hands_analyze_stack_only_the_judged_types() -> None:
     assert received[1] is request
 
 
+# ---- AnalyzeStack built once: the SDK's own loop, in a process of its own ------------------------------------------
+
+BUILD_ONCE_SCRIPT = """\
+import asyncio
+import json
+import sys
+from collections.abc import Mapping, Sequence
+
+sys.path.insert(0, {root!r})
+import pulumi_policy.policy as sdk
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
+from llmops_infra.policies.runtime import sdk_speedups
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+built = []
+
+
+def plain(value):
+    if isinstance(value, Mapping):
+        return {{k: plain(value[k]) for k in value}}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [plain(v) for v in value]
+    return value
+
+
+def props(r):
+    try:
+        return plain(r.props)
+    except sdk.UnknownValueError:
+        return "?"
+
+
+def shape(r):
+    return {{
+        "urn": r.urn, "type": r.resource_type, "name": r.name, "props": props(r),
+        "parent": r.parent.urn if r.parent else None, "deps": [d.urn for d in r.dependencies],
+        "propdeps": {{k: [d.urn for d in v] for k, v in sorted(r.property_dependencies.items())}},
+        "provider": plain(r.provider.props) if r.provider else None, "protect": r.opts.protect,
+    }}
+
+
+def links(args, report):
+    built.append([id(r) for r in args.resources])
+    for r in args.resources:
+        report(json.dumps(shape(r), sort_keys=True), r.urn)
+
+
+def reorders(args, report):
+    args.resources.reverse()  # the next policy must still see the stack in its own order
+    args.resources.pop()
+    report(" ".join(r.name for r in args.resources))
+
+
+def reads_unknown(args, report):
+    report(str(args.resources[3].props["size"]))  # unknown at preview
+
+
+def not_applicable(args, report):
+    args.not_applicable("nothing to judge here")
+
+
+def configured(args, report):
+    report(json.dumps(args.get_config(), sort_keys=True))
+
+
+async def later(args, report):
+    await asyncio.sleep(0)
+    report(str(len(args.resources)))
+
+
+def never(args, report):
+    raise AssertionError("a disabled policy ran")
+
+
+def stack(name, validate, **kwargs):
+    return StackValidationPolicy(name=name, description=f"{{name}} policy", validate=validate, **kwargs)
+
+
+policies = [
+    stack("links", links),
+    ResourceValidationPolicy(name="resource", description="a resource policy", validate=lambda a, r: r("no")),
+    stack("reorders", reorders, enforcement_level=EnforcementLevel.ADVISORY),
+    stack("reads-unknown", reads_unknown),
+    stack("not-applicable", not_applicable),
+    stack("configured", configured, enforcement_level=EnforcementLevel.REMEDIATE),
+    stack("later", later),
+    stack("disabled", never),
+    stack("links-again", links),
+]
+original = sdk._PolicyAnalyzerServicer.AnalyzeStack
+assert sdk_speedups.install() is True
+patched = sdk._PolicyAnalyzerServicer.AnalyzeStack
+servicer = sdk._PolicyAnalyzerServicer("parity", "0.0.1", policies, EnforcementLevel.MANDATORY)
+configure = analyzer_pb2.ConfigureAnalyzerRequest()
+configure.policyConfig["disabled"].enforcementLevel = analyzer_pb2.DISABLED
+configure.policyConfig["configured"].enforcementLevel = analyzer_pb2.REMEDIATE
+configure.policyConfig["configured"].properties.update({{"limit": 3, "names": ["a"]}})
+servicer.Configure(configure, None)
+
+stack_urn = "urn:pulumi:s::p::pulumi:pulumi:Stack::s"
+request = analyzer_pb2.AnalyzeStackRequest()
+request.resources.add(type="pulumi:pulumi:Stack", urn=stack_urn, name="s")
+for i, size in enumerate([1, 2.5, UNKNOWN, {{"nested": [True, None, "x"]}}]):
+    urn = f"urn:pulumi:s::p::aws:s3/bucket:Bucket::b{{i}}"
+    properties = struct_pb2.Struct()
+    properties.update({{"size": size}})
+    r = request.resources.add(type="aws:s3/bucket:Bucket", urn=urn, name=f"b{{i}}", parent=stack_urn)
+    r.properties.CopyFrom(properties)
+    r.options.protect = i % 2 == 0
+    r.options.customTimeouts.SetInParent()
+    if i:
+        r.dependencies.extend([f"urn:pulumi:s::p::aws:s3/bucket:Bucket::b{{i - 1}}", "urn:pulumi:s::p::gone::x"])
+        r.propertyDependencies["bucket"].urns.extend([f"urn:pulumi:s::p::aws:s3/bucket:Bucket::b{{i - 1}}"])
+        r.propertyDependencies["tags"].urns.extend([])
+    r.provider.type = "pulumi:providers:aws"
+    r.provider.urn = "urn:pulumi:s::p::pulumi:providers:aws::default"
+    r.provider.name = "default"
+    r.provider.properties.update({{"region": "eu-west-1"}})
+
+sdk_answer = original(servicer, request, None)
+sdk_built, built[:] = list(built), []
+fast = patched(servicer, request, None)
+print(json.dumps({{
+    "same": fast == sdk_answer,
+    "diagnostics": [[d.policyName, d.urn, d.message, d.enforcementLevel] for d in fast.diagnostics],
+    "not_applicable": [[n.policy_name, n.reason] for n in fast.not_applicable],
+    "plain_shares_objects": sdk_built[0] == sdk_built[1],
+    "fast_shares_objects": built[0] == built[1],
+}}))
+"""
+
+
+def test_analyze_stack_built_once_answers_as_the_sdk_does(tmp_path):
+    """Every branch of the SDK's loop (disabled, resource policies skipped, remediate made mandatory, config,
+    unknown values, not applicable, async policies, a policy that reorders its list) gives the same response."""
+    script = tmp_path / "build_once.py"
+    script.write_text(BUILD_ONCE_SCRIPT.format(root=str(ROOT)))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["same"] is True
+    policies = [d[0] for d in report["diagnostics"]]
+    assert policies.count("links") == 5 and policies.count("links-again") == 5
+    assert {"reorders", "reads-unknown", "configured", "later"} <= set(policies) and "disabled" not in policies
+    assert "resource" not in policies
+    assert report["not_applicable"] == [["not-applicable", "nothing to judge here"]]
+    unknown = next(d for d in report["diagnostics"] if d[0] == "reads-unknown")
+    assert "during preview" in unknown[2] and unknown[3] == analyzer_pb2.ADVISORY
+    configured = next(d for d in report["diagnostics"] if d[0] == "configured")
+    assert configured[2].endswith('{"limit": 3.0, "names": ["a"]}') and configured[3] == analyzer_pb2.MANDATORY
+    linked = [json.loads(d[2].split("\n", 1)[1]) for d in report["diagnostics"] if d[0] == "links"]
+    assert linked[2]["parent"].endswith("::s") and linked[2]["deps"] == ["urn:pulumi:s::p::aws:s3/bucket:Bucket::b0"]
+    assert linked[2]["propdeps"] == {"bucket": ["urn:pulumi:s::p::aws:s3/bucket:Bucket::b0"], "tags": []}
+    assert linked[2]["provider"] == {"region": "eu-west-1"} and linked[3]["props"] == "?"
+    assert linked[4]["props"] == {"size": {"nested": [True, None, "x"]}}
+    # What changed is only the cost: the SDK builds new objects for every policy, the speed-up once per request.
+    assert report["plain_shares_objects"] is False and report["fast_shares_objects"] is True
+
+
+def test_analyze_stack_built_once_only_for_an_sdk_it_knows():
+    import pulumi_policy.policy as sdk
+
+    assert sdk_speedups._can_build_once(sdk)
+    without_field = SimpleNamespace(**{n: getattr(sdk, n) for n in sdk_speedups._STACK_NAMES})
+
+    class Servicer:
+        def __init__(self) -> None:
+            self._PolicyAnalyzerServicer__policies: list[Any] = []
+
+    without_field._PolicyAnalyzerServicer = Servicer
+    assert not sdk_speedups._can_build_once(without_field)
+    missing_name = SimpleNamespace(_PolicyAnalyzerServicer=sdk._PolicyAnalyzerServicer)
+    assert not sdk_speedups._can_build_once(missing_name)
+
+
 # ---- install and build_pack, in a process of their own -------------------------------------------------------------
 
 INSTALL_SCRIPT = """\

@@ -47,6 +47,8 @@ __all__ = [
     "ResourceInput",
     "StackContext",
     "analyze_call",
+    "analyze_request",
+    "analyze_stack_payload",
     "analyze_stack_request",
     "last_error_line",
 ]
@@ -479,7 +481,7 @@ class PolicyPackHost:
 
     def analyze(self, resource: ResourceInput) -> list[Diagnostic]:
         """Run every resource policy on one resource's inputs (what the engine does per step)."""
-        resp = self._call("Analyze", self._analyzer().Analyze, analyze_call(resource).request)
+        resp = self._call("Analyze", self._analyzer().Analyze, analyze_request(resource))
         # The engine files every diagnostic of an Analyze call under the analyzed resource, whatever urn it carries.
         return [self._diagnostic(d, default_urn=resource.urn) for d in resp.diagnostics]
 
@@ -492,7 +494,8 @@ class PolicyPackHost:
         hides the round trip. Resources may come as prepared calls (`analyze_call`), so that several packs
         share one encoding of a large stack.
         """
-        stub = self._analyzer()
+        self._analyzer()
+        send = self._raw("Analyze", analyzer_pb2.AnalyzeResponse)
         pending: collections.deque[tuple[str, Any]] = collections.deque()
         found: list[Diagnostic] = []
 
@@ -506,20 +509,37 @@ class PolicyPackHost:
 
         for item in resources:
             call = item if isinstance(item, AnalyzeCall) else analyze_call(item)
-            pending.append((call.urn, stub.Analyze.future(call.request)))
+            pending.append((call.urn, send.future(call.payload)))
             if len(pending) >= in_flight:
                 settle()
         while pending:
             settle()
         return found
 
-    def analyze_stack(self, resources: Iterable[ResourceInput] | analyzer_pb2.AnalyzeStackRequest) -> list[Diagnostic]:
-        """Run every stack policy over all resources (what the engine does once, at the end)."""
-        request = (
-            resources if isinstance(resources, analyzer_pb2.AnalyzeStackRequest) else analyze_stack_request(resources)
-        )
-        resp = self._call("AnalyzeStack", self._analyzer().AnalyzeStack, request)
+    def analyze_stack(
+        self, resources: Iterable[ResourceInput] | analyzer_pb2.AnalyzeStackRequest | bytes
+    ) -> list[Diagnostic]:
+        """Run every stack policy over all resources (what the engine does once, at the end). The request may come
+        encoded (`analyze_stack_payload`), so that several packs share one encoding of a large stack."""
+        if isinstance(resources, bytes):
+            self._analyzer()
+            send = self._raw("AnalyzeStack", analyzer_pb2.AnalyzeResponse)
+            resp = self._call("AnalyzeStack", send, resources)
+        else:
+            request = (
+                resources
+                if isinstance(resources, analyzer_pb2.AnalyzeStackRequest)
+                else analyze_stack_request(resources)
+            )
+            resp = self._call("AnalyzeStack", self._analyzer().AnalyzeStack, request)
         return [self._diagnostic(d, default_urn="") for d in resp.diagnostics]
+
+    def _raw(self, method: str, response: Any) -> Any:
+        """The analyzer's `method`, sending requests already serialized (bytes) and parsing the response."""
+        assert self._channel is not None
+        return self._channel.unary_unary(
+            f"/pulumirpc.Analyzer/{method}", request_serializer=None, response_deserializer=response.FromString
+        )
 
     def _diagnostic(self, d: analyzer_pb2.AnalyzeDiagnostic, default_urn: str) -> Diagnostic:
         return Diagnostic(
@@ -536,13 +556,20 @@ class PolicyPackHost:
 
 @dataclass(frozen=True)
 class AnalyzeCall:
-    """One resource encoded for Analyze once, to be sent to any number of packs."""
+    """One resource encoded for Analyze once (the serialized AnalyzeRequest), to be sent as is to any number of
+    packs, and to be reused for the stack's AnalyzeStack request (`analyze_stack_payload`)."""
 
     urn: str
-    request: analyzer_pb2.AnalyzeRequest
+    payload: bytes
+    resource: ResourceInput | None = None
+
+    @property
+    def request(self) -> analyzer_pb2.AnalyzeRequest:
+        return analyzer_pb2.AnalyzeRequest.FromString(self.payload)
 
 
-def analyze_call(resource: ResourceInput) -> AnalyzeCall:
+def analyze_request(resource: ResourceInput) -> analyzer_pb2.AnalyzeRequest:
+    """The Analyze request for one resource, built field by field (what `analyze_call` encodes faster)."""
     request = analyzer_pb2.AnalyzeRequest(
         type=resource.type,
         urn=resource.urn,
@@ -552,7 +579,22 @@ def analyze_call(resource: ResourceInput) -> AnalyzeCall:
     )
     if resource.provider:
         request.provider.CopyFrom(_provider(resource))
-    return AnalyzeCall(resource.urn, request)
+    return request
+
+
+def analyze_call(resource: ResourceInput) -> AnalyzeCall:
+    """`analyze_request(resource)`, serialized once. The options and the provider, shared by many resources, are
+    encoded once each: protobuf parses concatenated encodings of one message type as their merge, and these are
+    fields of their own, so the bytes parse to exactly the message `analyze_request` builds."""
+    # The properties built apart and copied in, as analyze_request does: a Struct's entries then go out in the same
+    # order, and a pack decodes its keys in the order they arrive.
+    request = analyzer_pb2.AnalyzeRequest(
+        type=resource.type, urn=resource.urn, name=resource.name, properties=_struct(resource.properties)
+    )
+    payload = request.SerializeToString() + _options_field(resource)
+    if resource.provider:
+        payload += _provider_field(resource)
+    return AnalyzeCall(resource.urn, payload, resource)
 
 
 def analyze_stack_request(resources: Iterable[ResourceInput]) -> analyzer_pb2.AnalyzeStackRequest:
@@ -574,6 +616,84 @@ def analyze_stack_request(resources: Iterable[ResourceInput]) -> analyzer_pb2.An
         if r.provider:
             msg.provider.CopyFrom(_provider(r))
     return request
+
+
+def analyze_stack_payload(calls: Iterable[AnalyzeCall]) -> bytes:
+    """`analyze_stack_request` of the calls' resources, serialized, reusing each call's encoding.
+
+    An AnalyzerResource carries the AnalyzeRequest's six fields under the same numbers and types (checked once,
+    below), plus parent, dependencies and propertyDependencies: its encoding is the call's bytes followed by
+    those three fields', and the stack request is every resource's, each as field 1.
+    """
+    if not _SAME_RESOURCE_FIELDS:
+        return analyze_stack_request(_resource_of(c) for c in calls).SerializeToString()
+    parts: list[bytes] = []
+    for call in calls:
+        r = _resource_of(call)
+        links = analyzer_pb2.AnalyzerResource(parent=r.parent, dependencies=r.dependencies)
+        for key, urns in r.property_dependencies.items():
+            if urns:  # the CLI leaves out properties without dependencies
+                links.propertyDependencies[key].urns.extend(urns)
+        body = call.payload + links.SerializeToString()
+        parts += (b"\n", _varint(len(body)), body)  # field 1 (resources), length-delimited
+    return b"".join(parts)
+
+
+def _resource_of(call: AnalyzeCall) -> ResourceInput:
+    if call.resource is None:
+        raise ValueError(f"{call.urn}: an AnalyzeCall without its resource cannot be part of a stack request")
+    return call.resource
+
+
+def _same_fields(small: Any, large: Any) -> bool:
+    """Every field of message type `small` is a field of `large` with the same number, type and message type."""
+    for f in small.DESCRIPTOR.fields:
+        g = large.DESCRIPTOR.fields_by_name.get(f.name)
+        if g is None or (g.number, g.type, g.label) != (f.number, f.type, f.label):
+            return False
+        if (f.message_type and f.message_type.full_name) != (g.message_type and g.message_type.full_name):
+            return False
+    return True
+
+
+_SAME_RESOURCE_FIELDS = _same_fields(analyzer_pb2.AnalyzeRequest, analyzer_pb2.AnalyzerResource) and [
+    f.number for f in analyzer_pb2.AnalyzeStackRequest.DESCRIPTOR.fields
+] == [1]
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _options_field(resource: ResourceInput) -> bytes:
+    """The encoded `options` field of the resource's AnalyzeRequest (a few distinct values per stack)."""
+    key = ("options", resource.parent, repr(resource.options))
+    hit = _ENCODED.get(key)
+    return hit if hit is not None else _remember(key, lambda: analyzer_pb2.AnalyzeRequest(options=_options(resource)))
+
+
+def _provider_field(resource: ResourceInput) -> bytes:
+    """The encoded `provider` field of the resource's AnalyzeRequest (one per provider of the stack)."""
+    key = ("provider", resource.provider, repr(resource.provider_properties))
+    hit = _ENCODED.get(key)
+    return hit if hit is not None else _remember(key, lambda: analyzer_pb2.AnalyzeRequest(provider=_provider(resource)))
+
+
+# Encoded options and providers by their value's repr (which tells apart every value the wire format holds).
+_ENCODED: dict[tuple[str, str, str], bytes] = {}
+_ENCODED_MAX = 1024
+
+
+def _remember(key: tuple[str, str, str], build: Any) -> bytes:
+    if len(_ENCODED) >= _ENCODED_MAX:
+        _ENCODED.clear()
+    encoded = _ENCODED[key] = build().SerializeToString()
+    return encoded
 
 
 def last_error_line(lines: Iterable[str]) -> str:

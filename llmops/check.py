@@ -27,7 +27,7 @@ from llmops_infra.cli.analyzer_host import (
     ResourceInput,
     StackContext,
     analyze_call,
-    analyze_stack_request,
+    analyze_stack_payload,
 )
 from llmops_infra.cli.engine import Registration
 from llmops_infra.cli.findings import CheckReport, PackSource, PolicyDoc, StackResult, Violation
@@ -204,7 +204,7 @@ def check_target(target: Target, config: PolicyConfig, config_source: str) -> tu
             docs.update({(d.pack, d.name): d for d in _policy_docs(info, _levels(config, info))})
         # Encoded once for every pack: on a large stack the encoding costs as much as a pack's analysis.
         calls = [analyze_call(r) for r in inputs] if hosts else []
-        stack = analyze_stack_request(inputs) if hosts else None
+        stack = analyze_stack_payload(calls) if hosts else None
         with ThreadPoolExecutor(max_workers=max(len(hosts), 1)) as pool:
             diagnostics = [d for found in pool.map(lambda h: _analyze(h, calls, stack), hosts) for d in found]
     by_urn = {r.urn: r for r in target.resources}

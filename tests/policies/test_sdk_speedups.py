@@ -31,6 +31,8 @@ from llmops_infra.cli.analyzer_host import (
     ResourceInput,
     StackContext,
     analyze_call,
+    analyze_request,
+    analyze_stack_payload,
     analyze_stack_request,
 )
 from llmops_infra.cli.check import resource_inputs
@@ -328,6 +330,29 @@ def test_analyze_each_matches_one_call_at_a_time(packs, resources):
     assert all(isinstance(c, AnalyzeCall) and c.urn == r.urn for c, r in zip(calls, sample, strict=True))
     assert host.analyze_each(calls, in_flight=8) == one_by_one
     assert host.analyze_each(sample, in_flight=1) == one_by_one
+
+
+def _as_received(message: Any) -> Any:
+    # What a pack works on: the message parsed from the wire (a map's order is the parsed message's, not the
+    # order it was built in).
+    return type(message).FromString(message.SerializeToString())
+
+
+def test_encoded_once_is_exactly_what_the_messages_hold(packs, resources):
+    """analyze_call's bytes are the message's built field by field; analyze_stack_payload's parse to the stack
+    message, with every map in the same order once received; the packs answer alike."""
+    calls = [analyze_call(r) for r in resources]
+    for call, resource in zip(calls, resources, strict=True):
+        assert call.payload == analyze_request(resource).SerializeToString()  # the very bytes
+    payload = analyze_stack_payload(calls)
+    reference_stack = _as_received(analyze_stack_request(resources))
+    parsed = analyzer_pb2.AnalyzeStackRequest.FromString(payload)
+    assert parsed == reference_stack and len(payload) == reference_stack.ByteSize()
+    assert json.dumps(json_format.MessageToDict(parsed)) == json.dumps(json_format.MessageToDict(reference_stack))
+    host = packs[("gdpr", True)]
+    assert host.analyze_stack(payload) == host.analyze_stack(reference_stack)
+    with pytest.raises(ValueError, match="without its resource"):
+        analyze_stack_payload([AnalyzeCall(calls[0].urn, calls[0].payload)])
 
 
 def test_configured_levels_still_apply_with_the_policy_list(packs):

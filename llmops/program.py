@@ -38,8 +38,8 @@ spec = importlib.util.spec_from_file_location(
 package = importlib.util.module_from_spec(spec)
 sys.modules[spec.name] = package
 spec.loader.exec_module(package)
-from {PRIVATE_PACKAGE}.program_host import main
-sys.exit(main(sys.argv[2], sys.argv[3]))
+from {PRIVATE_PACKAGE}.program_host import leave, main
+leave(main(sys.argv[2], sys.argv[3]))
 """
 
 _NO_PULUMI = "No module named 'pulumi'"

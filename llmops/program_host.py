@@ -10,18 +10,26 @@ are imported here.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import dataclasses
+import gc
 import json
 import os
 import runpy
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .engine import Recording, StackSettings, run
 
 EXIT_PROGRAM_FAILED = 3
+
+# A program imports thousands of SDK classes and allocates objects by the hundred thousand, almost none of them in
+# reference cycles: with the default thresholds (700, 10, 10) the collector rescans that growing heap over and over
+# (a third of a shipped stack's run). Fewer, larger collections find the same garbage.
+GC_THRESHOLDS = (10_000, 50, 100)
 
 
 def _settings(raw: dict[str, Any]) -> StackSettings:
@@ -39,6 +47,7 @@ def recording_to_json(recording: Recording) -> dict[str, Any]:
 
 
 def main(request_file: str, result_file: str) -> int:
+    gc.set_threshold(*GC_THRESHOLDS)
     request = json.loads(Path(request_file).read_text(encoding="utf-8"))
     project_dir, entry = request["project_dir"], request["entry"]
     os.chdir(project_dir)
@@ -55,3 +64,20 @@ def main(request_file: str, result_file: str) -> int:
         return EXIT_PROGRAM_FAILED
     Path(result_file).write_text(json.dumps(recording_to_json(recording)), encoding="utf-8")
     return 0
+
+
+def leave(code: int) -> NoReturn:
+    """Exit with `code` once the result is written, without tearing the interpreter down.
+
+    Freeing every module and class of the cloud SDKs at exit takes longer than many programs take to run (0.5 to
+    1 s for a shipped stack); nothing of it reaches the result. Exit handlers still run (logging flushes its
+    files), and the standard streams are flushed; threads the program left running end with the process.
+    """
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None:  # not CPython: the ordinary exit
+        sys.exit(code)
+    run_exit_handlers()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)

@@ -131,6 +131,24 @@ def test_what_a_program_prints_goes_to_standard_error_not_into_the_report(capsys
     json.loads(out)
 
 
+def test_a_programs_exit_handlers_run_and_its_unflushed_output_arrives(capsys, tmp_path: Path):
+    # The child leaves without tearing the interpreter down (program_host.leave): what a normal exit does that a
+    # program can see must still happen.
+    project = tmp_path / "at-exit"
+    shutil.copytree(PROGRAMS / "www-folder", project)
+    main = project / "__main__.py"
+    marker = tmp_path / "exit-handler-ran"
+    main.write_text(
+        "import atexit, pathlib, sys\n"
+        f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')\n"
+        "sys.stdout.write('no newline, no flush')\n" + main.read_text()
+    )
+    code, out, err = run_cli(capsys, "preview", str(project / "Pulumi.dev.yaml"), "--format", "json")
+    assert code == 0 and "no newline, no flush" in err
+    assert marker.read_text() == "yes"
+    json.loads(out)
+
+
 # ---- the project's own interpreter ------------------------------------------------------------------------------
 
 

@@ -8,16 +8,21 @@ applied, and only `mandatory` fails the check. Packs of one stack run side by si
 
 from __future__ import annotations
 
+import contextlib
+import io
+import itertools
 import json
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
-from dataclasses import dataclass
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TypeVar
 
 import jsonschema
 
+from llmops_infra.cli import timing
 from llmops_infra.cli.analyzer_host import (
     ENFORCEMENT_LEVELS,
     AnalyzeCall,
@@ -37,6 +42,7 @@ from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 PolicyConfig = Mapping[str, Any]  # the `--policy-pack-config` file: {"all": level, "<policy>": level | {...}}
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
@@ -187,26 +193,128 @@ def _own_message(d: Diagnostic) -> str:
     return tail.strip() if newline and head == d.description and tail.strip() else d.message or d.description
 
 
-def _analyze(host: PolicyPackHost, calls: Sequence[AnalyzeCall], stack: Any) -> list[Diagnostic]:
-    return host.analyze_each(calls) + host.analyze_stack(stack)
+# ---- pack processes ---------------------------------------------------------------------------------------------
+
+# A stack of at least this many resources may be judged by more than one process per pack (pack_processes).
+SPLIT_MIN_RESOURCES = 2000
+# Analyze calls handed out at a time to the processes of one pack; each process takes the next part when done.
+PART_SIZE = 500
 
 
-def check_target(target: Target, config: PolicyConfig, config_source: str) -> tuple[StackResult, list[PolicyDoc]]:
-    """Run every pack of the target over its resources; the result and the policies that judged it."""
-    inputs = resource_inputs(target.resources)
-    context = StackContext(project=target.project, stack=target.stack, config=dict(target.config))
-    with ExitStack() as running:
-        hosts = [running.enter_context(PolicyPackHost(d, stack=context)) for d in target.packs]
-        infos = [host.info() for host in hosts]
-        docs: dict[tuple[str, str], PolicyDoc] = {}
-        for host, info in zip(hosts, infos, strict=True):
+def pack_processes(resources: int, packs: int, jobs: int) -> int:
+    """How many processes judge a stack for each of its `packs`: one, unless the stack is large and more processes
+    than packs may run at once (`jobs`). The answers do not depend on it: a pack judges each Analyze request on its
+    own, the stack request goes to one of its processes, and the diagnostics are merged in resource order."""
+    if packs == 0 or jobs <= packs or resources < SPLIT_MIN_RESOURCES:
+        return 1
+    return max(1, min(jobs // packs, resources // SPLIT_MIN_RESOURCES))
+
+
+class PackProcesses:
+    """The processes of a target's packs, started side by side in the background as soon as the packs and the
+    stack's context are known, so that they boot while the stack's program runs or its export is read."""
+
+    def __init__(self, packs: Sequence[Path], context: StackContext, per_pack: int = 1) -> None:
+        self._packs = list(packs)
+        self._context = context
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="llmops-pack-start")
+        self._starting: list[list[Future[PolicyPackHost]]] = [[] for _ in self._packs]
+        self.add(per_pack)
+
+    def add(self, per_pack: int) -> None:
+        """Have at least `per_pack` processes of every pack."""
+        for pack, started in zip(self._packs, self._starting, strict=True):
+            while len(started) < per_pack:
+                started.append(self._pool.submit(self._start, pack))
+
+    def _start(self, pack: Path) -> PolicyPackHost:
+        host = PolicyPackHost(pack, stack=self._context)
+        with timing.span("pack start", pack.name):
+            host.start()  # closes what it started if it fails
+        return host
+
+    def groups(self) -> list[list[PolicyPackHost]]:
+        """Every process, by pack, once all have started; the first failure in pack order is raised."""
+        groups: list[list[PolicyPackHost]] = []
+        for started in self._starting:
+            groups.append([future.result() for future in started])
+        return groups
+
+    def close(self) -> None:
+        for started in self._starting:
+            for future in started:
+                if not future.cancel():
+                    with contextlib.suppress(Exception):  # a failed start has closed itself
+                        future.result().close()
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> PackProcesses:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _context(target: Target) -> StackContext:
+    return StackContext(project=target.project, stack=target.stack, config=dict(target.config))
+
+
+def _judge_with(group: Sequence[PolicyPackHost], calls: Sequence[AnalyzeCall], stack: bytes) -> list[Diagnostic]:
+    """One pack's diagnostics, as `host.analyze_each(calls) + host.analyze_stack(stack)` gives them, with the calls
+    shared out between the pack's processes part by part and the stack request sent to the first that runs out."""
+    if len(group) == 1:
+        return _analyze_each(group[0], calls) + _analyze_stack(group[0], stack)
+    parts = [calls[i : i + PART_SIZE] for i in range(0, len(calls), PART_SIZE)]
+    found: list[list[Diagnostic] | None] = [None] * len(parts)
+    stack_found: list[list[Diagnostic]] = []
+    next_part = itertools.count()
+    lock = threading.Lock()
+
+    def work(host: PolicyPackHost) -> None:
+        with timing.span("Analyze", host.pack_dir.name):
+            while (i := next(next_part)) < len(parts):
+                found[i] = host.analyze_each(parts[i])
+        with lock:
+            if stack_found:
+                return
+            stack_found.append([])
+        stack_found[0] = _analyze_stack(host, stack)
+
+    with ThreadPoolExecutor(max_workers=len(group), thread_name_prefix="llmops-pack") as pool:
+        for future in [pool.submit(work, host) for host in group]:
+            future.result()
+    return [d for part in found for d in part or ()] + stack_found[0]
+
+
+def _analyze_each(host: PolicyPackHost, calls: Sequence[AnalyzeCall]) -> list[Diagnostic]:
+    with timing.span("Analyze", host.pack_dir.name):
+        return host.analyze_each(calls)
+
+
+def _analyze_stack(host: PolicyPackHost, stack: bytes) -> list[Diagnostic]:
+    with timing.span("AnalyzeStack", host.pack_dir.name):
+        return host.analyze_stack(stack)
+
+
+def judge(
+    target: Target, processes: PackProcesses, config: PolicyConfig, jobs: int = 1
+) -> tuple[StackResult, list[PolicyDoc], list[AnalyzerInfo]]:
+    """Run every pack of the target over its resources: the result, the policies that judged it, the packs' infos."""
+    with timing.span("encode", target.stack):
+        inputs = resource_inputs(target.resources)
+        processes.add(pack_processes(len(inputs), len(target.packs), jobs))
+        # Encoded once for every pack (and every process of it), while the packs start.
+        calls = [analyze_call(r) for r in inputs] if target.packs else []
+        stack = analyze_stack_payload(calls) if target.packs else b""
+    groups = processes.groups()
+    infos = [group[0].info() for group in groups]
+    docs: dict[tuple[str, str], PolicyDoc] = {}
+    for group, info in zip(groups, infos, strict=True):
+        for host in group:
             host.configure(_for_pack(config, info))
-            docs.update({(d.pack, d.name): d for d in _policy_docs(info, _levels(config, info))})
-        # Encoded once for every pack: on a large stack the encoding costs as much as a pack's analysis.
-        calls = [analyze_call(r) for r in inputs] if hosts else []
-        stack = analyze_stack_payload(calls) if hosts else None
-        with ThreadPoolExecutor(max_workers=max(len(hosts), 1)) as pool:
-            diagnostics = [d for found in pool.map(lambda h: _analyze(h, calls, stack), hosts) for d in found]
+        docs.update({(d.pack, d.name): d for d in _policy_docs(info, _levels(config, info))})
+    with ThreadPoolExecutor(max_workers=max(len(groups), 1), thread_name_prefix="llmops-judge") as pool:
+        diagnostics = [d for found in pool.map(lambda g: _judge_with(g, calls, stack), groups) for d in found]
     by_urn = {r.urn: r for r in target.resources}
     violations = tuple(_violation(d, docs.get((d.pack_name, d.policy_name)), target, by_urn) for d in diagnostics)
     result = StackResult(
@@ -217,7 +325,16 @@ def check_target(target: Target, config: PolicyConfig, config_source: str) -> tu
         violations=violations,
         pack_source=target.pack_source,
     )
-    return result, list(docs.values())
+    return result, list(docs.values()), infos
+
+
+def check_target(
+    target: Target, config: PolicyConfig, config_source: str = "", jobs: int = 1
+) -> tuple[StackResult, list[PolicyDoc]]:
+    """Run every pack of the target over its resources; the result and the policies that judged it."""
+    with PackProcesses(target.packs, _context(target)) as processes:
+        result, docs, _ = judge(target, processes, config, jobs)
+    return result, docs
 
 
 def _pack_infos(packs: Sequence[Path]) -> list[AnalyzerInfo]:
@@ -228,16 +345,132 @@ def _pack_infos(packs: Sequence[Path]) -> list[AnalyzerInfo]:
     return infos
 
 
-def check(targets: Sequence[Target], config: PolicyConfig | None = None, config_source: str = "") -> CheckReport:
-    """Check every target. A policy config is checked once against every pack any target runs: a stack that runs
-    fewer packs simply has fewer of its policies to configure."""
+def check(
+    targets: Sequence[Target], config: PolicyConfig | None = None, config_source: str = "", jobs: int = 1
+) -> CheckReport:
+    """Check every target, one after the other. A policy config is checked once against every pack any target runs:
+    a stack that runs fewer packs simply has fewer of its policies to configure."""
     packs = list(dict.fromkeys(p for t in targets for p in t.packs))
     if config and packs:
         _check_config(config, _pack_infos(packs), config_source)
     results: list[StackResult] = []
     docs: dict[tuple[str, str], PolicyDoc] = {}
     for target in targets:
-        result, policies = check_target(target, config or {}, config_source)
+        result, policies = check_target(target, config or {}, config_source, jobs)
+        results.append(result)
+        docs.update({(d.pack, d.name): d for d in policies})
+    return CheckReport(stacks=tuple(results), policies=tuple(docs.values()))
+
+
+# ---- several stacks side by side ---------------------------------------------------------------------------------
+
+
+class _StderrPerThread(io.TextIOBase):
+    """Standard error while stacks run side by side: what a thread writes goes to its stack's buffer, if it has one,
+    so that each stack's output can be written out whole and in stack order afterwards."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.local = threading.local()
+
+    def write(self, text: str) -> int:
+        buffer: io.StringIO | None = getattr(self.local, "buffer", None)
+        return (buffer if buffer is not None else self.stream).write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def check_stacks(
+    stacks: Sequence[S],
+    plan: Callable[[S], Target],
+    load: Callable[[S], Sequence[Registration]],
+    config: PolicyConfig | None = None,
+    config_source: str = "",
+    jobs: int = 1,
+) -> CheckReport:
+    """Check stacks whose resources come from running a program: what `check` reports for the targets
+    `replace(plan(s), resources=load(s))`, with the same standard error and the same first error.
+
+    `plan` says which packs judge a stack (it may refuse, before the program runs); `load` runs its program and may
+    print (its output, warnings). With `jobs` 1 that is all done one stack after the other. Otherwise up to `jobs`
+    programs run at once, each stack's packs start while its program runs and judge it as soon as it is done; what
+    each stack prints is kept and written out in stack order at the end, followed by the error the sequential run
+    would have stopped at, if any: a refused plan or a failed program (after the output of the stacks before it),
+    then a bad policy config, then a pack that failed.
+    """
+    if jobs <= 1:
+        return check([replace(plan(s), resources=load(s)) for s in stacks], config, config_source, jobs)
+    planned: list[Target] = []
+    refused: Exception | None = None
+    for stack in stacks:
+        try:
+            planned.append(plan(stack))
+        except Exception as error:  # raised after the output of the stacks before it, as the sequential run does
+            refused = error
+            break
+    outputs = [io.StringIO() for _ in planned]
+    stderr = _StderrPerThread(sys.stderr)
+
+    def run_program(i: int) -> Sequence[Registration]:
+        stderr.local.buffer = outputs[i]
+        try:
+            return load(stacks[i])
+        finally:
+            stderr.local.buffer = None
+
+    def judge_stack(i: int) -> tuple[StackResult, list[PolicyDoc], list[AnalyzerInfo]]:
+        with PackProcesses(planned[i].packs, _context(planned[i])) as processes:  # they start now
+            resources = loaded[i].result()
+            return judge(replace(planned[i], resources=resources), processes, config or {}, jobs)
+
+    programs = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="llmops-program")
+    judges = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="llmops-stack")
+    sys.stderr = stderr
+    try:
+        loaded = [programs.submit(run_program, i) for i in range(len(planned))]
+        judged = [judges.submit(judge_stack, i) for i in range(len(planned))] if refused is None else []
+        for future in loaded:
+            if future.exception() is not None:  # the sequential run stops here: nothing after it is needed
+                pending: list[Future[Any]] = [*loaded, *judged]
+                for later in pending:
+                    later.cancel()
+                break
+    finally:
+        programs.shutdown(wait=True)
+        judges.shutdown(wait=True)
+        sys.stderr = stderr.stream
+    for output, future in zip(outputs, loaded, strict=True):
+        sys.stderr.write(output.getvalue())
+        failed = future.exception()
+        if failed is not None:
+            raise failed
+    if refused is not None:
+        raise refused
+    return _merged(planned, judged, config, config_source)
+
+
+def _merged(
+    targets: Sequence[Target],
+    judged: Sequence[Future[tuple[StackResult, list[PolicyDoc], list[AnalyzerInfo]]]],
+    config: PolicyConfig | None,
+    config_source: str,
+) -> CheckReport:
+    """The report of judged stacks, in stack order; the policy config is checked first, as `check` does."""
+    packs = list(dict.fromkeys(p for t in targets for p in t.packs))
+    if config and packs:
+        infos: dict[Path, AnalyzerInfo] = {}
+        for target, future in zip(targets, judged, strict=True):
+            if future.exception() is None:
+                for pack, info in zip(target.packs, future.result()[2], strict=True):
+                    infos.setdefault(pack, info)
+        missing = [p for p in packs if p not in infos]  # only when a pack failed: started again, as check would
+        infos.update(zip(missing, _pack_infos(missing), strict=True))
+        _check_config(config, [infos[p] for p in packs], config_source)
+    results: list[StackResult] = []
+    docs: dict[tuple[str, str], PolicyDoc] = {}
+    for future in judged:
+        result, policies, _ = future.result()
         results.append(result)
         docs.update({(d.pack, d.name): d for d in policies})
     return CheckReport(stacks=tuple(results), policies=tuple(docs.values()))

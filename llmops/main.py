@@ -1,6 +1,9 @@
 """The `llmops` command line. Exit codes: 0 fine, 1 a mandatory violation, 2 wrong input (message only).
 
 A pack that cannot start or fails while judging also exits 2 with its message: the check could not be made.
+
+Each command imports what it needs when it runs: `llmops --help` or a wrong command line never loads the cloud
+SDKs, gRPC or the stack configuration models (tests/test_cli_startup.py).
 """
 
 from __future__ import annotations
@@ -12,15 +15,23 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from llmops_infra.cli import check_report, packs, preview_report, sarif, state
-from llmops_infra.cli.analyzer_host import PolicyPackError
-from llmops_infra.cli.check import Target, check, read_policy_config
-from llmops_infra.cli.findings import CheckReport
-from llmops_infra.cli.program import ProgramError, run_stack
+from llmops_infra.cli import packs, timing
 from llmops_infra.cli.stackfile import InputError, Stack, all_stacks, resolve
-from llmops_infra.components.spec import SpecError
+
+if TYPE_CHECKING:
+    from llmops_infra.cli.check import Target
+    from llmops_infra.cli.engine import Registration
+    from llmops_infra.cli.findings import CheckReport
+
+
+def run_stack(stack: Stack) -> Any:
+    """The stack's program run offline (llmops_infra.cli.program.run_stack; a name the tests can replace)."""
+    from llmops_infra.cli.program import run_stack as run
+
+    return run(stack)
+
 
 REPORT_FORMATS = ("text", "json", "sarif", "markdown")
 # An --output without its own --format takes the format from the file's extension.
@@ -46,6 +57,8 @@ def _write(path: str, text: str) -> None:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
+    from llmops_infra.cli import preview_report, state
+
     stack = resolve(args.stack, stack=args.stack_name)
     recording = run_stack(stack)
     for warning in recording.warnings:
@@ -61,17 +74,17 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _stack_target(stack: Stack, requested: Sequence[str]) -> Target:
+def _planned_target(stack: Stack, requested: Sequence[str]) -> Target:
+    """The stack's target before its program has run: which packs judge it, with what config."""
+    from llmops_infra.cli.check import Target
+
     chosen = packs.stack_packs(stack, requested)  # a bad declaration is wrong input: before the program runs
-    recording = run_stack(stack)
-    for warning in recording.warnings:
-        print(f"llmops: warning: {stack.name}: {warning}", file=sys.stderr)
     settings = stack.settings
     return Target(
         stack=stack.name,
         source=stack.display_file,
         project=settings.project,
-        resources=recording.resources,
+        resources=(),
         packs=[packs.pack_dir(n) for n in chosen.names],
         # Secret values never leave this process, not even to a pack.
         config={k: v for k, v in settings.config.items() if k not in settings.secret_keys},
@@ -79,7 +92,43 @@ def _stack_target(stack: Stack, requested: Sequence[str]) -> Target:
     )
 
 
+def _program_resources(stack: Stack) -> Sequence[Registration]:
+    with timing.span("program", stack.name):
+        recording = run_stack(stack)
+    for warning in recording.warnings:
+        print(f"llmops: warning: {stack.name}: {warning}", file=sys.stderr)
+    return recording.resources
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    """How many processes may run at once: --jobs, else LLMOPS_JOBS, else the CPUs this process may use."""
+    if args.jobs is not None:
+        return int(args.jobs)
+    raw = os.environ.get("LLMOPS_JOBS", "")
+    if raw:
+        try:
+            jobs = int(raw)
+        except ValueError:
+            jobs = 0
+        if jobs < 1:
+            raise UsageError(f"LLMOPS_JOBS={raw}: give a whole number of at least 1")
+        return jobs
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of at least 1")
+    return value
+
+
 def _policy_config(args: argparse.Namespace) -> dict[str, Any]:
+    from llmops_infra.cli.check import read_policy_config
+
     return read_policy_config(Path(args.policy_config)) if args.policy_config else {}
 
 
@@ -107,23 +156,27 @@ def _report_files(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     return list(zip(formats, outputs, strict=True))
 
 
-def _report(args: argparse.Namespace, targets: Sequence[Target], config: dict[str, Any]) -> int:
+def _report(args: argparse.Namespace, report: CheckReport) -> int:
+    from llmops_infra.cli import check_report
+
     files = _report_files(args)
-    report = check(targets, config, args.policy_config or "")
     written = []
-    for fmt, output in files:
-        text = _render(report, fmt)
-        if output is None:
-            print(text, end="" if text.endswith("\n") else "\n")
-        else:
-            _write(output, text)
-            written.append(f"the {fmt} report to {output}")
+    with timing.span("report"):
+        for fmt, output in files:
+            text = _render(report, fmt)
+            if output is None:
+                print(text, end="" if text.endswith("\n") else "\n")
+            else:
+                _write(output, text)
+                written.append(f"the {fmt} report to {output}")
     if written:
         print(f"{check_report.summary_line(report)}; {check_report.verdict_line(report)}; wrote {', '.join(written)}")
     return EXIT_VIOLATION if report.failed else EXIT_OK
 
 
 def _render(report: CheckReport, fmt: str) -> str:
+    from llmops_infra.cli import check_report, sarif
+
     if fmt == "json":
         return json.dumps(check_report.to_json(report), indent=2) + "\n"
     if fmt == "sarif":
@@ -143,14 +196,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     for name in args.pack:
         packs.pack_dir(name)  # an unknown pack is wrong input: say so before running any program
     _report_files(args)
+    jobs = _jobs(args)
     config = _policy_config(args)
     stacks = all_stacks() if args.all else [resolve(s, stack=args.stack_name) for s in args.stacks]
-    return _report(args, [_stack_target(s, args.pack) for s in stacks], config)
+    from llmops_infra.cli.check import check_stacks
+
+    plan = lambda stack: _planned_target(stack, args.pack)  # noqa: E731
+    return _report(args, check_stacks(stacks, plan, _program_resources, config, args.policy_config or "", jobs))
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    from llmops_infra.cli import state
+    from llmops_infra.cli.check import Target, check
+
+    jobs = _jobs(args)
     config = _policy_config(args)
-    exported = state.read_export(Path(args.state))
+    with timing.span("read", args.state):
+        exported = state.read_export(Path(args.state))
     names = args.pack or list(packs.available_packs())
     _report_files(args)
     target = Target(
@@ -162,7 +224,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         config={},  # an export carries no config: rules read regions from the providers it holds
         pack_source="requested" if args.pack else "default",
     )
-    return _report(args, [target], config)
+    return _report(args, check([target], config, args.policy_config or "", jobs))
 
 
 def _report_options(parser: argparse.ArgumentParser) -> None:
@@ -186,6 +248,14 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="write a report here instead of standard output; repeatable; without --format, from the extension "
         "(.sarif, .md, .json, .txt)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="processes to run at once: stack programs side by side, a large stack split between processes of a "
+        "pack (default: LLMOPS_JOBS, else the usable CPUs); 1 runs everything one after the other; the reports "
+        "are the same either way",
     )
 
 
@@ -247,20 +317,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
+        return _main(argv)
+    finally:
+        timing.write()
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
         args = build_parser().parse_args(argv)
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
-    except (UsageError, InputError, SpecError, PolicyPackError) as error:
+    except (UsageError, InputError) as error:
         print(f"llmops: {error}", file=sys.stderr)
-        return EXIT_INPUT
-    except ProgramError as error:
-        if os.environ.get("LLMOPS_DEBUG"):
-            print(error.traceback, file=sys.stderr)
-        print(f"llmops: the stack program failed: {error}\n(set LLMOPS_DEBUG=1 to see the traceback)", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # a failing stack program: say what failed; the traceback only on request
+        if _is(error, "llmops_infra.components.spec", "SpecError") or _is(
+            error, "llmops_infra.cli.analyzer_host", "PolicyPackError"
+        ):
+            print(f"llmops: {error}", file=sys.stderr)
+            return EXIT_INPUT
+        if _is(error, "llmops_infra.cli.program", "ProgramError"):
+            if os.environ.get("LLMOPS_DEBUG"):
+                print(error.traceback, file=sys.stderr)  # type: ignore[attr-defined]
+            print(
+                f"llmops: the stack program failed: {error}\n(set LLMOPS_DEBUG=1 to see the traceback)", file=sys.stderr
+            )
+            return EXIT_INPUT
         if os.environ.get("LLMOPS_DEBUG"):
             traceback.print_exc()
         print(
@@ -269,6 +353,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INPUT
+
+
+def _is(error: BaseException, module: str, name: str) -> bool:
+    """`isinstance(error, module.name)` without importing the module: an error of a module never imported cannot
+    have been raised (so `llmops --help` needs none of them)."""
+    loaded = sys.modules.get(module)
+    kind = getattr(loaded, name, None) if loaded is not None else None
+    return isinstance(kind, type) and isinstance(error, kind)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ import llmops_infra
 import llmops_infra.policies
 from llmops_infra.cli.findings import PackSource
 from llmops_infra.cli.stackfile import InputError, Stack
-from llmops_infra.stacks.config import PLATFORM_KEY, platform_from_config
 
 PACK_FILE = "PulumiPolicy.yaml"
 PACKS_DIR = Path(llmops_infra.policies.__file__).resolve().parent
@@ -124,6 +123,8 @@ def stack_packs(stack: Stack, requested: Sequence[str]) -> StackPacks:
 
 
 def _declared(stack: Stack) -> tuple[str, ...] | None:
+    from llmops_infra.stacks.config import PLATFORM_KEY, platform_from_config  # the config models: when needed
+
     settings = stack.settings
     own = _packs_key(stack) if PACKS_KEY in settings.config else None
     platform = None

@@ -12,13 +12,23 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from llmops_infra.cli.engine import SECRET_PLACEHOLDER, StackSettings
+if TYPE_CHECKING:  # the engine imports pulumi: only when a stack's settings are built
+    from llmops_infra.cli.engine import StackSettings
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
+
+
+def __getattr__(name: str) -> Any:
+    """SECRET_PLACEHOLDER and StackSettings, the engine's, as before: the engine is imported when they are asked for."""
+    if name in ("SECRET_PLACEHOLDER", "StackSettings"):
+        from llmops_infra.cli import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class InputError(Exception):
@@ -173,13 +183,13 @@ def _contains_secure(value: Any) -> bool:
     return False
 
 
-def _without_secure(value: Any) -> Any:
+def _without_secure(value: Any, placeholder: str) -> Any:
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            return SECRET_PLACEHOLDER
-        return {k: _without_secure(v) for k, v in value.items()}
+            return placeholder
+        return {k: _without_secure(v, placeholder) for k, v in value.items()}
     if isinstance(value, list):
-        return [_without_secure(v) for v in value]
+        return [_without_secure(v, placeholder) for v in value]
     return value
 
 
@@ -230,6 +240,8 @@ def _named_stack(project: Project, name: str) -> Stack:
 
 
 def _settings(project: Project, name: str, file: Path) -> StackSettings:
+    from llmops_infra.cli.engine import SECRET_PLACEHOLDER, StackSettings
+
     data = _read_yaml(file, "stack file") or {}
     if not isinstance(data, dict):
         raise InputError(f"{file}: a stack file is a mapping with a `config:` key")
@@ -239,7 +251,7 @@ def _settings(project: Project, name: str, file: Path) -> StackSettings:
     values: dict[str, Any] = dict(project.config_defaults)
     values.update({_namespaced(str(k), project.name): v for k, v in raw.items()})
     secret_keys = frozenset(k for k, v in values.items() if _contains_secure(v))
-    config = {k: _as_config_string(_without_secure(v)) for k, v in values.items()}
+    config = {k: _as_config_string(_without_secure(v, SECRET_PLACEHOLDER)) for k, v in values.items()}
     return StackSettings(project.name, name, config, secret_keys)
 
 

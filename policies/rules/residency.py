@@ -28,7 +28,7 @@ from llmops_infra.policies.runtime.resources import (
     classification,
     label,
 )
-from llmops_infra.policies.runtime.rule import Resource, Settings, judge_each, rule
+from llmops_infra.policies.runtime.rule import NotApplicable, Resource, Settings, judge_each, rule
 
 
 class DataType(NamedTuple):
@@ -220,8 +220,8 @@ def _allowed(settings: Settings) -> set[str]:
 )
 def data_residency(resource: Resource, settings: Settings) -> Iterator[str]:
     """Data stores, compute and providers that may hold personal data are in an allowed region (EU/EEA by default)."""
-    if resource.type in DATA and classification(resource) in EXEMPT_CLASSES:
-        return
+    if resource.type in DATA and (kind := classification(resource)) in EXEMPT_CLASSES:
+        raise NotApplicable(f"classified {kind}: no personal data")
     # Each place is judged on its own: an unknown replica or node zone hides no other place's violation.
     more = DATA[resource.type].more if resource.type in DATA else ()
     parts = [

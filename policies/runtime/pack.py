@@ -2,8 +2,10 @@
 
 Each rule becomes one policy named as the rule, carrying its severity, framework clauses and remediation in
 pulumi_policy's own fields, and a config schema with the parameters it reads. The validate callbacks convert
-pulumi_policy's arguments into the rule library's Resource and hand them to `evaluate` / `evaluate_stack`, so
-unknown preview values are handled in one place.
+pulumi_policy's arguments into the rule library's Resource and hand them to `judge` / `judge_stack`, so
+unknown preview values are handled in one place: the violations are reported, and a resource that could not be
+judged or that the rule does not apply to is answered "not applicable" with a reason that says which
+(policies/runtime/verdicts.py), never as a violation.
 """
 
 from __future__ import annotations
@@ -34,10 +36,9 @@ from llmops_infra.policies.runtime.rule import (
     Resource,
     Rule,
     Settings,
-    evaluate,
-    evaluate_stack,
     settings_from,
 )
+from llmops_infra.policies.runtime.verdicts import judge, judge_stack, resource_answer, stack_answer
 
 FRAMEWORK_NAMES: dict[Framework, str] = {"hipaa": "HIPAA Security Rule", "gdpr": "GDPR"}
 FRAMEWORK_SPECS: dict[Framework, str] = {"hipaa": "45 CFR Part 164 Subpart C", "gdpr": "Regulation (EU) 2016/679"}
@@ -64,8 +65,12 @@ def _resource_validator(rule: Rule, defaults: Settings):
         if not rule.applies_to(args.resource_type):
             return
         resource = Resource(args.resource_type, args.name, args.urn, args.props, "", _provider_props(args.provider))
-        for message in evaluate(rule, resource, settings_from(args.get_config(), defaults)):
+        judgement = judge(rule, resource, settings_from(args.get_config(), defaults))
+        for message in judgement.messages:
             report(message, args.urn)
+        answer = resource_answer(judgement)  # not judged, or not applicable: said, and never a violation
+        if answer is not None:
+            args.not_applicable(answer)
 
     return validate
 
@@ -85,8 +90,13 @@ def _stack_validator(rule: Rule, defaults: Settings):
             for r in args.resources
             if rule.applies_to(r.resource_type)  # a stack rule sees only its subjects and their companions
         ]
-        for resource, message in evaluate_stack(rule, resources, settings_from(args.get_config(), defaults)):
-            report(message, resource.urn)
+        judgements = judge_stack(rule, resources, settings_from(args.get_config(), defaults))
+        for subject, judgement in judgements:
+            for message in judgement.messages:
+                report(message, subject.urn)
+        answer = stack_answer(judgements)  # after the violations, which the SDK has already kept
+        if answer is not None:
+            args.not_applicable(answer)
 
     return validate
 

@@ -29,6 +29,15 @@ class CannotJudge(Exception):
     """Raised by a rule when what it needs is not known yet (at preview): no violation, the subject is skipped."""
 
 
+class NotApplicable(Exception):
+    """Raised by a rule for a resource it does not judge, with the reason (a phi-only rule on an internal bucket, an
+    exempt system namespace): no violation; the pack answers "not applicable" (policies/runtime/verdicts.py)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 # pulumi_policy raises UnknownValueError when a rule reads an unknown value; rules raise CannotJudge themselves.
 _NOT_YET = (UnknownValueError, CannotJudge)
 
@@ -241,7 +250,7 @@ def _until_unknown(messages: Iterable[str]) -> list[str]:
     try:
         for message in messages:
             found.append(message)
-    except _NOT_YET:
+    except (*_NOT_YET, NotApplicable):
         pass
     return found
 

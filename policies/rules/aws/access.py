@@ -36,7 +36,7 @@ from llmops_infra.policies.runtime.resources import (
     label,
     tag,
 )
-from llmops_infra.policies.runtime.rule import Resource, Settings, rule
+from llmops_infra.policies.runtime.rule import NotApplicable, Resource, Settings, rule
 from llmops_infra.policies.runtime.stack import Stack
 
 # =============================================================================================================
@@ -265,7 +265,7 @@ def s3_bucket_access_logging(bucket: Resource, stack: Stack, settings: Settings)
     # The access-log bucket is exempt: logging it into itself loops, and into another bucket only moves the
     # question there.
     if tag(bucket, PURPOSE_TAG) == ACCESS_LOGS_PURPOSE:
-        return
+        raise NotApplicable(f"the access-log bucket itself ({PURPOSE_TAG}: {ACCESS_LOGS_PURPOSE})")
     inline = mapping(bucket.props.get("logging")).get("targetBucket")
     if isinstance(inline, str) and inline:
         return

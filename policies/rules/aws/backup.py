@@ -42,7 +42,7 @@ from llmops_infra.policies.runtime.resources import (
     label,
     tags_of,
 )
-from llmops_infra.policies.runtime.rule import CannotJudge, Resource, Settings, judge_each, rule
+from llmops_infra.policies.runtime.rule import CannotJudge, NotApplicable, Resource, Settings, judge_each, rule
 from llmops_infra.policies.runtime.stack import Stack
 
 BACKUP_PLAN = "aws:backup/plan:Plan"
@@ -161,8 +161,8 @@ def _in_a_plan(store: Resource, stack: Stack) -> bool:
 )
 def phi_store_backed_up(store: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """PHI data stores are in a backup plan (a Backup selection of a plan in the stack) or back themselves up."""
-    if classification(store) != "phi":
-        return
+    if (kind := classification(store)) != "phi":
+        raise NotApplicable(f"classified {kind}, not phi" if kind else "not classified phi")
     # Either way settles it: a store that backs itself up needs no plan, and one in a plan needs no own backups,
     # so an unknown value on one side is no reason to leave the other unjudged.
     try:

@@ -30,7 +30,7 @@ from llmops_infra.policies.runtime.resources import (
     label,
     tag,
 )
-from llmops_infra.policies.runtime.rule import Resource, Settings, rule
+from llmops_infra.policies.runtime.rule import NotApplicable, Resource, Settings, rule
 from llmops_infra.policies.runtime.stack import Stack
 
 KMS_SSE_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
@@ -374,8 +374,8 @@ def _expires(lifecycle_rule: Any) -> bool:
 )
 def s3_bucket_lifecycle_expiry(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """S3 buckets classified phi or personal expire objects or noncurrent versions after a declared retention."""
-    if classification(bucket) not in PERSONAL_CLASSES:
-        return
+    if (kind := classification(bucket)) not in PERSONAL_CLASSES:
+        raise NotApplicable(f"classified {kind}, not phi or personal" if kind else "not classified phi or personal")
     rules = [r for lc in bucket_companions(stack, bucket, LIFECYCLE) for r in items(lc.props.get("rules"))]
     if not any(_expires(r) for r in rules):
         yield (
@@ -397,7 +397,9 @@ def s3_bucket_lifecycle_expiry(bucket: Resource, stack: Stack, settings: Setting
 )
 def s3_phi_bucket_recoverable(bucket: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """S3 buckets classified phi are versioned or replicated, so deleted or overwritten objects can be recovered."""
-    if classification(bucket) != "phi" or _versioned(bucket, stack):
+    if (kind := classification(bucket)) != "phi":
+        raise NotApplicable(f"classified {kind}, not phi" if kind else "not classified phi")
+    if _versioned(bucket, stack):
         return
     replicated = any(
         mapping(r).get("status") == "Enabled"

@@ -29,7 +29,7 @@ from llmops_infra.policies.runtime.resources import (
     classification,
     label,
 )
-from llmops_infra.policies.runtime.rule import Resource, Settings, judge_each, rule
+from llmops_infra.policies.runtime.rule import NotApplicable, Resource, Settings, judge_each, rule
 
 
 def _listed(value: Any) -> Sequence[Any]:
@@ -200,8 +200,8 @@ def _authorized_network(resource: Resource, index: int, network: Any) -> Iterato
 )
 def cloudsql_phi_backups_enabled(resource: Resource, settings: Settings) -> Iterator[str]:
     """Cloud SQL instances classified phi take automated backups."""
-    if classification(resource) != "phi":
-        return
+    if (kind := classification(resource)) != "phi":
+        raise NotApplicable(f"classified {kind}, not phi" if kind else "not classified phi")
     # The SDK (backupConfiguration.enabled): "True if backup configuration is enabled."
     backup = mapping(mapping(resource.props.get("settings")).get("backupConfiguration"))
     if not is_true(backup.get("enabled")):
@@ -218,8 +218,8 @@ def cloudsql_phi_backups_enabled(resource: Resource, settings: Settings) -> Iter
 )
 def alloydb_phi_automated_backup(resource: Resource, settings: Settings) -> Iterator[str]:
     """AlloyDB clusters classified phi take automated backups."""
-    if classification(resource) != "phi":
-        return
+    if (kind := classification(resource)) != "phi":
+        raise NotApplicable(f"classified {kind}, not phi" if kind else "not classified phi")
     # The SDK: "AutomatedBackupPolicy is disabled by default"; automatedBackupPolicy.enabled: "Whether automated
     # backups are enabled."
     policy = mapping(resource.props.get("automatedBackupPolicy"))

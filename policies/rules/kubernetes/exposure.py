@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from llmops_infra.policies.runtime.kubernetes import describe, is_list, nested, object_namespace, string_items
 from llmops_infra.policies.runtime.props import is_open_cidr, items, mapping, strings
-from llmops_infra.policies.runtime.rule import Resource, Settings, rule
+from llmops_infra.policies.runtime.rule import NotApplicable, Resource, Settings, rule
 
 SERVICE_TYPES = ("kubernetes:core/v1:Service",)
 INGRESS_TYPES = (
@@ -66,8 +66,10 @@ def _is_internal(service: Resource) -> bool:
 def k8s_load_balancer_service_restricted(resource: Resource, settings: Settings) -> Iterator[str]:
     """LoadBalancer Services admit only listed source ranges, or get an internal load balancer."""
     if nested(resource.props, "spec", "type") != "LoadBalancer":
-        return
-    if object_namespace(resource) in settings.exempt_namespaces or _is_internal(resource):
+        raise NotApplicable("not a LoadBalancer Service")
+    if (namespace := object_namespace(resource)) in settings.exempt_namespaces:
+        raise NotApplicable(f"in exempt namespace {namespace} (exemptNamespaces)")
+    if _is_internal(resource):
         return
     spec_ranges = nested(resource.props, "spec", "loadBalancerSourceRanges")
     annotation = mapping(nested(resource.props, "metadata", "annotations")).get(SOURCE_RANGES_ANNOTATION)
@@ -97,7 +99,7 @@ def k8s_load_balancer_service_restricted(resource: Resource, settings: Settings)
 )
 def k8s_ingress_tls(resource: Resource, settings: Settings) -> Iterator[str]:
     """Ingresses terminate TLS (spec.tls)."""
-    if object_namespace(resource) in settings.exempt_namespaces:
-        return
+    if (namespace := object_namespace(resource)) in settings.exempt_namespaces:
+        raise NotApplicable(f"in exempt namespace {namespace} (exemptNamespaces)")
     if not items(nested(resource.props, "spec", "tls")):
         yield f"{describe(resource)} has no spec.tls: it serves its hosts over plain HTTP"

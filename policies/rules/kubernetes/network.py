@@ -22,7 +22,7 @@ from llmops_infra.policies.runtime.kubernetes import (
     string_items,
 )
 from llmops_infra.policies.runtime.props import mapping
-from llmops_infra.policies.runtime.rule import CannotJudge, Resource, Settings, rule
+from llmops_infra.policies.runtime.rule import CannotJudge, NotApplicable, Resource, Settings, rule
 from llmops_infra.policies.runtime.stack import Stack
 
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
@@ -62,7 +62,7 @@ def k8s_namespace_default_deny(namespace: Resource, stack: Stack, settings: Sett
     """Every non-system Namespace has a default-deny ingress NetworkPolicy."""
     name = object_name(namespace)
     if name in settings.exempt_namespaces:
-        return
+        raise NotApplicable(f"exempt namespace {name} (exemptNamespaces)")
     undecided = False
     for policy in stack.of_type(NETWORK_POLICY_TYPES):
         try:

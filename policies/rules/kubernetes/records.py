@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from llmops_infra.policies.runtime.kubernetes import NAMESPACE, describe, nested, object_name, object_namespace
 from llmops_infra.policies.runtime.props import mapping
 from llmops_infra.policies.runtime.resources import record_problems
-from llmops_infra.policies.runtime.rule import Resource, Settings, rule
+from llmops_infra.policies.runtime.rule import NotApplicable, Resource, Settings, rule
 
 # Where Kubernetes holds data or draws a tenancy line: the namespace, and the claims and sets that keep state.
 LABELS = "metadata.labels"  # where the records live, as messages name them
@@ -36,6 +36,6 @@ RECORD_TYPES = (
 def k8s_records_of_processing(resource: Resource, settings: Settings) -> Iterator[str]:
     """Namespaces, persistent volume claims and stateful sets say whose they are, what for and what data they hold."""
     namespace = object_name(resource) if resource.type == NAMESPACE else object_namespace(resource)
-    if namespace in settings.exempt_namespaces:
-        return  # system namespaces hold cluster machinery, not processing records
+    if namespace in settings.exempt_namespaces:  # system namespaces hold cluster machinery, not processing records
+        raise NotApplicable(f"in exempt namespace {namespace} (exemptNamespaces)")
     yield from record_problems(describe(resource), mapping(nested(resource.props, "metadata", "labels")), LABELS)

@@ -28,6 +28,10 @@ that reorders its list cannot disturb the next one). The loop is the SDK's own, 
 levels, disabled policies, config, unknown values and not-applicable answers); it replaces the SDK's only when
 the servicer still has the private fields it reads, else the SDK's runs as it is.
 
+5. Convert a Struct (properties, provider inputs, policy config) to a dict directly instead of through
+json_format's printer: the same dict in the same key order, in about half the time (decoding 20,000 Structs of the
+synthetic 10,000-resource export: 0.30 s -> 0.15 s).
+
 Measured on 10,000 resources through the protocol: the first three took the HIPAA pack from about 17 s for
 Analyze and 12 s for AnalyzeStack to the figures bench/ prints; the fourth took AnalyzeStack's handler from
 about 4.5 s to about 0.5 s (bench/README.md).
@@ -36,6 +40,7 @@ about 4.5 s to about 0.5 s (bench/README.md).
 from __future__ import annotations
 
 import functools
+import math
 import threading
 import types
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -65,6 +70,49 @@ def _remembered(fn: Callable[..., Any], arity: int = 1) -> Callable[..., Any]:
         return hit[1]
 
     return wrapper
+
+
+_STRUCT = "google.protobuf.Struct"
+
+
+def _struct_fast_path(message_to_dict: Callable[..., Any]) -> Callable[..., Any]:
+    """json_format.MessageToDict, with a google.protobuf.Struct (what the SDK decodes: properties, provider inputs,
+    policy config) converted directly: the same dict, key for key in the same order, without the printer's
+    per-message descriptor dispatch. Any other message, or any option, goes to MessageToDict itself."""
+
+    @functools.wraps(message_to_dict)
+    def convert(message: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or getattr(getattr(message, "DESCRIPTOR", None), "full_name", None) != _STRUCT:
+            return message_to_dict(message, *args, **kwargs)
+        return _struct_dict(message)
+
+    return convert
+
+
+def _struct_dict(struct: Any) -> dict[str, Any]:
+    fields = struct.fields
+    return {key: _value(fields[key]) for key in fields}
+
+
+def _value(value: Any) -> Any:
+    # json_format's _ValueMessageToJsonObject, case by case.
+    which = value.WhichOneof("kind")
+    if which == "string_value":
+        return str(value.string_value)
+    if which == "struct_value":
+        return _struct_dict(value.struct_value)
+    if which == "number_value":
+        number = value.number_value
+        if math.isinf(number):
+            raise ValueError("Fail to serialize Infinity for Value.number_value, which would parse as string_value")
+        if math.isnan(number):
+            raise ValueError("Fail to serialize NaN for Value.number_value, which would parse as string_value")
+        return number
+    if which == "bool_value":
+        return bool(value.bool_value)
+    if which == "list_value":
+        return [_value(v) for v in value.list_value.values]
+    return None  # null_value, or no kind set
 
 
 def _scoped(method: Callable[..., Any], for_type: bool = False) -> Callable[..., Any]:
@@ -250,7 +298,7 @@ def install(stack_types: Collection[str] = ()) -> bool:
         return False
     # A stand-in for the module as policy.py sees it: every function as before, MessageToDict remembering.
     functions = {k: getattr(sdk.json_format, k) for k in dir(sdk.json_format) if not k.startswith("__")}
-    functions["MessageToDict"] = _remembered(functions["MessageToDict"])
+    functions["MessageToDict"] = _remembered(_struct_fast_path(functions["MessageToDict"]))
     sdk.json_format = types.SimpleNamespace(**functions)
     sdk.deserialize_properties = _remembered(sdk.deserialize_properties)
     sdk.unknown_checking_proxy = _remembered(sdk.unknown_checking_proxy)

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy.deserialize import deserialize_properties
 
@@ -611,6 +611,37 @@ def test_only_types_hands_analyze_stack_only_the_judged_types() -> None:
     everything = sdk_speedups._only_types(analyze_stack, frozenset())
     everything(None, request, None)
     assert received[1] is request
+
+
+# ---- MessageToDict's Struct fast path -------------------------------------------------------------------------------
+
+
+def test_struct_fast_path_gives_what_message_to_dict_gives(resources):
+    request = analyzer_pb2.AnalyzeStackRequest.FromString(analyze_stack_payload([analyze_call(r) for r in resources]))
+    odd = struct_pb2.Struct()
+    odd.update({"n": None, "t": True, "f": False, "z": 0, "x": -1.5, "big": 2**60, "s": "", "e": {}, "l": []})
+    odd.update({"nested": [[], [None, {"a": [1, "b", {"c": False}]}], {"": "empty key"}], "ü": "ünïcode"})
+    odd.fields["unset"].SetInParent()  # a Value with no kind: null for MessageToDict
+    structs = [r.properties for r in request.resources] + [r.provider.properties for r in request.resources]
+    convert = sdk_speedups._struct_fast_path(json_format.MessageToDict)
+    for struct in [*structs, odd, struct_pb2.Struct()]:
+        expected = json_format.MessageToDict(struct)
+        got = convert(struct)
+        assert json.dumps(got) == json.dumps(expected)  # equal, and key for key in the same order
+    for bad in (float("inf"), float("-inf"), float("nan")):
+        struct = struct_pb2.Struct()
+        struct.fields["v"].number_value = bad
+        with pytest.raises(ValueError) as sdk_error:
+            json_format.MessageToDict(struct)
+        with pytest.raises(ValueError) as fast_error:
+            convert(struct)
+        assert str(fast_error.value) == str(sdk_error.value)
+    # Any other message, or any option, is MessageToDict's own business.
+    options = analyze_request(resources[1]).options
+    assert convert(options) == json_format.MessageToDict(options)
+    assert convert(odd, preserving_proto_field_name=True) == json_format.MessageToDict(
+        odd, preserving_proto_field_name=True
+    )
 
 
 # ---- AnalyzeStack built once: the SDK's own loop, in a process of its own ------------------------------------------

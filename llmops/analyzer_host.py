@@ -39,10 +39,12 @@ from llmops_infra.cli.wire import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY,
 __all__ = [
     "AnalyzeCall",
     "AnalyzerInfo",
+    "Answers",
     "Diagnostic",
     "PackStartError",
     "PolicyInfo",
     "PolicyPackError",
+    "PolicyNotApplicable",
     "PolicyPackHost",
     "ResourceInput",
     "StackContext",
@@ -110,6 +112,24 @@ class Diagnostic:
     enforcement_level: str
     urn: str
     severity: str = ""
+
+
+@dataclass(frozen=True)
+class PolicyNotApplicable:
+    """A policy's answer that it does not apply (AnalyzeResponse.not_applicable), with the pack's reason; `urn` is the
+    analyzed resource, "" for AnalyzeStack. Not a violation: the CLI reports none for it."""
+
+    policy_name: str
+    reason: str
+    urn: str
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Everything a pack answered: its violations and its not-applicable answers (`llmops evidence` reads both)."""
+
+    diagnostics: list[Diagnostic]
+    not_applicable: list[PolicyNotApplicable]
 
 
 @dataclass(frozen=True)
@@ -533,6 +553,41 @@ class PolicyPackHost:
             )
             resp = self._call("AnalyzeStack", self._analyzer().AnalyzeStack, request)
         return [self._diagnostic(d, default_urn="") for d in resp.diagnostics]
+
+    def answer_each(self, calls: Iterable[AnalyzeCall], in_flight: int = 8) -> Answers:
+        """`analyze_each`, with the not-applicable answers kept beside the diagnostics."""
+        self._analyzer()
+        send = self._raw("Analyze", analyzer_pb2.AnalyzeResponse)
+        pending: collections.deque[tuple[str, Any]] = collections.deque()
+        found = Answers([], [])
+
+        def settle() -> None:
+            urn, future = pending.popleft()
+            try:
+                resp = future.result(timeout=self.timeout)
+            except grpc.RpcError as e:
+                raise PolicyPackError(self._rpc_failure("Analyze", e)) from e
+            self._collect(found, resp, urn)
+
+        for call in calls:
+            pending.append((call.urn, send.future(call.payload)))
+            if len(pending) >= in_flight:
+                settle()
+        while pending:
+            settle()
+        return found
+
+    def answer_stack(self, payload: bytes) -> Answers:
+        """`analyze_stack` of an encoded request (`analyze_stack_payload`), with the not-applicable answers."""
+        self._analyzer()
+        resp = self._call("AnalyzeStack", self._raw("AnalyzeStack", analyzer_pb2.AnalyzeResponse), payload)
+        found = Answers([], [])
+        self._collect(found, resp, "")
+        return found
+
+    def _collect(self, found: Answers, resp: analyzer_pb2.AnalyzeResponse, urn: str) -> None:
+        found.diagnostics.extend(self._diagnostic(d, default_urn=urn) for d in resp.diagnostics)
+        found.not_applicable.extend(PolicyNotApplicable(n.policy_name, n.reason, urn) for n in resp.not_applicable)
 
     def _raw(self, method: str, response: Any) -> Any:
         """The analyzer's `method`, sending requests already serialized (bytes) and parsing the response."""

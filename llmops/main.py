@@ -302,6 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
     _report_options(analyze)
     analyze.set_defaults(handler=cmd_analyze)
 
+    from llmops_infra.cli import evidence_cli  # the command's declaration only: what it runs is imported when it runs
+
+    evidence_cli.add_command(commands, _stack_option)
+
     pack = commands.add_parser("pack", help="the shipped policy packs, for the Pulumi CLI and Pulumi Cloud")
     pack_commands = pack.add_subparsers(dest="pack_command", required=True, parser_class=_Parser)
     path = pack_commands.add_parser("path", help="print a shipped pack's directory (for pulumi --policy-pack)")

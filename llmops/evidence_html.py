@@ -16,7 +16,7 @@ from html import escape
 from llmops_infra.cli.evidence import VERDICT_LABELS, ControlEvidence, Counts, Evidence, StackEvidence
 from llmops_infra.policies.runtime.verdicts import Verdict
 
-MARKS: dict[Verdict, str] = {"pass": "✔", "fail": "✘", "not-judged": "?", "not-applicable": "–"}
+MARKS: dict[Verdict, str] = {"pass": "✔", "fail": "✘", "not-judged": "?", "not-applicable": "n/a"}
 ORDER: tuple[Verdict, ...] = ("fail", "not-judged", "pass", "not-applicable")
 
 STYLE = """
@@ -70,7 +70,7 @@ def _data(counts: Counts) -> str:
 
 def _marks(counts: Counts) -> str:
     parts = [f"{MARKS[v]} {counts.of(v)}" for v in ORDER if counts.of(v)]
-    return " ".join(parts) or "0 in scope"
+    return " · ".join(parts) or "0 in scope"
 
 
 def _meta(evidence: Evidence) -> str:

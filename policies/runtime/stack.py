@@ -12,12 +12,14 @@ companion but such an undecided one exists, the subject cannot be judged yet.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from pulumi_policy.proxy import UnknownValueError
 
 from llmops_infra.policies.runtime.rule import CannotJudge, Resource
+
+T = TypeVar("T")
 
 
 class Stack:
@@ -28,9 +30,17 @@ class Stack:
             self._by_type[r.type].append(r)
         # (types, key) -> (companions by the URN their `key` depends on, companions with no such dependency)
         self._links: dict[tuple[tuple[str, ...], str], tuple[dict[str, list[Resource]], list[Resource]]] = {}
+        self._derived: dict[Hashable, Any] = {}
 
     def of_type(self, types: Sequence[str]) -> list[Resource]:
         return [r for t in types for r in self._by_type.get(t, ())]
+
+    def derived(self, key: Hashable, build: Callable[[Stack], T]) -> T:
+        """`build(self)`, computed once for this stack: a lookup table a rule needs for every subject, so that
+        judging all subjects costs a pass over the stack, not one per subject."""
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        return self._derived[key]
 
     def companions(
         self,

@@ -8,6 +8,7 @@ non-compliant where absence is itself a violation), never as a reason to raise.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
@@ -46,6 +47,27 @@ def _is_default_deny_ingress(policy: Resource) -> bool:
     return is_empty(spec.get("ingress")) and is_list(spec.get("ingress"))
 
 
+@dataclass
+class _Policies:
+    """The stack's NetworkPolicies by the namespace they are in, built once per stack (not once per namespace)."""
+
+    by_dependency: dict[str, list[Resource]] = field(default_factory=dict)  # metadata computed from a Namespace
+    by_namespace: dict[str, list[Resource]] = field(default_factory=dict)  # the namespace they name or default to
+    unknown: list[Resource] = field(default_factory=list)  # namespace unknown at preview: might be in any
+
+
+def _policies(stack: Stack) -> _Policies:
+    found = _Policies()
+    for policy in stack.of_type(NETWORK_POLICY_TYPES):
+        for urn in policy.dependencies.get("metadata", ()):
+            found.by_dependency.setdefault(urn, []).append(policy)
+        try:
+            found.by_namespace.setdefault(object_namespace(policy), []).append(policy)
+        except UnknownValueError:
+            found.unknown.append(policy)
+    return found
+
+
 @rule(
     "k8s-namespace-default-deny",
     control="network-isolation",
@@ -63,15 +85,18 @@ def k8s_namespace_default_deny(namespace: Resource, stack: Stack, settings: Sett
     name = object_name(namespace)
     if name in settings.exempt_namespaces:
         raise NotApplicable(f"exempt namespace {name} (exemptNamespaces)")
-    undecided = False
-    for policy in stack.of_type(NETWORK_POLICY_TYPES):
+    policies = stack.derived(_policies, _policies)
+    # A policy whose metadata was computed from the Namespace (an auto-named one) is in it exactly; else the
+    # namespace it names (or defaults to) says where it is.
+    linked = policies.by_dependency.get(namespace.urn, [])
+    inside = list({id(p): p for p in (*linked, *policies.by_namespace.get(name, ()))}.values())
+    undecided = any(all(p is not q for q in linked) for p in policies.unknown)  # it may be the one
+    for policy in inside:
         try:
-            # A policy whose metadata was computed from the Namespace (an auto-named one) is in it exactly.
-            inside = namespace.urn in policy.dependencies.get("metadata", ()) or object_namespace(policy) == name
-            if inside and _is_default_deny_ingress(policy):
+            if _is_default_deny_ingress(policy):
                 return
         except UnknownValueError:
-            undecided = True  # its namespace or rules are not known yet: it may be the one
+            undecided = True  # its rules are not known yet: it may be the one
     if undecided:
         raise CannotJudge(f"a NetworkPolicy that may be in namespace {name} is not known yet")
     yield (

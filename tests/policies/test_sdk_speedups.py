@@ -850,6 +850,10 @@ report["again"] = sdk_speedups.install()
 report["replaced"] = [new is not old for new, old in zip(
     (sdk.deserialize_properties, sdk.json_format, sdk._PolicyAnalyzerServicer.Analyze), originals)]
 report["json_format_intact"] = all(hasattr(sdk.json_format, n) for n in ("MessageToDict", "ParseDict", "Parse"))
+pool = sdk.futures.ThreadPoolExecutor(max_workers=4)  # what PolicyPack asks for
+report["server_threads"] = pool._max_workers
+pool.shutdown()
+report["futures_intact"] = all(hasattr(sdk.futures, n) for n in ("Future", "wait", "ThreadPoolExecutor"))
 report["policy_list"] = type(policies).__name__
 report["names"] = [p.name for p in list.__iter__(policies)]
 report["types"] = {{name: list(types) for name, types in policies.types.items()}}
@@ -866,6 +870,7 @@ def test_install_patches_once_and_build_pack_hands_the_sdk_a_policy_list(tmp_pat
     assert report["without_names"] is False and report["patched_without_names"] is False
     assert report["patched"] is True and report["again"] is True
     assert report["replaced"] == [True, True, True] and report["json_format_intact"] is True
+    assert report["server_threads"] == sdk_speedups.SERVER_THREADS == 2 and report["futures_intact"] is True
     rules = rules_for("hipaa")
     assert report["policy_list"] == "PolicyList"
     assert report["names"] == [r.name for r in rules]

@@ -1,14 +1,18 @@
-"""Benchmark `llmops check --all`: wall time and peak memory of checking every stack in configs/.
+"""Benchmark `llmops check`: wall time, CPU, peak memory and time split of checking stacks, programs included.
 
-Two cases, each one `llmops` process (run as `python -m llmops_infra.cli`, as the console script would) that runs
-every stack program offline and starts one process per policy pack per stack:
+Three cases, each one `llmops` process (run as `python -m llmops_infra.cli`, as the console script would) that runs
+the stack programs offline (side by side, one process each) and starts one process per policy pack per stack:
 
+- `check prod-hipaa` (its declared pack, hipaa), the program run included;
 - both packs: `check --all --pack hipaa --pack gdpr` (every stack judged by both);
 - declared packs: `check --all` (each stack's own `compliance` list; a stack that declares none is not judged).
 
-    python bench/check_all.py [--repeat K]
+    python bench/check_all.py [--repeat K] [--no-identical]
 
-Exit code 1 of `llmops check` (mandatory violations found) is a result, not a failure; exit code 2 is.
+Targets (issue 15, 2 cores): `check prod-hipaa` at most 1.5 s, `check --all` at most 4 s, reported as information.
+Unless --no-identical, each --all case runs once more with --jobs 1 (one stack after the other) and its reports
+and output must be byte-identical. Exit code 1 of `llmops check` (mandatory violations found) is a result, not a
+failure; exit code 2 is.
 """
 
 from __future__ import annotations
@@ -24,9 +28,12 @@ from pathlib import Path
 import measure
 
 CASES: dict[str, list[str]] = {
-    "check --all, both packs": ["--pack", "hipaa", "--pack", "gdpr"],
-    "check --all, declared packs": [],
+    "check prod-hipaa": ["prod-hipaa"],
+    "check --all, both packs": ["--all", "--pack", "hipaa", "--pack", "gdpr"],
+    "check --all, declared packs": ["--all"],
 }
+TARGETS = {"check prod-hipaa": 1.5, "check --all, declared packs": 4.0}
+FORMATS = ("json", "sarif", "markdown")
 
 
 @dataclass
@@ -36,6 +43,7 @@ class Result:
     resources: int  # resources analyzed, over all stacks (0 for a stack no pack judged)
     mandatory: int
     advisory: int
+    identical: bool | None = None  # a --jobs 1 run wrote the same reports and output (None: not compared)
 
     @property
     def violations(self) -> int:
@@ -46,26 +54,32 @@ class Result:
         return self.resources / self.series.median_wall
 
 
-def check_all(name: str, packs: Sequence[str], repeat: int = 1) -> Result:
+def _argv(arguments: Sequence[str], folder: Path, *extra: str) -> list[str]:
+    argv = [sys.executable, "-m", "llmops_infra.cli", "check", *arguments, *extra]
+    for fmt in FORMATS:
+        argv += ["--format", fmt, "--output", str(folder / f"report.{fmt}")]
+    return argv
+
+
+def _written(run: measure.Run, folder: Path) -> tuple[str, str, dict[str, bytes]]:
+    reports = {fmt: (folder / f"report.{fmt}").read_bytes() for fmt in FORMATS}
+    return run.stdout.replace(str(folder), "DIR"), run.stderr, reports
+
+
+def check_all(name: str, arguments: Sequence[str], repeat: int = 1, identical: bool = False) -> Result:
     series = measure.Series(name)
     report: dict = {}
+    same = None
     with tempfile.TemporaryDirectory(prefix="llmops-bench-") as tmp:
-        output = str(Path(tmp) / "report.json")
-        argv = [
-            sys.executable,
-            "-m",
-            "llmops_infra.cli",
-            "check",
-            "--all",
-            *packs,
-            "--format",
-            "json",
-            "--output",
-            output,
-        ]
+        folder, sequential = Path(tmp, "side-by-side"), Path(tmp, "jobs-1")
+        folder.mkdir()
+        sequential.mkdir()
         for _ in range(repeat):
-            series.runs.append(measure.run(argv, ok_codes=(0, 1)))
-            report = json.loads(Path(output).read_text(encoding="utf-8"))
+            series.runs.append(measure.run(_argv(arguments, folder), ok_codes=(0, 1)))
+            report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        if identical:  # the sequential run, not timed
+            one = measure.run(_argv(arguments, sequential, "--jobs", "1"), ok_codes=(0, 1))
+            same = _written(one, sequential) == _written(series.runs[-1], folder)
     stacks = report["stacks"]
     return Result(
         series=series,
@@ -74,11 +88,26 @@ def check_all(name: str, packs: Sequence[str], repeat: int = 1) -> Result:
         resources=sum(s["resources"] for s in stacks if s["packs"]),
         mandatory=report["summary"]["mandatory"],
         advisory=report["summary"]["advisory"],
+        identical=same,
     )
 
 
-def run_cases(repeat: int = 1) -> list[Result]:
-    return [check_all(name, packs, repeat) for name, packs in CASES.items()]
+def run_cases(repeat: int = 1, identical: bool = True) -> list[Result]:
+    return [check_all(name, args, repeat, identical and "--all" in args) for name, args in CASES.items()]
+
+
+def target_lines(results: Sequence[Result]) -> list[str]:
+    lines = []
+    for result in results:
+        limit = TARGETS.get(result.series.name)
+        if limit is not None:
+            wall = result.series.median_wall
+            verdict = "met" if wall <= limit else "NOT met"
+            lines.append(f"target: {result.series.name} at most {limit:g} s: {verdict} (median {wall:.2f} s)")
+        if result.identical is not None:
+            verdict = "met" if result.identical else "NOT met"
+            lines.append(f"target: {result.series.name}, reports and output identical to --jobs 1: {verdict}")
+    return lines
 
 
 def print_result(result: Result) -> None:
@@ -90,6 +119,7 @@ def print_result(result: Result) -> None:
     print(f"  stacks           {result.stacks} ({result.resources} resources judged by at least one pack)")
     print(f"  resources/s      {result.resources_per_second:.0f} (judged resources / median wall time)")
     print(f"  violations       {result.mandatory} mandatory, {result.advisory} advisory")
+    print(f"  time split       {measure.split_line(series)}")
     tree = series.tree_peak_rss
     processes = max(r.tree_processes for r in series.runs)
     print(f"  peak tree RSS    {measure.mib(tree)} (llmops and its pack processes, up to {processes} at once)")
@@ -100,12 +130,16 @@ def print_result(result: Result) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Wall time and peak memory of `llmops check --all`.")
     parser.add_argument("--repeat", type=int, default=1, metavar="K", help="runs per case; min and median reported")
+    parser.add_argument("--no-identical", action="store_true", help="skip comparing with a --jobs 1 run")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     measure.print_machine_facts()
-    for result in run_cases(args.repeat):
+    results = run_cases(args.repeat, not args.no_identical)
+    for result in results:
         print_result(result)
+    for line in target_lines(results):
+        print(line)
     print(
         f"all children (getrusage RUSAGE_CHILDREN ru_maxrss, largest process of every run): "
         f"{measure.mib(measure.children_maxrss())}"

@@ -15,11 +15,17 @@ Memory is measured two ways, because `llmops` starts one process per policy pack
   resource.getrusage(RUSAGE_CHILDREN).ru_maxrss, but for this one run only (getrusage accumulates over every
   child this benchmark ever waited for). It is a maximum, not a sum: with two packs beside the host it is the
   biggest of the three, never their total.
+
+The time split comes from `llmops` itself: run with LLMOPS_TIMINGS=FILE (llmops/timing.py), it records when each
+step started and ended (a stack's program, an export read, the encoding, each pack process's start, Analyze calls
+and AnalyzeStack call, the reports). Steps of one kind overlap when they run side by side, so each kind is shown as
+the time from its first start to its last end and, when there are several, the sum of their durations.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import platform
 import resource
@@ -33,10 +39,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 POLL_SECONDS = 0.05
 MIB = 1024 * 1024
+TIMINGS_ENV = "LLMOPS_TIMINGS"  # llmops/timing.py
+# The steps of the time split, in the order they happen.
+STEPS = ("program", "read", "encode", "pack start", "Analyze", "AnalyzeStack", "report")
 
 try:  # optional: the project does not depend on psutil
     import psutil
@@ -146,13 +156,20 @@ class Run:
     tree_processes: int  # processes alive at the tree peak
     stdout: str
     stderr: str
+    spans: list[dict[str, Any]] = field(default_factory=list)  # llmops' own steps (LLMOPS_TIMINGS)
 
 
 def run(argv: Sequence[str], ok_codes: Sequence[int] = (0,), cwd: Path = REPO) -> Run:
     """Run `argv` to the end, measuring it; raise when it exits with a code outside `ok_codes`."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory(prefix="llmops-timings-") as scratch,
+    ):
+        timings = Path(scratch, "timings.json")
+        env = {**os.environ, TIMINGS_ENV: str(timings)}
         start = time.perf_counter()
-        process = subprocess.Popen(list(argv), cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        process = subprocess.Popen(list(argv), cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
         sampler = _TreeSampler(process.pid)
         if sampler.method:
             sampler.start()
@@ -167,6 +184,9 @@ def run(argv: Sequence[str], ok_codes: Sequence[int] = (0,), cwd: Path = REPO) -
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+        spans: list[dict[str, Any]] = []
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            spans = list(json.loads(timings.read_text(encoding="utf-8"))["spans"])
     # Linux reports ru_maxrss in KiB, macOS in bytes.
     maxrss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     result = Run(
@@ -179,6 +199,7 @@ def run(argv: Sequence[str], ok_codes: Sequence[int] = (0,), cwd: Path = REPO) -
         tree_processes=sampler.processes_at_peak,
         stdout=stdout,
         stderr=stderr,
+        spans=spans,
     )
     if result.exit_code not in ok_codes:
         raise RuntimeError(
@@ -219,6 +240,38 @@ class Series:
     @property
     def largest_process_maxrss(self) -> int:
         return max(r.largest_process_maxrss for r in self.runs)
+
+    def split(self) -> dict[str, Step]:
+        """Each step kind's median window, median sum and how many there were, over the runs."""
+        steps: dict[str, Step] = {}
+        for kind in STEPS:
+            per_run = [[s for s in r.spans if s["kind"] == kind] for r in self.runs]
+            per_run = [spans for spans in per_run if spans]
+            if per_run:
+                steps[kind] = Step(
+                    window=statistics.median(max(s["end"] for s in sp) - min(s["start"] for s in sp) for sp in per_run),
+                    total=statistics.median(sum(s["end"] - s["start"] for s in sp) for sp in per_run),
+                    count=max(len(sp) for sp in per_run),
+                )
+        return steps
+
+
+@dataclass(frozen=True)
+class Step:
+    window: float  # first start to last end, seconds
+    total: float  # the steps' durations added up
+    count: int
+
+
+def split_line(series: Series) -> str:
+    """`program 2.35 s, pack start 0.37 s (2: 0.74 s summed), ...`: the time split of a series, median run."""
+    parts = []
+    for kind, step in series.split().items():
+        text = f"{kind} {step.window:.2f} s"
+        if step.count > 1:
+            text += f" ({step.count}: {step.total:.2f} s summed)"
+        parts.append(text)
+    return ", ".join(parts) or "n/a (this llmops records no timings)"
 
 
 def mib(value: int | None) -> str:

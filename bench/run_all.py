@@ -1,6 +1,6 @@
 """Run every benchmark (check_all.py, analyze_synthetic.py) and print one summary table.
 
-python bench/run_all.py [--repeat K] [--json FILE]
+python bench/run_all.py [--repeat K] [--json FILE] [--large] [--no-identical]
 """
 
 from __future__ import annotations
@@ -30,7 +30,26 @@ def _row(name: str, series: measure.Series, resources: int, violations: int) -> 
         "violations": violations,
         "tree_peak_rss_mib": None if series.tree_peak_rss is None else round(series.tree_peak_rss / measure.MIB, 1),
         "largest_process_mib": round(series.largest_process_maxrss / measure.MIB, 1),
+        "split": {
+            kind: {"window_seconds": round(step.window, 3), "sum_seconds": round(step.total, 3), "count": step.count}
+            for kind, step in series.split().items()
+        },
     }
+
+
+def print_split(rows: Sequence[dict[str, Any]]) -> None:
+    """Per benchmark, each step's window (first start to last end) in seconds, median run."""
+    header = ("benchmark", *measure.STEPS)
+    lines = [
+        (
+            row["benchmark"],
+            *(f"{row['split'][k]['window_seconds']:.2f}" if k in row["split"] else "-" for k in measure.STEPS),
+        )
+        for row in rows
+    ]
+    widths = [max(len(cells[i]) for cells in (header, *lines)) for i in range(len(header))]
+    for cells in (header, tuple("-" * w for w in widths), *lines):
+        print("  ".join([cells[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))]))
 
 
 def print_table(rows: Sequence[dict[str, Any]]) -> None:
@@ -66,18 +85,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, metavar="K", help="runs per case; min and median reported")
     parser.add_argument("--region", choices=synthetic_export.REGIONS, default="eu-west-1", help="synthetic region")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the summary rows and machine as JSON")
+    parser.add_argument(
+        "--large", action="store_true", help=f"also analyze {analyze_synthetic.LINEAR_RESOURCES:,} resources (once)"
+    )
+    parser.add_argument("--no-identical", action="store_true", help="skip the comparisons with --jobs 1 runs")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     facts = measure.print_machine_facts()
 
     rows = []
-    for result in check_all.run_cases(args.repeat):
+    checked = check_all.run_cases(args.repeat, not args.no_identical)
+    for result in checked:
         check_all.print_result(result)
         rows.append(_row(result.series.name, result.series, result.resources, result.violations))
     analyzed = []
-    for size in analyze_synthetic.SIZES:
-        result = analyze_synthetic.analyze(size, args.repeat, args.region)
+    sizes = [*analyze_synthetic.SIZES, *([analyze_synthetic.LINEAR_RESOURCES] if args.large else [])]
+    for size in sizes:
+        repeat = 1 if size == analyze_synthetic.LINEAR_RESOURCES else args.repeat
+        compare = not args.no_identical and size == analyze_synthetic.TARGET_RESOURCES
+        result = analyze_synthetic.analyze(size, repeat, args.region, identical=compare)
         analyze_synthetic.print_result(result)
         analyzed.append(result)
         rows.append(_row(result.series.name, result.series, result.analyzed, result.violations))
@@ -87,9 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "tree RSS = peak sum over llmops and its pack processes)"
     )
     print_table(rows)
-    line = analyze_synthetic.target_line(analyzed)
-    if line:
-        print()
+    print()
+    print("time split (s, first start to last end of each step; steps of a kind may overlap, and overlap each other)")
+    print_split(rows)
+    print()
+    for line in [*check_all.target_lines(checked), *analyze_synthetic.target_lines(analyzed)]:
         print(line)
     end = measure.conditions()
     print(f"at the end: {end}")

@@ -60,6 +60,7 @@ ENFORCEMENT_LEVELS = ("advisory", "mandatory", "disabled", "remediate")
 # Same limit the Pulumi SDKs use: a stack's AnalyzeStack request can be far larger than gRPC's 4 MB default.
 _MAX_MESSAGE = 400 * 1024 * 1024
 _CHANNEL_OPTIONS = [("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)]
+_STACK_BYTES_PER_SECOND = 1024 * 1024  # AnalyzeStack's deadline grows by a second per megabyte of request
 _STDERR_TAIL_LINES = 200
 _ERROR_LINE_CHARS = 300
 
@@ -409,12 +410,20 @@ class PolicyPackHost:
 
     def _call(self, name: str, method: Any, request: Any, optional: bool = False) -> Any:
         try:
-            return method(request, timeout=self.timeout)
+            return method(request, timeout=self._deadline(name, request))
         except grpc.RpcError as e:
             code = e.code() if isinstance(e, grpc.Call) else None
             if optional and code == grpc.StatusCode.UNIMPLEMENTED:
                 return None
             raise PolicyPackError(self._rpc_failure(name, e)) from e
+
+    def _deadline(self, name: str, request: Any) -> float:
+        """Seconds a call may take: `timeout`, and for AnalyzeStack, which judges the whole stack in one call, one
+        more second per megabyte of request (a 100,000-resource stack is a 90 MB request)."""
+        if name != "AnalyzeStack":
+            return self.timeout
+        size = len(request) if isinstance(request, bytes) else int(request.ByteSize())
+        return self.timeout + size / _STACK_BYTES_PER_SECOND
 
     def _rpc_failure(self, name: str, e: grpc.RpcError) -> str:
         code = e.code() if isinstance(e, grpc.Call) else None

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pulumi.runtime.proto import analyzer_pb2
 
 from llmops_infra.cli.analyzer_host import (
     PackStartError,
@@ -230,3 +231,14 @@ def test_policy_exception_becomes_a_pack_error(tmp_path: Path) -> None:
             host.analyze(bucket("private"))
         # A failing policy does not take the pack down.
         assert host.process is not None and host.process.poll() is None
+
+
+def test_analyze_stack_may_take_longer_the_larger_the_stack() -> None:
+    # One AnalyzeStack judges the whole stack: its deadline grows with the request, every other call's is fixed.
+    host = PolicyPackHost(DEMO, timeout=10)
+    assert host._deadline("Analyze", b"x" * 50 * 1024 * 1024) == 10
+    assert host._deadline("AnalyzeStack", b"") == 10
+    assert host._deadline("AnalyzeStack", b"x" * 90 * 1024 * 1024) == 100
+    request = analyzer_pb2.AnalyzeStackRequest()
+    request.resources.add(name="x" * 1024 * 1024)
+    assert 11 < host._deadline("AnalyzeStack", request) < 11.01

@@ -12,13 +12,16 @@ UnknownValueError, which the caller (evaluate / evaluate_stack) turns into "cann
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from pulumi_policy.proxy import UnknownValueError
 
 from llmops_infra.policies.runtime.props import items
-from llmops_infra.policies.runtime.rule import Resource
+from llmops_infra.policies.runtime.rule import CannotJudge, Resource
+
+T = TypeVar("T")
+SHOWN_UNKNOWN = "(known after apply)"  # how a message shows a value unknown at preview
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 CLUSTER_SCOPED_KINDS = frozenset({"ClusterRole", "ClusterRoleBinding", "Namespace"})
@@ -44,6 +47,68 @@ def is_empty(value: Any) -> bool:
 def string_items(value: Any) -> list[str]:
     """The string elements of a list-shaped value (a lone string is not a list here)."""
     return [item for item in items(value) if isinstance(item, str)]
+
+
+def elements(value: Any) -> Sequence[Any]:
+    """A list-shaped value as it is, its elements left unread (each read on its own, an element unknown at preview
+    stops only the verdict that reads it); anything else, a lone string included, has none."""
+    return value if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) else ()
+
+
+def holds(value: Any, wanted: str) -> bool:
+    """Whether a list-shaped value (a lone string is not a list here) holds the string `wanted`, each element read
+    on its own: a known `wanted` decides it whatever an element unknown at preview may be; with none known to be
+    `wanted` and some unknown, CannotJudge."""
+    unknown = False
+    listed = elements(value)
+    for index in range(len(listed)):
+        try:
+            if listed[index] == wanted:
+                return True
+        except UnknownValueError:
+            unknown = True
+    if unknown:
+        raise CannotJudge(f"an element that may be {wanted!r} is unknown at preview")
+    return False
+
+
+def holding(candidates: Iterable[T], test: Callable[[T], bool]) -> tuple[list[T], bool]:
+    """The candidates that pass `test`, each decided on its own, and whether some could not be decided for a value
+    unknown at preview: a rule names those it found, then stops (CannotJudge) if one is undecided."""
+    found: list[T] = []
+    undecided = False
+    for candidate in candidates:
+        try:
+            if test(candidate):
+                found.append(candidate)
+        except (UnknownValueError, CannotJudge):
+            undecided = True
+    return found, undecided
+
+
+def stop_if(undecided: bool) -> None:
+    """After the messages a verdict gave, stop it (CannotJudge) if `holding` left a candidate undecided."""
+    if undecided:
+        raise CannotJudge("a value it reads is unknown at preview")
+
+
+def every(candidates: Iterable[T], test: Callable[[T], bool]) -> bool:
+    """Whether every candidate passes `test`, each decided on its own: one known to fail decides "no" whatever a
+    value unknown at preview hides from the others; none failing and one undecided, CannotJudge."""
+    failing, undecided = holding(candidates, lambda candidate: not test(candidate))
+    if failing:
+        return False
+    stop_if(undecided)
+    return True
+
+
+def label(value: Callable[[], Any], unknown: Any = SHOWN_UNKNOWN) -> Any:
+    """`value()` for a message to name a thing by, or `unknown` when it is unknown at preview: a label never
+    withholds a verdict."""
+    try:
+        return value()
+    except UnknownValueError:
+        return unknown
 
 
 def object_kind(resource: Resource) -> str:
@@ -73,17 +138,7 @@ def describe(resource: Resource) -> str:
     "(known after apply)", so a message about the rest of the object still stands. Verdicts that depend on the
     name (an exempt namespace) read object_name/object_namespace, which stop there."""
     kind = object_kind(resource)
-    name = _shown(object_name, resource, resource.name)
+    name = label(lambda: object_name(resource), resource.name)
     if kind in CLUSTER_SCOPED_KINDS:
         return f"{kind} {name} (cluster-scoped)"
-    return f"{kind} {_shown(object_namespace, resource, SHOWN_UNKNOWN)}/{name}"
-
-
-SHOWN_UNKNOWN = "(known after apply)"
-
-
-def _shown(read: Callable[[Resource], str], resource: Resource, unknown: str) -> str:
-    try:
-        return read(resource)
-    except UnknownValueError:
-        return unknown
+    return f"{kind} {label(lambda: object_namespace(resource))}/{name}"

@@ -15,6 +15,7 @@ from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_OBJECT_VALUE, UNKNO
 
 from llmops_infra.policies.rules.kubernetes import exposure
 from llmops_infra.policies.runtime.rule import RULES
+from llmops_infra.policies.runtime.verdicts import judge
 from tests.policies.stack_exports import Raw, export, judged
 from tests.rule_judging import (
     DELETE,
@@ -27,6 +28,7 @@ from tests.rule_judging import (
     case_params,
     change_params,
     changed,
+    resource,
     unknown_params,
     violations,
 )
@@ -63,6 +65,10 @@ def ingress(api_version: str = "networking.k8s.io/v1") -> dict[str, Any]:
 RESTRICTED = service(loadBalancerSourceRanges=["203.0.113.0/24"])
 ANNOTATIONS = ("metadata", "annotations")
 NO_RANGES = "is a LoadBalancer Service with no spec.loadBalancerSourceRanges and no internal load-balancer annotation"
+# What every verdict needs besides its change (Case.needs): the namespace, which may be exempt; for a Service, that
+# it is a LoadBalancer one. The object's name only labels messages (the label is checked by assert_one_violation).
+NAMESPACE_NEED = ("metadata", "namespace")
+SERVICE_NEEDS = [("spec", "type"), NAMESPACE_NEED]
 
 CASES = [
     Case(
@@ -70,7 +76,7 @@ CASES = [
         SERVICE,
         RESTRICTED,
         [
-            (("spec", "loadBalancerSourceRanges"), DELETE, f"{SERVICE_LABEL} {NO_RANGES}"),
+            (("spec", "loadBalancerSourceRanges"), DELETE, NO_RANGES),
             (("spec", "loadBalancerSourceRanges"), [], NO_RANGES),
             (("spec", "loadBalancerSourceRanges"), "203.0.113.0/24", NO_RANGES),  # not a list: no ranges
             (
@@ -95,6 +101,7 @@ CASES = [
         ],
         id="service-source-ranges",
         label=SERVICE_LABEL,
+        needs=SERVICE_NEEDS,
     ),
     # Internal by annotation: the variant first drops the source ranges, so the annotation alone decides.
     Case(
@@ -113,27 +120,30 @@ CASES = [
         [((*ANNOTATIONS, "service.beta.kubernetes.io/aws-load-balancer-scheme"), UNKNOWN_STRING_VALUE)],
         id="service-internal-annotation",
         label=SERVICE_LABEL,
+        needs=SERVICE_NEEDS,
     ),
     Case(
         TLS_RULE,
         INGRESS,
         ingress(),
         [
-            (("spec", "tls"), DELETE, f"{INGRESS_LABEL} has no spec.tls"),
+            (("spec", "tls"), DELETE, "has no spec.tls"),
             (("spec", "tls"), [], "has no spec.tls"),
             (("spec",), {"defaultBackend": {"service": {"name": "inference", "port": {"number": 80}}}}, "no spec.tls"),
         ],
         [(("spec", "tls"), UNKNOWN_ARRAY_VALUE), (("spec",), UNKNOWN_OBJECT_VALUE)],
         label=INGRESS_LABEL,
+        needs=[NAMESPACE_NEED],
     ),
     *[
         Case(
             TLS_RULE,
             f"kubernetes:{api}:Ingress",
             ingress(api),
-            [(("spec", "tls"), DELETE, f"{INGRESS_LABEL} has no spec.tls")],
+            [(("spec", "tls"), DELETE, "has no spec.tls")],
             [(("spec", "tls"), UNKNOWN_ARRAY_VALUE)],
             label=INGRESS_LABEL,
+            needs=[NAMESPACE_NEED],
         )
         for api in ("networking.k8s.io/v1beta1", "extensions/v1beta1")
     ],
@@ -209,6 +219,31 @@ def test_exempt_system_namespaces_are_not_judged(rule_name: str, type_: str, pro
     in_system = changed(broken, ("metadata", "namespace"), "kube-system")
     assert violations(rule_name, type_, in_system) == []
     assert len(violations(rule_name, type_, broken)) == 1
+
+
+def test_a_range_unknown_at_preview_hides_no_open_one() -> None:
+    for ranges in ([UNKNOWN_STRING_VALUE, "0.0.0.0/0"], ["0.0.0.0/0", UNKNOWN_STRING_VALUE]):
+        found = judge(RULES[LB_RULE], resource(SERVICE, service(loadBalancerSourceRanges=ranges)))
+        assert found.verdict == "fail", found
+        assert found.messages == (
+            f"{SERVICE_LABEL} spec.loadBalancerSourceRanges admits 0.0.0.0/0: the load balancer is open to the "
+            "internet",
+        )
+    # An unknown range is a range: the Service is not "without ranges", nor judged to pass.
+    unknown = judge(RULES[LB_RULE], resource(SERVICE, service(loadBalancerSourceRanges=[UNKNOWN_STRING_VALUE])))
+    assert unknown.verdict == "not-judged"
+
+
+def test_ranges_unknown_at_preview_hide_no_open_annotation_range() -> None:
+    props = changed(
+        service(loadBalancerSourceRanges=UNKNOWN_ARRAY_VALUE),
+        (*ANNOTATIONS, exposure.SOURCE_RANGES_ANNOTATION),
+        "0.0.0.0/0",
+    )
+    assert violations(LB_RULE, SERVICE, props) == [
+        f"{SERVICE_LABEL} annotation {exposure.SOURCE_RANGES_ANNOTATION} admits 0.0.0.0/0: the load balancer is "
+        "open to the internet"
+    ]
 
 
 def test_open_service_message_in_full() -> None:

@@ -4,14 +4,18 @@ that terminate TLS.
 Props are the Kubernetes object as pulumi-kubernetes registers it (apiVersion, kind, metadata, spec, camelCase
 as in the API), read through runtime/kubernetes.py: a field of an unexpected type is treated as absent (or as
 non-compliant where absence is itself a violation), never as a reason to raise. Objects in the exempt system
-namespaces (`exemptNamespaces`) are not judged, as for the pod security rules.
+namespaces (`exemptNamespaces`) are not judged, as for the pod security rules. Each source range is read on its
+own: one unknown at preview hides no open range another shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
-from llmops_infra.policies.runtime.kubernetes import describe, is_list, nested, object_namespace, string_items
+from pulumi_policy.proxy import UnknownValueError
+
+from llmops_infra.policies.runtime.kubernetes import describe, elements, nested, object_namespace, stop_if
 from llmops_infra.policies.runtime.props import is_open_cidr, items, mapping, strings
 from llmops_infra.policies.runtime.rule import NotApplicable, Resource, Settings, rule
 
@@ -71,14 +75,28 @@ def k8s_load_balancer_service_restricted(resource: Resource, settings: Settings)
         raise NotApplicable(f"in exempt namespace {namespace} (exemptNamespaces)")
     if _is_internal(resource):
         return
-    spec_ranges = nested(resource.props, "spec", "loadBalancerSourceRanges")
-    annotation = mapping(nested(resource.props, "metadata", "annotations")).get(SOURCE_RANGES_ANNOTATION)
-    sources = [
-        ("spec.loadBalancerSourceRanges", string_items(spec_ranges) if is_list(spec_ranges) else []),
-        (f"annotation {SOURCE_RANGES_ANNOTATION}", [r.strip() for r in ",".join(strings(annotation)).split(",")]),
-    ]
-    ranges = [(where, r) for where, found in sources for r in found if r]
-    if not ranges:
+    sources: tuple[tuple[str, Callable[[], Sequence[Any]]], ...] = (
+        ("spec.loadBalancerSourceRanges", lambda: elements(nested(resource.props, "spec", "loadBalancerSourceRanges"))),
+        (f"annotation {SOURCE_RANGES_ANNOTATION}", lambda: _annotation_ranges(resource)),
+    )
+    ranges: list[tuple[str, str]] = []  # (where, range) for each range known at preview
+    listed = undecided = False  # whether some range is listed (known or not); whether one is unknown
+    for where, read in sources:
+        try:
+            found = read()
+        except UnknownValueError:
+            undecided = True
+            continue
+        for index in range(len(found)):
+            try:
+                cidr = found[index]
+            except UnknownValueError:
+                listed = undecided = True
+                continue
+            if isinstance(cidr, str) and cidr:
+                listed = True
+                ranges.append((where, cidr))
+    if not listed and not undecided:
         yield (
             f"{describe(resource)} is a LoadBalancer Service with no spec.loadBalancerSourceRanges and no internal "
             "load-balancer annotation: it is open to the internet"
@@ -86,6 +104,13 @@ def k8s_load_balancer_service_restricted(resource: Resource, settings: Settings)
     for where, cidr in ranges:
         if is_open_cidr(cidr):
             yield f"{describe(resource)} {where} admits {cidr}: the load balancer is open to the internet"
+    stop_if(undecided)
+
+
+def _annotation_ranges(service: Resource) -> list[str]:
+    """The ranges of the source-ranges annotation, a comma-separated list."""
+    annotation = mapping(nested(service.props, "metadata", "annotations")).get(SOURCE_RANGES_ANNOTATION)
+    return [r.strip() for r in ",".join(strings(annotation)).split(",")]
 
 
 @rule(

@@ -24,6 +24,17 @@ def items(value: Any) -> list[Any]:
     return []
 
 
+def listed(value: Any) -> Sequence[Any]:
+    """A list-shaped value as it is, its items read one by one (so an item unknown at preview stops only the
+    verdict that reads it); anything else has no items."""
+    return value if isinstance(value, Sequence) and not isinstance(value, str | bytes) else ()
+
+
+def one_or_many(value: Any) -> Sequence[Any]:
+    """As `strings`, a string is a list of one, but the items are left unread (see `listed`)."""
+    return (value,) if isinstance(value, str) else listed(value)
+
+
 def strings(value: Any) -> list[str]:
     """IAM-style "one or many": a string is a list of one; non-string elements are dropped."""
     if isinstance(value, str):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
@@ -58,6 +59,58 @@ def judge_each(things: Sequence[Any], judge: Callable[[int, Any], Iterable[str]]
             undecided = error
     if undecided is not None:
         raise CannotJudge("a value it reads is unknown at preview") from undecided
+
+
+def judge_apart(*parts: Callable[[], Iterable[str]]) -> Iterator[str]:
+    """The messages of independent parts of a verdict (properties, checks), each judged on its own as judge_each
+    judges the items of a list: an unknown value in one part hides nothing another part finds."""
+    yield from judge_each(parts, lambda _, part: part())
+
+
+def per_item(things: Sequence[Any], predicate: Callable[[Any], bool]) -> list[Callable[[], bool]]:
+    """One check per item of a list, for any_of and all_of: each reads its own item only when it is decided."""
+    return [partial(_item_holds, things, index, predicate) for index in range(len(things))]
+
+
+def _item_holds(things: Sequence[Any], index: int, predicate: Callable[[Any], bool]) -> bool:
+    return predicate(things[index])
+
+
+def known_items(things: Sequence[Any]) -> list[Any]:
+    """The items of a list that are known at preview, for a message to name what a verdict found (never for the
+    verdict itself: an item unknown at preview may be anything)."""
+    found = []
+    for index in range(len(things)):
+        try:
+            found.append(things[index])
+        except _NOT_YET:
+            continue
+    return found
+
+
+def any_of(checks: Iterable[Callable[[], bool]]) -> bool:
+    """Whether some check holds, each decided on its own: one that holds decides it, whatever a value unknown at
+    preview hides from the others; none holding, False, unless one could not be decided (then CannotJudge)."""
+    undecided: Exception | None = None
+    for check in checks:
+        try:
+            if check():
+                return True
+        except _NOT_YET as error:
+            undecided = error
+    if undecided is not None:
+        raise CannotJudge("a value it reads is unknown at preview") from undecided
+    return False
+
+
+def all_of(checks: Iterable[Callable[[], bool]]) -> bool:
+    """Whether every check holds, each decided on its own: one that fails decides it, whatever a value unknown at
+    preview hides from the others; none failing, True, unless one could not be decided (then CannotJudge)."""
+    return not any_of(_negated(check) for check in checks)
+
+
+def _negated(check: Callable[[], bool]) -> Callable[[], bool]:
+    return lambda: not check()
 
 
 @dataclass(frozen=True)

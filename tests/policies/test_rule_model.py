@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pulumi_aws
 import pulumi_gcp
 import pulumi_kubernetes
 import pytest
-from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE
+from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 import llmops_infra.policies.rules  # noqa: F401 - registers every rule
 from llmops_infra.policies.runtime import rule as model
@@ -266,3 +267,48 @@ def test_an_unknown_value_withholds_the_verdict_that_reads_it() -> None:
     assert evaluate(
         TWO_VERDICTS, Resource("aws:ebs/volume:Volume", "v", "urn:v", {"first": True, "second": False})
     ) == ["v: second is false"]
+
+
+def test_judge_apart_judges_each_part_on_its_own() -> None:
+    props = unknown_checking_proxy({"first": UNKNOWN_BOOLEAN_VALUE, "second": False})
+
+    def part(key: str):
+        def messages():
+            if props[key] is False:
+                yield f"{key} is false"
+
+        return messages
+
+    volume = Resource("aws:ebs/volume:Volume", "v", "urn:v", {})
+    found = evaluate(replace(TWO_VERDICTS, check=lambda r, s: model.judge_apart(part("first"), part("second"))), volume)
+    assert found == ["second is false"]
+    with pytest.raises(model.CannotJudge):
+        list(model.judge_apart(part("first"), part("second")))
+
+
+@pytest.mark.parametrize(
+    ("values", "some", "every"),
+    [
+        ([True, False], True, False),
+        ([False, False], False, False),
+        ([True, True], True, True),
+        # One known answer decides what the unknown one cannot change; otherwise the unknown one is needed.
+        ([UNKNOWN_BOOLEAN_VALUE, True], True, None),
+        ([UNKNOWN_BOOLEAN_VALUE, False], None, False),
+        ([], False, True),
+    ],
+)
+def test_any_of_and_all_of_decide_each_check_on_its_own(values, some, every) -> None:
+    items = unknown_checking_proxy({"items": values})["items"]
+    for combine, expected in ((model.any_of, some), (model.all_of, every)):
+        checks = model.per_item(items, lambda value: value is True)
+        if expected is None:
+            with pytest.raises(model.CannotJudge):
+                combine(checks)
+        else:
+            assert combine(checks) is expected
+
+
+def test_known_items_leaves_out_the_unknown_ones() -> None:
+    items = unknown_checking_proxy({"items": ["a", UNKNOWN_STRING_VALUE, "b"]})["items"]
+    assert model.known_items(items) == ["a", "b"]

@@ -9,6 +9,8 @@ rule reads it and cannot judge); then the behaviour a table does not show.
 from __future__ import annotations
 
 import copy
+import re
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -22,6 +24,7 @@ from pulumi_policy.proxy import (
 )
 
 from llmops_infra.policies.runtime.rule import RULES, Settings
+from llmops_infra.policies.runtime.verdicts import judge
 from tests.rule_judging import (
     DELETE,
     Case,
@@ -221,6 +224,40 @@ def labelled(type_: str, labels: Any, namespace: str | None = "llm") -> dict[str
 
 # --- the cases ---------------------------------------------------------------------------------------------
 
+
+def cases_by_needs(
+    rule_name: str,
+    type_: str,
+    props: dict[str, Any],
+    changes: list[tuple[Path, Any, str]],
+    needs_of: Callable[[Path], list[Path]],
+    needs: list[Path] | None = None,
+    **options: Any,
+) -> list[Case]:
+    """The cases of one rule on one baseline, one per set of further properties its changes' verdicts need
+    (Case.needs is one list per case): changes needing only `needs` keep the plain id and the `unknowns`, the
+    others' ids name what they also need."""
+    groups: dict[tuple[Path, ...], list[tuple[Path, Any, str]]] = {(): []}
+    for change in changes:
+        groups.setdefault(tuple(needs_of(change[0])), []).append(change)
+    base = options.pop("id", f"{rule_name}[{type_}]")
+    unknowns = options.pop("unknowns", [])
+    return [
+        Case(
+            rule_name,
+            type_,
+            props,
+            group,
+            unknowns if not more else [],
+            id=base if not more else f"{base}-needing-{'+'.join('.'.join(map(str, need)) for need in more)}",
+            needs=[*(needs or []), *more],
+            **options,
+        )
+        for more, group in groups.items()
+        if group or not more
+    ]
+
+
 # What each Role rule forbids, as one change to the compliant role: its violating variant.
 ROLE_VIOLATIONS: dict[str, tuple[Path, Any]] = {
     "k8s-rbac-no-wildcard": (("rules", 0, "verbs"), ["*"]),
@@ -272,8 +309,18 @@ ROLE_READS: dict[str, list[tuple[Path, Any]]] = {
 ROLE_STRUCTURE_UNKNOWNS = [
     (("rules",), UNKNOWN_ARRAY_VALUE),
     (("rules", 0), UNKNOWN_OBJECT_VALUE),
-    (("metadata", "namespace"), UNKNOWN_STRING_VALUE),
+    (("rules", 1), UNKNOWN_OBJECT_VALUE),  # rule 0's violation stands, rule 1 is not judged
 ]
+# What every verdict of a Role rule needs besides its change: a platform role (by label) may grant sensitive access.
+ROLE_NEEDS: dict[str, list[Path]] = {"k8s-rbac-sensitive-access-platform-roles-only": [("metadata", "labels")]}
+
+
+def role_needs(rule_name: str, path: Path) -> list[Path]:
+    """What one change's verdict needs further: secrets or pods/exec granted are sensitive by the verbs granted."""
+    if rule_name == "k8s-rbac-sensitive-access-platform-roles-only" and path[-1] == "resources":
+        return [(*path[:-1], "verbs")]
+    return []
+
 
 # Pod template changes that break "restricted" (paths inside the pod spec), each with the message part it gives.
 POD_VIOLATIONS: list[tuple[str, Path, Any, str]] = [
@@ -386,6 +433,26 @@ POD_VIOLATIONS: list[tuple[str, Path, Any, str]] = [
         "volume host uses disallowed type hostPath",
     ),
 ]
+CONTAINER_LABEL = re.compile(r"^(?:init |ephemeral )?container \S+ ")
+
+
+def past_container_label(expected: str) -> str:
+    """The part of a POD_VIOLATIONS message after the container's label: a container whose name is unknown at
+    preview is labelled by its index, and its violation must still be found (the labels are checked by
+    test_pod_violation_names_its_container)."""
+    return CONTAINER_LABEL.sub("", expected)
+
+
+# What a pod-level change's verdict on container app also needs (paths inside the pod spec): the container's own
+# securityContext, whose setting would override the pod's one it inherits.
+POD_NEEDS: dict[tuple[str, Path], list[Path]] = {
+    (rule_name, path): [("containers", 0, "securityContext")]
+    for rule_name, path in (
+        ("k8s-pod-non-root", ("securityContext", "runAsNonRoot")),
+        ("k8s-pod-seccomp", ("securityContext", "seccompProfile", "type")),
+        ("k8s-pod-seccomp", ("securityContext", "seccompProfile")),
+    )
+}
 SENTINELS = (UNKNOWN_STRING_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_OBJECT_VALUE)
 # The structure every pod rule reads, and what each reads besides the template itself (inside the pod spec).
 STRUCTURE_UNKNOWNS = [
@@ -432,13 +499,16 @@ CASES = [
             BINDING_TOKEN[kind],
             binding(kind),
             [
-                (("subjects", 0, "kind"), "User", "binds roleRef cluster-admin to User platform-admins"),
-                (("subjects", 0, "name"), "developers", "binds roleRef cluster-admin to Group developers"),
+                # A subject's other field only labels it (shown "(known after apply)" when unknown at preview):
+                # the full messages are test_cluster_admin_binding_names_each_subject's.
+                (("subjects", 0, "kind"), "User", "binds roleRef cluster-admin to User "),
+                (("subjects", 0, "name"), "developers", "developers, not only to Group platform-admins"),
                 # A string where a list belongs is not proof.
                 (("subjects",), "platform-admins", 'binds roleRef cluster-admin to "platform-admins"'),
                 (("subjects", 0), "platform-admins", 'binds roleRef cluster-admin to "platform-admins"'),
             ],
             label=BINDING_LABEL[kind],
+            needs=[("roleRef", "name")],  # only a cluster-admin binding is judged
         )
         for kind in BINDING_TOKEN
     ],
@@ -450,17 +520,27 @@ CASES = [
             (("roleRef", "name"), UNKNOWN_STRING_VALUE),
             (("roleRef",), UNKNOWN_OBJECT_VALUE),
             (("subjects",), UNKNOWN_ARRAY_VALUE),
-            (("subjects", 0, "name"), UNKNOWN_STRING_VALUE),
             (("subjects", 0), UNKNOWN_OBJECT_VALUE),
+            # Over the User kind: name platform-admins, the kind unknown may be Group.
+            (("subjects", 0, "kind"), UNKNOWN_STRING_VALUE),
         ],
         # Subject kind User is a violation, unless the unknown value is read as a value.
         first=[(("subjects", 0, "kind"), "User")],
         id="k8s-rbac-no-cluster-admin-binding-to-a-user",
     ),
     *[
-        Case(rule_name, ROLE_TOKEN[kind], role(kind), ROLE_CHANGES[rule_name], label=ROLE_LABEL[kind])
+        case
         for rule_name in ROLE_RULES
         for kind in ROLE_TOKEN
+        for case in cases_by_needs(
+            rule_name,
+            ROLE_TOKEN[kind],
+            role(kind),
+            ROLE_CHANGES[rule_name],
+            lambda path, rule_name=rule_name: role_needs(rule_name, path),
+            ROLE_NEEDS.get(rule_name, []),
+            label=ROLE_LABEL[kind],
+        )
     ],
     *[
         Case(
@@ -475,20 +555,32 @@ CASES = [
     ],
     # k8s-pod-security
     *[
-        Case(
+        case
+        for rule_name in POD_RULES
+        for token in KINDS
+        for case in cases_by_needs(
             rule_name,
             token,
             workload(token),
-            [((*POD, *path), value, expected) for r, path, value, expected in POD_VIOLATIONS if r == rule_name]
+            [
+                ((*POD, *path), value, past_container_label(expected))
+                for r, path, value, expected in POD_VIOLATIONS
+                if r == rule_name
+            ]
             if token == DEPLOYMENT
             else [],
-            [((*POD, *path), sentinel) for r, path, _, _ in POD_VIOLATIONS if r == rule_name for sentinel in SENTINELS]
+            lambda path, rule_name=rule_name: [(*POD, *n) for n in POD_NEEDS.get((rule_name, path[len(POD) :]), [])],
+            [("metadata", "namespace")] if token == DEPLOYMENT else [],  # it might be an exempt namespace
+            unknowns=[
+                ((*POD, *path), sentinel)
+                for r, path, _, _ in POD_VIOLATIONS
+                if r == rule_name
+                for sentinel in SENTINELS
+            ]
             if token == DEPLOYMENT
             else [],
             label=f"{KINDS[token][1]} ml/web",
         )
-        for rule_name in POD_RULES
-        for token in KINDS
     ],
     *[
         Case(
@@ -532,6 +624,7 @@ CASES = [
         name="ml",
         label="Namespace ml (cluster-scoped)",
         companions=NAMESPACE_STACK,
+        needs=[("ml", "metadata", "name")],  # an exempt namespace, and the namespace policies are in
     ),
     # records-of-processing
     Case(
@@ -546,6 +639,7 @@ CASES = [
             )
         ],
         label="Namespace llm (cluster-scoped)",
+        needs=[("metadata", "name")],  # it might be an exempt namespace
     ),
     Case(
         "k8s-records-of-processing",
@@ -557,6 +651,7 @@ CASES = [
         ],
         [(("metadata", "labels"), UNKNOWN_STRING_VALUE), (("metadata", "labels", "owner"), UNKNOWN_STRING_VALUE)],
         label="PersistentVolumeClaim llm/weights",
+        needs=[("metadata", "namespace")],  # it might be in an exempt namespace
     ),
     Case(
         "k8s-records-of-processing",
@@ -617,6 +712,33 @@ def test_cluster_admin_extra_subject_next_to_admin_group_is_a_violation() -> Non
     assert len(found) == 1 and "ServiceAccount ci" in found[0]
 
 
+def test_cluster_admin_binding_names_each_subject() -> None:
+    """Each subject that is not the admin group by its kind and name; a field unknown at preview only labels it
+    (shown as such): a known kind or name that is not the admin group's decides."""
+    rule_name = "k8s-rbac-no-cluster-admin-binding"
+    user = changed(binding(), ("subjects", 0, "kind"), "User")
+    group = changed(binding(), ("subjects", 0, "name"), "developers")
+    for props, subject in (
+        (user, "User platform-admins"),
+        (group, "Group developers"),
+        (changed(user, ("subjects", 0, "name"), UNKNOWN_STRING_VALUE), "User (known after apply)"),
+        (changed(group, ("subjects", 0, "kind"), UNKNOWN_STRING_VALUE), "(known after apply) developers"),
+    ):
+        assert violations(rule_name, CRB, props) == [
+            f"ClusterRoleBinding admins (cluster-scoped) binds roleRef cluster-admin to {subject}, "
+            "not only to Group platform-admins"
+        ]
+
+
+def test_a_subject_unknown_at_preview_hides_no_other() -> None:
+    props = changed(binding(), ("subjects",), [UNKNOWN_OBJECT_VALUE, {"kind": "User", "name": "alice"}])
+    found = judge(RULES["k8s-rbac-no-cluster-admin-binding"], resource(CRB, props))
+    assert found.verdict == "fail" and len(found.messages) == 1 and "to User alice, not only" in found.messages[0]
+    # The admin group named, the other subject unknown: not judged, never a pass.
+    props = changed(binding(), ("subjects",), [UNKNOWN_OBJECT_VALUE, binding()["subjects"][0]])
+    assert judge(RULES["k8s-rbac-no-cluster-admin-binding"], resource(CRB, props)).verdict == "not-judged"
+
+
 def test_platform_admin_group_comes_from_settings() -> None:
     settings = Settings(platform_admin_group="sre")
     assert len(violations("k8s-rbac-no-cluster-admin-binding", CRB, binding(), settings)) == 1
@@ -656,6 +778,37 @@ def test_named_platform_role_may_read_secrets_and_exec(kind: str) -> None:
     assert violations(rule_name, ROLE_TOKEN[kind], changed(props, PLATFORM_ROLE, "true")) == []
     found = violations(rule_name, ROLE_TOKEN[kind], changed(props, PLATFORM_ROLE, "false"))
     assert len(found) == 1 and "get secrets" in found[0] and "create pods/exec" in found[0]
+
+
+@pytest.mark.parametrize(
+    ("rule_name", "verbs", "expected"),
+    [
+        ("k8s-rbac-no-wildcard", [UNKNOWN_STRING_VALUE, "*"], "rule 0 has '*' in verbs"),
+        ("k8s-rbac-no-escalation-verbs", [UNKNOWN_STRING_VALUE, "bind"], "rule 0 grants verbs bind"),
+        ("k8s-rbac-sensitive-access-platform-roles-only", [UNKNOWN_STRING_VALUE, "get"], "rule 0 grants get secrets "),
+    ],
+)
+def test_a_verb_unknown_at_preview_hides_no_known_one(rule_name: str, verbs: list[str], expected: str) -> None:
+    """What the known verbs grant is reported; what the unknown one may grant leaves the verdict incomplete."""
+    props = changed(changed(role(), ("rules", 0, "verbs"), verbs), ("rules", 0, "resources"), ["secrets"])
+    found = judge(RULES[rule_name], resource(ROLE, props))
+    assert found.verdict == "fail" and len(found.messages) == 1 and expected in found.messages[0]
+    assert violations(rule_name, ROLE, props) == list(found.messages)
+
+
+def test_a_rule_unknown_at_preview_hides_no_other() -> None:
+    props = changed(changed(role(), ("rules", 0), UNKNOWN_OBJECT_VALUE), ("rules", 1, "verbs"), ["*"])
+    assert violations("k8s-rbac-no-wildcard", ROLE, props) == ["Role ml/reader rule 1 has '*' in verbs"]
+
+
+def test_a_known_verb_list_without_reads_decides_sensitive_access_whatever_the_resources() -> None:
+    """No secrets-read or exec verb: nothing sensitive is granted, even with the resources unknown at preview."""
+    rule_name = "k8s-rbac-sensitive-access-platform-roles-only"
+    props = changed(changed(role(), ("rules", 0, "resources"), UNKNOWN_ARRAY_VALUE), ("rules", 0, "verbs"), ["patch"])
+    props = changed(props, ("rules", 1, "verbs"), ["patch"])
+    assert judge(RULES[rule_name], resource(ROLE, props)).verdict == "pass"
+    unread = changed(props, ("rules", 0, "verbs"), ["get"])  # get what? the resources are unknown
+    assert judge(RULES[rule_name], resource(ROLE, unread)).verdict == "not-judged"
 
 
 @pytest.mark.parametrize("rule_name", ROLE_RULES)
@@ -735,6 +888,49 @@ def test_unknown_values_a_rule_does_not_read_do_not_hide_its_violations(rule_nam
     for path in (("spec", "replicas"), ("spec", "template", "metadata"), ("metadata", "labels")):
         props = changed(props, path, UNKNOWN_OBJECT_VALUE)
     assert violations(rule_name, DEPLOYMENT, props) != []
+
+
+@pytest.mark.parametrize(("rule_name", "path", "value", "expected"), POD_VIOLATIONS)
+def test_pod_violation_names_its_container(rule_name: str, path: Path, value: Any, expected: str) -> None:
+    """The whole message part, container label included (the case tables leave the label out, see
+    past_container_label)."""
+    found = violations(rule_name, DEPLOYMENT, changed(workload(), (*POD, *path), value))
+    assert len(found) == 1 and expected in found[0], found
+
+
+def test_a_container_whose_name_is_unknown_is_labelled_by_its_index() -> None:
+    pod = pod_with(("containers", 0, "securityContext", "privileged"), True)
+    pod["containers"][0]["name"] = UNKNOWN_STRING_VALUE
+    assert violations("k8s-pod-privilege", DEPLOYMENT, workload(pod=pod)) == [
+        "Deployment ml/web container 0 sets securityContext.privileged true"
+    ]
+
+
+def test_a_volume_whose_name_is_unknown_is_shown_so() -> None:
+    pod = pod_with(("volumes", 1), {"name": UNKNOWN_STRING_VALUE, "hostPath": {"path": "/"}})
+    assert violations("k8s-pod-no-host-access", DEPLOYMENT, workload(pod=pod)) == [
+        "Deployment ml/web mounts hostPath volume (known after apply)"
+    ]
+    assert violations("k8s-pod-volume-types", DEPLOYMENT, workload(pod=pod)) == [
+        "Deployment ml/web volume (known after apply) uses disallowed type hostPath"
+    ]
+
+
+def test_a_container_unknown_at_preview_hides_no_privileged_sibling() -> None:
+    """The issue's case: one container's security context computed, a privileged sibling is still reported."""
+    pod = pod_with(("containers", 0, "securityContext"), UNKNOWN_OBJECT_VALUE)
+    pod["containers"].append({"name": "sidecar", "image": "sidecar:1", "securityContext": {"privileged": True}})
+    found = judge(RULES["k8s-pod-privilege"], resource(DEPLOYMENT, workload(pod=pod)))
+    assert found.verdict == "fail"
+    assert found.messages[0] == "Deployment ml/web container sidecar sets securityContext.privileged true"
+    assert not any("container app" in m for m in found.messages)
+
+
+def test_an_allowed_volume_source_unknown_at_preview_is_still_allowed() -> None:
+    pod = pod_with(("volumes", 0, "configMap"), UNKNOWN_OBJECT_VALUE)
+    assert judge(RULES["k8s-pod-volume-types"], resource(DEPLOYMENT, workload(pod=pod))).verdict == "pass"
+    pod = pod_with(("volumes", 0), {"name": "shared", "nfs": UNKNOWN_OBJECT_VALUE})  # null is no source
+    assert judge(RULES["k8s-pod-volume-types"], resource(DEPLOYMENT, workload(pod=pod))).verdict == "not-judged"
 
 
 def test_cronjob_job_template_unknown_cannot_be_judged() -> None:

@@ -16,6 +16,7 @@ from pulumi_policy.proxy import UnknownValueError
 from llmops_infra.policies.runtime.kubernetes import (
     NAMESPACE,
     describe,
+    every,
     is_empty,
     is_list,
     object_name,
@@ -37,13 +38,23 @@ def _selects_all(selector: Any) -> bool:
 
 
 def _is_default_deny_ingress(policy: Resource) -> bool:
+    """Whether the policy denies all ingress to every pod: each condition decided on its own, so one known to fail
+    decides "no" whatever a value unknown at preview hides from the others."""
     spec = mapping(policy.props.get("spec"))
-    if not _selects_all(spec.get("podSelector")):
-        return False
+    return every((_selects_every_pod, _applies_to_ingress, _allows_no_ingress), lambda condition: condition(spec))
+
+
+def _selects_every_pod(spec: Mapping[str, Any]) -> bool:
+    return _selects_all(spec.get("podSelector"))
+
+
+def _applies_to_ingress(spec: Mapping[str, Any]) -> bool:
     # The API defaults an absent policyTypes to include Ingress, so an absent one still denies ingress.
     policy_types = spec.get("policyTypes")
-    if policy_types is not None and "Ingress" not in string_items(policy_types):
-        return False
+    return policy_types is None or "Ingress" in string_items(policy_types)
+
+
+def _allows_no_ingress(spec: Mapping[str, Any]) -> bool:
     return is_empty(spec.get("ingress")) and is_list(spec.get("ingress"))
 
 
@@ -53,7 +64,9 @@ class _Policies:
 
     by_dependency: dict[str, list[Resource]] = field(default_factory=dict)  # metadata computed from a Namespace
     by_namespace: dict[str, list[Resource]] = field(default_factory=dict)  # the namespace they name or default to
-    unknown: list[Resource] = field(default_factory=list)  # namespace unknown at preview: might be in any
+    # Namespace unknown at preview, rules that may deny all ingress: might be the one of any namespace. (A policy
+    # whose rules are known to allow some ingress counts nowhere, so where it is never matters.)
+    unknown: list[Resource] = field(default_factory=list)
 
 
 def _policies(stack: Stack) -> _Policies:
@@ -64,8 +77,16 @@ def _policies(stack: Stack) -> _Policies:
         try:
             found.by_namespace.setdefault(object_namespace(policy), []).append(policy)
         except UnknownValueError:
-            found.unknown.append(policy)
+            if _may_deny_all_ingress(policy):
+                found.unknown.append(policy)
     return found
+
+
+def _may_deny_all_ingress(policy: Resource) -> bool:
+    try:
+        return _is_default_deny_ingress(policy)
+    except (UnknownValueError, CannotJudge):
+        return True
 
 
 @rule(
@@ -95,7 +116,7 @@ def k8s_namespace_default_deny(namespace: Resource, stack: Stack, settings: Sett
         try:
             if _is_default_deny_ingress(policy):
                 return
-        except UnknownValueError:
+        except (UnknownValueError, CannotJudge):
             undecided = True  # its rules are not known yet: it may be the one
     if undecided:
         raise CannotJudge(f"a NetworkPolicy that may be in namespace {name} is not known yet")

@@ -8,37 +8,57 @@ nodes reads them through here, so a place is never forgotten by one rule and jud
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from llmops_infra.policies.runtime.props import is_true, items, mapping
+from llmops_infra.policies.runtime.props import is_true, listed, mapping
 from llmops_infra.policies.runtime.resources import GKE_CLUSTER, GKE_NODE_POOL
-from llmops_infra.policies.runtime.rule import Resource
+from llmops_infra.policies.runtime.rule import Resource, judge_each
 
 AUTO_PROVISIONING = "clusterAutoscaling.autoProvisioningDefaults"
 
 
-def node_configs(resource: Resource) -> list[tuple[str, Mapping[str, Any]]]:
-    """Where a cluster or node pool configures its nodes, as (property path, nodeConfig).
+NodeJudge = Callable[[str, Mapping[str, Any]], Iterable[str]]
+
+
+def judge_node_configs(resource: Resource, judge: NodeJudge, include_autopilot: bool | None = None) -> Iterator[str]:
+    """`judge(property path, nodeConfig)`'s messages for every place the cluster or node pool configures its nodes,
+    each judged on its own (rule.judge_each): a value unknown at preview in one hides no violation in another.
 
     A node pool has its own nodeConfig (absent: GKE's defaults). A cluster has one per inline nodePools entry,
     and its top-level nodeConfig configures the default node pool, which GKE creates unless the cluster has
     inline node pools, removes it (removeDefaultNodePool) or is Autopilot (GKE manages the nodes; see
-    auto_provisioning). A default pool with no nodeConfig runs on GKE's defaults, judged as an empty config.
+    auto_provisioning). A default pool with no nodeConfig runs on GKE's defaults, judged as an empty config. With
+    `include_autopilot` given, the defaults of the node pools GKE creates itself are judged last (auto_provisioning).
     """
     props = resource.props
     if resource.type == GKE_NODE_POOL:
-        return [("nodeConfig", mapping(props.get("nodeConfig")))]
-    pools = items(props.get("nodePools"))
-    found = [(f"nodePools[{i}].nodeConfig", mapping(mapping(pool).get("nodeConfig"))) for i, pool in enumerate(pools)]
-    if is_true(props.get("enableAutopilot")):
-        return found
-    config = props.get("nodeConfig")
-    if config is not None:
-        found.append(("nodeConfig", mapping(config)))
-    elif not pools and not is_true(props.get("removeDefaultNodePool")):
-        found.append(("nodeConfig", {}))
-    return found
+        yield from judge("nodeConfig", mapping(props.get("nodeConfig")))
+        return
+
+    def inline_pools() -> Iterator[str]:
+        pools = listed(props.get("nodePools"))
+        yield from judge_each(
+            pools, lambda i, pool: judge(f"nodePools[{i}].nodeConfig", mapping(mapping(pool).get("nodeConfig")))
+        )
+
+    def default_pool() -> Iterator[str]:
+        if is_true(props.get("enableAutopilot")):
+            return
+        config = props.get("nodeConfig")
+        if config is not None:
+            yield from judge("nodeConfig", mapping(config))
+        elif not listed(props.get("nodePools")) and not is_true(props.get("removeDefaultNodePool")):
+            yield from judge("nodeConfig", {})
+
+    def provisioned() -> Iterator[str]:
+        if include_autopilot is None:
+            return
+        defaults = auto_provisioning(resource, include_autopilot)
+        if defaults is not None:
+            yield from judge(AUTO_PROVISIONING, defaults)
+
+    yield from judge_each((inline_pools, default_pool, provisioned), lambda _, place: place())
 
 
 def auto_provisioning(resource: Resource, include_autopilot: bool) -> Mapping[str, Any] | None:

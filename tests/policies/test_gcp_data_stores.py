@@ -257,6 +257,8 @@ CASES = [
             (("settings", "backupConfiguration", "enabled"), UNKNOWN_BOOLEAN_VALUE),
             (("settings", "userLabels"), UNKNOWN_OBJECT_VALUE),
         ],
+        # A phi-only rule: the classification decides whether backups are required at all.
+        needs=[("settings", "userLabels", "data-classification")],
     ),
     case(
         "alloydb-phi-automated-backup",
@@ -269,6 +271,7 @@ CASES = [
             (("automatedBackupPolicy", "enabled"), UNKNOWN_BOOLEAN_VALUE),
             (("labels", "data-classification"), UNKNOWN_STRING_VALUE),
         ],
+        needs=[("labels", "data-classification")],
     ),
     # key-rotation
     case(

@@ -4,19 +4,45 @@ Controls: no-public-access, network-isolation, audit-logging, least-privilege.
 
 Every property and enum value here is read from pulumi-gcp v10's SDK (the `*Args` classes and their
 `@pulumi.getter(name=...)` camelCase names). Values unknown at preview are read plainly: the proxy raises
-UnknownValueError and `evaluate` turns it into "cannot judge yet". Odd shapes (a string where a list was
-expected, None, a number) count as "not compliant" where absence is itself a violation, never as an exception.
+UnknownValueError and `evaluate` turns it into "cannot judge yet" for what reads them only: independent checks and
+list items are judged each on its own (rule.judge_apart, judge_each), and a verdict that combines several (an
+exception, "some entry expires") decides each by what is known (rule.any_of, all_of). Odd shapes (a string where
+a list was expected, None, a number) count as "not compliant" where absence is itself a violation, never as an
+exception.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any
 
-from llmops_infra.policies.runtime.gke import AUTO_PROVISIONING, auto_provisioning, node_configs
-from llmops_infra.policies.runtime.props import is_open_cidr, is_true, items, mapping, named, number, strings, word
+from llmops_infra.policies.runtime.gke import judge_node_configs
+from llmops_infra.policies.runtime.props import (
+    has_key,
+    is_open_cidr,
+    is_true,
+    items,
+    listed,
+    mapping,
+    named,
+    number,
+    one_or_many,
+    strings,
+    word,
+)
 from llmops_infra.policies.runtime.resources import GCS_BUCKET, GKE_CLUSTER, GKE_NODE_POOL, decoded, label
-from llmops_infra.policies.runtime.rule import Resource, Settings, rule
+from llmops_infra.policies.runtime.rule import (
+    Resource,
+    Settings,
+    all_of,
+    any_of,
+    judge_apart,
+    judge_each,
+    known_items,
+    per_item,
+    rule,
+)
 
 # ---- tokens (pulumi-gcp v10) that resources.py does not name ------------------------------------------------
 
@@ -90,10 +116,17 @@ def _public(members: list[str]) -> list[str]:
 )
 def gcs_bucket_public_access_prevention(resource: Resource, settings: Settings) -> Iterator[str]:
     """Cloud Storage buckets enforce public access prevention and uniform bucket-level access."""
+    yield from judge_apart(partial(_prevention_enforced, resource), partial(_uniform_access, resource))
+
+
+def _prevention_enforced(resource: Resource) -> Iterator[str]:
     # The SDK: "inherited" (the default) applies prevention only under the org policy constraint.
     prevention = resource.props.get("publicAccessPrevention")
     if not (isinstance(prevention, str) and prevention.strip().lower() == "enforced"):
         yield f"{label(resource)} does not set publicAccessPrevention to enforced"
+
+
+def _uniform_access(resource: Resource) -> Iterator[str]:
     if not is_true(resource.props.get("uniformBucketLevelAccess")):
         yield f"{label(resource)} does not set uniformBucketLevelAccess to true"
 
@@ -122,8 +155,13 @@ def gcs_iam_no_public_members(resource: Resource, settings: Settings) -> Iterato
                 yield f"{label(resource)} grants access to {member} (policyData bindings[{index}].members)"
         return
     key = "member" if resource.type == GCS_IAM_MEMBER else "members"
-    for member in _public(strings(resource.props.get(key))):
-        yield f"{label(resource)} grants access to {member} ({key})"
+    members = one_or_many(resource.props.get(key))
+    yield from judge_each(members, lambda _, member: _public_grant(resource, member, key))
+
+
+def _public_grant(resource: Resource, member: Any, key: str) -> Iterator[str]:
+    if isinstance(member, str) and member.strip() in PUBLIC_MEMBERS:
+        yield f"{label(resource)} grants access to {member.strip()} ({key})"
 
 
 @rule(
@@ -141,14 +179,27 @@ def gcs_acl_not_public(resource: Resource, settings: Settings) -> Iterator[str]:
         for entity in _public(strings(resource.props.get("entity"))):
             yield f"{label(resource)} grants access to {entity} (entity)"
         return
+    yield from judge_apart(partial(_public_predefined_acl, resource), partial(_public_role_entities, resource))
+
+
+def _public_predefined_acl(resource: Resource) -> Iterator[str]:
     acl = resource.props.get("predefinedAcl")
     if isinstance(acl, str) and acl.strip() in PUBLIC_PREDEFINED_ACLS:
         yield f"{label(resource)} uses the public predefinedAcl {acl.strip()}"
-    # The SDK: roleEntities are "ROLE:entity" pairs.
-    for pair in strings(resource.props.get("roleEntities")):
-        _, _, entity = pair.partition(":")
-        for public in _public([entity]):
-            yield f"{label(resource)} grants access to {public} (roleEntities {pair.strip()})"
+
+
+def _public_role_entities(resource: Resource) -> Iterator[str]:
+    # The SDK: roleEntities are "ROLE:entity" pairs, each judged on its own.
+    pairs = one_or_many(resource.props.get("roleEntities"))
+    yield from judge_each(pairs, lambda _, pair: _public_role_entity(resource, pair))
+
+
+def _public_role_entity(resource: Resource, pair: Any) -> Iterator[str]:
+    if not isinstance(pair, str):
+        return
+    _, _, entity = pair.partition(":")
+    for public in _public([entity]):
+        yield f"{label(resource)} grants access to {public} (roleEntities {pair.strip()})"
 
 
 @rule(
@@ -166,18 +217,30 @@ def gke_private_nodes(resource: Resource, settings: Settings) -> Iterator[str]:
     # The SDK: a node pool's networkConfig.enablePrivateNodes ("whether nodes have internal IP addresses only")
     # overrides the cluster's setting for that pool; unset, the pool inherits it.
     if resource.type == GKE_NODE_POOL:
-        pools = [("networkConfig", mapping(props.get("networkConfig")))]
-    else:
-        if not is_true(mapping(props.get("privateClusterConfig")).get("enablePrivateNodes")):
-            yield f"{label(resource)} does not set privateClusterConfig.enablePrivateNodes to true"
-        pools = [
-            (f"nodePools[{i}].networkConfig", mapping(mapping(p).get("networkConfig")))
-            for i, p in enumerate(items(props.get("nodePools")))
-        ]
-    for where, network in pools:
-        value = network.get("enablePrivateNodes")
-        if value is not None and not is_true(value):
-            yield f"{label(resource)} {where}.enablePrivateNodes is not true (public node IPs)"
+        yield from _pool_private_nodes(resource, "networkConfig", props.get("networkConfig"))
+        return
+    yield from judge_apart(partial(_cluster_private_nodes, resource), partial(_inline_pools_private_nodes, resource))
+
+
+def _cluster_private_nodes(resource: Resource) -> Iterator[str]:
+    if not is_true(mapping(resource.props.get("privateClusterConfig")).get("enablePrivateNodes")):
+        yield f"{label(resource)} does not set privateClusterConfig.enablePrivateNodes to true"
+
+
+def _inline_pools_private_nodes(resource: Resource) -> Iterator[str]:
+    pools = listed(resource.props.get("nodePools"))
+    yield from judge_each(
+        pools,
+        lambda i, pool: _pool_private_nodes(
+            resource, f"nodePools[{i}].networkConfig", mapping(pool).get("networkConfig")
+        ),
+    )
+
+
+def _pool_private_nodes(resource: Resource, where: str, network: Any) -> Iterator[str]:
+    value = mapping(network).get("enablePrivateNodes")
+    if value is not None and not is_true(value):
+        yield f"{label(resource)} {where}.enablePrivateNodes is not true (public node IPs)"
 
 
 @rule(
@@ -195,11 +258,21 @@ def gke_master_authorized_networks(resource: Resource, settings: Settings) -> It
     if not isinstance(config, Mapping):
         yield f"{label(resource)} has no masterAuthorizedNetworksConfig (control plane open to any address)"
         return
+    yield from judge_apart(partial(_open_cidr_blocks, resource, config), partial(_public_cidrs, resource, config))
+
+
+def _open_cidr_blocks(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     # The SDK: leaving cidrBlocks out disallows external access (except node IPs) - the strictest setting.
-    for index, block in enumerate(items(config.get("cidrBlocks"))):
-        cidr = mapping(block).get("cidrBlock")
-        if is_open_cidr(cidr):
-            yield f"{label(resource)} masterAuthorizedNetworksConfig.cidrBlocks[{index}] authorizes {cidr}"
+    yield from judge_each(listed(config.get("cidrBlocks")), lambda i, block: _open_cidr_block(resource, i, block))
+
+
+def _open_cidr_block(resource: Resource, index: int, block: Any) -> Iterator[str]:
+    cidr = mapping(block).get("cidrBlock")
+    if is_open_cidr(cidr):
+        yield f"{label(resource)} masterAuthorizedNetworksConfig.cidrBlocks[{index}] authorizes {cidr}"
+
+
+def _public_cidrs(resource: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     # The SDK: this makes the control plane reachable from every Google Compute Engine public IP, anyone's.
     if is_true(config.get("gcpPublicCidrsAccessEnabled")):
         yield f"{label(resource)} sets masterAuthorizedNetworksConfig.gcpPublicCidrsAccessEnabled to true"
@@ -223,9 +296,29 @@ def _port_443(port: Any) -> bool:
 
 
 def _https_only(allow: Mapping[str, Any]) -> bool:
+    """Whether an allow rule admits tcp 443 only; its protocol and each port decided on its own."""
+    return all_of((lambda: word(allow.get("protocol")) in TCP, partial(_ports_443_only, allow)))
+
+
+def _ports_443_only(allow: Mapping[str, Any]) -> bool:
     # The SDK: with no ports an allow rule "applies to connections through any port".
-    ports = items(allow.get("ports"))
-    return word(allow.get("protocol")) in TCP and bool(ports) and all(_port_443(p) for p in ports)
+    ports = listed(allow.get("ports"))
+    return bool(ports) and all_of(per_item(ports, _port_443))
+
+
+def _open_range(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and is_open_cidr(value)
+
+
+def _edge_tagged(props: Mapping[str, Any]) -> bool:
+    return any_of(per_item(one_or_many(props.get("targetTags")), lambda tag: tag == GCP_EDGE_TAG))
+
+
+def _edge_https_only(props: Mapping[str, Any], allows: Sequence[Any]) -> bool:
+    """The edge exception: tagged as the edge load balancer and every allow rule tcp 443 only, each decided on
+    its own (an allow rule known to open another port needs no tag read, a missing tag no allow rule read)."""
+    https = partial(all_of, per_item(allows, lambda allow: _https_only(mapping(allow))))
+    return all_of((partial(_edge_tagged, props), https))
 
 
 def _given(value: Any) -> list[str]:
@@ -247,18 +340,21 @@ def gcp_firewall_no_open_ingress(resource: Resource, settings: Settings) -> Iter
     # The SDK: direction defaults to INGRESS; a disabled rule "is not enforced"; denies never open anything.
     if word(props.get("direction")) == "EGRESS" or is_true(props.get("disabled")):
         return
-    allows = [mapping(a) for a in items(props.get("allows"))]
+    allows = listed(props.get("allows"))
     if not allows:
         return
-    ranges = _given(props.get("sourceRanges"))
-    open_ranges = [r for r in ranges if is_open_cidr(r)]
+    # Each source range decided on its own: one known to be open opens the firewall whatever another hides.
+    ranges = one_or_many(props.get("sourceRanges"))
+    is_open = any_of(per_item(ranges, _open_range))
     # With no source at all the provider sends none and Compute Engine applies 0.0.0.0/0
     # (hashicorp/terraform-provider-google#6789), though the SDK calls a source "required".
-    sourced = ranges or _given(props.get("sourceTags")) or _given(props.get("sourceServiceAccounts"))
-    if not open_ranges and sourced:
+    if not is_open and (
+        _given(ranges) or _given(props.get("sourceTags")) or _given(props.get("sourceServiceAccounts"))
+    ):
         return
-    if GCP_EDGE_TAG in _given(props.get("targetTags")) and all(_https_only(a) for a in allows):
+    if _edge_https_only(props, allows):
         return
+    open_ranges = [r for r in known_items(ranges) if _open_range(r)]
     if open_ranges:
         yield f"{label(resource)} allows ingress from {', '.join(open_ranges)} (sourceRanges)"
     else:
@@ -288,14 +384,21 @@ def gcp_subnet_flow_logs_private_access(resource: Resource, settings: Settings) 
     props = resource.props
     if word(props.get("purpose")) in NO_FLOW_LOG_PURPOSES:
         return
+    yield from judge_apart(partial(_flow_logs, resource), partial(_private_google_access, resource))
+
+
+def _flow_logs(resource: Resource) -> Iterator[str]:
     # The SDK: logConfig "denotes the VPC flow logging options ... If logging is enabled": the block is the switch.
-    log_config = props.get("logConfig")
+    log_config = resource.props.get("logConfig")
     if not isinstance(log_config, Mapping):
         yield f"{label(resource)} has no logConfig (VPC flow logs)"
     elif number(log_config.get("flowSampling")) == 0:
         # The SDK: a sampling rate of 0.0 "means no logs are reported".
         yield f"{label(resource)} sets logConfig.flowSampling to 0, so no flow logs are reported"
-    if not is_true(props.get("privateIpGoogleAccess")):
+
+
+def _private_google_access(resource: Resource) -> Iterator[str]:
+    if not is_true(resource.props.get("privateIpGoogleAccess")):
         yield f"{label(resource)} does not set privateIpGoogleAccess to true"
 
 
@@ -320,22 +423,36 @@ GKE_METRIC_COMPONENTS = ("SYSTEM_COMPONENTS",)
 )
 def gke_logging_monitoring(resource: Resource, settings: Settings) -> Iterator[str]:
     """GKE clusters send system and API server logs to Cloud Logging and metrics to Cloud Monitoring."""
-    props = resource.props
+    # Each service and each config judged on its own: an unknown one hides no other's violation.
+    yield from judge_apart(
+        partial(_service_off, resource, "loggingService"),
+        partial(_service_off, resource, "monitoringService"),
+        partial(_log_components, resource),
+        partial(_metric_components, resource),
+    )
+
+
+def _service_off(resource: Resource, key: str) -> Iterator[str]:
     # The SDK: both services default to the GKE integrations (logging.googleapis.com/kubernetes ...); `none` is off.
-    for key in ("loggingService", "monitoringService"):
-        value = props.get(key)
-        if isinstance(value, str) and value.strip().lower() == "none":
-            yield f"{label(resource)} sets {key} to none"
-    logging_config = props.get("loggingConfig")
+    value = resource.props.get(key)
+    if isinstance(value, str) and value.strip().lower() == "none":
+        yield f"{label(resource)} sets {key} to none"
+
+
+def _log_components(resource: Resource) -> Iterator[str]:
+    logging_config = resource.props.get("loggingConfig")
     if logging_config is not None:
         # enableComponents is required in a loggingConfig (the SDK); absent or empty, nothing is logged.
         enabled = strings(mapping(logging_config).get("enableComponents"))
         missing = [c for c in GKE_LOG_COMPONENTS if c not in enabled]
         if missing:
             yield f"{label(resource)} loggingConfig.enableComponents lacks {', '.join(missing)}"
-    monitoring = mapping(props.get("monitoringConfig"))
+
+
+def _metric_components(resource: Resource) -> Iterator[str]:
+    monitoring = mapping(resource.props.get("monitoringConfig"))
     # Optional in a monitoringConfig (the SDK): left out, GKE keeps its default system metrics.
-    if any(k == "enableComponents" for k in monitoring):
+    if has_key(monitoring, "enableComponents"):
         enabled = strings(monitoring.get("enableComponents"))
         missing = [c for c in GKE_METRIC_COMPONENTS if c not in enabled]
         if missing:
@@ -357,15 +474,25 @@ AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
 )
 def gcp_audit_config_all_log_types(resource: Resource, settings: Settings) -> Iterator[str]:
     """IAM audit configs log admin reads, data reads and data writes, exempting no one."""
-    configs = [mapping(c) for c in items(resource.props.get("auditLogConfigs"))]
-    enabled = [word(c.get("logType")) for c in configs]
+    configs = listed(resource.props.get("auditLogConfigs"))
+    # Which types are logged needs every config's logType; each config's exemptions are its own.
+    yield from judge_apart(
+        partial(_missing_log_types, resource, configs),
+        lambda: judge_each(configs, lambda i, config: _exempted_members(resource, i, config)),
+    )
+
+
+def _missing_log_types(resource: Resource, configs: Sequence[Any]) -> Iterator[str]:
+    enabled = [word(mapping(c).get("logType")) for c in configs]
     missing = [t for t in AUDIT_LOG_TYPES if t not in enabled]
     if missing:
         yield f"{label(resource)} auditLogConfigs lacks {', '.join(missing)}"
-    for index, config in enumerate(configs):
-        exempted = _given(config.get("exemptedMembers"))
-        if exempted:
-            yield f"{label(resource)} auditLogConfigs[{index}] exempts {', '.join(exempted)} (exemptedMembers)"
+
+
+def _exempted_members(resource: Resource, index: int, config: Any) -> Iterator[str]:
+    exempted = _given(mapping(config).get("exemptedMembers"))
+    if exempted:
+        yield f"{label(resource)} auditLogConfigs[{index}] exempts {', '.join(exempted)} (exemptedMembers)"
 
 
 # =============================================================================================================
@@ -426,15 +553,14 @@ def _default_service_account(value: Any) -> bool:
 )
 def gke_nodes_not_default_service_account(resource: Resource, settings: Settings) -> Iterator[str]:
     """GKE nodes run as a dedicated service account, never the Compute Engine default one."""
-    found = list(node_configs(resource))
-    defaults = auto_provisioning(resource, include_autopilot=True)
-    if defaults is not None:
-        found.append((AUTO_PROVISIONING, defaults))
-    for where, config in found:
-        account = config.get("serviceAccount")
-        if _default_service_account(account):
-            shown = f"is {account.strip()!r}" if named(account) else "is unset"
-            yield f"{label(resource)} {where}.serviceAccount {shown}: nodes run as the default compute service account"
+    yield from judge_node_configs(resource, partial(_node_service_account, resource), include_autopilot=True)
+
+
+def _node_service_account(resource: Resource, where: str, config: Mapping[str, Any]) -> Iterator[str]:
+    account = config.get("serviceAccount")
+    if _default_service_account(account):
+        shown = f"is {account.strip()!r}" if named(account) else "is unset"
+        yield f"{label(resource)} {where}.serviceAccount {shown}: nodes run as the default compute service account"
 
 
 GKE_METADATA = "GKE_METADATA"
@@ -451,15 +577,24 @@ GKE_METADATA = "GKE_METADATA"
 )
 def gke_workload_identity(resource: Resource, settings: Settings) -> Iterator[str]:
     """GKE workloads use Workload Identity, so pods never see the node's credentials."""
+    # The cluster's pool and each node config judged on its own.
+    yield from judge_apart(
+        partial(_workload_pool, resource), partial(judge_node_configs, resource, partial(_metadata_mode, resource))
+    )
+
+
+def _workload_pool(resource: Resource) -> Iterator[str]:
     if resource.type == GKE_CLUSTER:
         # Autopilot clusters always run Workload Identity Federation; GKE sets the pool itself.
         autopilot = is_true(resource.props.get("enableAutopilot"))
         pool = mapping(resource.props.get("workloadIdentityConfig")).get("workloadPool")
         if not autopilot and not named(pool):
             yield f"{label(resource)} has no workloadIdentityConfig.workloadPool"
+
+
+def _metadata_mode(resource: Resource, where: str, config: Mapping[str, Any]) -> Iterator[str]:
     # The SDK: GCE_METADATA "exposes all Compute Engine metadata to pods" (the node's credentials included);
     # GKE_METADATA runs the GKE metadata server, which needs Workload Identity on the cluster.
-    for where, config in node_configs(resource):
-        mode = mapping(config.get("workloadMetadataConfig")).get("mode")
-        if word(mode) != GKE_METADATA:
-            yield f"{label(resource)} {where}.workloadMetadataConfig.mode is not {GKE_METADATA}"
+    mode = mapping(config.get("workloadMetadataConfig")).get("mode")
+    if word(mode) != GKE_METADATA:
+        yield f"{label(resource)} {where}.workloadMetadataConfig.mode is not {GKE_METADATA}"

@@ -6,18 +6,22 @@ cross_cloud.py; data residency has its own module.)
 
 Every property and enum value here is read from pulumi-gcp v10's SDK (the `*Args` classes and their
 `@pulumi.getter(name=...)` camelCase names). Values unknown at preview are read plainly: the proxy raises
-UnknownValueError and `evaluate` turns it into "cannot judge yet". Odd shapes (a string where a list was
-expected, None, a number) count as "not compliant" where absence is itself a violation, never as an exception.
+UnknownValueError and `evaluate` turns it into "cannot judge yet" for what reads them only: independent checks and
+list items are judged each on its own (rule.judge_apart, judge_each), and a verdict that combines several (an
+exception, "some entry expires") decides each by what is known (rule.any_of, all_of). Odd shapes (a string where
+a list was expected, None, a number) count as "not compliant" where absence is itself a violation, never as an
+exception.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any
 
-from llmops_infra.policies.runtime.gke import AUTO_PROVISIONING, auto_provisioning, node_configs
-from llmops_infra.policies.runtime.props import has_key, is_true, items, mapping, named, number, word
+from llmops_infra.policies.runtime.gke import judge_node_configs
+from llmops_infra.policies.runtime.props import has_key, is_true, listed, mapping, named, number, word
 from llmops_infra.policies.runtime.resources import (
     GCE_DISK,
     GCS_BUCKET,
@@ -27,7 +31,7 @@ from llmops_infra.policies.runtime.resources import (
     classification,
     label,
 )
-from llmops_infra.policies.runtime.rule import Resource, Settings, rule
+from llmops_infra.policies.runtime.rule import Resource, Settings, all_of, any_of, per_item, rule
 
 # ---- tokens (pulumi-gcp v10) that resources.py does not name ------------------------------------------------
 
@@ -84,14 +88,14 @@ def gke_database_encryption(resource: Resource, settings: Settings) -> Iterator[
 )
 def gke_node_pool_boot_disk_cmek(resource: Resource, settings: Settings) -> Iterator[str]:
     """GKE node boot disks are encrypted with a customer-managed Cloud KMS key."""
-    for where, config in node_configs(resource):
-        if not named(config.get("bootDiskKmsKey")):
-            yield f"{label(resource)} {where} has no bootDiskKmsKey (customer-managed key)"
     # The SDK says only "a subset" of the NAP defaults applies to Autopilot and names serviceAccount for its
     # nodes, never bootDiskKmsKey: only auto-provisioning on a Standard cluster is held to it.
-    defaults = auto_provisioning(resource, include_autopilot=False)
-    if defaults is not None and not named(defaults.get("bootDiskKmsKey")):
-        yield f"{label(resource)} {AUTO_PROVISIONING} has no bootDiskKmsKey (customer-managed key)"
+    yield from judge_node_configs(resource, partial(_boot_disk_cmek, resource), include_autopilot=False)
+
+
+def _boot_disk_cmek(resource: Resource, where: str, config: Mapping[str, Any]) -> Iterator[str]:
+    if not named(config.get("bootDiskKmsKey")):
+        yield f"{label(resource)} {where} has no bootDiskKmsKey (customer-managed key)"
 
 
 # Customer-supplied keys (CSEK): the key material is pasted into the resource, not held in Cloud KMS, so it
@@ -198,16 +202,31 @@ RETENTION_DATES = ("createdBefore", "customTimeBefore", "noncurrentTimeBefore")
 
 
 def _expires(lifecycle_rule: Any) -> bool:
+    """Whether the entry deletes objects after a bound: its action and its condition decided each on its own (a
+    known non-bounding condition needs no action type, a known non-Delete action no condition)."""
     lifecycle_rule = mapping(lifecycle_rule)
     # The SDK: action types are Delete, SetStorageClass and AbortIncompleteMultipartUpload; only Delete expires.
-    if mapping(lifecycle_rule.get("action")).get("type") != "Delete":
-        return False
-    condition = mapping(lifecycle_rule.get("condition"))
-    for key, send_zero in RETENTION_DAYS.items():
-        days = number(condition.get(key))
-        if days is not None and (days > 0 or (days == 0 and is_true(condition.get(send_zero)))):
-            return True
-    return any(named(condition.get(key)) for key in RETENTION_DATES)
+    return all_of(
+        (
+            lambda: mapping(lifecycle_rule.get("action")).get("type") == "Delete",
+            lambda: _bounds(mapping(lifecycle_rule.get("condition"))),
+        )
+    )
+
+
+def _bounds(condition: Mapping[str, Any]) -> bool:
+    """Whether some condition bounds how long objects are kept, each decided on its own."""
+    days = [partial(_bounding_days, condition, key, send_zero) for key, send_zero in RETENTION_DAYS.items()]
+    return any_of([*days, *(partial(_bounding_date, condition, key) for key in RETENTION_DATES)])
+
+
+def _bounding_days(condition: Mapping[str, Any], key: str, send_zero: str) -> bool:
+    days = number(condition.get(key))
+    return days is not None and (days > 0 or (days == 0 and is_true(condition.get(send_zero))))
+
+
+def _bounding_date(condition: Mapping[str, Any], key: str) -> bool:
+    return named(condition.get(key))
 
 
 @rule(
@@ -223,7 +242,9 @@ def gcs_bucket_lifecycle_expiry(resource: Resource, settings: Settings) -> Itera
     """Cloud Storage buckets classified phi or personal delete objects or old versions after a declared retention."""
     if classification(resource) not in PERSONAL_CLASSES:
         return
-    if not any(_expires(r) for r in items(resource.props.get("lifecycleRules"))):
+    # Each entry decided on its own: one known to expire is enough, whatever the others hide.
+    entries = listed(resource.props.get("lifecycleRules"))
+    if not any_of(per_item(entries, _expires)):
         yield f"{label(resource)} has no lifecycleRules entry with action type Delete and an age or version condition"
 
 

@@ -17,7 +17,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, NamedTuple
 
-from llmops_infra.policies.runtime.props import mapping, strings
+from pulumi_policy.proxy import UnknownValueError
+
+from llmops_infra.policies.runtime.props import mapping, one_or_many
 from llmops_infra.policies.runtime.regions import ADEQUACY_REGIONS, EU_REGIONS, adequacy_country, region_of_zone
 from llmops_infra.policies.runtime.resources import (
     AWS_PROVIDER,
@@ -123,6 +125,11 @@ DATA_TYPES: tuple[DataType, ...] = (
 )
 DATA = {t.token: t for t in DATA_TYPES}
 
+# Inputs that name a zone inside the region input before them (an AWS Availability Zone lies in the resource's
+# region; a Redis locationId is "the zone where the instance will be provisioned" in its region): with that region
+# unknown at preview, a known zone places the resource all the same.
+ZONES_IN_REGION = ("availabilityZone", "locationId")
+
 
 class Unbounded(NamedTuple):
     path: tuple[str, ...]  # the input that decides
@@ -169,25 +176,26 @@ def _given(props: Mapping[str, Any], name: str) -> str | None:
 
 
 def _first(props: Mapping[str, Any], names: tuple[str, ...], where: str) -> Place | None:
-    for name in names:
-        value = _given(props, name)
+    for index, name in enumerate(names):
+        try:
+            value = _given(props, name)
+        except UnknownValueError:
+            # An unknown region decides nothing about a zone given inside it: that zone places the resource.
+            zone = _first(props, tuple(n for n in names[index + 1 :] if n in ZONES_IN_REGION), where)
+            if zone is None:
+                raise
+            return zone
         if value is not None:
             return Place(value, f"{where} {name}" if where else f"{name} input")
     return None
 
 
 def places(resource: Resource, settings: Settings) -> list[Place]:
-    """Where the resource puts its data: one place, every data location of a dual-region bucket, or none."""
+    """Where the resource puts its data: one place or none (a dual-region bucket's data locations: _own_places)."""
     cloud = _cloud(resource.type)
     if resource.type in (AWS_PROVIDER, GCP_PROVIDER):
         own = _first(resource.props, PROVIDER_INPUTS[cloud], "")
     else:
-        if resource.type == GCS_BUCKET:
-            # A configurable dual-region bucket stores its data in exactly these regions.
-            config = mapping(resource.props.get("customPlacementConfig"))
-            data_locations = [d.strip() for d in strings(config.get("dataLocations")) if d.strip()]
-            if data_locations:
-                return [Place(d, "customPlacementConfig.dataLocations") for d in data_locations]
         inputs = DATA[resource.type].inputs
         if not inputs:
             return []  # a global resource: placed by its further places (DataType.more) only
@@ -233,8 +241,25 @@ def data_residency(resource: Resource, settings: Settings) -> Iterator[str]:
 
 
 def _own_places(resource: Resource, settings: Settings) -> Iterator[str]:
+    if resource.type == GCS_BUCKET:
+        # A configurable dual-region bucket stores its data in exactly these regions, each judged on its own; only
+        # when it names none (all known) does the bucket's own location decide.
+        config = mapping(resource.props.get("customPlacementConfig"))
+        data_locations = one_or_many(config.get("dataLocations"))
+        named: list[str] = []
+        yield from judge_each(data_locations, lambda _, d: _data_location(resource, d, named, settings))
+        if named:
+            return
     for place in places(resource, settings):
         message = _outside(resource, place, settings)
+        if message:
+            yield message
+
+
+def _data_location(resource: Resource, value: Any, named: list[str], settings: Settings) -> Iterator[str]:
+    if isinstance(value, str) and value.strip():
+        named.append(value.strip())
+        message = _outside(resource, Place(value.strip(), "customPlacementConfig.dataLocations"), settings)
         if message:
             yield message
 

@@ -26,7 +26,7 @@ from pulumi_policy.proxy import (
 
 from llmops_infra.policies.rules import residency as res
 from llmops_infra.policies.runtime import regions
-from llmops_infra.policies.runtime.resources import LABELS
+from llmops_infra.policies.runtime.resources import LABELS, tags_path
 from llmops_infra.policies.runtime.rule import RULES, CannotJudge, Settings
 from tests.rule_judging import (
     DELETE,
@@ -38,6 +38,7 @@ from tests.rule_judging import (
     assert_other_types_ignored,
     case_params,
     change_params,
+    changed,
     resource,
     unknown_params,
     violations,
@@ -141,6 +142,19 @@ def test_provider_and_dual_region_inputs_are_ones_the_sdk_declares():
 
 # ---- the cases: each location input of each data type, the providers, and what classifies or places them ------
 
+
+def classified(type_: str, props: dict[str, Any]) -> tuple[dict[str, Any], list[Path]]:
+    """`props` classified personal where the type keeps its classification (AWS tags, GCP labels or LABELS_AT), and
+    the other places a stack might put one classified internal, as decoys the rule must not read; and the need
+    that classification is (internal or public data is out of the rule's scope)."""
+    where = (*tags_path(type_), "data-classification")
+    props = changed(props, where, "personal")
+    for decoy in ("labels", "tags"):
+        if decoy != where[0]:
+            props[decoy] = {"data-classification": "internal"}
+    return props, [where]
+
+
 INPUT_CASES = [(t.token, name) for t in res.DATA_TYPES for name in t.inputs]
 
 
@@ -148,15 +162,43 @@ def input_case(type_: str, input_name: str) -> Case:
     """The data type placed in the EU by `input_name` alone; moved outside by it, one violation naming it."""
     value, region = outside(type_, input_name)
     where = f"{input_name} input" + (f" {value}" if value != region else "")
+    props, needs = classified(type_, {input_name: inside(input_name)})
     return Case(
         "data-residency",
         type_,
-        {input_name: inside(input_name), "labels": PERSONAL, "tags": PERSONAL},
+        props,
         [((input_name,), value, f"{kind(type_)} subject is in {region} ({where}), {OUTSIDE}")],
         [((input_name,), UNKNOWN_STRING_VALUE)],
         id=f"{type_}-{input_name}",
         settings=STACK_OUTSIDE,
+        needs=needs,
     )
+
+
+def zone_in_unknown_region_case(type_: str, region_input: str, zone_input: str) -> Case:
+    """A zone input lying inside the region input before it: with that region unknown at preview, the zone places
+    the resource (outside, one violation naming it; unknown too, it cannot be judged)."""
+    value, region = outside(type_, zone_input)
+    props, needs = classified(type_, {region_input: inside(region_input), zone_input: inside(zone_input)})
+    return Case(
+        "data-residency",
+        type_,
+        props,
+        [((zone_input,), value, f"{kind(type_)} subject is in {region} ({zone_input} input {value}), {OUTSIDE}")],
+        [((zone_input,), UNKNOWN_STRING_VALUE)],
+        id=f"{type_}-{zone_input}-in-unknown-{region_input}",
+        first=[((region_input,), UNKNOWN_STRING_VALUE)],
+        settings=STACK_OUTSIDE,
+        needs=needs,
+    )
+
+
+ZONE_IN_REGION_CASES = [
+    (t.token, t.inputs[index - 1], name)
+    for t in res.DATA_TYPES
+    for index, name in enumerate(t.inputs)
+    if index and name in res.ZONES_IN_REGION
+]
 
 
 ZONE_PATHS = ("nodeLocations", "zone", "secondaryZone", "alternativeLocationId")  # these name zones
@@ -175,14 +217,16 @@ def more_case(data_type: res.DataType, path: str) -> Case:
     change_path = tuple(0 if step == "[]" else step for step in steps)
     shown = path.replace(".[]", "[0]")
     where = f"{shown} {value}" if is_zone else shown
+    props, needs = classified(data_type.token, {**own, **nested})
     return Case(
         "data-residency",
         data_type.token,
-        {**own, **nested, "labels": PERSONAL, "tags": PERSONAL},
+        props,
         [(change_path, value, f"{kind(data_type.token)} subject is in {region} ({where}), {OUTSIDE}")],
         [(change_path, UNKNOWN_STRING_VALUE), (change_path[:1], UNKNOWN_OBJECT_VALUE)],
         id=f"{data_type.token}-{path}",
         settings=STACK_OUTSIDE,
+        needs=needs,
     )
 
 
@@ -192,6 +236,7 @@ TOPIC = "gcp:pubsub/topic:Topic"
 
 CASES = [
     *[input_case(type_, input_name) for type_, input_name in INPUT_CASES],
+    *[zone_in_unknown_region_case(*args) for args in ZONE_IN_REGION_CASES],
     *MORE_CASES,
     # Global resources: stored wherever they say, anywhere when they say nothing, never at the provider's region.
     Case(
@@ -209,6 +254,7 @@ CASES = [
         [(("replication",), UNKNOWN_OBJECT_VALUE), (("replication", "userManaged"), UNKNOWN_OBJECT_VALUE)],
         settings=STACK_OUTSIDE,
         id="secret-auto-replication",
+        needs=[("labels", "data-classification")],
     ),
     Case(
         "data-residency",
@@ -224,6 +270,7 @@ CASES = [
         [(("messageStoragePolicy",), UNKNOWN_OBJECT_VALUE)],
         settings=STACK_OUTSIDE,
         id="topic-without-storage-policy",
+        needs=[("labels", "data-classification")],
     ),
     # A provider holds no data but places every resource that names no region: it is judged unclassified.
     Case(
@@ -250,6 +297,8 @@ CASES = [
         {"region": "europe-west4", "zone": "us-central1-a"},
         [(("region",), DELETE, f"GCP provider subject is in us-central1 (zone input us-central1-a), {OUTSIDE}")],
         [(("region",), UNKNOWN_STRING_VALUE)],
+        # Without a region the provider's zone places what it manages: the violation is the zone's.
+        needs=[("zone",)],
     ),
     Case(
         "data-residency",
@@ -271,6 +320,7 @@ CASES = [
         [(("region",), UNKNOWN_STRING_VALUE), (("tags",), UNKNOWN_OBJECT_VALUE)],
         provider={"region": "us-east-1"},
         id="s3-bucket-over-its-provider",
+        needs=[("tags", "data-classification")],
     ),
     Case(
         "data-residency",
@@ -279,6 +329,7 @@ CASES = [
         [(("location",), "us-central1", f"GKE cluster subject is in us-central1 (location input), {OUTSIDE}")],
         [(("resourceLabels", "data-classification"), UNKNOWN_STRING_VALUE)],
         id="gke-cluster-classified",
+        needs=[("resourceLabels", "data-classification")],
     ),
     # A configurable dual-region bucket is judged by each of its data locations.
     Case(
@@ -331,6 +382,21 @@ def test_a_vpc_is_not_a_data_type():
 
 
 # ---- one location input at a time ------------------------------------------------------------------------------
+
+
+def test_a_known_zone_places_a_resource_whose_region_is_unknown():
+    # The zone lies inside the region (AWS Availability Zone, Redis locationId): it decides, inside or outside.
+    for type_, zone in (("aws:ebs/volume:Volume", "availabilityZone"), ("gcp:redis/instance:Instance", "locationId")):
+        props = {"region": UNKNOWN_STRING_VALUE, zone: inside(zone)}
+        assert list(RULE.check(resource(type_, unknown_checking_proxy(props)), STACK_OUTSIDE)) == []
+    # Filestore's deprecated zone and Vertex AI's region do not lie inside the input before them: that one decides.
+    for type_, props in (
+        ("gcp:filestore/instance:Instance", {"location": UNKNOWN_STRING_VALUE, "zone": "us-central1-a"}),
+        ("gcp:vertex/aiEndpoint:AiEndpoint", {"location": UNKNOWN_STRING_VALUE, "region": "us-central1"}),
+    ):
+        assert judge(type_, props, STACK_OUTSIDE) == []
+        with pytest.raises((UnknownValueError, CannotJudge)):
+            list(RULE.check(resource(type_, unknown_checking_proxy(props)), STACK_OUTSIDE))
 
 
 def test_the_first_location_input_decides_over_the_later_ones():
@@ -527,6 +593,17 @@ def test_odd_location_values_name_no_place_and_never_raise(odd):
     assert judge(S3, {"region": odd}, provider={"region": "eu-west-1"}) == []
     assert judge(GCS, {"location": odd}, provider={"region": odd}) == []
     assert judge(AWS_PROVIDER, {"region": odd}) == []
+
+
+def test_an_unknown_data_location_hides_no_other_and_never_leaves_the_bucket_location_to_decide():
+    mixed = {"location": "EU", "customPlacementConfig": {"dataLocations": [UNKNOWN_STRING_VALUE, "US-EAST1"]}}
+    assert judge(GCS, mixed) == [f"GCS bucket subject is in US-EAST1 (customPlacementConfig.dataLocations), {OUTSIDE}"]
+    # Only unknown ones: they place the data, not the bucket's location (US here): not judged.
+    unknown = {"location": "US", "customPlacementConfig": {"dataLocations": [UNKNOWN_STRING_VALUE]}}
+    assert judge(GCS, unknown) == []
+    for props in (mixed, unknown):
+        with pytest.raises((UnknownValueError, CannotJudge)):
+            list(RULE.check(resource(GCS, unknown_checking_proxy(props)), Settings()))
 
 
 DUAL_US_EAST1 = [f"GCS bucket subject is in US-EAST1 (customPlacementConfig.dataLocations), {OUTSIDE}"]

@@ -7,12 +7,14 @@ least-privilege rules read statements through here, so a document is parsed one 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from pulumi_policy.proxy import unknown_checking_proxy
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from llmops_infra.policies.runtime.props import items, strings
+from llmops_infra.policies.runtime.props import listed, strings
+from llmops_infra.policies.runtime.resources import known
+from llmops_infra.policies.runtime.rule import judge_each
 
 
 class PolicyDocumentError(ValueError):
@@ -29,12 +31,13 @@ def field(statement: Mapping[str, Any], name: str) -> Any:
     return None
 
 
-def policy_statements(document: Any) -> list[Mapping[str, Any]]:
-    """The statements of a policy document given as a JSON string or an object.
+def statements(document: Any) -> Sequence[Any]:
+    """The Statement of a policy document given as a JSON string or an object, as a list whose elements are left
+    unread: each is read on its own (see each_statement), so a statement unknown at preview hides no other.
 
-    Statement may be one object or a list; elements that are not objects are skipped (they grant nothing AWS
-    would accept). Raises PolicyDocumentError for a string that is not JSON or a document that is not an
-    object: an unreadable policy cannot be shown to be least-privilege, so rules report it (fail closed).
+    Statement may be one object or a list. Raises PolicyDocumentError for a string that is not JSON or a document
+    that is not an object: an unreadable policy cannot be shown to be least-privilege, so rules report it (fail
+    closed).
     """
     if isinstance(document, str):
         try:
@@ -47,8 +50,39 @@ def policy_statements(document: Any) -> list[Mapping[str, Any]]:
         raise PolicyDocumentError("is not a JSON object")
     statement = field(document, "Statement")
     if isinstance(statement, Mapping):
-        return [statement]
-    return [s for s in items(statement) if isinstance(s, Mapping)]
+        return (statement,)
+    return listed(statement)
+
+
+def policy_statements(document: Any) -> list[Mapping[str, Any]]:
+    """The statements of a policy document (see `statements`), every one read; elements that are not objects are
+    skipped (they grant nothing AWS would accept)."""
+    return [s for s in statements(document) if isinstance(s, Mapping)]
+
+
+def each_statement(found: Sequence[Any], judge: Callable[[int, Mapping[str, Any]], Iterable[str]]) -> Iterator[str]:
+    """`judge(index, statement)`'s messages for each statement of `statements`, each judged on its own (judge_each):
+    one unknown at preview stops only its own verdict. Elements that are not objects grant nothing and are skipped;
+    `index` counts the statements before it (as policy_statements lists them; an unknown element counts as one)."""
+    indexes: list[int] = []
+    count = 0
+    for position in range(len(found)):
+        indexes.append(count)
+        try:
+            count += isinstance(found[position], Mapping)
+        except UnknownValueError:
+            count += 1
+
+    def one(position: int, statement: Any) -> Iterable[str]:
+        return judge(indexes[position], statement) if isinstance(statement, Mapping) else ()
+
+    yield from judge_each(found, one)
+
+
+def statement_name(statement: Mapping[str, Any], index: int) -> str:
+    """How a message names a statement: by its Sid, else (absent, or unknown at preview) by its index."""
+    sid = known(lambda: field(statement, "Sid"), None)
+    return f"statement {sid}" if isinstance(sid, str) and sid else f"statement {index}"
 
 
 def is_wildcard_action(action: str) -> bool:
@@ -81,13 +115,14 @@ def wildcard_grant(statement: Mapping[str, Any]) -> str | None:
 def wildcard_findings(document: Any, where: str) -> Iterator[str]:
     """Messages for a policy document: one per wildcard statement, or one if it cannot be read."""
     try:
-        statements = policy_statements(document)
+        found = statements(document)
     except PolicyDocumentError as error:
         yield f"{where} {error}, so its grants cannot be checked"
         return
-    for index, statement in enumerate(statements):
+
+    def judge(index: int, statement: Mapping[str, Any]) -> Iterator[str]:
         grant = wildcard_grant(statement)
         if grant:
-            sid = field(statement, "Sid")
-            name = f"statement {sid}" if isinstance(sid, str) and sid else f"statement {index}"
-            yield f"{where} {name} allows {grant} on all resources"
+            yield f"{where} {statement_name(statement, index)} allows {grant} on all resources"
+
+    yield from each_statement(found, judge)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from pulumi_policy.proxy import UnknownValueError
 
 from llmops_infra.policies.runtime.props import mapping
-from llmops_infra.policies.runtime.rule import Resource, judge_each, with_twins
+from llmops_infra.policies.runtime.rule import CannotJudge, Resource, judge_each, with_twins
 from llmops_infra.policies.runtime.stack import Stack
 
 # ---- AWS tokens (pulumi-aws v7, with the deprecated twins the SDK still ships) --------------------------------
@@ -206,6 +208,18 @@ def label(resource: Resource) -> str:
     return f"{LABELS.get(resource.type, resource.type)} {resource.name}"
 
 
+T = TypeVar("T")
+
+
+def known(read: Callable[[], T], fallback: T) -> T:
+    """`read()` for a message to name or describe what it found by, or `fallback` when what it reads is unknown at
+    preview: a label never withholds a verdict (never for the verdict itself, which must stop there)."""
+    try:
+        return read()
+    except (UnknownValueError, CannotJudge):
+        return fallback
+
+
 # Where a GCP resource keeps its labels when not in `labels`: a GKE cluster's `labels` field does not exist, its
 # resource labels are `resourceLabels`; a Cloud SQL instance's are settings.userLabels (the SDK: "A set of
 # key/value user label pairs to assign to the instance").
@@ -291,8 +305,8 @@ _AUTONAME_SUFFIX = "-[0-9a-f]{7}"
 
 
 def bucket_name(bucket: Resource) -> str:
-    """The bucket's name for messages: its `bucket` input, else its logical name."""
-    name = bucket.props.get("bucket")
+    """The bucket's name for messages: its `bucket` input, else (absent, or unknown at preview) its logical name."""
+    name = known(lambda: bucket.props.get("bucket"), None)
     return name if isinstance(name, str) and name else bucket.name
 
 

@@ -702,3 +702,68 @@ def test_stack_rules_metadata():
         "aws:s3/bucketV2:BucketV2",
         BLOCK,
     }
+
+
+# ---- a value unknown at preview withholds only the verdicts that read it (issue 13) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule_name", "type_", "props", "expected"),
+    [
+        (
+            "s3-bucket-acl-not-public",
+            "aws:s3/bucketAcl:BucketAcl",
+            {
+                "accessControlPolicy": {
+                    "grants": [
+                        UNKNOWN_OBJECT_VALUE,
+                        {"grantee": {"type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers"}},
+                    ]
+                }
+            },
+            "S3 bucket ACL subject accessControlPolicy.grants grants access to the AllUsers group",
+        ),
+        (
+            "launch-template-no-public-ip",
+            LAUNCH_TEMPLATE,
+            {"networkInterfaces": [UNKNOWN_OBJECT_VALUE, {"associatePublicIpAddress": "true"}]},
+            "launch template subject networkInterfaces[1] sets associatePublicIpAddress to true",
+        ),
+        (
+            "eks-endpoint-not-public",
+            EKS,
+            {"vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": [UNKNOWN_STRING_VALUE, "0.0.0.0/0"]}},
+            "EKS cluster subject vpcConfig.publicAccessCidrs opens the public endpoint to 0.0.0.0/0",
+        ),
+        (
+            "iam-no-wildcard-statements",
+            "aws:iam/role:Role",
+            {"inlinePolicies": [UNKNOWN_OBJECT_VALUE, {"policy": doc(OPEN_ALL)}]},
+            "IAM role subject inlinePolicies[1].policy statement 0 allows * on all resources",
+        ),
+        # An unknown statement counts as one when the next is named by its index; an unknown Sid names none.
+        (
+            "iam-no-wildcard-statements",
+            "aws:iam/policy:Policy",
+            {"policy": {"Statement": [UNKNOWN_OBJECT_VALUE, {**OPEN_ALL, "Sid": UNKNOWN_STRING_VALUE}]}},
+            "IAM policy subject policy statement 1 allows * on all resources",
+        ),
+        (
+            "default-security-group-closed",
+            DEFAULT_SG,
+            {"ingress": UNKNOWN_ARRAY_VALUE, "egress": [UNKNOWN_OBJECT_VALUE]},
+            "default security group subject has egress rules",
+        ),
+    ],
+    ids=["acl-grants", "launch-template-interfaces", "eks-cidrs", "inline-policies", "statements", "default-sg"],
+)
+def test_an_unknown_item_hides_no_other_item_s_violation(
+    rule_name: str, type_: str, props: dict[str, Any], expected: str
+) -> None:
+    assert violations(rule_name, type_, props) == [expected]
+
+
+def test_one_flow_log_of_all_traffic_settles_it_whatever_another_hides() -> None:
+    net = vpc("net")
+    logs = [flow_log("all", net), flow_log("unknown", net, trafficType=UNKNOWN_STRING_VALUE)]
+    assert stack_violations("vpc-flow-logs-enabled", [net, *logs[::-1]]) == []

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from llmops_infra.policies.runtime.iam_policy import wildcard_findings
-from llmops_infra.policies.runtime.props import is_false, is_open_cidr, is_true, items, mapping, strings
+from llmops_infra.policies.runtime.props import is_false, is_open_cidr, is_true, listed, mapping, strings
 from llmops_infra.policies.runtime.resources import (
     ACCESS_LOGS_PURPOSE,
     BUCKET,
@@ -36,7 +37,16 @@ from llmops_infra.policies.runtime.resources import (
     label,
     tag,
 )
-from llmops_infra.policies.runtime.rule import NotApplicable, Resource, Settings, rule
+from llmops_infra.policies.runtime.rule import (
+    NotApplicable,
+    Resource,
+    Settings,
+    any_of,
+    judge_apart,
+    judge_each,
+    per_item,
+    rule,
+)
 from llmops_infra.policies.runtime.stack import Stack
 
 # =============================================================================================================
@@ -56,9 +66,13 @@ PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls
 )
 def s3_public_access_block_all_flags(resource: Resource, settings: Settings) -> Iterator[str]:
     """S3 public access blocks set all four flags to true."""
-    for flag in PUBLIC_ACCESS_FLAGS:
-        if not is_true(resource.props.get(flag)):
-            yield f"{label(resource)} does not set {flag} to true"
+    # Each flag on its own: one unknown at preview hides no other left off.
+    yield from judge_each(PUBLIC_ACCESS_FLAGS, lambda _, flag: _flag_not_true(resource, flag))
+
+
+def _flag_not_true(resource: Resource, flag: str) -> Iterator[str]:
+    if not is_true(resource.props.get(flag)):
+        yield f"{label(resource)} does not set {flag} to true"
 
 
 @rule(
@@ -99,20 +113,31 @@ def _public_group(uri: Any) -> str | None:
 )
 def s3_bucket_acl_not_public(resource: Resource, settings: Settings) -> Iterator[str]:
     """S3 ACLs (BucketAcl and a bucket's inline acl/grants) are not public and grant nothing to public groups."""
+    # The canned acl and each grant on its own: an unknown one hides no other.
+    yield from judge_apart(partial(_public_canned_acl, resource), partial(_public_grants, resource))
+
+
+def _public_canned_acl(resource: Resource) -> Iterator[str]:
     acl = resource.props.get("acl")
     if isinstance(acl, str) and acl in PUBLIC_CANNED_ACLS:
         yield f"{label(resource)} uses the public canned acl {acl}"
+
+
+def _public_grants(resource: Resource) -> Iterator[str]:
     if resource.type in BUCKET_ACL:
-        policy = mapping(resource.props.get("accessControlPolicy"))
-        grantees = [mapping(mapping(g).get("grantee")) for g in items(policy.get("grants"))]
+        grants = listed(mapping(resource.props.get("accessControlPolicy")).get("grants"))
         where = "accessControlPolicy.grants"
     else:
-        grantees = [mapping(g) for g in items(resource.props.get("grants"))]
+        grants = listed(resource.props.get("grants"))
         where = "grants"
-    for grantee in grantees:
+
+    def judge(index: int, grant: Any) -> Iterator[str]:
+        grantee = mapping(mapping(grant).get("grantee")) if resource.type in BUCKET_ACL else mapping(grant)
         group = _public_group(grantee.get("uri"))
         if group:
             yield f"{label(resource)} {where} grants access to the {group} group"
+
+    yield from judge_each(grants, judge)
 
 
 @rule(
@@ -139,9 +164,12 @@ def ec2_subnet_no_public_ip_on_launch(resource: Resource, settings: Settings) ->
 )
 def launch_template_no_public_ip(resource: Resource, settings: Settings) -> Iterator[str]:
     """Launch templates do not associate public IP addresses with their network interfaces."""
-    for index, interface in enumerate(items(resource.props.get("networkInterfaces"))):
+
+    def judge(index: int, interface: Any) -> Iterator[str]:
         if is_true(mapping(interface).get("associatePublicIpAddress")):
             yield f"{label(resource)} networkInterfaces[{index}] sets associatePublicIpAddress to true"
+
+    yield from judge_each(listed(resource.props.get("networkInterfaces")), judge)
 
 
 @rule(
@@ -158,12 +186,15 @@ def eks_endpoint_not_public(resource: Resource, settings: Settings) -> Iterator[
     # EKS defaults endpointPublicAccess to true and publicAccessCidrs to ["0.0.0.0/0"]: absent means open.
     if is_false(vpc_config.get("endpointPublicAccess")):
         return
-    cidrs = items(vpc_config.get("publicAccessCidrs"))
+    cidrs = listed(vpc_config.get("publicAccessCidrs"))
     if not cidrs:
         yield f"{label(resource)} has a public endpoint (vpcConfig.endpointPublicAccess) with no publicAccessCidrs"
-    for cidr in cidrs:
+
+    def judge(index: int, cidr: Any) -> Iterator[str]:
         if is_open_cidr(cidr):
             yield f"{label(resource)} vpcConfig.publicAccessCidrs opens the public endpoint to {cidr}"
+
+    yield from judge_each(cidrs, judge)
 
 
 # =============================================================================================================
@@ -181,9 +212,13 @@ def eks_endpoint_not_public(resource: Resource, settings: Settings) -> Iterator[
 )
 def default_security_group_closed(resource: Resource, settings: Settings) -> Iterator[str]:
     """The default security group has no ingress or egress rules."""
-    for key in ("ingress", "egress"):
-        if items(resource.props.get(key)):
+
+    def judge(index: int, key: str) -> Iterator[str]:
+        # A rule unknown at preview is still a rule: only the list itself must be known.
+        if listed(resource.props.get(key)):
             yield f"{label(resource)} has {key} rules"
+
+    yield from judge_each(("ingress", "egress"), judge)
 
 
 @rule(
@@ -223,7 +258,8 @@ def vpc_flow_logs_enabled(vpc: Resource, stack: Stack, settings: Settings) -> It
     # A flow log names its VPC by the VPC's id, an output that no input of the VPC shows, so the only link is
     # the engine's property dependency of the flow log's vpcId on the VPC.
     logs = stack.companions(vpc, (FLOW_LOG,), "vpcId")
-    if not any(log.props.get("trafficType") == "ALL" for log in logs):
+    # One flow log of ALL traffic settles it, whatever another's unknown trafficType may be.
+    if not any_of(per_item(logs, lambda log: log.props.get("trafficType") == "ALL")):
         yield f"{label(vpc)} has no aws:ec2/flowLog:FlowLog with vpcId and trafficType ALL"
 
 
@@ -283,9 +319,15 @@ def s3_bucket_access_logging(bucket: Resource, stack: Stack, settings: Settings)
 )
 def cloudtrail_multi_region_validated_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
     """CloudTrail trails are multi-region, validate their log files and encrypt them with KMS."""
-    for flag in ("isMultiRegionTrail", "enableLogFileValidation"):
-        if not is_true(resource.props.get(flag)):
-            yield f"{label(resource)} does not set {flag} to true"
+    # Each setting on its own: one unknown at preview hides no other left off.
+    yield from judge_apart(
+        partial(_flag_not_true, resource, "isMultiRegionTrail"),
+        partial(_flag_not_true, resource, "enableLogFileValidation"),
+        partial(_no_kms_key, resource),
+    )
+
+
+def _no_kms_key(resource: Resource) -> Iterator[str]:
     key = resource.props.get("kmsKeyId")
     if not (isinstance(key, str) and key):
         yield f"{label(resource)} has no kmsKeyId"
@@ -307,10 +349,14 @@ def cloudtrail_multi_region_validated_encrypted(resource: Resource, settings: Se
 def iam_no_wildcard_statements(resource: Resource, settings: Settings) -> Iterator[str]:
     """IAM policies do not allow `*` or `service:*` actions on all resources."""
     if resource.type == ROLE:
-        for index, inline in enumerate(items(resource.props.get("inlinePolicies"))):
+
+        def judge(index: int, inline: Any) -> Iterator[str]:
             document = mapping(inline).get("policy")
             if document is not None:
                 yield from wildcard_findings(document, f"{label(resource)} inlinePolicies[{index}].policy")
+
+        # Each inline policy on its own: one unknown at preview hides no other's wildcard.
+        yield from judge_each(listed(resource.props.get("inlinePolicies")), judge)
         return
     document = resource.props.get("policy")
     # No document at all is a malformed resource AWS rejects; it grants nothing to judge.

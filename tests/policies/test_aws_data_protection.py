@@ -135,31 +135,58 @@ def s3_case(
 SSE_RULE = ("phi-data-sse", "rules", 0)
 SSE_DEFAULT = (*SSE_RULE, "applyServerSideEncryptionByDefault")
 EXPIRY = ("phi-data-lifecycle", "rules", 0)
+# What the phi- and personal-scoped rules read before any verdict: the bucket's classification.
+CLASSIFIED = ("phi-data", "tags", "data-classification")
+
+
+def linked(companion: str) -> list[Path]:
+    """The inputs that link a companion to the bucket here (by value: the cases record no dependency): the
+    companion's `bucket` and the bucket's own name; either unknown, the companion may be the bucket's or not."""
+    return [("phi-data", "bucket"), (companion, "bucket")]
+
+
 STACK_CASES = [
     s3_case(
         "s3-bucket-kms-encrypted",
         [
             (("phi-data-sse",), DELETE, "has no server-side encryption configuration"),
             (("phi-data-sse", "bucket"), "another-bucket", "has no server-side encryption"),
-            ((*SSE_DEFAULT, "sseAlgorithm"), "AES256", 'sseAlgorithm "AES256"'),
             ((*SSE_DEFAULT, "sseAlgorithm"), DELETE, "sseAlgorithm null"),
             ((*SSE_DEFAULT, "kmsMasterKeyId"), DELETE, "kmsMasterKeyId"),
             ((*SSE_DEFAULT, "kmsMasterKeyId"), "alias/aws/s3", "kmsMasterKeyId"),
-            ((*SSE_RULE, "bucketKeyEnabled"), False, "bucketKeyEnabled"),
-            ((*SSE_RULE, "bucketKeyEnabled"), DELETE, "bucketKeyEnabled"),
             (("phi-data-sse", "rules"), [], "has no rules"),
             (("phi-data-sse", "rules"), "aws:kms", "has no rules"),
         ],
         [
             (("phi-data", "bucket"), UNKNOWN_STRING_VALUE),
-            (("phi-data", "tags"), UNKNOWN_OBJECT_VALUE),
             (("phi-data-sse", "bucket"), UNKNOWN_STRING_VALUE),
             (("phi-data-sse", "rules"), UNKNOWN_ARRAY_VALUE),
             (SSE_DEFAULT, UNKNOWN_OBJECT_VALUE),
             ((*SSE_DEFAULT, "sseAlgorithm"), UNKNOWN_STRING_VALUE),
             ((*SSE_DEFAULT, "kmsMasterKeyId"), UNKNOWN_STRING_VALUE),
-            ((*SSE_RULE, "bucketKeyEnabled"), UNKNOWN_BOOLEAN_VALUE),
         ],
+        needs=linked("phi-data-sse"),
+    ),
+    # An access-log bucket may use AES256 (log delivery does not support SSE-KMS); no other bucket may.
+    s3_case(
+        "s3-bucket-kms-encrypted",
+        [(("phi-data", "tags", "purpose"), "training-data", 'sseAlgorithm "AES256"')],
+        [(("phi-data", "tags"), UNKNOWN_OBJECT_VALUE), (("phi-data", "tags", "purpose"), UNKNOWN_STRING_VALUE)],
+        purpose="access-logs",
+        first=[((*SSE_DEFAULT, "sseAlgorithm"), "AES256")],
+        id="s3-bucket-kms-encrypted-aes256",
+        needs=linked("phi-data-sse"),
+    ),
+    # Only plain SSE-KMS needs a bucket key (S3 supports none with DSSE-KMS): its verdict turns on the algorithm.
+    s3_case(
+        "s3-bucket-kms-encrypted",
+        [
+            ((*SSE_RULE, "bucketKeyEnabled"), False, "bucketKeyEnabled"),
+            ((*SSE_RULE, "bucketKeyEnabled"), DELETE, "bucketKeyEnabled"),
+        ],
+        [((*SSE_RULE, "bucketKeyEnabled"), UNKNOWN_BOOLEAN_VALUE)],
+        id="s3-bucket-kms-encrypted-bucket-key",
+        needs=[*linked("phi-data-sse"), (*SSE_DEFAULT, "sseAlgorithm")],
     ),
     s3_case(
         "s3-bucket-denies-insecure-transport",
@@ -174,6 +201,7 @@ STACK_CASES = [
             (("phi-data-policy", "bucket"), UNKNOWN_STRING_VALUE),
             (("phi-data-policy", "policy"), UNKNOWN_STRING_VALUE),
         ],
+        needs=linked("phi-data-policy"),
     ),
     s3_case(
         "s3-bucket-versioning-enabled",
@@ -189,6 +217,7 @@ STACK_CASES = [
             (("phi-data-versioning", "versioningConfiguration"), UNKNOWN_OBJECT_VALUE),
             (("phi-data-versioning", "versioningConfiguration", "status"), UNKNOWN_STRING_VALUE),
         ],
+        needs=[CLASSIFIED, *linked("phi-data-versioning")],
     ),
     s3_case(
         "s3-bucket-lifecycle-expiry",
@@ -207,6 +236,7 @@ STACK_CASES = [
             ((*EXPIRY, "noncurrentVersionExpiration"), UNKNOWN_OBJECT_VALUE),
             ((*EXPIRY, "noncurrentVersionExpiration", "noncurrentDays"), UNKNOWN_NUMBER_VALUE),
         ],
+        needs=[CLASSIFIED, *linked("phi-data-lifecycle")],
     ),
     s3_case(
         "s3-phi-bucket-recoverable",
@@ -218,6 +248,7 @@ STACK_CASES = [
             (("phi-data", "tags"), UNKNOWN_OBJECT_VALUE),
             (("phi-data-versioning", "versioningConfiguration", "status"), UNKNOWN_STRING_VALUE),
         ],
+        needs=[CLASSIFIED, *linked("phi-data-versioning")],
     ),
     # Versioning gone, a replication configuration keeps the bucket recoverable.
     s3_case(
@@ -227,6 +258,7 @@ STACK_CASES = [
         companions={**COMPANIONS, "phi-data-replication": REPLICATION_COMPANION},
         first=[(("phi-data-versioning",), DELETE)],
         id="s3-phi-bucket-recoverable-replicated",
+        needs=[CLASSIFIED, *linked("phi-data-replication")],
     ),
 ]
 STACK_RULES = sorted({c.rule for c in STACK_CASES})
@@ -430,6 +462,13 @@ def test_backup_applies_to_phi_only() -> None:
 # --- resource rules: one case per rule and type ---------------------------------------------------------------
 
 LT_EBS = ("blockDeviceMappings", 0, "ebs")
+LISTENER = {
+    "loadBalancerArn": "arn:aws:elasticloadbalancing:eu-central-1:123456789012:loadbalancer/app/edge/1",
+    "port": 443,
+    "protocol": "HTTPS",
+    "certificateArn": "arn:aws:acm:eu-central-1:123456789012:certificate/1",
+    "defaultActions": [{"type": "forward", "targetGroupArn": "arn:tg"}],
+}
 CASES = [
     Case(
         "ebs-volume-kms-encrypted",
@@ -452,11 +491,13 @@ CASES = [
                 {"deviceName": "/dev/sdb", "virtualName": "ephemeral0"},
             ]
         },
+        # The device name only labels a message (by its index when unknown at preview): the full messages are
+        # test_launch_template_device_is_named_by_its_device_name_or_index's.
         [
-            ((*LT_EBS, "encrypted"), "false", "/dev/xvda is not encrypted"),
-            ((*LT_EBS, "encrypted"), False, "/dev/xvda is not encrypted"),
-            ((*LT_EBS, "encrypted"), DELETE, "/dev/xvda is not encrypted"),
-            ((*LT_EBS, "kmsKeyId"), DELETE, "/dev/xvda has no customer-managed ebs.kmsKeyId"),
+            ((*LT_EBS, "encrypted"), "false", "is not encrypted (ebs.encrypted)"),
+            ((*LT_EBS, "encrypted"), False, "is not encrypted (ebs.encrypted)"),
+            ((*LT_EBS, "encrypted"), DELETE, "is not encrypted (ebs.encrypted)"),
+            ((*LT_EBS, "kmsKeyId"), DELETE, "has no customer-managed ebs.kmsKeyId"),
             ((*LT_EBS, "kmsKeyId"), "alias/aws/ebs", "ebs.kmsKeyId"),
         ],
         [
@@ -530,21 +571,25 @@ CASES = [
     Case(
         "lb-listener-tls",
         "aws:lb/listener:Listener",
-        {
-            "loadBalancerArn": "arn:aws:elasticloadbalancing:eu-central-1:123456789012:loadbalancer/app/edge/1",
-            "port": 443,
-            "protocol": "HTTPS",
-            "certificateArn": "arn:aws:acm:eu-central-1:123456789012:certificate/1",
-            "defaultActions": [{"type": "forward", "targetGroupArn": "arn:tg"}],
-        },
+        LISTENER,
         [
-            (("protocol",), "HTTP", "uses HTTP and its defaultActions do not all redirect to HTTPS"),
-            (("protocol",), DELETE, "uses HTTP"),
             (("protocol",), "TCP", "protocol TCP is not HTTPS or TLS"),
             (("protocol",), "UDP", "protocol UDP is not HTTPS or TLS"),
         ],
         [(("protocol",), UNKNOWN_STRING_VALUE)],
         id="lb-listener-tls-https",
+    ),
+    # An HTTP listener passes only if its default actions all redirect to HTTPS: its verdict turns on them.
+    Case(
+        "lb-listener-tls",
+        "aws:lb/listener:Listener",
+        LISTENER,
+        [
+            (("protocol",), "HTTP", "uses HTTP and its defaultActions do not all redirect to HTTPS"),
+            (("protocol",), DELETE, "uses HTTP"),
+        ],
+        id="lb-listener-tls-https-to-http",
+        needs=[("defaultActions",)],
     ),
     Case(
         "lb-listener-tls",
@@ -571,6 +616,7 @@ CASES = [
             (("defaultActions", 0, "redirect", "protocol"), UNKNOWN_STRING_VALUE),
         ],
         id="lb-listener-tls-http-redirect",
+        needs=[("protocol",)],  # an HTTPS or TLS listener needs no redirect
     ),
 ]
 
@@ -636,3 +682,76 @@ def test_compliant_variants_pass(rule_name: str, type_: str, props: dict[str, An
 def test_odd_shapes_never_raise(rule_name: str, props: dict[str, Any]) -> None:
     type_ = next(iter(RULES[rule_name].resource_types))
     assert isinstance(violations(rule_name, type_, props), list)
+
+
+# --- a value unknown at preview withholds only the verdicts that read it (issue 13) ---------------------------
+
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
+
+
+@pytest.mark.parametrize(("name", "shown"), [("/dev/xvda", "/dev/xvda"), (DELETE, "#0"), (UNKNOWN_STRING_VALUE, "#0")])
+def test_launch_template_device_is_named_by_its_device_name_or_index(name: Any, shown: str) -> None:
+    device = changed({"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}, ("deviceName",), name)
+    assert violations("launch-template-ebs-kms-encrypted", LT, {"blockDeviceMappings": [device]}) == [
+        f"Launch template subject block device {shown} is not encrypted (ebs.encrypted)",
+        f"Launch template subject block device {shown} has no customer-managed ebs.kmsKeyId",
+    ]
+
+
+def test_an_unknown_block_device_hides_no_other_one() -> None:
+    devices = [
+        UNKNOWN_OBJECT_VALUE,
+        {"deviceName": "/dev/sdb", "ebs": {"encrypted": True, "kmsKeyId": "alias/aws/ebs"}},
+    ]
+    assert violations("launch-template-ebs-kms-encrypted", LT, {"blockDeviceMappings": devices}) == [
+        "Launch template subject block device /dev/sdb has no customer-managed ebs.kmsKeyId"
+    ]
+
+
+def test_an_unknown_sse_algorithm_still_needs_a_customer_key_except_on_the_access_log_bucket() -> None:
+    unknown_key_less = [
+        ((*SSE_DEFAULT, "sseAlgorithm"), UNKNOWN_STRING_VALUE),
+        ((*SSE_DEFAULT, "kmsMasterKeyId"), DELETE),
+    ]
+    assert s3_case("s3-bucket-kms-encrypted").violations(*unknown_key_less) == [
+        f"S3 bucket {BUCKET_NAME}: server-side encryption configuration phi-data-sse has no customer-managed "
+        "kmsMasterKeyId"
+    ]
+    # The access-log bucket may use AES256 without a key: the unknown algorithm decides it.
+    assert s3_case("s3-bucket-kms-encrypted", purpose="access-logs").violations(*unknown_key_less) == []
+
+
+def test_an_unknown_bucket_name_only_labels_a_missing_companion() -> None:
+    case = s3_case("s3-bucket-kms-encrypted")
+    assert case.violations((("phi-data", "bucket"), UNKNOWN_STRING_VALUE), (("phi-data-sse",), DELETE)) == [
+        "S3 bucket phi-data has no server-side encryption configuration with aws:kms"
+    ]
+
+
+def test_one_denying_statement_settles_transport_whatever_another_hides() -> None:
+    assert with_statement([UNKNOWN_OBJECT_VALUE, deny_insecure_transport()], as_string=False) == []
+    unknown_allow = {**deny_insecure_transport(), "Effect": "Allow", "Action": UNKNOWN_STRING_VALUE}
+    assert len(with_statement([unknown_allow], as_string=False)) == 1  # an Allow denies nothing, whatever it does
+
+
+def test_one_expiring_lifecycle_rule_settles_it_whatever_another_hides() -> None:
+    expiring = COMPANIONS["phi-data-lifecycle"][1]["rules"][0]
+    case = s3_case("s3-bucket-lifecycle-expiry")
+    assert case.violations((("phi-data-lifecycle", "rules"), [UNKNOWN_OBJECT_VALUE, expiring])) == []
+    assert case.violations((("phi-data-lifecycle", "rules"), [UNKNOWN_OBJECT_VALUE])) == []  # cannot judge
+
+
+def test_replication_keeps_a_phi_bucket_recoverable_whatever_its_versioning_hides() -> None:
+    companions = {**COMPANIONS, "phi-data-replication": REPLICATION_COMPANION}
+    case = s3_case("s3-phi-bucket-recoverable", companions=companions)
+    unknown_status = (("phi-data-versioning", "versioningConfiguration", "status"), UNKNOWN_STRING_VALUE)
+    assert case.violations(unknown_status) == []
+    assert case.violations(unknown_status, (("phi-data-replication", "rules", 0, "status"), "Disabled")) == []
+    assert (
+        len(
+            case.violations(
+                (("phi-data-versioning",), DELETE), (("phi-data-replication", "rules", 0, "status"), "Disabled")
+            )
+        )
+        == 1
+    )

@@ -7,12 +7,13 @@ so the S3 rules here are stack rules that find each bucket's companions by the c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
+from functools import partial
 from typing import Any
 
-from llmops_infra.policies.runtime.iam_policy import PolicyDocumentError, policy_statements
-from llmops_infra.policies.runtime.props import is_false, is_true, items, mapping, shown, strings
+from llmops_infra.policies.runtime.iam_policy import PolicyDocumentError, statements
+from llmops_infra.policies.runtime.props import is_false, is_true, items, listed, mapping, one_or_many, shown, strings
 from llmops_infra.policies.runtime.resources import (
     ACCESS_LOGS_PURPOSE,
     BUCKET,
@@ -27,10 +28,21 @@ from llmops_infra.policies.runtime.resources import (
     bucket_companions,
     bucket_name,
     classification,
+    known,
     label,
     tag,
 )
-from llmops_infra.policies.runtime.rule import NotApplicable, Resource, Settings, rule
+from llmops_infra.policies.runtime.rule import (
+    NotApplicable,
+    Resource,
+    Settings,
+    all_of,
+    any_of,
+    judge_apart,
+    judge_each,
+    per_item,
+    rule,
+)
 from llmops_infra.policies.runtime.stack import Stack
 
 KMS_SSE_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
@@ -46,35 +58,63 @@ def _is_customer_key(value: Any) -> bool:
 
 
 def _versioned(bucket: Resource, stack: Stack) -> bool:
-    return any(
-        mapping(v.props.get("versioningConfiguration")).get("status") == "Enabled"
-        for v in bucket_companions(stack, bucket, VERSIONING)
-    )
+    # One versioning resource Enabled settles it, whatever another's status unknown at preview may be.
+    return any_of(per_item(bucket_companions(stack, bucket, VERSIONING), _versioning_enabled))
+
+
+def _versioning_enabled(versioning: Resource) -> bool:
+    return mapping(versioning.props.get("versioningConfiguration")).get("status") == "Enabled"
 
 
 # --- encryption-at-rest --------------------------------------------------------------------------------------------
 
 
-def _sse_problem(config: Resource, access_logs: bool) -> str | None:
-    """What is wrong with one encryption configuration, or None."""
-    rules = items(config.props.get("rules"))
+def _sse_problem(config: Resource, access_logs: Callable[[], bool]) -> str | None:
+    """What is wrong with one encryption configuration (its first problem), or None. Each rule, and each problem
+    of a rule, is decided on its own: one known problem is reported whatever a value unknown at preview hides."""
+    rules = listed(config.props.get("rules"))
     if not rules:
         return "has no rules"
-    for sse_rule in rules:
-        default = mapping(mapping(sse_rule).get("applyServerSideEncryptionByDefault"))
-        algorithm = default.get("sseAlgorithm")
-        # S3 server access log delivery does not support SSE-KMS default encryption on the target bucket, so a
-        # bucket that exists to receive access logs may use SSE-S3 (AES256) instead.
-        if access_logs and algorithm == "AES256":
-            continue
-        if algorithm not in KMS_SSE_ALGORITHMS:
-            return f"uses sseAlgorithm {shown(algorithm)}, not aws:kms"
-        if not _is_customer_key(default.get("kmsMasterKeyId")):
-            return "has no customer-managed kmsMasterKeyId"
-        # S3 Bucket Keys are not supported with DSSE-KMS, so only plain SSE-KMS must turn them on.
-        if algorithm == "aws:kms" and mapping(sse_rule).get("bucketKeyEnabled") is not True:
-            return "does not set bucketKeyEnabled true"
-    return None
+    return next(judge_each(rules, lambda _, sse_rule: _sse_rule_problems(mapping(sse_rule), access_logs)), None)
+
+
+def _sse_rule_problems(sse_rule: Mapping[str, Any], access_logs: Callable[[], bool]) -> Iterator[str]:
+    """The problems of one encryption rule, in the order they are reported: algorithm, key, bucket key."""
+    yield from judge_apart(
+        partial(_algorithm_problem, sse_rule, access_logs),
+        partial(_key_problem, sse_rule, access_logs),
+        partial(_bucket_key_problem, sse_rule),
+    )
+
+
+def _by_default(sse_rule: Mapping[str, Any]) -> Mapping[str, Any]:
+    return mapping(sse_rule.get("applyServerSideEncryptionByDefault"))
+
+
+def _aes256_for_access_logs(sse_rule: Mapping[str, Any], access_logs: Callable[[], bool]) -> bool:
+    # S3 server access log delivery does not support SSE-KMS default encryption on the target bucket, so a
+    # bucket that exists to receive access logs may use SSE-S3 (AES256) instead. Either side known false decides.
+    return all_of((access_logs, lambda: _by_default(sse_rule).get("sseAlgorithm") == "AES256"))
+
+
+def _algorithm_problem(sse_rule: Mapping[str, Any], access_logs: Callable[[], bool]) -> Iterator[str]:
+    algorithm = _by_default(sse_rule).get("sseAlgorithm")
+    if algorithm not in KMS_SSE_ALGORITHMS and not _aes256_for_access_logs(sse_rule, access_logs):
+        yield f"uses sseAlgorithm {shown(algorithm)}, not aws:kms"
+
+
+def _key_problem(sse_rule: Mapping[str, Any], access_logs: Callable[[], bool]) -> Iterator[str]:
+    # Whatever the algorithm, only an access-log bucket's AES256 goes without a customer-managed key.
+    if not _is_customer_key(_by_default(sse_rule).get("kmsMasterKeyId")) and not _aes256_for_access_logs(
+        sse_rule, access_logs
+    ):
+        yield "has no customer-managed kmsMasterKeyId"
+
+
+def _bucket_key_problem(sse_rule: Mapping[str, Any]) -> Iterator[str]:
+    # S3 Bucket Keys are not supported with DSSE-KMS, so only plain SSE-KMS must turn them on.
+    if sse_rule.get("bucketKeyEnabled") is not True and _by_default(sse_rule).get("sseAlgorithm") == "aws:kms":
+        yield "does not set bucketKeyEnabled true"
 
 
 @rule(
@@ -94,11 +134,16 @@ def s3_bucket_kms_encrypted(bucket: Resource, stack: Stack, settings: Settings) 
     found = bucket_companions(stack, bucket, SSE_CONFIG)
     if not found:
         yield f"S3 bucket {name} has no server-side encryption configuration with aws:kms"
-    access_logs = tag(bucket, PURPOSE_TAG) == ACCESS_LOGS_PURPOSE
-    for config in found:
+
+    def access_logs() -> bool:  # read only when an AES256 rule asks
+        return tag(bucket, PURPOSE_TAG) == ACCESS_LOGS_PURPOSE
+
+    def judge(index: int, config: Resource) -> Iterator[str]:
         problem = _sse_problem(config, access_logs)
         if problem:
             yield f"S3 bucket {name}: server-side encryption configuration {config.name} {problem}"
+
+    yield from judge_each(found, judge)
 
 
 @rule(
@@ -115,9 +160,17 @@ def ebs_volume_kms_encrypted(resource: Resource, settings: Settings) -> Iterator
 
 
 def _encrypted_with_customer_key(resource: Resource) -> Iterator[str]:
-    # EBS volumes and EFS file systems spell encryption the same way: `encrypted` and `kmsKeyId`.
+    # EBS volumes and EFS file systems spell encryption the same way: `encrypted` and `kmsKeyId`, each judged on
+    # its own (a key unknown at preview hides no `encrypted: false`).
+    yield from judge_apart(partial(_not_encrypted, resource), partial(_no_customer_key, resource))
+
+
+def _not_encrypted(resource: Resource) -> Iterator[str]:
     if resource.props.get("encrypted") is not True:
         yield f"{label(resource)} is not encrypted (encrypted is not true)"
+
+
+def _no_customer_key(resource: Resource) -> Iterator[str]:
     if not _is_customer_key(resource.props.get("kmsKeyId")):
         yield f"{label(resource)} has no customer-managed kmsKeyId"
 
@@ -132,16 +185,31 @@ def _encrypted_with_customer_key(resource: Resource) -> Iterator[str]:
 )
 def launch_template_ebs_kms_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
     """Every EBS block device of a launch template is encrypted with a customer-managed KMS key."""
-    for index, device in enumerate(items(resource.props.get("blockDeviceMappings"))):
-        ebs = mapping(device).get("ebs")
-        if ebs is None:
-            continue  # instance-store or suppressed devices carry no EBS volume
-        device_name = mapping(device).get("deviceName") or f"#{index}"
-        ebs = mapping(ebs)
+    # Each device, and its encryption and key, on its own: a value unknown at preview hides no other finding.
+    yield from judge_each(
+        listed(resource.props.get("blockDeviceMappings")),
+        lambda index, device: _device_problems(resource, index, mapping(device)),
+    )
+
+
+def _device_problems(resource: Resource, index: int, device: Mapping[str, Any]) -> Iterator[str]:
+    ebs = device.get("ebs")
+    if ebs is None:
+        return  # instance-store or suppressed devices carry no EBS volume
+    # The device name only labels the messages: absent or unknown at preview, the device is named by its index.
+    device_name = known(lambda: device.get("deviceName"), None) or f"#{index}"
+    where = f"Launch template {resource.name} block device {device_name}"
+    ebs = mapping(ebs)
+
+    def not_encrypted() -> Iterator[str]:
         if not is_true(ebs.get("encrypted")):
-            yield f"Launch template {resource.name} block device {device_name} is not encrypted (ebs.encrypted)"
+            yield f"{where} is not encrypted (ebs.encrypted)"
+
+    def no_customer_key() -> Iterator[str]:
         if not _is_customer_key(ebs.get("kmsKeyId")):
-            yield f"Launch template {resource.name} block device {device_name} has no customer-managed ebs.kmsKeyId"
+            yield f"{where} has no customer-managed ebs.kmsKeyId"
+
+    yield from judge_apart(not_encrypted, no_customer_key)
 
 
 @rule(
@@ -171,10 +239,17 @@ def eks_secrets_kms_encrypted(resource: Resource, settings: Settings) -> Iterato
     if not isinstance(config, Mapping):
         yield f"EKS cluster {resource.name} has no encryptionConfig for secrets"
         return
-    if not _is_customer_key(mapping(config.get("provider")).get("keyArn")):
-        yield f"EKS cluster {resource.name} encryptionConfig has no customer-managed provider.keyArn"
-    if "secrets" not in strings(config.get("resources")):
-        yield f"EKS cluster {resource.name} encryptionConfig.resources does not include secrets"
+
+    def no_customer_key() -> Iterator[str]:
+        if not _is_customer_key(mapping(config.get("provider")).get("keyArn")):
+            yield f"EKS cluster {resource.name} encryptionConfig has no customer-managed provider.keyArn"
+
+    def no_secrets() -> Iterator[str]:
+        # One element known to be "secrets" settles it, whatever another unknown at preview may be.
+        if not any_of(per_item(one_or_many(config.get("resources")), lambda kind: kind == "secrets")):
+            yield f"EKS cluster {resource.name} encryptionConfig.resources does not include secrets"
+
+    yield from judge_apart(no_customer_key, no_secrets)
 
 
 @rule(
@@ -247,18 +322,33 @@ def _covers(patterns: Sequence[str], target: str) -> bool:
     return False
 
 
-def _denies_insecure_transport(statement: Any, name: str) -> bool:
+def _denies_insecure_transport(statement: Any, name: Callable[[], str]) -> bool:
+    """Whether a statement denies every request without TLS on the bucket (`name()`, read only when needed) and its
+    objects; each part decided on its own, so one known not to hold settles it whatever another hides."""
     statement = mapping(statement)
-    if statement.get("Effect") != "Deny":
-        return False
+    return all_of(
+        (
+            lambda: statement.get("Effect") == "Deny",
+            partial(_to_everyone, statement),
+            lambda: bool({"*", "s3:*"} & set(strings(statement.get("Action")))),
+            partial(_covers_bucket, statement, name),
+            partial(_insecure_transport_condition, statement),
+        )
+    )
+
+
+def _to_everyone(statement: Mapping[str, Any]) -> bool:
     principal = statement.get("Principal")
-    if principal != "*" and "*" not in strings(mapping(principal).get("AWS")):
-        return False
-    if not {"*", "s3:*"} & set(strings(statement.get("Action"))):
-        return False
+    return principal == "*" or "*" in strings(mapping(principal).get("AWS"))
+
+
+def _covers_bucket(statement: Mapping[str, Any], name: Callable[[], str]) -> bool:
     resources = strings(statement.get("Resource"))
-    if not (_covers(resources, name) and _covers(resources, f"{name}/*")):
-        return False
+    bucket = name()
+    return _covers(resources, bucket) and _covers(resources, f"{bucket}/*")
+
+
+def _insecure_transport_condition(statement: Mapping[str, Any]) -> bool:
     condition = mapping(mapping(statement.get("Condition")).get("Bool"))
     # IAM condition keys are case-insensitive.
     values = [v for k, v in condition.items() if k.lower() == "aws:securetransport"]
@@ -282,7 +372,8 @@ def s3_bucket_denies_insecure_transport(bucket: Resource, stack: Stack, settings
     found = bucket_companions(stack, bucket, (BUCKET_POLICY,))
     if not found:
         yield f"S3 bucket {name} has no bucket policy denying requests without aws:SecureTransport"
-    elif not any(_denies_insecure_transport(s, _physical_name(p, name)) for p in found for s in _statements(p)):
+    # One statement that denies settles it, whatever a value unknown at preview hides in another.
+    elif not any_of(partial(_policy_denies, p, name) for p in found):
         yield (
             f"S3 bucket {name}: bucket policy {', '.join(p.name for p in found)} has no Deny statement on s3:* "
             f"for every principal with Condition Bool aws:SecureTransport false covering the bucket and objects"
@@ -296,18 +387,27 @@ def _physical_name(policy: Resource, fallback: str) -> str:
     return name if isinstance(name, str) and name else fallback
 
 
-def _statements(policy: Resource) -> list[Mapping[str, Any]]:
+def _policy_denies(policy: Resource, fallback: str) -> bool:
     # An unreadable document denies nothing, so it fails this rule through "no Deny statement".
     try:
-        return policy_statements(policy.props.get("policy"))
+        found = statements(policy.props.get("policy"))
     except PolicyDocumentError:
-        return []
+        return False
+    return any_of(
+        per_item(
+            found, lambda statement: _denies_insecure_transport(statement, lambda: _physical_name(policy, fallback))
+        )
+    )
 
 
 def _redirects_to_https(action: Any) -> bool:
     action = mapping(action)
+    return all_of((lambda: action.get("type") == "redirect", partial(_to_https, action)))
+
+
+def _to_https(action: Mapping[str, Any]) -> bool:
     protocol = mapping(action.get("redirect")).get("protocol")
-    return action.get("type") == "redirect" and isinstance(protocol, str) and protocol.upper() == "HTTPS"
+    return isinstance(protocol, str) and protocol.upper() == "HTTPS"
 
 
 @rule(
@@ -325,10 +425,12 @@ def lb_listener_tls(resource: Resource, settings: Settings) -> Iterator[str]:
     protocol = protocol.upper() if isinstance(protocol, str) else "HTTP"
     if protocol in TLS_LISTENER_PROTOCOLS:
         return
-    actions = items(resource.props.get("defaultActions"))
     if protocol != "HTTP":
         yield f"Load balancer listener {resource.name} protocol {protocol} is not HTTPS or TLS"
-    elif not actions or not all(_redirects_to_https(a) for a in actions):
+        return
+    # One action known not to redirect settles it, whatever another unknown at preview may be.
+    actions = listed(resource.props.get("defaultActions"))
+    if not actions or not all_of(per_item(actions, _redirects_to_https)):
         yield f"Load balancer listener {resource.name} uses HTTP and its defaultActions do not all redirect to HTTPS"
 
 
@@ -352,13 +454,25 @@ def s3_bucket_versioning_enabled(bucket: Resource, stack: Stack, settings: Setti
 
 
 def _expires(lifecycle_rule: Any) -> bool:
+    """Whether a lifecycle rule is Enabled and expires objects or noncurrent versions, each part decided on its own."""
     lifecycle_rule = mapping(lifecycle_rule)
-    if lifecycle_rule.get("status") != "Enabled":
-        return False
-    expiration = mapping(lifecycle_rule.get("expiration"))
-    noncurrent = mapping(lifecycle_rule.get("noncurrentVersionExpiration"))
+    return all_of((lambda: lifecycle_rule.get("status") == "Enabled", partial(_declares_expiry, lifecycle_rule)))
+
+
+def _declares_expiry(lifecycle_rule: Mapping[str, Any]) -> bool:
     # expiredObjectDeleteMarker alone removes markers, not data, so it declares no retention.
-    return bool(expiration.get("days") or expiration.get("date") or noncurrent.get("noncurrentDays"))
+    return any_of(
+        (
+            lambda: bool(mapping(lifecycle_rule.get("expiration")).get("days")),
+            lambda: bool(mapping(lifecycle_rule.get("expiration")).get("date")),
+            lambda: bool(mapping(lifecycle_rule.get("noncurrentVersionExpiration")).get("noncurrentDays")),
+        )
+    )
+
+
+def _rules_hold(config: Resource, holds: Callable[[Any], bool]) -> bool:
+    """Whether some rule of a lifecycle or replication configuration holds, each rule decided on its own."""
+    return any_of(per_item(listed(config.props.get("rules")), holds))
 
 
 @rule(
@@ -376,8 +490,9 @@ def s3_bucket_lifecycle_expiry(bucket: Resource, stack: Stack, settings: Setting
     """S3 buckets classified phi or personal expire objects or noncurrent versions after a declared retention."""
     if (kind := classification(bucket)) not in PERSONAL_CLASSES:
         raise NotApplicable(f"classified {kind}, not phi or personal" if kind else "not classified phi or personal")
-    rules = [r for lc in bucket_companions(stack, bucket, LIFECYCLE) for r in items(lc.props.get("rules"))]
-    if not any(_expires(r) for r in rules):
+    # One expiring rule settles it, whatever a value unknown at preview hides in another.
+    configs = bucket_companions(stack, bucket, LIFECYCLE)
+    if not any_of(partial(_rules_hold, config, _expires) for config in configs):
         yield (
             f"S3 bucket {bucket_name(bucket)} has no Enabled lifecycle rule with expiration or "
             "noncurrentVersionExpiration"
@@ -399,12 +514,15 @@ def s3_phi_bucket_recoverable(bucket: Resource, stack: Stack, settings: Settings
     """S3 buckets classified phi are versioned or replicated, so deleted or overwritten objects can be recovered."""
     if (kind := classification(bucket)) != "phi":
         raise NotApplicable(f"classified {kind}, not phi" if kind else "not classified phi")
-    if _versioned(bucket, stack):
-        return
-    replicated = any(
-        mapping(r).get("status") == "Enabled"
-        for config in bucket_companions(stack, bucket, (REPLICATION,))
-        for r in items(config.props.get("rules"))
-    )
-    if not replicated:
+    # Either settles it: versioning Enabled, or an Enabled replication rule, whatever the other side hides.
+    if not any_of((partial(_versioned, bucket, stack), partial(_replicated, bucket, stack))):
         yield f"S3 bucket {bucket_name(bucket)} is classified phi but has neither versioning Enabled nor replication"
+
+
+def _replicated(bucket: Resource, stack: Stack) -> bool:
+    configs = bucket_companions(stack, bucket, (REPLICATION,))
+    return any_of(partial(_rules_hold, config, _replication_enabled) for config in configs)
+
+
+def _replication_enabled(replication_rule: Any) -> bool:
+    return mapping(replication_rule).get("status") == "Enabled"

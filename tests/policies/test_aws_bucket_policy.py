@@ -68,6 +68,10 @@ def policy_props(document: dict[str, Any]) -> dict[str, Any]:
 
 BASELINE = policy_props(doc(DENY_PLAINTEXT, FROM_ENDPOINT, NAMED))
 CONDITION = ("policy", "Statement", 1, "Condition")
+# A statement's verdict turns on its Effect (a Deny grants nothing), its principal and its condition; its Sid and
+# actions only describe it (unknown at preview, it is named by its index and "its actions": see
+# test_an_unknown_sid_or_action_only_labels_the_statement), so the expected texts leave them out.
+WHETHER_PUBLIC = ("Effect", "Principal")
 
 CASES = [
     Case(
@@ -75,27 +79,40 @@ CASES = [
         POLICY,
         BASELINE,
         [
-            (
-                CONDITION,
-                DELETE,
-                'S3 bucket policy subject policy statement ReadThroughEndpoint allows s3:GetObject to Principal "*" '
-                f"{PUBLIC}",
-            ),
+            (CONDITION, DELETE, f'to Principal "*" {PUBLIC}'),
             ((*CONDITION, "StringEquals", "aws:SourceVpce"), "vpce-*", PUBLIC),
             (CONDITION, {"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}}, PUBLIC),
             (CONDITION, {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}, PUBLIC),
             (CONDITION, {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}, PUBLIC),
             (CONDITION, {"Bool": {"aws:SecureTransport": "true"}}, PUBLIC),
-            (("policy", "Statement", 2, "Principal"), {"AWS": "*"}, 'to Principal {"AWS": "*"}'),
-            (("policy", "Statement", 2, "Principal"), {"AWS": ["arn:aws:iam::1:root", "*"]}, 'Principal {"AWS": "*"}'),
-            (("policy", "Statement", 2, "Principal"), "*", 'statement Reader allows s3:GetObject to Principal "*"'),
-            (("policy",), "{not json", "S3 bucket policy subject policy is not valid JSON, so whether it is public"),
         ],
         [
             (CONDITION, UNKNOWN_OBJECT_VALUE),
             ((*CONDITION, "StringEquals", "aws:SourceVpce"), UNKNOWN_STRING_VALUE),
             (("policy",), UNKNOWN_STRING_VALUE),
         ],
+        needs=[("policy", "Statement", 1, key) for key in WHETHER_PUBLIC],
+    ),
+    # The named reader's statement opened to everyone.
+    Case(
+        RULE,
+        POLICY,
+        BASELINE,
+        [
+            (("policy", "Statement", 2, "Principal"), {"AWS": "*"}, 'to Principal {"AWS": "*"}'),
+            (("policy", "Statement", 2, "Principal"), {"AWS": ["arn:aws:iam::1:root", "*"]}, 'Principal {"AWS": "*"}'),
+            (("policy", "Statement", 2, "Principal"), "*", f'to Principal "*" {PUBLIC}'),
+        ],
+        [(("policy", "Statement", 2, "Principal"), UNKNOWN_STRING_VALUE)],
+        id=f"{RULE}[{POLICY}]-principal",
+        needs=[("policy", "Statement", 2, "Effect")],
+    ),
+    Case(
+        RULE,
+        POLICY,
+        BASELINE,
+        [(("policy",), "{not json", "S3 bucket policy subject policy is not valid JSON, so whether it is public")],
+        id=f"{RULE}[{POLICY}]-unreadable",
     ),
     *[
         Case(
@@ -191,6 +208,27 @@ def test_an_unknown_statement_hides_no_other() -> None:
     document = doc({**OPEN, "Condition": UNKNOWN_OBJECT_VALUE}, {**OPEN, "Sid": "Open"})
     [message] = violations(RULE, POLICY, policy_props(document))
     assert "statement Open allows" in message
+    [message] = violations(RULE, POLICY, policy_props(doc(UNKNOWN_OBJECT_VALUE, {**OPEN, "Sid": ""})))
+    assert "statement 1 allows" in message  # the unknown statement counts as one
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({}, 'statement ReadThroughEndpoint allows s3:GetObject to Principal "*"'),
+        ({"Sid": UNKNOWN_STRING_VALUE}, 'statement 0 allows s3:GetObject to Principal "*"'),
+        ({"Action": UNKNOWN_STRING_VALUE}, 'statement ReadThroughEndpoint allows its actions to Principal "*"'),
+        (
+            {"Action": ["s3:GetObject", UNKNOWN_STRING_VALUE]},
+            'statement ReadThroughEndpoint allows its actions to Principal "*"',
+        ),
+    ],
+)
+def test_an_unknown_sid_or_action_only_labels_the_statement(changes: dict[str, Any], named: str) -> None:
+    assert violations(RULE, POLICY, policy_props(doc({**OPEN, **changes}))) == [
+        f"S3 bucket policy subject policy {named} with no condition that limits the caller (a fixed aws:SourceVpce, "
+        "aws:SourceVpc, aws:SourceArn, aws:SourceAccount, aws:SourceOwner or aws:SourceIp CIDRs): the bucket is public"
+    ]
 
 
 # ---- a third-party stack: a team's raw bucket and policy ---------------------------------------------------------

@@ -17,10 +17,16 @@ import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from llmops_infra.policies.runtime.iam_policy import PolicyDocumentError, field, policy_statements
+from llmops_infra.policies.runtime.iam_policy import (
+    PolicyDocumentError,
+    each_statement,
+    field,
+    statement_name,
+    statements,
+)
 from llmops_infra.policies.runtime.props import is_open_cidr, mapping, strings
-from llmops_infra.policies.runtime.resources import BUCKET, BUCKET_POLICY, label
-from llmops_infra.policies.runtime.rule import Resource, Settings, judge_each, rule
+from llmops_infra.policies.runtime.resources import BUCKET, BUCKET_POLICY, known, label
+from llmops_infra.policies.runtime.rule import Resource, Settings, rule
 
 # Condition keys (lower-cased: IAM compares them without case) that pin a caller down with a fixed value.
 FIXED_KEYS = (
@@ -107,7 +113,7 @@ def s3_bucket_policy_not_public(resource: Resource, settings: Settings) -> Itera
         return  # a bucket without the deprecated inline policy
     where = f"{label(resource)} policy"
     try:
-        statements = policy_statements(document)
+        found = statements(document)
     except PolicyDocumentError as error:
         yield f"{where} {error}, so whether it is public cannot be checked"
         return
@@ -115,13 +121,14 @@ def s3_bucket_policy_not_public(resource: Resource, settings: Settings) -> Itera
     def judge(index: int, statement: Mapping[str, Any]) -> Iterator[str]:
         everyone = public_statement(statement)
         if everyone is not None:
-            sid = field(statement, "Sid")
-            name = f"statement {sid}" if isinstance(sid, str) and sid else f"statement {index}"
-            actions = ", ".join(strings(field(statement, "Action"))) or "its actions"
+            # The Sid and the actions only describe the statement: unknown at preview, it is named by its index
+            # and its actions are "its actions", as when they are absent.
+            actions = known(lambda: ", ".join(strings(field(statement, "Action"))), "") or "its actions"
             yield (
-                f"{where} {name} allows {actions} to {everyone} with no condition that limits the caller "
-                "(a fixed aws:SourceVpce, aws:SourceVpc, aws:SourceArn, aws:SourceAccount, aws:SourceOwner or "
-                "aws:SourceIp CIDRs): the bucket is public"
+                f"{where} {statement_name(statement, index)} allows {actions} to {everyone} with no condition that "
+                "limits the caller (a fixed aws:SourceVpce, aws:SourceVpc, aws:SourceArn, aws:SourceAccount, "
+                "aws:SourceOwner or aws:SourceIp CIDRs): the bucket is public"
             )
 
-    yield from judge_each(statements, judge)
+    # Each statement on its own: one unknown at preview hides no other's public grant.
+    yield from each_statement(found, judge)

@@ -209,6 +209,7 @@ def label(resource: Resource) -> str:
 
 
 T = TypeVar("T")
+SHOWN_UNKNOWN = "(known after apply)"  # how a message shows a value unknown at preview, as `pulumi preview` does
 
 
 def known(read: Callable[[], T], fallback: T) -> T:

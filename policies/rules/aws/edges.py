@@ -8,27 +8,44 @@ is public access (no-public-access). A group's ingress is its inline `ingress` p
 aws:vpc/securityGroupIngressRule and aws:ec2/securityGroupRule (type ingress) resources whose `securityGroupId`
 was computed from it.
 
-Each listener, group and ingress entry is judged on its own (judge_each): a value unknown at preview in one
-leaves that one undecided without hiding what the others show.
+Each listener, group and ingress entry is judged on its own (judge_each), and so are an entry's protocol, ports
+and CIDRs and a load balancer's scheme and problems (all_of/any_of): a value unknown at preview in one leaves
+that one undecided without hiding what the others show.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
-from llmops_infra.policies.runtime.props import is_open_cidr, is_true, items, mapping, number, shown, strings, word
+from pulumi_policy.proxy import UnknownValueError
+
+from llmops_infra.policies.runtime.props import is_open_cidr, is_true, listed, mapping, number, one_or_many, shown, word
 from llmops_infra.policies.runtime.resources import (
     INGRESS_RULE,
     LISTENERS,
     LOAD_BALANCERS,
     SECURITY_GROUP,
     SECURITY_GROUP_RULE,
+    SHOWN_UNKNOWN,
+    known,
     label,
 )
-from llmops_infra.policies.runtime.rule import Resource, Settings, judge_each, rule
+from llmops_infra.policies.runtime.rule import (
+    CannotJudge,
+    Resource,
+    Settings,
+    all_of,
+    any_of,
+    judge_apart,
+    judge_each,
+    rule,
+)
 from llmops_infra.policies.runtime.stack import Stack
+
+_NOT_YET = (UnknownValueError, CannotJudge)
 
 ALL_PROTOCOLS = ("-1", "all")  # protocol -1 ignores the port range: every port is open
 TLS_PROTOCOLS = ("HTTPS", "TLS")
@@ -42,43 +59,89 @@ class Entry(NamedTuple):
     """One ingress permission: where it is written, the permission, and how its protocol and CIDRs are spelled."""
 
     where: str
-    props: Mapping[str, Any]
+    props: Any  # a map of the permission's inputs
     protocol_key: str
     cidr_keys: tuple[str, ...]
 
 
+# An entry as its judge reads it: reading it may meet a value unknown at preview (an ingress element, a rule's
+# type), which then stops that judge only. None: not an ingress permission (an egress security group rule).
+Reader = Callable[[], Entry | None]
+
+
 def _only_edge_port(entry: Entry) -> bool:
-    protocol = entry.props.get(entry.protocol_key)
-    if isinstance(protocol, str) and protocol.strip().lower() in ALL_PROTOCOLS:
-        return False
-    return number(entry.props.get("fromPort")) == EDGE_PORT and number(entry.props.get("toPort")) == EDGE_PORT
+    """Whether the entry admits port 443 alone: not every protocol, and both ports 443. Each decided on its own,
+    so one known otherwise settles it whatever another hides."""
+    return all_of(
+        (
+            lambda: not _every_protocol(entry.props.get(entry.protocol_key)),
+            lambda: number(entry.props.get("fromPort")) == EDGE_PORT,
+            lambda: number(entry.props.get("toPort")) == EDGE_PORT,
+        )
+    )
+
+
+def _every_protocol(protocol: Any) -> bool:
+    return isinstance(protocol, str) and protocol.strip().lower() in ALL_PROTOCOLS
 
 
 def _open_sources(entry: Entry) -> list[str]:
-    return [c for key in entry.cidr_keys for c in strings(entry.props.get(key)) if is_open_cidr(c)]
+    """The entry's CIDRs that admit every address, each read on its own: those known, unless none is known to be
+    open and one is unknown at preview (then CannotJudge: it may be open)."""
+    found: list[str] = []
+    undecided: Exception | None = None
+    for key in entry.cidr_keys:
+        try:
+            cidrs = one_or_many(entry.props.get(key))
+        except _NOT_YET as error:
+            undecided = error
+            continue
+        for index in range(len(cidrs)):
+            try:
+                cidr = cidrs[index]
+            except _NOT_YET as error:
+                undecided = error
+                continue
+            if is_open_cidr(cidr):
+                found.append(cidr)
+    if not found and undecided is not None:
+        raise CannotJudge("a CIDR is unknown at preview") from undecided
+    return found
 
 
-def _own_entries(resource: Resource) -> Sequence[Entry] | None:
-    """The ingress permissions a group, ingress rule or security group rule writes itself; None for an egress rule."""
-    if resource.type == SECURITY_GROUP:
-        ingress = items(resource.props.get("ingress"))
-        return [
-            Entry(f"{label(resource)} ingress[{i}]", mapping(e), "protocol", ("cidrBlocks", "ipv6CidrBlocks"))
-            for i, e in enumerate(ingress)
-        ]
-    if resource.type == INGRESS_RULE:
-        return [Entry(label(resource), resource.props, "ipProtocol", ("cidrIpv4", "cidrIpv6"))]
+def _ingress_entry(resource: Resource, ingress: Sequence[Any], index: int) -> Entry:
+    return Entry(
+        f"{label(resource)} ingress[{index}]", mapping(ingress[index]), "protocol", ("cidrBlocks", "ipv6CidrBlocks")
+    )
+
+
+def _rule_entry(resource: Resource) -> Entry | None:
     if resource.props.get("type") != "ingress":
         return None
-    return [Entry(label(resource), resource.props, "protocol", ("cidrBlocks", "ipv6CidrBlocks"))]
+    return Entry(label(resource), resource.props, "protocol", ("cidrBlocks", "ipv6CidrBlocks"))
 
 
-def _group_entries(group: Resource, stack: Stack) -> list[Entry]:
+def _own_entries(resource: Resource) -> list[Reader]:
+    """The ingress permissions a group, ingress rule or security group rule writes itself, each left unread."""
+    if resource.type == SECURITY_GROUP:
+        ingress = listed(resource.props.get("ingress"))
+        return [partial(_ingress_entry, resource, ingress, index) for index in range(len(ingress))]
+    if resource.type == INGRESS_RULE:
+        return [lambda: Entry(label(resource), resource.props, "ipProtocol", ("cidrIpv4", "cidrIpv6"))]
+    return [partial(_rule_entry, resource)]
+
+
+def _group_entries(group: Resource, stack: Stack) -> list[Reader]:
     """Every ingress permission of a group: its own and its standalone rules'."""
-    entries = list(_own_entries(group) or ())
+    entries = _own_entries(group)
     for companion in stack.companions(group, (INGRESS_RULE, SECURITY_GROUP_RULE), "securityGroupId"):
-        entries += _own_entries(companion) or ()
+        entries += _own_entries(companion)
     return entries
+
+
+def _shown(entry: Entry, key: str) -> str:
+    # What an entry admits, as a message describes it: a value unknown at preview is shown as such.
+    return known(lambda: shown(entry.props.get(key)), SHOWN_UNKNOWN)
 
 
 def _linked(stack: Stack, types: Sequence[str], resource: Resource, key: str) -> list[Resource]:
@@ -116,7 +179,13 @@ def _listener_problems(lb: Resource, stack: Stack) -> Iterator[str]:
 
 
 def _group_problems(lb: Resource, stack: Stack) -> Iterator[str]:
-    given = items(lb.props.get("securityGroups"))
+    # The groups it names and what the groups in the stack admit, apart: the groups are linked by the engine's
+    # property dependencies, so an unknown securityGroups value hides nothing they admit.
+    yield from judge_apart(partial(_groups_unseen, lb, stack), partial(_groups_admit_more, lb, stack))
+
+
+def _groups_unseen(lb: Resource, stack: Stack) -> Iterator[str]:
+    given = listed(lb.props.get("securityGroups"))
     groups = _linked(stack, (SECURITY_GROUP,), lb, "securityGroups")
     if not given:
         yield "it has no securityGroups, so nothing limits it to port 443"
@@ -125,14 +194,16 @@ def _group_problems(lb: Resource, stack: Stack) -> Iterator[str]:
             f"{len(given) - len(groups)} of its securityGroups are not in the stack, so what they admit cannot be seen"
         )
 
-    def judge(index: int, entry: Entry) -> Iterator[str]:
-        if not _only_edge_port(entry):
-            ports = f"{shown(entry.props.get('fromPort'))}-{shown(entry.props.get('toPort'))}"
-            protocol = shown(entry.props.get(entry.protocol_key))
-            yield f"{entry.where} admits protocol {protocol} ports {ports}, not only 443"
 
-    for group in groups:
-        yield from judge_each(_group_entries(group, stack), judge)
+def _groups_admit_more(lb: Resource, stack: Stack) -> Iterator[str]:
+    def judge(index: int, read: Reader) -> Iterator[str]:
+        entry = read()
+        if entry is not None and not _only_edge_port(entry):
+            ports = f"{_shown(entry, 'fromPort')}-{_shown(entry, 'toPort')}"
+            yield f"{entry.where} admits protocol {_shown(entry, entry.protocol_key)} ports {ports}, not only 443"
+
+    groups = _linked(stack, (SECURITY_GROUP,), lb, "securityGroups")
+    yield from judge_each(groups, lambda _, group: judge_each(_group_entries(group, stack), judge))
 
 
 def edge_problems(lb: Resource, stack: Stack) -> Iterator[str]:
@@ -143,8 +214,11 @@ def edge_problems(lb: Resource, stack: Stack) -> Iterator[str]:
 
 def _internet_facing(lb: Resource) -> bool:
     # `internal` defaults to false: a load balancer that does not say it is internal faces the internet. Gateway
-    # load balancers take no scheme and receive traffic only through their VPC endpoints.
-    return not is_true(lb.props.get("internal")) and word(lb.props.get("loadBalancerType")) != "GATEWAY"
+    # load balancers take no scheme and receive traffic only through their VPC endpoints. Either known otherwise
+    # settles it.
+    return all_of(
+        (lambda: not is_true(lb.props.get("internal")), lambda: word(lb.props.get("loadBalancerType")) != "GATEWAY")
+    )
 
 
 COMPANIONS = (*LISTENERS, SECURITY_GROUP, INGRESS_RULE, SECURITY_GROUP_RULE)
@@ -172,8 +246,12 @@ def lb_internet_facing_only_as_edge(lb: Resource, stack: Stack, settings: Settin
 def _fronts_an_edge(group: Resource, stack: Stack) -> bool:
     """Whether an internet-facing edge load balancer uses the group (its securityGroups depend on it)."""
     fronted = [lb for lb in stack.of_type(LOAD_BALANCERS) if group.urn in lb.dependencies.get("securityGroups", ())]
-    # One known problem settles it (not an edge) even when another part is still unknown.
-    return any(_internet_facing(lb) and next(edge_problems(lb, stack), None) is None for lb in fronted)
+    return any_of(partial(_is_an_edge, lb, stack) for lb in fronted)
+
+
+def _is_an_edge(lb: Resource, stack: Stack) -> bool:
+    # One known problem settles it (not an edge) even when another part, or the scheme, is still unknown.
+    return all_of((partial(_internet_facing, lb), lambda: next(edge_problems(lb, stack), None) is None))
 
 
 @rule(
@@ -189,9 +267,6 @@ def _fronts_an_edge(group: Resource, stack: Stack) -> bool:
 )
 def security_group_no_open_ingress(resource: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
     """No ingress from 0.0.0.0/0 or ::/0, except port 443 on the group of an HTTPS-only edge load balancer."""
-    entries = _own_entries(resource)
-    if entries is None:
-        return
     # A standalone rule's group is the one its securityGroupId was computed from.
     groups = (
         [resource]
@@ -199,16 +274,29 @@ def security_group_no_open_ingress(resource: Resource, stack: Stack, settings: S
         else _linked(stack, (SECURITY_GROUP,), resource, "securityGroupId")
     )
 
-    def judge(index: int, entry: Entry) -> Iterator[str]:
-        sources = _open_sources(entry)
+    def judge(index: int, read: Reader) -> Iterator[str]:
+        entry = read()
+        if entry is None:
+            return
+        sources = ", ".join(_open_sources(entry))
         if not sources:
             return
-        if not _only_edge_port(entry):
-            yield f"{entry.where} allows ingress from {', '.join(sources)}"
-        elif not any(_fronts_an_edge(group, stack) for group in groups):
+        try:
+            edge_port: bool | None = _only_edge_port(entry)
+        except _NOT_YET:
+            edge_port = None  # undecided: only a group that fronts an edge would need it decided
+        # Only 443 may be excused, by a group that fronts an edge; a port not known to be 443 is reported
+        # without saying it is 443.
+        if edge_port is not False and any_of(partial(_fronts_an_edge, group, stack) for group in groups):
+            if edge_port is None:
+                raise CannotJudge("whether the entry admits only 443 is unknown at preview")
+            return
+        if edge_port:
             yield (
-                f"{entry.where} allows ingress from {', '.join(sources)} on 443, but its group fronts no "
-                "internet-facing load balancer with only HTTPS/TLS listeners and only 443 admitted"
+                f"{entry.where} allows ingress from {sources} on 443, but its group fronts no internet-facing load "
+                "balancer with only HTTPS/TLS listeners and only 443 admitted"
             )
+        else:
+            yield f"{entry.where} allows ingress from {sources}"
 
-    yield from judge_each(entries, judge)
+    yield from judge_each(_own_entries(resource), judge)

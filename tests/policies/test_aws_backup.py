@@ -57,6 +57,10 @@ SELECTION_PROPS = {
 }
 IN_A_PLAN = {"plan": (PLAN, PLAN_PROPS), "selection": (SELECTION, SELECTION_PROPS)}
 PLAN_LINKS = {"selection": {"planId": ["plan"], "resources": ["subject"]}}
+# What every verdict turns on: only stores classified phi are judged.
+CLASSIFIED = ("subject", "tags", "data-classification")
+# A store that backs itself up needs no plan: whether it does is what a plan-less verdict turns on.
+SELF_BACKUP = {"aws:rds/cluster:Cluster": [("subject", "backupRetentionPeriod")]}
 
 PLAN_CASES = [
     Case(
@@ -81,6 +85,7 @@ PLAN_CASES = [
         companions=IN_A_PLAN,
         links=PLAN_LINKS,
         label=f"{kind} subject",
+        needs=[CLASSIFIED, *SELF_BACKUP.get(type_, [])],
     )
     for type_, (kind, props) in STORES.items()
 ]
@@ -99,6 +104,7 @@ SELF_CASES = [
         ],
         [(("subject", "backupRetentionPeriod"), UNKNOWN_STRING_VALUE)],
         id="self-rds-instance",
+        needs=[CLASSIFIED],
     ),
     Case(
         RULE,
@@ -107,6 +113,7 @@ SELF_CASES = [
         [(("subject", "backupRetentionPeriod"), 0.0, "RDS cluster subject is classified phi but")],
         [(("subject", "backupRetentionPeriod"), UNKNOWN_STRING_VALUE)],
         id="self-rds-cluster",
+        needs=[CLASSIFIED],
     ),
     Case(
         RULE,
@@ -118,6 +125,7 @@ SELF_CASES = [
         ],
         [(("subject", "pointInTimeRecovery", "enabled"), UNKNOWN_BOOLEAN_VALUE)],
         id="self-dynamodb",
+        needs=[CLASSIFIED],
     ),
     Case(
         RULE,
@@ -129,6 +137,7 @@ SELF_CASES = [
         ],
         [(("backups", "backupPolicy", "status"), UNKNOWN_STRING_VALUE)],
         id="self-efs",
+        needs=[CLASSIFIED],
         companions={
             "backups": (
                 "aws:efs/backupPolicy:BackupPolicy",
@@ -151,6 +160,8 @@ SELF_CASES = [
         ],
         [(("records-versioning", "versioningConfiguration", "status"), UNKNOWN_STRING_VALUE)],
         id="self-s3",
+        # The versioning names the bucket by value (no dependency): either name unknown, it may be another's.
+        needs=[CLASSIFIED, ("subject", "bucket"), ("records-versioning", "bucket")],
         companions={
             "records-versioning": (VERSIONING, {"bucket": "records", "versioningConfiguration": {"status": "Enabled"}})
         },
@@ -235,6 +246,19 @@ def test_a_plan_settles_it_when_the_store_s_own_backup_is_unknown() -> None:
     assert rds.violations((("subject", "backupRetentionPeriod"), UNKNOWN_STRING_VALUE)) == []
     without_plan = rds.violations((("subject", "backupRetentionPeriod"), UNKNOWN_STRING_VALUE), (("plan",), DELETE))
     assert without_plan == []  # cannot judge
+
+
+def test_one_enabled_backup_policy_settles_it_whatever_another_hides() -> None:
+    [efs] = [c for c in SELF_CASES if c.id == "self-efs"]
+    unknown = ("aws:efs/backupPolicy:BackupPolicy", {"fileSystemId": "fs-1", "backupPolicy": UNKNOWN_OBJECT_VALUE})
+    both = Case(
+        RULE,
+        efs.type,
+        efs.props,
+        companions={"unknown-backups": unknown, **efs.companions},
+        links={"unknown-backups": {"fileSystemId": ["subject"]}, **efs.links},
+    )
+    assert both.check_directly() == []  # judged compliant, not left unjudged
 
 
 def test_message_in_full() -> None:

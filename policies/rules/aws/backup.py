@@ -42,7 +42,16 @@ from llmops_infra.policies.runtime.resources import (
     label,
     tags_of,
 )
-from llmops_infra.policies.runtime.rule import CannotJudge, NotApplicable, Resource, Settings, judge_each, rule
+from llmops_infra.policies.runtime.rule import (
+    CannotJudge,
+    NotApplicable,
+    Resource,
+    Settings,
+    any_of,
+    judge_each,
+    per_item,
+    rule,
+)
 from llmops_infra.policies.runtime.stack import Stack
 
 BACKUP_PLAN = "aws:backup/plan:Plan"
@@ -69,15 +78,16 @@ def _dynamodb(store: Resource, stack: Stack) -> str | None:
 
 
 def _efs(store: Resource, stack: Stack) -> str | None:
+    # One ENABLED policy settles it, whatever another's status unknown at preview may be.
     policies = stack.companions(store, (EFS_BACKUP_POLICY,), "fileSystemId")
-    if any(word(mapping(p.props.get("backupPolicy")).get("status")) == "ENABLED" for p in policies):
+    if any_of(per_item(policies, lambda p: word(mapping(p.props.get("backupPolicy")).get("status")) == "ENABLED")):
         return None
     return "it has no aws:efs/backupPolicy:BackupPolicy with backupPolicy.status ENABLED"
 
 
 def _bucket(store: Resource, stack: Stack) -> str | None:
     versions = bucket_companions(stack, store, VERSIONING)
-    if any(mapping(v.props.get("versioningConfiguration")).get("status") == "Enabled" for v in versions):
+    if any_of(per_item(versions, lambda v: mapping(v.props.get("versioningConfiguration")).get("status") == "Enabled")):
         return None
     return "it has no BucketVersioning with status Enabled"
 

@@ -11,7 +11,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 import pytest
-from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_STRING_VALUE
+from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE
 
 from llmops_infra.policies.rules.aws import node_roles
 from llmops_infra.policies.runtime.rule import RULES
@@ -102,6 +102,7 @@ CASES = [
         ],
         companions=COMPANIONS,
         links=LINKS,
+        needs=[("subject", "assumeRolePolicy")],  # only a role EC2 may assume is a node role
     ),
 ]
 
@@ -197,6 +198,29 @@ def test_an_unknown_attachment_hides_no_other() -> None:
         (("cni", "policyArn"), UNKNOWN_STRING_VALUE), (("ecr", "policyArn"), managed("IAMFullAccess"))
     )
     assert len(found) == 1 and "ecr (policyArn) attaches IAMFullAccess" in found[0]
+
+
+def test_an_unknown_inline_policy_hides_no_other() -> None:
+    inline = [UNKNOWN_OBJECT_VALUE, {"name": "read-models", "policy": json.dumps({"Statement": []})}]
+    assert CASE.violations((("subject", "inlinePolicies"), inline)) == [
+        f"{NODE_OF} carries its inlinePolicies[1]; node roles carry no inline policy"
+    ]
+
+
+def test_one_statement_trusting_ec2_makes_it_a_node_role_whatever_another_hides() -> None:
+    document = json.loads(trust("ec2.amazonaws.com"))
+    document["Statement"].insert(0, UNKNOWN_OBJECT_VALUE)
+    found = CASE.violations(
+        (("subject", "assumeRolePolicy"), json.dumps(document)), (("ecr", "policyArn"), managed("IAMFullAccess"))
+    )
+    assert len(found) == 1 and "ecr (policyArn) attaches IAMFullAccess" in found[0]
+
+
+def test_a_node_group_makes_it_a_node_role_whatever_an_unknown_access_entry_is() -> None:
+    entry = {"clusterName": "inference", "principalArn": "arn:aws:iam::1:role/subject", "type": UNKNOWN_STRING_VALUE}
+    stack = [*CASE.resources((("ecr", "policyArn"), managed("IAMFullAccess"))), resource(ACCESS_ENTRY, entry, "e")]
+    [(name, message)] = stack_violations(RULE, stack)
+    assert name == "subject" and message.startswith(NODE_OF)  # the entry, undecided, is not named
 
 
 # ---- third-party stacks: raw resources, as a team writes them ---------------------------------------------------

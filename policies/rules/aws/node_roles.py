@@ -9,26 +9,28 @@ and inline policies (aws:iam/rolePolicy `role`, the role's `inlinePolicies`). Wh
 the workload's own role (EKS Pod Identity or IRSA), not to every pod on the node.
 
 Companions are linked by the engine's property dependency on the role, else by the role's name in the value.
-Each attachment is judged on its own (judge_each): one whose policy is unknown at preview hides no other.
+Each attachment is judged on its own (judge_each): one whose policy is unknown at preview hides no other; so are
+the role's trust statements and the node groups and access entries that may run nodes as it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from llmops_infra.policies.runtime.iam_policy import PolicyDocumentError, field, policy_statements
-from llmops_infra.policies.runtime.props import items, mapping, strings
+from llmops_infra.policies.runtime.iam_policy import PolicyDocumentError, field, statements
+from llmops_infra.policies.runtime.props import listed, mapping, strings
 from llmops_infra.policies.runtime.resources import (
     ROLE,
     ROLE_POLICY,
     ROLE_POLICY_ATTACHMENT,
     label,
 )
-from llmops_infra.policies.runtime.rule import Resource, Settings, judge_each, rule
+from llmops_infra.policies.runtime.rule import CannotJudge, Resource, Settings, any_of, judge_each, per_item, rule
 from llmops_infra.policies.runtime.stack import Stack
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -56,19 +58,26 @@ _AWS_MANAGED = re.compile(r"arn:[^:]+:iam::aws:policy/(?:.*/)?(?P<name>[^/]+)")
 _AUTONAME_SUFFIX = "-[0-9a-f]{7}"
 
 
+_NOT_YET = (UnknownValueError, CannotJudge)
+
+
 def _trusts_ec2(role: Resource) -> bool:
     try:
-        statements = policy_statements(role.props.get("assumeRolePolicy"))
+        found = statements(role.props.get("assumeRolePolicy"))
     except PolicyDocumentError:
         return False
-    for statement in statements:
-        effect = field(statement, "Effect")
-        if isinstance(effect, str) and effect.strip().lower() == "deny":
-            continue
-        services = strings(mapping(field(statement, "Principal")).get("Service"))
-        if any(EC2_SERVICE.fullmatch(s.strip()) for s in services):
-            return True
-    return False
+    # One statement that trusts EC2 settles it, whatever another unknown at preview may be.
+    return any_of(per_item(found, _statement_trusts_ec2))
+
+
+def _statement_trusts_ec2(statement: Any) -> bool:
+    if not isinstance(statement, Mapping):
+        return False  # grants nothing AWS would accept
+    effect = field(statement, "Effect")
+    if isinstance(effect, str) and effect.strip().lower() == "deny":
+        return False
+    services = strings(mapping(field(statement, "Principal")).get("Service"))
+    return any(EC2_SERVICE.fullmatch(s.strip()) for s in services)
 
 
 def _names_role(role: Resource, value: Any) -> bool:
@@ -85,17 +94,35 @@ def _names_role(role: Resource, value: Any) -> bool:
 
 
 def _node_users(role: Resource, stack: Stack) -> list[Resource]:
-    """The node groups and EC2 access entries that run nodes as this role."""
+    """The node groups and EC2 access entries that run nodes as this role, each decided on its own: those known
+    to, unless none is and one is undecided for a value unknown at preview (then CannotJudge)."""
 
     def refers(value: Any) -> bool:
         return _names_role(role, value)
 
-    groups = stack.companions(role, (NODE_GROUP,), "nodeRoleArn", refers)
-    entries = stack.companions(role, (ACCESS_ENTRY,), "principalArn", refers)
-    return groups + [e for e in entries if e.props.get("type") in NODE_ENTRY_TYPES]
+    users: list[Resource] = []
+    undecided: Exception | None = None
+    try:
+        users += stack.companions(role, (NODE_GROUP,), "nodeRoleArn", refers)
+    except _NOT_YET as error:
+        undecided = error
+    try:
+        entries = stack.companions(role, (ACCESS_ENTRY,), "principalArn", refers)
+    except _NOT_YET as error:
+        undecided, entries = error, []
+    for entry in entries:
+        try:
+            if entry.props.get("type") in NODE_ENTRY_TYPES:
+                users.append(entry)
+        except _NOT_YET as error:
+            undecided = error
+    if not users and undecided is not None:
+        raise CannotJudge("whether nodes run as the role is unknown at preview") from undecided
+    return users
 
 
 INLINE = object()  # what an inline policy "attaches"
+NOTHING = object()  # what an empty inlinePolicies entry carries
 Carried = tuple[str, Callable[[], Any]]  # where it is written, and a reader of the policy ARN it attaches
 
 
@@ -136,15 +163,16 @@ def _carried(role: Resource, stack: Stack) -> list[Carried]:
     found += _each("its managedPolicyArns", role.props, "managedPolicyArns")
     for inline in stack.companions(role, (ROLE_POLICY,), "role", refers):
         found.append((f"inline {label(inline)}", lambda: INLINE))
-    inline_policies = items(role.props.get("inlinePolicies"))
-    found += [(f"its inlinePolicies[{i}]", lambda: INLINE) for i, p in enumerate(inline_policies) if _has_document(p)]
+    # Each entry read by its own judge: one unknown at preview hides no other.
+    inline_policies = listed(role.props.get("inlinePolicies"))
+    found += [(f"its inlinePolicies[{i}]", partial(_inline, inline_policies, i)) for i in range(len(inline_policies))]
     return found
 
 
-def _has_document(inline: Any) -> bool:
+def _inline(policies: Sequence[Any], index: int) -> Any:
     # pulumi-aws writes an empty inlinePolicies entry to remove inline policies: it carries nothing.
-    document = mapping(inline).get("policy")
-    return isinstance(document, str | Mapping) and bool(document)
+    document = mapping(policies[index]).get("policy")
+    return INLINE if isinstance(document, str | Mapping) and bool(document) else NOTHING
 
 
 @rule(
@@ -179,6 +207,8 @@ def eks_node_role_managed_policies_only(role: Resource, stack: Stack, settings: 
     def judge(index: int, carried: Carried) -> Iterator[str]:
         where, read = carried
         arn = read()
+        if arn is NOTHING:
+            return
         if arn is INLINE:
             yield f"{label(role)} is a node role of {used_by} but carries {where}; node roles carry no inline policy"
             return

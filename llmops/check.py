@@ -380,6 +380,16 @@ class _StderrPerThread(io.TextIOBase):
     def flush(self) -> None:
         self.stream.flush()
 
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.stream, "encoding", None) or "utf-8")
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
 
 def check_stacks(
     stacks: Sequence[S],

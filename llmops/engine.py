@@ -12,10 +12,14 @@ llmops/mock_outputs.py; every other output is unknown, as in a real preview.
 from __future__ import annotations
 
 import contextlib
+import os
+import site
+import sysconfig
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pulumi
 from google.protobuf import json_format, struct_pb2
@@ -55,6 +59,11 @@ class Registration:
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     protect: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    # Where the program registered it, as Pulumi's state records it (ResourceV3 sourcePosition, stackTrace):
+    # `project:///<path from the project directory>#<line>`, "" when the SDK sent none; the stack trace holds the
+    # frames of the program's own code only, innermost first (SourcePositions).
+    source_position: str = ""
+    stack_trace: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -135,12 +144,72 @@ def _stable_id(*parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "::".join(parts)))
 
 
+class SourcePositions:
+    """Where the program registered a resource, as Pulumi's engine records it (sourcePositions in
+    pkg/resource/deploy/source_eval.go): the SDK sends the absolute `file://` position of the code that created the
+    resource and the stack trace; each becomes `project:///<path relative to the project directory>#<line>[,<col>]`.
+
+    Unlike the engine, the stack trace keeps only the program's own frames: not those of the interpreter's standard
+    library or installed packages (the SDKs), of this offline engine, or of code with no file (`<frozen runpy>`).
+    What is left, innermost first, is the component line, the stack line that called it, and so on up to the program.
+    """
+
+    def __init__(self, project_root: str = "") -> None:
+        self.root = os.path.abspath(project_root or "/")
+        paths = sysconfig.get_paths()
+        library = {paths.get(k, "") for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+        library |= set(getattr(site, "getsitepackages", list)())
+        here = os.path.dirname(os.path.abspath(__file__))
+        library |= {here, os.path.realpath(here)}  # this engine (llmops/, also under a linked name)
+        self._library = tuple(os.path.join(os.path.abspath(d), "") for d in library if d)
+        self._files: dict[str, tuple[str, bool]] = {}  # file URI -> (project path, whether it is the program's own)
+
+    def _file(self, uri: str) -> tuple[str, bool]:
+        known = self._files.get(uri)
+        if known is None:
+            path = _file_path(uri)
+            try:
+                relative = os.path.relpath(path, self.root).replace(os.sep, "/") if path else ""
+            except ValueError:  # another drive than the project's (Windows): no project path
+                relative = ""
+            known = ("/" + relative, not path.startswith(self._library)) if path and relative else ("", False)
+            self._files[uri] = known
+        return known
+
+    def _position(self, position: Any, own_only: bool) -> str:
+        if position is None or not position.uri or position.line < 0:
+            return ""
+        path, own = self._file(position.uri)
+        if not path or (own_only and not own):
+            return ""
+        column = f",{position.column}" if position.column > 0 else ""
+        return f"project://{path}#{position.line}{column}"
+
+    def of(self, request: Any) -> tuple[str, list[str]]:
+        """The request's source position and the program's own frames of its stack trace."""
+        position = self._position(request.sourcePosition, False) if request.HasField("sourcePosition") else ""
+        frames = [self._position(f.pc, True) for f in request.stackTrace.frames if f.HasField("pc")]
+        return position, [f for f in frames if f]
+
+
+def _file_path(uri: str) -> str | None:
+    """The absolute path of a `file://` URI, None for anything else (as the engine refuses other schemes)."""
+    parts = urlsplit(uri)
+    if parts.scheme != "file" or not parts.path:
+        return None
+    path = unquote(parts.path)
+    if os.name == "nt" and path[:1] == "/" and path[2:3] == ":":
+        path = path[1:]  # file:///C:/x -> C:/x
+    return os.path.normpath(path) if os.path.isabs(path) else None
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A resource monitor that keeps every registration as the engine would see it."""
 
-    def __init__(self, settings: StackSettings):
+    def __init__(self, settings: StackSettings, project_root: str = ""):
         super().__init__(mocks=_Unused())
         self.settings = settings
+        self.positions = SourcePositions(project_root)
         self.recorded: list[Registration] = []
         self._by_urn: dict[str, Registration] = {}
         self._default_providers: dict[tuple[str, str], str] = {}
@@ -206,6 +275,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             protect=bool(request.protect),
             options=_options(request),
         )
+        registration.source_position, registration.stack_trace = self.positions.of(request)
         if request.custom:
             registration.id = request.importId or _stable_id(urn)
             registration.outputs = mock_outputs.outputs_for(registration, self.settings)
@@ -233,6 +303,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             inputs=_struct_to_wire(request.properties),
             options={"external": True},
         )
+        registration.source_position, registration.stack_trace = self.positions.of(request)
         registration.outputs = mock_outputs.outputs_for(registration, self.settings)
         self._record(registration)
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_wire_to_struct(registration.outputs))
@@ -328,13 +399,16 @@ def _typed_secret_placeholders(settings: StackSettings) -> Iterator[None]:
             setattr(pulumi.Config, name, original)
 
 
-def run(program: Callable[[], Any], settings: StackSettings) -> Recording:
+def run(program: Callable[[], Any], settings: StackSettings, project_root: str = "") -> Recording:
     """Run `program` as a preview of the stack described by `settings`; return everything it registered.
+
+    Source positions are recorded relative to `project_root` (the directory of Pulumi.yaml), as the engine does;
+    without one, relative to `/`, as the engine does when it knows no project root.
 
     An exception raised by the program propagates after outstanding registrations have finished, as in the
     language host; what was registered before it is lost with it, which is what callers want for bad input.
     """
-    monitor = RecordingMonitor(settings)
+    monitor = RecordingMonitor(settings, project_root)
     with _runtime(monitor, settings):
         _sync_await(run_in_stack(program))
     return Recording(settings, monitor.recorded, monitor.warnings)

@@ -55,7 +55,8 @@ def main(request_file: str, result_file: str) -> int:
     sys.path[0] = project_dir
     sys.argv = [entry]
     try:
-        recording = run(lambda: runpy.run_path(entry, run_name="__main__"), _settings(request["settings"]))
+        program = lambda: runpy.run_path(entry, run_name="__main__")  # noqa: E731
+        recording = run(program, _settings(request["settings"]), project_root=project_dir)
     except BaseException as error:  # the program's own failure, reported by the parent as one paragraph
         if isinstance(error, KeyboardInterrupt):
             raise

@@ -54,6 +54,12 @@ def _resource(r: Registration) -> dict[str, Any]:
     for option in ("additionalSecretOutputs", "ignoreChanges", "retainOnDelete", "deleteBeforeReplace"):
         if option in r.options:
             state[option] = r.options[option]
+    # ResourceV3's sourcePosition and stackTrace (`project:///<path>#<line>`), so an analyze of the export can still
+    # say which line made each resource.
+    if r.source_position:
+        state["sourcePosition"] = r.source_position
+    if r.stack_trace:
+        state["stackTrace"] = [{"sourcePosition": frame} for frame in r.stack_trace]
     return state
 
 
@@ -133,7 +139,18 @@ def _registration(path: Path, index: int, state: Any) -> Registration:
             if isinstance(v, list)
         },
         protect=state.get("protect") is True,
+        source_position=_text(state.get("sourcePosition")),
+        stack_trace=[
+            frame["sourcePosition"]
+            for frame in (state.get("stackTrace") if isinstance(state.get("stackTrace"), list) else [])
+            if isinstance(frame, dict) and _text(frame.get("sourcePosition"))
+        ],
     )
+
+
+def _text(value: Any) -> str:
+    # A position the export writes oddly says nothing: the finding falls back to the stack's file.
+    return value if isinstance(value, str) else ""
 
 
 def _unsealed(value: Any) -> Any:

@@ -36,6 +36,7 @@ from llmops_infra.cli.analyzer_host import (
 )
 from llmops_infra.cli.engine import Registration
 from llmops_infra.cli.findings import CheckReport, PackSource, PolicyDoc, StackResult, Violation
+from llmops_infra.cli.locations import Locator
 from llmops_infra.cli.stackfile import InputError, read_input
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
 
@@ -56,6 +57,7 @@ class Target:
     packs: Sequence[Path]
     config: Mapping[str, str]  # the stack's config, which the CLI passes to packs (PULUMI_CONFIG)
     pack_source: PackSource = "requested"
+    locator: Locator | None = None  # where findings are in the repository (llmops/locations.py); None: unlocated
 
 
 # ---- policy config -------------------------------------------------------------------------------------------
@@ -173,6 +175,7 @@ def _policy_docs(info: AnalyzerInfo, levels: Mapping[str, str]) -> list[PolicyDo
 
 def _violation(d: Diagnostic, doc: PolicyDoc | None, target: Target, by_urn: Mapping[str, Registration]) -> Violation:
     resource = by_urn.get(d.urn)
+    locations = target.locator.locate(d.policy_name, resource, by_urn) if target.locator else ()
     return Violation(
         pack=d.pack_name,
         policy=d.policy_name,
@@ -184,6 +187,7 @@ def _violation(d: Diagnostic, doc: PolicyDoc | None, target: Target, by_urn: Map
         type=resource.type if resource else STACK_TYPE,
         name=resource.name if resource else target.stack,
         message=_own_message(d),
+        locations=locations,
     )
 
 

@@ -45,6 +45,17 @@ class PolicyDoc:
 
 
 @dataclass(frozen=True)
+class Location:
+    """A line of the repository a finding points at (llmops/locations.py): where its resource was created, a line
+    that called that code, or the config key the judged value came from."""
+
+    file: str  # relative to the repository root, forward slashes
+    line: int  # 1-based
+    kind: Literal["created", "called", "config"]
+    key: str = ""  # the config key (and path under it), for kind config: llmops-infra:platform.logRetentionDays
+
+
+@dataclass(frozen=True)
 class Violation:
     pack: str
     policy: str
@@ -56,6 +67,9 @@ class Violation:
     type: str
     name: str
     message: str
+    # Where it is: the first is the finding's own line, the others lead to it; () when nothing is known (a stack
+    # policy, an export without source positions): reports then point at the stack's file.
+    locations: tuple[Location, ...] = ()
 
     @property
     def mandatory(self) -> bool:

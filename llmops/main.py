@@ -34,7 +34,7 @@ def run_stack(stack: Stack) -> Any:
     return run(stack)
 
 
-REPORT_FORMATS = ("text", "json", "sarif", "markdown")
+REPORT_FORMATS = ("text", "json", "sarif", "markdown", "github")
 # An --output without its own --format takes the format from the file's extension.
 FORMAT_BY_SUFFIX = {".txt": "text", ".json": "json", ".sarif": "sarif", ".md": "markdown", ".markdown": "markdown"}
 
@@ -78,6 +78,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 def _planned_target(stack: Stack, requested: Sequence[str]) -> Target:
     """The stack's target before its program has run: which packs judge it, with what config."""
     from llmops_infra.cli.check import Target
+    from llmops_infra.cli.locations import Locator
 
     chosen = packs.stack_packs(stack, requested)  # a bad declaration is wrong input: before the program runs
     settings = stack.settings
@@ -90,6 +91,13 @@ def _planned_target(stack: Stack, requested: Sequence[str]) -> Target:
         # Secret values never leave this process, not even to a pack.
         config={k: v for k, v in settings.config.items() if k not in settings.secret_keys},
         pack_source=chosen.source,
+        locator=Locator(
+            stack.project.root,
+            config=settings.config,
+            secret_keys=settings.secret_keys,
+            config_files=[stack.file, stack.project.file],
+            project=settings.project,
+        ),
     )
 
 
@@ -176,7 +184,7 @@ def _report(args: argparse.Namespace, report: CheckReport) -> int:
 
 
 def _render(report: CheckReport, fmt: str) -> str:
-    from llmops_infra.cli import check_report, sarif
+    from llmops_infra.cli import check_report, github, sarif
 
     if fmt == "json":
         return json.dumps(check_report.to_json(report), indent=2) + "\n"
@@ -184,6 +192,8 @@ def _render(report: CheckReport, fmt: str) -> str:
         return json.dumps(sarif.to_sarif(report, tool_version=packs.distribution_version()), indent=2) + "\n"
     if fmt == "markdown":
         return check_report.to_markdown(report)
+    if fmt == "github":
+        return github.to_annotations(report)
     return check_report.to_text(report)
 
 
@@ -209,6 +219,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from llmops_infra.cli import state
     from llmops_infra.cli.check import Target, check
+    from llmops_infra.cli.locations import Locator, project_root_of
 
     jobs = _jobs(args)
     config = _policy_config(args)
@@ -224,6 +235,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         packs=[packs.pack_dir(n) for n in names],
         config={},  # an export carries no config: rules read regions from the providers it holds
         pack_source="requested" if args.pack else "default",
+        # An export's positions are relative to its project's directory: the Pulumi project here, if any.
+        locator=Locator(project_root_of(Path.cwd())),
     )
     return _report(args, check([target], config, args.policy_config or "", jobs))
 
@@ -241,7 +254,8 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
         "--format",
         action="append",
         choices=REPORT_FORMATS,
-        help="report format (default text); repeatable, one per --output, to write several reports from one run",
+        help="report format (default text; github: GitHub workflow annotations); repeatable, one per --output, to "
+        "write several reports from one run",
     )
     parser.add_argument(
         "--output",

@@ -4,8 +4,12 @@ Choices that follow from how GitHub reads the file:
 - one rule per policy, id `<pack>/<policy>`, because the same rule name can sit in two packs (HIPAA and GDPR
   select from one rule library) and GitHub requires rule ids unique within a run;
 - `security-severity` on every rule, tagged `security`, since GitHub only ranks alerts of security rules by it;
-- every result points at the stack's config file, line 1: a stack has no better line to blame, and GitHub
-  rejects a result without a region;
+- a result points at the line that created its resource (llmops/locations.py: the SDK's source position of each
+  registration), relative to the repository root (uriBaseId %SRCROOT%); the lines that called that code, up to
+  the stack program, and the config key its judged value came from are related locations, each linked from the
+  message (GitHub shows a related location through a link in the message). A result of which nothing is known (a
+  stack policy, an export without source positions) points at the stack's file, line 1, as GitHub rejects a
+  result without a region;
 - our own `partialFingerprints` key, a hash of what identifies the violation (never of its position), so an
   alert survives edits elsewhere in the file, and two violations on the same line stay two alerts.
   `primaryLocationLineHash` is left to GitHub, which computes it from the file and complains when it differs.
@@ -18,10 +22,11 @@ from typing import Any
 from urllib.parse import quote
 
 from llmops_infra.cli.check_report import advisory_count, md_escape, ordered
-from llmops_infra.cli.findings import CheckReport, PolicyDoc, StackResult, Violation
+from llmops_infra.cli.findings import CheckReport, Location, PolicyDoc, StackResult, Violation
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "llmopsViolation/v1"
+SRCROOT = "%SRCROOT%"  # GitHub resolves a uri relative to it against the checkout: the repository root
 
 # GitHub reads security-severity as a CVSS-like score: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, < 4 low.
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
@@ -88,25 +93,64 @@ def _rule(doc: PolicyDoc) -> dict[str, Any]:
     }
 
 
+def _physical(where: Location) -> dict[str, Any]:
+    return {
+        "artifactLocation": {"uri": artifact_uri(where.file), "uriBaseId": SRCROOT},
+        "region": {"startLine": where.line},
+    }
+
+
+def _link_text(where: Location) -> str:
+    return where.key if where.kind == "config" else f"{where.file}:{where.line}"
+
+
+def _related_message(where: Location) -> str:
+    if where.kind == "config":
+        return f"{where.key} in {where.file}: the config value the finding comes from"
+    return f"{where.file}:{where.line}: called the code that created the resource"
+
+
+def link_escape(text: str) -> str:
+    """Message text with embedded links: a literal backslash or square bracket is escaped (SARIF 3.11.6)."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
 def _result(stack: StackResult, violation: Violation, index: int) -> dict[str, Any]:
     text = " ".join(violation.message.split()) or violation.policy
-    location: dict[str, Any] = {
-        "physicalLocation": {
-            "artifactLocation": {"uri": artifact_uri(stack.source)},
-            "region": {"startLine": 1},
-        }
-    }
+    own, *related = violation.locations or (None,)
+    physical = (
+        _physical(own)
+        if own is not None
+        else {"artifactLocation": {"uri": artifact_uri(stack.source)}, "region": {"startLine": 1}}
+    )
+    location: dict[str, Any] = {"physicalLocation": physical}
     if violation.urn:
         text = f"{text} (resource {violation.urn})"
         location["logicalLocations"] = [
             {"kind": "resource", "name": violation.name, "fullyQualifiedName": violation.urn}
         ]
-    return {
+    result: dict[str, Any] = {
         "ruleId": rule_id(violation.pack, violation.policy),
         "ruleIndex": index,
         "level": result_level(violation),
         "message": {"text": text},
         "locations": [location],
+    }
+    if related:
+        result["relatedLocations"] = [
+            {"id": i, "physicalLocation": _physical(where), "message": {"text": _related_message(where)}}
+            for i, where in enumerate(related, 1)
+        ]
+        calls = [f"[{link_escape(_link_text(w))}]({i})" for i, w in enumerate(related, 1) if w.kind != "config"]
+        values = [f"[{link_escape(_link_text(w))}]({i})" for i, w in enumerate(related, 1) if w.kind == "config"]
+        text = link_escape(text)
+        if calls:
+            text += f" Called from {', '.join(calls)} (innermost first)."
+        if values:
+            text += f" Value from {', '.join(values)}."
+        result["message"] = {"text": text}
+    return {
+        **result,
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(stack.stack, violation)},
         "properties": {
             "stack": stack.stack,
@@ -142,6 +186,9 @@ def to_sarif(report: CheckReport, tool_version: str) -> dict[str, Any]:
             {
                 "tool": {"driver": {"name": "llmops", "version": tool_version, "rules": [_rule(d) for d in docs]}},
                 "results": results,
+                "originalUriBaseIds": {
+                    SRCROOT: {"description": {"text": "The root of the repository (its git top level)."}}
+                },
                 "properties": {
                     "passed": report.passed,
                     "stacks": [

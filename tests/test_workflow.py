@@ -506,6 +506,22 @@ def test_sarif_upload_is_skipped_for_fork_pull_requests_only(workflow: dict[str,
     assert not evaluate_if(upload.get("if"), _event("push"), success=False, files=())
 
 
+def test_the_annotations_of_the_same_run_are_printed_for_every_pull_request_fork_included(
+    workflow: dict[str, Any],
+) -> None:
+    job_id, job, gate = _gate(workflow)
+    annotations = dict(_report_pairs(_check_arguments(gate["run"])))["github"]
+    printers = [s for s in job["steps"] if shlex.split(str(s.get("run", ""))) == ["cat", annotations]]
+    assert len(printers) == 1, f"{job_id}: one step prints {annotations}, the check's --format github report"
+    (printer,) = printers
+    assert job["steps"].index(gate) < job["steps"].index(printer)
+    for success in (True, False):
+        for kind in ("push", "pull_request", "fork"):
+            contexts = _event(kind)
+            assert evaluate_if(printer.get("if"), contexts, success=success, files=(annotations,)), (kind, success)
+    assert not evaluate_if(printer.get("if"), _event("fork"), success=False, files=())
+
+
 def test_the_real_preview_never_runs_for_a_fork(workflow: dict[str, Any]) -> None:
     for job_id, job in workflow["jobs"].items():
         if not any(_uses(job, action) for action in OIDC_ACTIONS):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeGuard
 
@@ -73,6 +74,12 @@ def number(value: Any) -> float | None:
         except ValueError:
             return None
     return None
+
+
+def is_customer_key(value: Any) -> bool:
+    """An AWS KMS key reference (key ARN, key id, alias) that is not an AWS-managed key: those are
+    `alias/aws/<service>` (alias/aws/rds, alias/aws/s3 ...), as a bare alias or inside an alias ARN."""
+    return isinstance(value, str) and bool(value.strip()) and not re.search(r"(^|:)alias/aws/", value)
 
 
 def has_key(props: Mapping[str, Any], key: str) -> bool:

@@ -6,14 +6,23 @@ so the S3 rules here are stack rules that find each bucket's companions by the c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
 from functools import partial
 from typing import Any
 
 from llmops_infra.policies.runtime.iam_policy import PolicyDocumentError, statements
-from llmops_infra.policies.runtime.props import is_false, is_true, items, listed, mapping, one_or_many, shown, strings
+from llmops_infra.policies.runtime.props import (
+    is_customer_key,
+    is_false,
+    is_true,
+    items,
+    listed,
+    mapping,
+    one_or_many,
+    shown,
+    strings,
+)
 from llmops_infra.policies.runtime.resources import (
     ACCESS_LOGS_PURPOSE,
     BUCKET,
@@ -50,11 +59,6 @@ TLS_LISTENER_PROTOCOLS = ("HTTPS", "TLS")
 # AWS accepts a deletion window of 7-30 days and defaults to 30; anything shorter than the default leaves too
 # little time to notice a mistaken or malicious deletion before every object encrypted under the key is lost.
 MIN_KEY_DELETION_WINDOW_DAYS = 30
-
-
-def _is_customer_key(value: Any) -> bool:
-    """A KMS key reference that is not an AWS-managed key (those are `alias/aws/<service>`)."""
-    return isinstance(value, str) and bool(value.strip()) and not re.search(r"(^|:)alias/aws/", value)
 
 
 def _versioned(bucket: Resource, stack: Stack) -> bool:
@@ -105,7 +109,7 @@ def _algorithm_problem(sse_rule: Mapping[str, Any], access_logs: Callable[[], bo
 
 def _key_problem(sse_rule: Mapping[str, Any], access_logs: Callable[[], bool]) -> Iterator[str]:
     # Whatever the algorithm, only an access-log bucket's AES256 goes without a customer-managed key.
-    if not _is_customer_key(_by_default(sse_rule).get("kmsMasterKeyId")) and not _aes256_for_access_logs(
+    if not is_customer_key(_by_default(sse_rule).get("kmsMasterKeyId")) and not _aes256_for_access_logs(
         sse_rule, access_logs
     ):
         yield "has no customer-managed kmsMasterKeyId"
@@ -171,7 +175,7 @@ def _not_encrypted(resource: Resource) -> Iterator[str]:
 
 
 def _no_customer_key(resource: Resource) -> Iterator[str]:
-    if not _is_customer_key(resource.props.get("kmsKeyId")):
+    if not is_customer_key(resource.props.get("kmsKeyId")):
         yield f"{label(resource)} has no customer-managed kmsKeyId"
 
 
@@ -206,7 +210,7 @@ def _device_problems(resource: Resource, index: int, device: Mapping[str, Any]) 
             yield f"{where} is not encrypted (ebs.encrypted)"
 
     def no_customer_key() -> Iterator[str]:
-        if not _is_customer_key(ebs.get("kmsKeyId")):
+        if not is_customer_key(ebs.get("kmsKeyId")):
             yield f"{where} has no customer-managed ebs.kmsKeyId"
 
     yield from judge_apart(not_encrypted, no_customer_key)
@@ -241,7 +245,7 @@ def eks_secrets_kms_encrypted(resource: Resource, settings: Settings) -> Iterato
         return
 
     def no_customer_key() -> Iterator[str]:
-        if not _is_customer_key(mapping(config.get("provider")).get("keyArn")):
+        if not is_customer_key(mapping(config.get("provider")).get("keyArn")):
             yield f"EKS cluster {resource.name} encryptionConfig has no customer-managed provider.keyArn"
 
     def no_secrets() -> Iterator[str]:
@@ -262,7 +266,7 @@ def eks_secrets_kms_encrypted(resource: Resource, settings: Settings) -> Iterato
 )
 def cloudwatch_log_group_kms_encrypted(resource: Resource, settings: Settings) -> Iterator[str]:
     """CloudWatch log groups are encrypted with a customer-managed KMS key."""
-    if not _is_customer_key(resource.props.get("kmsKeyId")):
+    if not is_customer_key(resource.props.get("kmsKeyId")):
         yield f"CloudWatch log group {resource.name} has no customer-managed kmsKeyId"
 
 

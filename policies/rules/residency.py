@@ -6,31 +6,39 @@ configuration"; pulumi-gcp resources fall back to the provider's region or zone)
 Pulumi CLI hands the pack. With no place anywhere, or an unknown one at preview, the rule cannot judge.
 
 Further places a resource's data goes (GKE node zones, Cloud SQL backups, Secret Manager replicas, Pub/Sub storage
-regions: DataType.more) are judged too, each on its own, so an unknown one hides no other's violation. Global
-resources (secrets, topics) have no place of their own and never take their provider's; when nothing confines
-them (UNBOUNDED) their data may be stored in any region.
+regions, DynamoDB and Secrets Manager replicas: DataType.more) are judged too, each on its own, so an unknown one
+hides no other's violation. Global resources (GCP secrets, topics) have no place of their own and never take their
+provider's; when nothing confines them (UNBOUNDED) their data may be stored in any region.
+
+S3 replication (s3-replication-destination-residency, a stack rule) sends copies to a bucket named by an ARN, which
+carries no region: the destination bucket is found in the stack and its place read as this rule reads a bucket's.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, NamedTuple
 
 from pulumi_policy.proxy import UnknownValueError
 
-from llmops_infra.policies.runtime.props import mapping, one_or_many
+from llmops_infra.policies.runtime.props import listed, mapping, one_or_many, shown as shown_value
 from llmops_infra.policies.runtime.regions import ADEQUACY_REGIONS, EU_REGIONS, adequacy_country, region_of_zone
 from llmops_infra.policies.runtime.resources import (
     AWS_PROVIDER,
+    BUCKET,
     GCP_PROVIDER,
     GCP_SECRET,
     GCS_BUCKET,
     PUBSUB_TOPIC,
+    REPLICATION,
     classification,
     label,
+    names_bucket,
 )
-from llmops_infra.policies.runtime.rule import NotApplicable, Resource, Settings, judge_each, rule
+from llmops_infra.policies.runtime.rule import CannotJudge, NotApplicable, Resource, Settings, judge_each, rule
+from llmops_infra.policies.runtime.stack import Stack
 
 
 class DataType(NamedTuple):
@@ -58,18 +66,22 @@ DATA_TYPES: tuple[DataType, ...] = (
     DataType("aws:rds/instance:Instance", ("region", "availabilityZone")),
     DataType("aws:rds/cluster:Cluster", ("region",)),
     DataType("aws:rds/clusterInstance:ClusterInstance", ("region", "availabilityZone")),
-    DataType("aws:dynamodb/table:Table", ("region",)),
+    # A global table's replicas: "Region name of the replica" (replicas[].regionName).
+    DataType("aws:dynamodb/table:Table", ("region",), ("replicas.[].regionName",)),
     DataType("aws:elasticache/replicationGroup:ReplicationGroup", ("region",)),
+    DataType("aws:memorydb/cluster:Cluster", ("region",)),
     DataType("aws:opensearch/domain:Domain", ("region",)),
     DataType("aws:kinesis/stream:Stream", ("region",)),
     DataType("aws:sqs/queue:Queue", ("region",)),
+    DataType("aws:sns/topic:Topic", ("region",)),
     DataType("aws:backup/vault:Vault", ("region",)),
     DataType("aws:ecr/repository:Repository", ("region",)),
     DataType("aws:sagemaker/domain:Domain", ("region",)),
     DataType("aws:sagemaker/notebookInstance:NotebookInstance", ("region",)),
     DataType("aws:sagemaker/endpoint:Endpoint", ("region",)),
     DataType("aws:lambda/function:Function", ("region",)),
-    DataType("aws:secretsmanager/secret:Secret", ("region",)),
+    # A replicated secret: "Region for replicating the secret" (replicas[].region).
+    DataType("aws:secretsmanager/secret:Secret", ("region",), ("replicas.[].region",)),
     # KMS Encrypt/Decrypt receive the plaintext (up to 4 KB) and data keys in the key's region.
     DataType("aws:kms/key:Key", ("region",)),
     DataType("aws:ec2/instance:Instance", ("region", "availabilityZone")),
@@ -295,18 +307,121 @@ def _further(resource: Resource, value: Any, steps: list[str], shown: str, setti
         yield from _further(resource, mapping(value).get(head), rest, f"{shown}.{head}" if shown else head, settings)
 
 
-def _outside(resource: Resource, place: Place, settings: Settings) -> str | None:
-    """The violation of one place, or None when it is allowed."""
+def _outside(resource: Resource, place: Place, settings: Settings, lead: str = "") -> str | None:
+    """The violation of one place, or None when it is allowed; `lead` says whose place it is (default: the
+    resource's own, "<label> is in")."""
     region = region_of_zone(place.location)
     if region in _allowed(settings):
         return None
     is_zone = region != place.location.lower()
     shown = region if is_zone else place.location
     source = f"{place.source} {place.location}" if is_zone else place.source
-    message = f"{label(resource)} is in {shown} ({source}), outside the allowed regions for personal data"
+    lead = lead or f"{label(resource)} is in"
+    message = f"{lead} {shown} ({source}), outside the allowed regions for personal data"
     country = adequacy_country(region)
     if country and not settings.allow_adequacy_regions:
         message += (
             f"; {region} is in an adequacy-decision country ({country}): setting allowAdequacyRegions would allow it"
         )
     return message
+
+
+# =============================================================================================================
+# S3 replication: where the copies go
+# =============================================================================================================
+
+# The SDK (rules[].destination.bucket): "ARN of the bucket where you want Amazon S3 to store the results" - an S3 ARN
+# names a bucket, not its region (arn:<partition>:s3:::<name>), so the region is the destination bucket's, read as
+# the data-residency rule reads it; rules[].status: "The rule is ignored if status is not "Enabled"".
+_S3_BUCKET_ARN = re.compile(r"arn:[^:]+:s3:::(?P<name>[^/]+)")
+
+
+def _linked_buckets(config: Resource, stack: Stack, key: str) -> list[Resource]:
+    """The buckets of the stack the config's input `key` was computed from (the engine's property dependency)."""
+    urns = set(config.dependencies.get(key, ()))
+    return [bucket for bucket in stack.of_type(BUCKET) if bucket.urn in urns]
+
+
+def _names(bucket: Resource, name: str) -> bool:
+    # A bucket whose own name is unknown at preview is not taken for a match.
+    try:
+        return names_bucket(bucket, name)
+    except UnknownValueError:
+        return False
+
+
+def _source_exempt(config: Resource, stack: Stack) -> str | None:
+    """The classification of the replicated (source) bucket when it holds no personal data (internal, public); None
+    when it may, or when the source is not in the stack (its data is judged as personal: fail closed)."""
+    sources = _linked_buckets(config, stack, "bucket")
+    if not sources:
+        name = config.props.get("bucket")
+        sources = [b for b in stack.of_type(BUCKET) if isinstance(name, str) and _names(b, name)]
+    for source in sources:
+        if (kind := classification(source)) in EXEMPT_CLASSES:
+            return kind
+    return None
+
+
+def _destination(config: Resource, stack: Stack, rules: Sequence[Any], replication_rule: Mapping[str, Any]) -> Resource:
+    """The bucket of the stack a replication rule sends its copies to: the one its destination ARN names, or, for a
+    configuration of one rule, the one bucket its `rules` were computed from (an ARN unknown at preview, an
+    auto-named bucket). CannotJudge when there is none: a bucket outside the stack shows no region."""
+    linked = _linked_buckets(config, stack, "rules")
+    only = linked[0] if len(rules) == 1 and len(linked) == 1 else None
+    try:
+        arn = mapping(replication_rule.get("destination")).get("bucket")
+    except UnknownValueError:
+        if only is None:
+            raise
+        return only
+    match = _S3_BUCKET_ARN.fullmatch(arn.strip()) if isinstance(arn, str) else None
+    if match is not None:
+        for bucket in linked or stack.of_type(BUCKET):
+            if _names(bucket, match["name"]):
+                return bucket
+    if only is not None:
+        return only
+    raise CannotJudge(f"its destination bucket {shown_value(arn)} is not in the stack: its region cannot be seen")
+
+
+@rule(
+    "s3-replication-destination-residency",
+    control="data-residency",
+    severity="high",
+    types=(REPLICATION, *BUCKET),
+    remediation="Replicate only to buckets in EU/EEA regions (or the regions the pack config allows), defined in the "
+    "same stack so their region can be seen.",
+    scope="stack",
+    subjects=(REPLICATION,),
+    parameters=("allowedRegions", "allowAdequacyRegions"),
+    frameworks=("gdpr",),
+)
+def s3_replication_destination_residency(config: Resource, stack: Stack, settings: Settings) -> Iterator[str]:
+    """S3 replication copies personal data only to buckets in allowed regions (EU/EEA by default)."""
+    if (kind := _source_exempt(config, stack)) is not None:
+        raise NotApplicable(f"its source bucket is classified {kind}: no personal data")
+    rules = listed(config.props.get("rules"))
+    # Each rule on its own: an unknown destination hides no other rule's violation.
+    yield from judge_each(rules, lambda i, r: _replicates_outside(config, stack, rules, i, mapping(r), settings))
+
+
+def _replicates_outside(
+    config: Resource,
+    stack: Stack,
+    rules: Sequence[Any],
+    index: int,
+    replication_rule: Mapping[str, Any],
+    settings: Settings,
+) -> Iterator[str]:
+    if replication_rule.get("status") != "Enabled":
+        return
+    destination = _destination(config, stack, rules, replication_rule)
+    found = places(destination, settings)
+    if not found:
+        raise CannotJudge(f"its destination {label(destination)} has no region anywhere")
+    lead = f"{label(config)} rules[{index}] replicates to {label(destination)}, which is in"
+    for place in found:
+        message = _outside(destination, place, settings, lead)
+        if message:
+            yield message

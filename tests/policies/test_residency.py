@@ -28,6 +28,7 @@ from llmops_infra.policies.rules import residency as res
 from llmops_infra.policies.runtime import regions
 from llmops_infra.policies.runtime.resources import LABELS, tags_path
 from llmops_infra.policies.runtime.rule import RULES, CannotJudge, Settings
+from llmops_infra.policies.runtime.verdicts import judge_stack
 from tests.rule_judging import (
     DELETE,
     Case,
@@ -40,6 +41,7 @@ from tests.rule_judging import (
     change_params,
     changed,
     resource,
+    stack_violations,
     unknown_params,
     violations,
 )
@@ -713,3 +715,168 @@ def test_region_lists_hold_regions_not_zones_and_do_not_overlap():
 def test_adequacy_country_is_case_insensitive():
     assert regions.adequacy_country("EUROPE-WEST2") == "United Kingdom"
     assert regions.adequacy_country("us-east-1") is None
+
+
+# ---- S3 replication destinations (s3-replication-destination-residency) ---------------------------------------
+
+REPLICATION_RULE = RULES["s3-replication-destination-residency"]
+REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+DESTINATION = ("rules", 0, "destination", "bucket")
+
+
+def replication(rules: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A replication configuration of bucket acme-phi, by default one Enabled rule to acme-phi-replica."""
+    default = [{"id": "all", "status": "Enabled", "destination": {"bucket": "arn:aws:s3:::acme-phi-replica"}}]
+    return {"bucket": "acme-phi", "role": "arn:aws:iam::123456789012:role/replication", "rules": rules or default}
+
+
+BUCKETS: dict[str, tuple[str, dict[str, Any]]] = {
+    "source": (S3, {"bucket": "acme-phi", "region": "eu-central-1", "tags": {**PERSONAL}}),
+    "replica": (S3, {"bucket": "acme-phi-replica", "region": "eu-west-1", "tags": {**PERSONAL}}),
+}
+REPLICATED_TO = "S3 bucket replication configuration subject rules[0] replicates to S3 bucket replica, which is in"
+
+REPLICATION_CASES = [
+    # The destination and the source found by name: the destination ARN names its bucket, `bucket` the source.
+    Case(
+        "s3-replication-destination-residency",
+        REPLICATION,
+        replication(),
+        [
+            (("replica", "region"), "us-east-1", f"{REPLICATED_TO} us-east-1 (region input), {OUTSIDE}"),
+            (("replica", "region"), DELETE, f"{REPLICATED_TO} us-east-1 (stack config aws:region), {OUTSIDE}"),
+            (
+                ("replica", "region"),
+                "eu-west-2",
+                f"{REPLICATED_TO} eu-west-2 (region input), {OUTSIDE}; eu-west-2 is in an adequacy-decision country",
+            ),
+        ],
+        [
+            (("replica", "region"), UNKNOWN_STRING_VALUE),
+            (("subject", "rules"), UNKNOWN_ARRAY_VALUE),
+            (("subject", "rules", 0), UNKNOWN_OBJECT_VALUE),
+            (("subject", "rules", 0, "status"), UNKNOWN_STRING_VALUE),
+            (("subject", *DESTINATION), UNKNOWN_STRING_VALUE),
+            (("subject", "bucket"), UNKNOWN_STRING_VALUE),
+            (("source", "tags", "data-classification"), UNKNOWN_STRING_VALUE),
+        ],
+        companions=BUCKETS,
+        settings=STACK_OUTSIDE,
+        # The rule's status and destination, the name that ARN matches, the source bucket (whose classification
+        # says whether personal data is replicated) and the name that finds it.
+        needs=[
+            ("subject", "rules", 0, "status"),
+            ("subject", *DESTINATION),
+            ("replica", "bucket"),
+            ("subject", "bucket"),
+            ("source", "tags", "data-classification"),
+        ],
+    ),
+    # Linked by the engine's property dependencies: the destination ARN unknown at preview (a new bucket's arn).
+    Case(
+        "s3-replication-destination-residency",
+        REPLICATION,
+        replication(),
+        [(("replica", "region"), "us-east-1", f"{REPLICATED_TO} us-east-1 (region input), {OUTSIDE}")],
+        [(("replica", "region"), UNKNOWN_STRING_VALUE), (("source", "tags"), UNKNOWN_OBJECT_VALUE)],
+        first=[(("subject", *DESTINATION), UNKNOWN_STRING_VALUE)],
+        companions=BUCKETS,
+        links={"subject": {"bucket": ["source"], "rules": ["replica"]}},
+        settings=STACK_OUTSIDE,
+        needs=[("subject", "rules", 0, "status"), ("source", "tags", "data-classification")],
+        id="s3-replication-destination-residency-linked",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", case_params(REPLICATION_CASES))
+def test_replication_baseline_passes(case: Case) -> None:
+    assert_baseline_passes(case)
+
+
+@pytest.mark.parametrize(("case", "path", "value", "expected"), change_params(REPLICATION_CASES))
+def test_replication_to_a_bucket_outside_is_one_violation(case: Case, path: Path, value: Any, expected: str) -> None:
+    assert_one_violation(case, path, value, expected)
+
+
+@pytest.mark.parametrize(("case", "path", "sentinel"), unknown_params(REPLICATION_CASES))
+def test_replication_unknown_value_is_not_a_violation(case: Case, path: Path, sentinel: Any) -> None:
+    assert_cannot_judge(case, path, sentinel)
+
+
+@pytest.mark.parametrize("case", case_params(REPLICATION_CASES))
+def test_replication_rule_ignores_another_type(case: Case) -> None:
+    assert_other_types_ignored(case)
+
+
+def test_replication_rule_metadata():
+    assert REPLICATION_RULE.control == "data-residency"
+    assert REPLICATION_RULE.frameworks == ("gdpr",)
+    assert REPLICATION_RULE.parameters == RULE.parameters
+    assert REPLICATION_RULE.subjects == (REPLICATION,)
+    assert set(REPLICATION_RULE.resource_types) == {REPLICATION, S3, "aws:s3/bucketV2:BucketV2"}
+
+
+def _replication_stack(config: dict[str, Any], **buckets: dict[str, Any]) -> list[Any]:
+    return [resource(REPLICATION, config)] + [resource(S3, props, name) for name, props in buckets.items()]
+
+
+def _replication_verdict(stack: list[Any], settings: Settings = STACK_OUTSIDE) -> Any:
+    [(_, judgement)] = judge_stack(REPLICATION_RULE, stack, settings)
+    return judgement
+
+
+def test_a_destination_outside_the_stack_is_not_judged():
+    # An S3 ARN carries no region: a bucket the stack does not hold cannot be placed.
+    config = replication([{"status": "Enabled", "destination": {"bucket": "arn:aws:s3:::partner-archive"}}])
+    judgement = _replication_verdict(_replication_stack(config, source=BUCKETS["source"][1]))
+    assert judgement.verdict == "not-judged"
+    assert '"arn:aws:s3:::partner-archive" is not in the stack' in judgement.reason
+
+
+def test_a_disabled_rule_replicates_nothing():
+    rules = [{"status": "Disabled", "destination": {"bucket": "arn:aws:s3:::acme-phi-replica"}}]
+    outside = {**BUCKETS["replica"][1], "region": "us-east-1"}
+    stack = _replication_stack(replication(rules), source=BUCKETS["source"][1], replica=outside)
+    assert stack_violations("s3-replication-destination-residency", stack, STACK_OUTSIDE) == []
+
+
+@pytest.mark.parametrize("kind", ["internal", "public"])
+def test_replicating_a_bucket_without_personal_data_is_not_applicable(kind):
+    source = {**BUCKETS["source"][1], "tags": {"data-classification": kind}}
+    outside = {**BUCKETS["replica"][1], "region": "us-east-1"}
+    stack = _replication_stack(replication(), source=source, replica=outside)
+    assert stack_violations("s3-replication-destination-residency", stack, STACK_OUTSIDE) == []
+    assert _replication_verdict(stack).verdict == "not-applicable"
+    # The destination's own classification does not matter: the copies are the source's data.
+    replica = {**outside, "tags": {"data-classification": "internal"}}
+    stack = _replication_stack(replication(), source=BUCKETS["source"][1], replica=replica)
+    assert len(stack_violations("s3-replication-destination-residency", stack, STACK_OUTSIDE)) == 1
+
+
+def test_an_unknown_destination_hides_no_other_rules_violation():
+    rules = [
+        {"status": "Enabled", "destination": {"bucket": UNKNOWN_STRING_VALUE}},
+        {"status": "Enabled", "destination": {"bucket": "arn:aws:s3:::acme-phi-replica"}},
+    ]
+    outside = {**BUCKETS["replica"][1], "region": "us-east-1"}
+    stack = _replication_stack(replication(rules), source=BUCKETS["source"][1], replica=outside)
+    assert [m for _, m in stack_violations("s3-replication-destination-residency", stack, STACK_OUTSIDE)] == [
+        f"S3 bucket replication configuration subject rules[1] replicates to S3 bucket replica, which is in "
+        f"us-east-1 (region input), {OUTSIDE}"
+    ]
+
+
+def test_an_auto_named_destination_matches_its_arn():
+    replica = {"region": "us-east-1", "tags": PERSONAL}  # no `bucket`: Pulumi names it replica-<7 hex>
+    config = replication([{"status": "Enabled", "destination": {"bucket": "arn:aws:s3:::replica-0a1b2c3"}}])
+    stack = _replication_stack(config, source=BUCKETS["source"][1], replica=replica)
+    assert len(stack_violations("s3-replication-destination-residency", stack, STACK_OUTSIDE)) == 1
+
+
+def test_the_replication_inputs_are_ones_the_sdk_declares():
+    source = _sdk_sources(REPLICATION)
+    nested = (pathlib.Path(pulumi_aws.__file__).parent / "s3" / "_inputs.py").read_text()
+    assert _declares_input(source, "bucket") and _declares_input(source, "rules")
+    assert all(_declares_input(nested, name) for name in ("destination", "bucket", "status"))
+    assert 'The rule is ignored if status is not "Enabled"' in nested

@@ -47,7 +47,7 @@ SUBJECT = "subject"  # the logical name of the resource a case judges, unless it
 DEFAULT_SETTINGS = Settings()  # the packs' defaults (a frozen dataclass: one instance serves every default)
 # A type no rule of the cloud judges: the subject of a case, retyped, must be ignored.
 OTHER_TYPES = {
-    "aws": "aws:sns/topic:Topic",
+    "aws": "aws:route53/zone:Zone",
     "gcp": "gcp:dns/managedZone:ManagedZone",
     "kubernetes": "kubernetes:core/v1:ConfigMap",
 }

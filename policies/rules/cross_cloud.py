@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from llmops_infra.policies.runtime.controls import AWS_DATA_STORES
 from llmops_infra.policies.runtime.props import mapping, number
 from llmops_infra.policies.runtime.resources import (
     ALLOYDB_CLUSTER,
@@ -167,6 +168,9 @@ DATA_STORES = (
     EFS,
     EKS_CLUSTER,
     LOG_GROUP,
+    # AWS data stores: RDS instances and clusters, DynamoDB, ElastiCache, MemoryDB, OpenSearch, FSx for Lustre, ECR,
+    # Secrets Manager, SQS and SNS (each takes `tags`)
+    *AWS_DATA_STORES,
     GCS_BUCKET,
     GKE_CLUSTER,
     GCE_DISK,

@@ -63,10 +63,24 @@ BASELINES: dict[str, dict[str, Any]] = {
     "gcp:storage/bucket:Bucket": {"location": "EU", "labels": TAGS},
     "gcp:container/cluster:Cluster": {"location": "europe-west4", "resourceLabels": TAGS},
     "gcp:compute/disk:Disk": {"zone": "europe-west4-a", "labels": TAGS},
-    # Protected from deletion.
-    RDS: {"deletionProtection": True},
-    RDS_CLUSTER: {"deletionProtection": True},
-    DYNAMODB: {"deletionProtectionEnabled": True},
+    # Protected from deletion, and tagged.
+    RDS: {"deletionProtection": True, "tags": TAGS},
+    RDS_CLUSTER: {"deletionProtection": True, "tags": TAGS},
+    DYNAMODB: {"deletionProtectionEnabled": True, "tags": TAGS},
+    # The further AWS data stores, tagged (none has a deletion-protection switch in the SDK).
+    **{
+        token: {"tags": TAGS}
+        for token in (
+            "aws:elasticache/replicationGroup:ReplicationGroup",
+            "aws:memorydb/cluster:Cluster",
+            "aws:opensearch/domain:Domain",
+            "aws:fsx/lustreFileSystem:LustreFileSystem",
+            "aws:ecr/repository:Repository",
+            "aws:secretsmanager/secret:Secret",
+            "aws:sqs/queue:Queue",
+            "aws:sns/topic:Topic",
+        )
+    },
     CLOUD_SQL: {"settings": {"tier": "db-f1-micro", "deletionProtectionEnabled": True, "userLabels": TAGS}},
     # GCP data stores, labelled and protected from deletion where the SDK has the switch.
     REDIS: {"region": "europe-west4", "memorySizeGb": 1, "deletionProtection": True, "labels": TAGS},
@@ -231,6 +245,18 @@ CASES = [
     records("aws:efs/fileSystem:FileSystem", [(("tags", "owner"), "  ", "has no owner in its tags")]),
     records("aws:eks/cluster:Cluster"),
     records(LOG_GROUP),
+    # AWS data stores
+    records(RDS, [(("tags", "purpose"), "", "RDS instance subject has no purpose in its tags")]),
+    records(RDS_CLUSTER, unknowns=[(("tags",), UNKNOWN_OBJECT_VALUE)]),
+    records(DYNAMODB, unknowns=[(("tags", "owner"), UNKNOWN_STRING_VALUE)]),
+    records("aws:elasticache/replicationGroup:ReplicationGroup", unknowns=[(("tags",), UNKNOWN_OBJECT_VALUE)]),
+    records("aws:memorydb/cluster:Cluster", [(("tags", "owner"), 7, "MemoryDB cluster subject has no owner")]),
+    records("aws:opensearch/domain:Domain", unknowns=[(("tags", "purpose"), UNKNOWN_STRING_VALUE)]),
+    records("aws:fsx/lustreFileSystem:LustreFileSystem", unknowns=[(("tags",), UNKNOWN_OBJECT_VALUE)]),
+    records("aws:ecr/repository:Repository", [(("tags", "data-classification"), "Secret", "is not one of")]),
+    records("aws:secretsmanager/secret:Secret", unknowns=[(("tags",), UNKNOWN_OBJECT_VALUE)]),
+    records("aws:sqs/queue:Queue", unknowns=[(("tags", "data-classification"), UNKNOWN_STRING_VALUE)]),
+    records("aws:sns/topic:Topic", [(("tags", "owner"), None, "SNS topic subject has no owner in its tags")]),
     records("gcp:storage/bucket:Bucket"),
     records("gcp:container/cluster:Cluster", unknowns=[(("resourceLabels",), UNKNOWN_OBJECT_VALUE)]),
     records("gcp:compute/disk:Disk", [(("labels", "data-classification"), "PHI", "is not one of")]),

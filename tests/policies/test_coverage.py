@@ -18,62 +18,15 @@ from llmops_infra.policies.runtime.rule import RULES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "controls.md"
 PAIRS = [(control.id, token) for control in CONTROLS.values() for token in control.resource_types]
-# Pairs the catalog names that no rule judges yet (issue 13, in progress): each is a known gap, listed so it can
-# only shrink. A pair that gains a rule fails test_open_pairs_still_lack_a_rule until it is removed from here.
-OPEN: set[tuple[str, str]] = {
-    ("encryption-at-rest", "aws:rds/instance:Instance"),
-    ("encryption-at-rest", "aws:rds/cluster:Cluster"),
-    ("encryption-at-rest", "aws:dynamodb/table:Table"),
-    ("encryption-at-rest", "aws:elasticache/replicationGroup:ReplicationGroup"),
-    ("encryption-at-rest", "aws:memorydb/cluster:Cluster"),
-    ("encryption-at-rest", "aws:opensearch/domain:Domain"),
-    ("encryption-at-rest", "aws:fsx/lustreFileSystem:LustreFileSystem"),
-    ("encryption-at-rest", "aws:ecr/repository:Repository"),
-    ("encryption-at-rest", "aws:secretsmanager/secret:Secret"),
-    ("encryption-at-rest", "aws:sqs/queue:Queue"),
-    ("encryption-at-rest", "aws:sns/topic:Topic"),
-    ("encryption-at-rest", "aws:ec2/instance:Instance"),
-    ("encryption-at-rest", "aws:backup/vault:Vault"),
-    ("encryption-in-transit", "aws:elasticache/replicationGroup:ReplicationGroup"),
-    ("encryption-in-transit", "aws:memorydb/cluster:Cluster"),
-    ("encryption-in-transit", "aws:opensearch/domain:Domain"),
-    ("no-public-access", "aws:rds/instance:Instance"),
-    ("no-public-access", "aws:opensearch/domain:Domain"),
-    ("no-public-access", "aws:ec2/instance:Instance"),
-    ("least-privilege", "aws:ec2/instance:Instance"),
-    ("data-residency", "aws:memorydb/cluster:Cluster"),
-    ("data-residency", "aws:sns/topic:Topic"),
-    ("data-residency", "aws:s3/bucketReplicationConfig:BucketReplicationConfig"),
-    ("records-of-processing", "aws:rds/instance:Instance"),
-    ("records-of-processing", "aws:rds/cluster:Cluster"),
-    ("records-of-processing", "aws:dynamodb/table:Table"),
-    ("records-of-processing", "aws:elasticache/replicationGroup:ReplicationGroup"),
-    ("records-of-processing", "aws:memorydb/cluster:Cluster"),
-    ("records-of-processing", "aws:opensearch/domain:Domain"),
-    ("records-of-processing", "aws:fsx/lustreFileSystem:LustreFileSystem"),
-    ("records-of-processing", "aws:ecr/repository:Repository"),
-    ("records-of-processing", "aws:secretsmanager/secret:Secret"),
-    ("records-of-processing", "aws:sqs/queue:Queue"),
-    ("records-of-processing", "aws:sns/topic:Topic"),
-}
 
 
 def _judging(control: str, token: str) -> list[str]:
     return [r.name for r in RULES.values() if r.control == control and r.applies_to(token)]
 
 
-CLOSED = [pair for pair in PAIRS if pair not in OPEN]
-
-
-@pytest.mark.parametrize(("control", "token"), CLOSED, ids=[f"{c}:{t}" for c, t in CLOSED])
+@pytest.mark.parametrize(("control", "token"), PAIRS, ids=[f"{c}:{t}" for c, t in PAIRS])
 def test_every_catalog_pair_has_a_rule(control: str, token: str) -> None:
     assert _judging(control, token), f"no {control} rule judges {token}"
-
-
-@pytest.mark.parametrize(("control", "token"), sorted(OPEN), ids=[f"{c}:{t}" for c, t in sorted(OPEN)])
-def test_open_pairs_still_lack_a_rule(control: str, token: str) -> None:
-    assert (control, token) in PAIRS, "not a catalog pair: remove it from OPEN"
-    assert not _judging(control, token), f"{control} on {token} has a rule now: remove the pair from OPEN"
 
 
 def test_the_catalog_names_each_type_once_per_control() -> None:

@@ -291,12 +291,20 @@ class PolicyList(list):
     def __init__(self, policies: Iterable[Any], types: Mapping[str, Collection[str]]) -> None:
         super().__init__(policies)
         self.types = types  # policy name -> the resource types it judges
+        # resource type -> (the policies and types as they were, the policies that judge it): filtered once per
+        # type, not on every call (the pack's list does not change once built)
+        self._for_type: dict[str, tuple[list[Any], Any, list[Any]]] = {}
 
     def __iter__(self) -> Iterator[Any]:
         resource_type = getattr(_local, "resource_type", None)
         if resource_type is None:
             return super().__iter__()
-        return (p for p in super().__iter__() if resource_type in self.types.get(p.name, (resource_type,)))
+        everything = list(super().__iter__())
+        known = self._for_type.get(resource_type)
+        if known is None or known[1] is not self.types or known[0] != everything:  # changed since: filter again
+            judging = [p for p in everything if resource_type in self.types.get(p.name, (resource_type,))]
+            known = self._for_type[resource_type] = (everything, self.types, judging)
+        return iter(known[2])
 
 
 GC_THRESHOLDS = (10_000, 50, 100)

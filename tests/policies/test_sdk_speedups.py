@@ -480,6 +480,22 @@ def test_policy_list_with_a_resource_type_yields_only_the_policies_for_it(resour
     assert len(_names(policies)) == 4
 
 
+def test_policy_list_filters_again_when_the_list_changes() -> None:
+    policies = _policy_list()
+    sdk_speedups._local.resource_type = BUCKET
+    try:
+        assert _names(policies) == ["bucket-rule", "both-rule", "untyped-rule"]
+        policies.append(SimpleNamespace(name="late-rule"))
+        policies.types = {**policies.types, "late-rule": (BUCKET,)}
+        assert _names(policies) == ["bucket-rule", "both-rule", "untyped-rule", "late-rule"]
+        del policies[0]
+        assert _names(policies) == ["both-rule", "untyped-rule", "late-rule"]
+        policies.types = {**policies.types, "untyped-rule": ("aws:kms/key:Key",)}
+        assert _names(policies) == ["both-rule", "late-rule"]
+    finally:
+        sdk_speedups._local.resource_type = None
+
+
 def test_policy_list_scope_is_per_thread() -> None:
     policies = _policy_list()
     seen: list[list[str]] = []

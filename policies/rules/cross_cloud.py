@@ -8,10 +8,10 @@ it. (Data residency, the other cross-cloud control, has its own module: residenc
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from llmops_infra.policies.runtime.controls import AWS_DATA_STORES
-from llmops_infra.policies.runtime.props import mapping, number
+from llmops_infra.policies.runtime.props import nested, number
 from llmops_infra.policies.runtime.resources import (
     ALLOYDB_CLUSTER,
     ARTIFACT_REGISTRY,
@@ -151,9 +151,7 @@ def stateful_store_deletion_protection(resource: Resource, settings: Settings) -
 
 
 def _protected(resource: Resource, path: tuple[str, ...], unset_protects: bool) -> Iterator[str]:
-    value: Any = resource.props
-    for key in path:
-        value = mapping(value).get(key)
+    value = nested(resource.props, *path)
     if not (value is True or (value is None and unset_protects)):
         yield f"{label(resource)} does not set {'.'.join(path)} to true"
 

@@ -17,23 +17,14 @@ from typing import Any, TypeVar
 
 from pulumi_policy.proxy import UnknownValueError
 
-from llmops_infra.policies.runtime.props import items
+from llmops_infra.policies.runtime.props import items, nested
+from llmops_infra.policies.runtime.resources import known
 from llmops_infra.policies.runtime.rule import CannotJudge, Resource
 
 T = TypeVar("T")
-SHOWN_UNKNOWN = "(known after apply)"  # how a message shows a value unknown at preview
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 CLUSTER_SCOPED_KINDS = frozenset({"ClusterRole", "ClusterRoleBinding", "Namespace"})
-
-
-def nested(value: Any, *path: str) -> Any:
-    """The value at `path` in nested mappings, or None as soon as a step is missing or not a mapping."""
-    for key in path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
 
 
 def is_list(value: Any) -> bool:
@@ -102,15 +93,6 @@ def every(candidates: Iterable[T], test: Callable[[T], bool]) -> bool:
     return True
 
 
-def label(value: Callable[[], Any], unknown: Any = SHOWN_UNKNOWN) -> Any:
-    """`value()` for a message to name a thing by, or `unknown` when it is unknown at preview: a label never
-    withholds a verdict."""
-    try:
-        return value()
-    except UnknownValueError:
-        return unknown
-
-
 def object_kind(resource: Resource) -> str:
     # The token's last segment is the kind and is always known, unlike props["kind"].
     return resource.type.rsplit(":", 1)[-1]
@@ -138,7 +120,7 @@ def describe(resource: Resource) -> str:
     "(known after apply)", so a message about the rest of the object still stands. Verdicts that depend on the
     name (an exempt namespace) read object_name/object_namespace, which stop there."""
     kind = object_kind(resource)
-    name = label(lambda: object_name(resource), resource.name)
+    name = known(lambda: object_name(resource), resource.name)
     if kind in CLUSTER_SCOPED_KINDS:
         return f"{kind} {name} (cluster-scoped)"
-    return f"{kind} {label(lambda: object_namespace(resource))}/{name}"
+    return f"{kind} {known(lambda: object_namespace(resource))}/{name}"

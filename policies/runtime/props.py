@@ -25,6 +25,15 @@ def items(value: Any) -> list[Any]:
     return []
 
 
+def nested(value: Any, *path: str) -> Any:
+    """The value at `path` in nested mappings, or None as soon as a step is missing or not a mapping."""
+    for key in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
 def listed(value: Any) -> Sequence[Any]:
     """A list-shaped value as it is, its items read one by one (so an item unknown at preview stops only the
     verdict that reads it); anything else has no items."""

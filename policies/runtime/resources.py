@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pulumi_policy.proxy import UnknownValueError
 
-from llmops_infra.policies.runtime.props import mapping
+from llmops_infra.policies.runtime.props import mapping, nested
 from llmops_infra.policies.runtime.rule import CannotJudge, Resource, judge_each, with_twins
 from llmops_infra.policies.runtime.stack import Stack
 
@@ -215,7 +215,7 @@ T = TypeVar("T")
 SHOWN_UNKNOWN = "(known after apply)"  # how a message shows a value unknown at preview, as `pulumi preview` does
 
 
-def known(read: Callable[[], T], fallback: T) -> T:
+def known(read: Callable[[], T], fallback: T | str = SHOWN_UNKNOWN) -> T | str:
     """`read()` for a message to name or describe what it found by, or `fallback` when what it reads is unknown at
     preview: a label never withholds a verdict (never for the verdict itself, which must stop there)."""
     try:
@@ -266,10 +266,7 @@ def tags_of(resource: Resource) -> Mapping[str, Any]:
 
     A view, not a copy: a key is read when asked for, so a tag unknown at preview withholds only the verdicts
     that read it (a phi rule reads data-classification, not owner)."""
-    value: Any = resource.props
-    for key in tags_path(resource.type):
-        value = mapping(value).get(key)
-    return Layered(mapping(value), _provider_defaults(resource))
+    return Layered(mapping(nested(resource.props, *tags_path(resource.type))), _provider_defaults(resource))
 
 
 def tag(resource: Resource, key: str) -> str | None:

@@ -30,18 +30,11 @@ from llmops_infra.policies.runtime.controls import (
     SNS,
     SQS,
 )
-from llmops_infra.policies.runtime.props import is_customer_key, is_true, listed, mapping, named, shown, word
+from llmops_infra.policies.runtime.props import is_customer_key, is_true, listed, mapping, named, nested, shown, word
 from llmops_infra.policies.runtime.resources import label
 from llmops_infra.policies.runtime.rule import Resource, Settings, judge_apart, judge_each, rule
 
 RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
-
-
-def _at(props: Mapping[str, Any], path: tuple[str, ...]) -> Any:
-    value: Any = props
-    for key in path:
-        value = mapping(value).get(key)
-    return value
 
 
 def _state(value: Any) -> str:
@@ -140,7 +133,7 @@ def aws_data_store_kms_encrypted(resource: Resource, settings: Settings) -> Iter
 def _switch_off(resource: Resource, spec: AtRest) -> Iterator[str]:
     if not spec.switch:
         return
-    value = _at(resource.props, spec.switch)
+    value = nested(resource.props, *spec.switch)
     if value is True:
         return
     needless = SWITCH_NEEDLESS.get(resource.type)
@@ -149,7 +142,7 @@ def _switch_off(resource: Resource, spec: AtRest) -> Iterator[str]:
 
 
 def _no_customer_key(resource: Resource, spec: AtRest) -> Iterator[str]:
-    if not is_customer_key(_at(resource.props, spec.key)):
+    if not is_customer_key(nested(resource.props, *spec.key)):
         yield f"{label(resource)} has no customer-managed {'.'.join(spec.key)}"
 
 
@@ -273,7 +266,7 @@ def aws_data_store_transit_encryption(resource: Resource, settings: Settings) ->
 
 
 def _in_transit(resource: Resource, need: InTransit) -> Iterator[str]:
-    value = _at(resource.props, need.path)
+    value = nested(resource.props, *need.path)
     if not need.holds(value):
         yield f"{label(resource)} {'.'.join(need.path)} is {_state(value)}, not {need.wanted}"
 

@@ -8,19 +8,13 @@ value unknown at preview in one hides no violation in another.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from llmops_infra.policies.rules.gcp.access import DEFAULT_COMPUTE_SA_SUFFIX
-from llmops_infra.policies.runtime.props import has_key, mapping, named, shown
+from llmops_infra.policies.runtime.props import has_key, listed, mapping, named, shown
 from llmops_infra.policies.runtime.resources import GCE_INSTANCE, label
 from llmops_infra.policies.runtime.rule import Resource, Settings, judge_each, rule
-
-
-def _listed(value: Any) -> Sequence[Any]:
-    """A list-shaped value as it is (its items read one by one, each unknown on its own); else no items."""
-    return value if isinstance(value, Sequence) and not isinstance(value, str | bytes) else ()
-
 
 # =============================================================================================================
 # encryption-at-rest
@@ -50,7 +44,7 @@ def _disks_cmek(resource: Resource, key: str) -> Iterator[str]:
     if key == "bootDisk":
         yield from _disk_cmek(resource, key, resource.props.get(key))
     else:
-        disks = _listed(resource.props.get(key))
+        disks = listed(resource.props.get(key))
         yield from judge_each(disks, lambda i, disk: _disk_cmek(resource, f"{key}[{i}]", disk))
 
 
@@ -89,14 +83,14 @@ EXTERNAL_ACCESS = ("accessConfigs", "ipv6AccessConfigs")
 )
 def gce_instance_no_external_ip(resource: Resource, settings: Settings) -> Iterator[str]:
     """Compute Engine instances have no external IP address on any network interface."""
-    interfaces = _listed(resource.props.get("networkInterfaces"))
+    interfaces = listed(resource.props.get("networkInterfaces"))
     yield from judge_each(interfaces, lambda i, interface: _no_external_access(resource, i, interface))
 
 
 def _no_external_access(resource: Resource, index: int, interface: Any) -> Iterator[str]:
     interface = mapping(interface)
     for key in EXTERNAL_ACCESS:
-        configs = _listed(interface.get(key))
+        configs = listed(interface.get(key))
         if configs:
             yield f"{label(resource)} networkInterfaces[{index}] has {key} (an external IP reachable from the internet)"
 

@@ -13,10 +13,10 @@ list), each is judged on its own (rule.judge_each): a value unknown at preview i
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
-from llmops_infra.policies.runtime.props import is_false, is_true, mapping, named, shown, word
+from llmops_infra.policies.runtime.props import is_false, is_true, listed, mapping, named, nested, shown, word
 from llmops_infra.policies.runtime.resources import (
     ALLOYDB_CLUSTER,
     ARTIFACT_REGISTRY,
@@ -30,12 +30,6 @@ from llmops_infra.policies.runtime.resources import (
     label,
 )
 from llmops_infra.policies.runtime.rule import NotApplicable, Resource, Settings, judge_each, rule
-
-
-def _listed(value: Any) -> Sequence[Any]:
-    """A list-shaped value as it is (its items read one by one, each unknown on its own); else no items."""
-    return value if isinstance(value, Sequence) and not isinstance(value, str | bytes) else ()
-
 
 # =============================================================================================================
 # encryption-at-rest
@@ -72,10 +66,7 @@ CMEK_KEYS: dict[str, tuple[str, ...]] = {
 def gcp_data_store_cmek(resource: Resource, settings: Settings) -> Iterator[str]:
     """GCP data stores encrypt their data with a customer-managed Cloud KMS key."""
     path = CMEK_KEYS[resource.type]
-    value: Any = resource.props
-    for key in path:
-        value = mapping(value).get(key)
-    if not named(value):
+    if not named(nested(resource.props, *path)):
         yield f"{label(resource)} has no {'.'.join(path)} (customer-managed key)"
 
 
@@ -101,7 +92,7 @@ def gcp_secret_cmek(resource: Resource, settings: Settings) -> Iterator[str]:
             yield f"{label(resource)} has no {where} (customer-managed key)"
         return
     # The SDK: replicas "Cannot be empty"; a secret with no replication at all is one GCP refuses.
-    replicas = _listed(mapping(replication.get("userManaged")).get("replicas"))
+    replicas = listed(mapping(replication.get("userManaged")).get("replicas"))
     yield from judge_each(replicas, lambda i, replica: _replica_cmek(resource, i, replica))
 
 
@@ -171,7 +162,7 @@ def cloudsql_no_public_ip(resource: Resource, settings: Settings) -> Iterator[st
     # Proxy and connectors authorize with IAM), so each authorized network is judged: only private ones may stand.
     if is_false(ip_configuration.get("ipv4Enabled")):
         return
-    networks = _listed(ip_configuration.get("authorizedNetworks"))
+    networks = listed(ip_configuration.get("authorizedNetworks"))
     yield from judge_each(networks, lambda i, network: _authorized_network(resource, i, network))
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from llmops_infra.policies.runtime.kubernetes import describe, elements, nested, object_namespace, stop_if
-from llmops_infra.policies.runtime.props import is_open_cidr, items, mapping, strings
+from llmops_infra.policies.runtime.kubernetes import describe, elements, object_namespace, stop_if
+from llmops_infra.policies.runtime.props import is_open_cidr, items, mapping, nested, strings
 from llmops_infra.policies.runtime.rule import NotApplicable, Resource, Settings, rule
 
 SERVICE_TYPES = ("kubernetes:core/v1:Service",)

@@ -18,12 +18,11 @@ from llmops_infra.policies.runtime.kubernetes import (
     holding,
     holds,
     is_list,
-    label,
-    nested,
     object_namespace,
     stop_if,
 )
-from llmops_infra.policies.runtime.props import mapping, shown
+from llmops_infra.policies.runtime.props import mapping, nested, shown
+from llmops_infra.policies.runtime.resources import known
 from llmops_infra.policies.runtime.rule import Resource, Settings, judge_each, rule
 
 # Workload token -> path from the object to its pod template.
@@ -94,12 +93,12 @@ def _each_container(pod: Mapping[str, Any], judge: Callable[[str, Mapping[str, A
 
 
 def _container_label(kind: str, index: int, container: Mapping[str, Any]) -> str:
-    name = label(lambda: container.get("name"), None)
+    name = known(lambda: container.get("name"), None)
     return f"{kind} {name if isinstance(name, str) and name else index}"
 
 
 def _volume_name(volume: Any) -> Any:
-    return label(lambda: nested(volume, "name"))
+    return known(lambda: nested(volume, "name"))
 
 
 def _apart(*parts: Callable[[], Iterable[str]]) -> Iterator[str]:

@@ -12,18 +12,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
-from llmops_infra.policies.runtime.kubernetes import (
-    describe,
-    elements,
-    every,
-    holding,
-    holds,
-    is_list,
-    label,
-    nested,
-    stop_if,
-)
-from llmops_infra.policies.runtime.props import shown
+from llmops_infra.policies.runtime.kubernetes import describe, elements, every, holding, holds, is_list, stop_if
+from llmops_infra.policies.runtime.props import nested, shown
+from llmops_infra.policies.runtime.resources import known
 from llmops_infra.policies.runtime.rule import Resource, Settings, judge_each, rule
 
 # The v1 tokens, plus the older API versions pulumi-kubernetes still ships with the same object shape (read from
@@ -103,7 +94,7 @@ def _is_admin_group(subject: Any, settings: Settings) -> bool:
 def _subject_label(subject: Any) -> str:
     if not isinstance(subject, Mapping):
         return shown(subject)
-    parts = (label(partial(subject.get, key)) for key in ("kind", "name"))
+    parts = (known(partial(subject.get, key)) for key in ("kind", "name"))
     return " ".join(v if isinstance(v, str) else shown(v) for v in parts)
 
 

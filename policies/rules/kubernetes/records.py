@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from llmops_infra.policies.runtime.kubernetes import NAMESPACE, describe, nested, object_name, object_namespace
-from llmops_infra.policies.runtime.props import mapping
+from llmops_infra.policies.runtime.kubernetes import NAMESPACE, describe, object_name, object_namespace
+from llmops_infra.policies.runtime.props import mapping, nested
 from llmops_infra.policies.runtime.resources import record_problems
 from llmops_infra.policies.runtime.rule import NotApplicable, Resource, Settings, rule
 

@@ -523,27 +523,7 @@ class PolicyPackHost:
         hides the round trip. Resources may come as prepared calls (`analyze_call`), so that several packs
         share one encoding of a large stack.
         """
-        self._analyzer()
-        send = self._raw("Analyze", analyzer_pb2.AnalyzeResponse)
-        pending: collections.deque[tuple[str, Any]] = collections.deque()
-        found: list[Diagnostic] = []
-
-        def settle() -> None:
-            urn, future = pending.popleft()
-            try:
-                resp = future.result(timeout=self.timeout)
-            except grpc.RpcError as e:
-                raise PolicyPackError(self._rpc_failure("Analyze", e)) from e
-            found.extend(self._diagnostic(d, default_urn=urn) for d in resp.diagnostics)
-
-        for item in resources:
-            call = item if isinstance(item, AnalyzeCall) else analyze_call(item)
-            pending.append((call.urn, send.future(call.payload)))
-            if len(pending) >= in_flight:
-                settle()
-        while pending:
-            settle()
-        return found
+        return self.answer_each(resources, in_flight).diagnostics
 
     def analyze_stack(
         self, resources: Iterable[ResourceInput] | analyzer_pb2.AnalyzeStackRequest | bytes
@@ -551,19 +531,14 @@ class PolicyPackHost:
         """Run every stack policy over all resources (what the engine does once, at the end). The request may come
         encoded (`analyze_stack_payload`), so that several packs share one encoding of a large stack."""
         if isinstance(resources, bytes):
-            self._analyzer()
-            send = self._raw("AnalyzeStack", analyzer_pb2.AnalyzeResponse)
-            resp = self._call("AnalyzeStack", send, resources)
-        else:
-            request = (
-                resources
-                if isinstance(resources, analyzer_pb2.AnalyzeStackRequest)
-                else analyze_stack_request(resources)
-            )
-            resp = self._call("AnalyzeStack", self._analyzer().AnalyzeStack, request)
+            return self.answer_stack(resources).diagnostics
+        request = (
+            resources if isinstance(resources, analyzer_pb2.AnalyzeStackRequest) else analyze_stack_request(resources)
+        )
+        resp = self._call("AnalyzeStack", self._analyzer().AnalyzeStack, request)
         return [self._diagnostic(d, default_urn="") for d in resp.diagnostics]
 
-    def answer_each(self, calls: Iterable[AnalyzeCall], in_flight: int = 8) -> Answers:
+    def answer_each(self, resources: Iterable[ResourceInput] | Iterable[AnalyzeCall], in_flight: int = 8) -> Answers:
         """`analyze_each`, with the not-applicable answers kept beside the diagnostics."""
         self._analyzer()
         send = self._raw("Analyze", analyzer_pb2.AnalyzeResponse)
@@ -578,7 +553,8 @@ class PolicyPackHost:
                 raise PolicyPackError(self._rpc_failure("Analyze", e)) from e
             self._collect(found, resp, urn)
 
-        for call in calls:
+        for item in resources:
+            call = item if isinstance(item, AnalyzeCall) else analyze_call(item)
             pending.append((call.urn, send.future(call.payload)))
             if len(pending) >= in_flight:
                 settle()

@@ -28,27 +28,16 @@ DEFAULT_FORMAT = "markdown"
 BY_SUFFIX = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 
 
-def add_command(commands: Any, stack_option: Callable[[argparse.ArgumentParser], None]) -> None:
-    """The `evidence` subcommand, on the `llmops` parser's subcommands."""
+def add_command(commands: Any, stacks_and_packs: Callable[[argparse.ArgumentParser], None]) -> None:
+    """The `evidence` subcommand, on the `llmops` parser's subcommands; `stacks_and_packs` adds the stack and pack
+    arguments as `check` has them."""
     evidence = commands.add_parser(
         "evidence",
         help="per control and clause: every resource in scope with its verdict, for an audit",
         description="Run the stacks offline and write, per control and clause, every resource in scope with its "
         "verdict (pass, fail, not judged, not applicable) and the policy that gave it.",
     )
-    evidence.add_argument(
-        "stacks", nargs="*", metavar="STACK", help="stack names, Pulumi.<stack>.yaml paths, or a project directory"
-    )
-    evidence.add_argument("--all", action="store_true", help="every stack of the current project")
-    stack_option(evidence)
-    evidence.add_argument(
-        "--pack",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="a pack to run (hipaa, gdpr or a pack directory); repeatable; replaces the packs the stack declares",
-    )
-    evidence.add_argument("--policy-config", metavar="FILE", help="a --policy-pack-config JSON file for the packs")
+    stacks_and_packs(evidence)
     evidence.add_argument(
         "--format",
         choices=FORMATS,

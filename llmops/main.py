@@ -241,7 +241,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return _report(args, check([target], config, args.policy_config or "", jobs))
 
 
-def _report_options(parser: argparse.ArgumentParser) -> None:
+def _stacks_and_packs(parser: argparse.ArgumentParser) -> None:
+    """The stacks a command runs and the packs that judge them, as `check` and `evidence` both read them."""
+    parser.add_argument(
+        "stacks", nargs="*", metavar="STACK", help="stack names, Pulumi.<stack>.yaml paths, or a project directory"
+    )
+    parser.add_argument("--all", action="store_true", help="every stack of the current project")
+    _stack_option(parser)
+    _pack_options(parser)
+
+
+def _pack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pack",
         action="append",
@@ -250,6 +260,9 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
         help="a pack to run (hipaa, gdpr or a pack directory); repeatable; replaces the packs the stack declares",
     )
     parser.add_argument("--policy-config", metavar="FILE", help="a --policy-pack-config JSON file for the packs")
+
+
+def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
         action="append",
@@ -304,22 +317,19 @@ def build_parser() -> argparse.ArgumentParser:
     preview.set_defaults(handler=cmd_preview)
 
     check_cmd = commands.add_parser("check", help="run the stacks offline and check them against policy packs")
-    check_cmd.add_argument(
-        "stacks", nargs="*", metavar="STACK", help="stack names, Pulumi.<stack>.yaml paths, or a project directory"
-    )
-    check_cmd.add_argument("--all", action="store_true", help="every stack of the current project")
-    _stack_option(check_cmd)
+    _stacks_and_packs(check_cmd)
     _report_options(check_cmd)
     check_cmd.set_defaults(handler=cmd_check)
 
     analyze = commands.add_parser("analyze", help="check a `pulumi stack export` file against policy packs")
     analyze.add_argument("--state", required=True, metavar="FILE", help="the export (pulumi stack export > FILE)")
+    _pack_options(analyze)
     _report_options(analyze)
     analyze.set_defaults(handler=cmd_analyze)
 
     from llmops_infra.cli import evidence_cli  # the command's declaration only: what it runs is imported when it runs
 
-    evidence_cli.add_command(commands, _stack_option)
+    evidence_cli.add_command(commands, _stacks_and_packs)
 
     pack = commands.add_parser("pack", help="the shipped policy packs, for the Pulumi CLI and Pulumi Cloud")
     pack_commands = pack.add_subparsers(dest="pack_command", required=True, parser_class=_Parser)

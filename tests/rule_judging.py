@@ -10,12 +10,17 @@ A path is a tuple, one step per map key or list index: ("rules", 0, "bucketKeyEn
 its value removes the property.
 
 A rule's cases are one table of `Case`s: the rule, the subject's type and compliant inputs, the changes that each
-make exactly one violation and the unknown values that make none. Each rule test file runs its table through
-the same four tests (baseline, each change, each unknown, another type), built from the helpers below.
+make exactly one violation and the unknown values that make none. A rule test file only declares its table:
+tests/policies/test_case_tables.py runs every table through the same four tests (baseline, each change, each
+unknown, another type), and test_unknowns_keep_violations.py through the unknown-neighbour proof, both built from
+the helpers below (`pytest tests/policies/test_case_tables.py -k <rule>` runs one rule's).
 """
 
 from __future__ import annotations
 
+import importlib
+import pathlib
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -102,7 +107,7 @@ def stack_violations(
     return [(r.name, message) for r, message in evaluate_stack(RULES[rule_name], list(resources), settings)]
 
 
-MADE: list[Case] = []  # every Case a test module made, in order: the generic unknown-value test runs them all
+MADE: list[Case] = []  # every Case a test module made, in order: see case_tables()
 
 
 @dataclass
@@ -205,7 +210,22 @@ class Case:
         return list(rule.check(subject, Stack(judged), self.settings))
 
 
-# ---- the four tests every rule test file runs its table through --------------------------------------------
+RUN_EVERY_TABLE = ("test_case_tables", "test_unknowns_keep_violations")  # the modules that call case_tables()
+
+
+def case_tables() -> list[Case]:
+    """Every Case of every rule test file in tests/policies/, each once: the files are imported (pytest imports
+    them under their file names too, so the modules, and their Cases, are the same) and register what they make."""
+    here = pathlib.Path(__file__).parent / "policies"
+    if str(here) not in sys.path:
+        sys.path.insert(0, str(here))
+    for module in sorted(here.glob("test_*.py")):
+        if module.stem not in RUN_EVERY_TABLE:
+            importlib.import_module(module.stem)
+    return list({id(case): case for case in MADE}.values())
+
+
+# ---- the four tests every Case table goes through (tests/policies/test_case_tables.py) --------------------
 
 
 def assert_baseline_passes(case: Case) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path as FilePath
 from typing import Any
 
-import pytest
 from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE
 
 from llmops_infra.policies.rules.aws import backup
@@ -19,15 +18,8 @@ from tests.rule_judging import (
     DELETE,
     Case,
     Path,
-    assert_baseline_passes,
-    assert_cannot_judge,
-    assert_one_violation,
-    assert_other_types_ignored,
-    case_params,
-    change_params,
     resource,
     stack_violations,
-    unknown_params,
 )
 
 RULE = "phi-store-backed-up"
@@ -175,26 +167,6 @@ CASES = PLAN_CASES + SELF_CASES
 def test_every_store_type_has_a_case_and_the_rule_is_the_module_s_only_one():
     assert {n for n, r in RULES.items() if r.check.__module__ == backup.__name__} == {RULE}
     assert {c.type for c in PLAN_CASES} == set(RULES[RULE].subjects)
-
-
-@pytest.mark.parametrize("case", case_params(CASES))
-def test_compliant_baseline_has_no_violation(case: Case) -> None:
-    assert_baseline_passes(case)
-
-
-@pytest.mark.parametrize(("case", "path", "value", "expected"), change_params(CASES))
-def test_changing_one_property_gives_exactly_one_violation(case: Case, path: Path, value: Any, expected: str) -> None:
-    assert_one_violation(case, path, value, expected)
-
-
-@pytest.mark.parametrize(("case", "path", "sentinel"), unknown_params(CASES))
-def test_unknown_preview_value_is_not_a_violation(case: Case, path: Path, sentinel: Any) -> None:
-    assert_cannot_judge(case, path, sentinel)
-
-
-@pytest.mark.parametrize("case", case_params(CASES))
-def test_resource_of_another_type_is_ignored(case: Case) -> None:
-    assert_other_types_ignored(case)
 
 
 # ---- how selections select ------------------------------------------------------------------------------------

@@ -26,14 +26,7 @@ from tests.rule_judging import (
     DELETE,
     Case,
     Path,
-    assert_baseline_passes,
-    assert_cannot_judge,
-    assert_one_violation,
-    assert_other_types_ignored,
-    case_params,
-    change_params,
     changed,
-    unknown_params,
     violations,
 )
 
@@ -262,26 +255,6 @@ STACK_CASES = [
     ),
 ]
 STACK_RULES = sorted({c.rule for c in STACK_CASES})
-
-
-@pytest.mark.parametrize("case", case_params(STACK_CASES))
-def test_stack_rule_passes_the_compliant_baseline(case: Case) -> None:
-    assert_baseline_passes(case)
-
-
-@pytest.mark.parametrize(("case", "path", "value", "expected"), change_params(STACK_CASES))
-def test_stack_rule_flags_one_changed_property(case: Case, path: Path, value: Any, expected: str) -> None:
-    assert_one_violation(case, path, value, expected)
-
-
-@pytest.mark.parametrize(("case", "path", "sentinel"), unknown_params(STACK_CASES))
-def test_stack_rule_cannot_judge_unknown_preview_values(case: Case, path: Path, sentinel: str) -> None:
-    assert_cannot_judge(case, path, sentinel)
-
-
-@pytest.mark.parametrize("case", case_params(STACK_CASES))
-def test_stack_rule_ignores_other_types(case: Case) -> None:
-    assert_other_types_ignored(case)
 
 
 @pytest.mark.parametrize("rule_name", STACK_RULES)
@@ -624,26 +597,6 @@ CASES = [
 def test_every_rule_of_the_module_has_a_case() -> None:
     module_rules = {n for n, r in RULES.items() if r.check.__module__ == data_protection.__name__}
     assert {c.rule for c in STACK_CASES + CASES} == module_rules
-
-
-@pytest.mark.parametrize("case", case_params(CASES))
-def test_resource_rule_passes_the_compliant_baseline(case: Case) -> None:
-    assert_baseline_passes(case)
-
-
-@pytest.mark.parametrize(("case", "path", "value", "expected"), change_params(CASES))
-def test_resource_rule_flags_one_changed_property(case: Case, path: Path, value: Any, expected: str) -> None:
-    assert_one_violation(case, path, value, expected)
-
-
-@pytest.mark.parametrize(("case", "path", "sentinel"), unknown_params(CASES))
-def test_resource_rule_cannot_judge_unknown_preview_values(case: Case, path: Path, sentinel: str) -> None:
-    assert_cannot_judge(case, path, sentinel)
-
-
-@pytest.mark.parametrize("case", case_params(CASES))
-def test_resource_rule_ignores_other_types(case: Case) -> None:
-    assert_other_types_ignored(case)
 
 
 @pytest.mark.parametrize(

@@ -21,15 +21,8 @@ from tests.rule_judging import (
     DELETE,
     Case,
     Path,
-    assert_baseline_passes,
-    assert_cannot_judge,
-    assert_one_violation,
-    assert_other_types_ignored,
-    case_params,
-    change_params,
     resource,
     stack_violations,
-    unknown_params,
 )
 
 LB = "aws:lb/loadBalancer:LoadBalancer"
@@ -292,26 +285,6 @@ def test_every_rule_and_subject_type_has_a_case():
     assert {(c.rule, c.type) for c in CASES} == {(n, t) for n in mine for t in RULES[n].subjects if "alb/" not in t}
     assert {c.rule for c in CASES if c.changes} == mine
     assert {c.rule for c in CASES if c.unknowns} == mine - {VPC_RULE}  # its one input is linked, never read
-
-
-@pytest.mark.parametrize("case", case_params(CASES))
-def test_compliant_baseline_has_no_violation(case: Case) -> None:
-    assert_baseline_passes(case)
-
-
-@pytest.mark.parametrize(("case", "path", "value", "expected"), change_params(CASES))
-def test_changing_one_property_gives_exactly_one_violation(case: Case, path: Path, value: Any, expected: str) -> None:
-    assert_one_violation(case, path, value, expected)
-
-
-@pytest.mark.parametrize(("case", "path", "sentinel"), unknown_params(CASES))
-def test_unknown_preview_value_is_not_a_violation(case: Case, path: Path, sentinel: Any) -> None:
-    assert_cannot_judge(case, path, sentinel)
-
-
-@pytest.mark.parametrize("case", case_params(CASES))
-def test_resource_of_another_type_is_ignored(case: Case) -> None:
-    assert_other_types_ignored(case)
 
 
 # ---- what a table does not show -------------------------------------------------------------------------------

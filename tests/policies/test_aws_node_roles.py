@@ -19,16 +19,8 @@ from tests.policies.stack_exports import Raw, export, judged
 from tests.rule_judging import (
     DELETE,
     Case,
-    Path,
-    assert_baseline_passes,
-    assert_cannot_judge,
-    assert_one_violation,
-    assert_other_types_ignored,
-    case_params,
-    change_params,
     resource,
     stack_violations,
-    unknown_params,
 )
 
 RULE = "eks-node-role-managed-policies-only"
@@ -110,26 +102,6 @@ CASES = [
 def test_every_rule_of_the_module_has_a_case():
     assert {n for n, r in RULES.items() if r.check.__module__ == node_roles.__name__} == {c.rule for c in CASES}
     assert {(c.rule, c.type) for c in CASES} == {(RULE, t) for t in RULES[RULE].subjects}
-
-
-@pytest.mark.parametrize("case", case_params(CASES))
-def test_compliant_baseline_has_no_violation(case: Case) -> None:
-    assert_baseline_passes(case)
-
-
-@pytest.mark.parametrize(("case", "path", "value", "expected"), change_params(CASES))
-def test_changing_one_property_gives_exactly_one_violation(case: Case, path: Path, value: Any, expected: str) -> None:
-    assert_one_violation(case, path, value, expected)
-
-
-@pytest.mark.parametrize(("case", "path", "sentinel"), unknown_params(CASES))
-def test_unknown_preview_value_is_not_a_violation(case: Case, path: Path, sentinel: Any) -> None:
-    assert_cannot_judge(case, path, sentinel)
-
-
-@pytest.mark.parametrize("case", case_params(CASES))
-def test_resource_of_another_type_is_ignored(case: Case) -> None:
-    assert_other_types_ignored(case)
 
 
 # ---- what is a node role, and every way a policy reaches one -----------------------------------------------------

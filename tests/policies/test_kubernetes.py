@@ -29,16 +29,9 @@ from tests.rule_judging import (
     DELETE,
     Case,
     Path,
-    assert_baseline_passes,
-    assert_cannot_judge,
-    assert_one_violation,
-    assert_other_types_ignored,
-    case_params,
-    change_params,
     changed,
     resource,
     stack_violations,
-    unknown_params,
     violations,
 )
 
@@ -671,26 +664,6 @@ KUBERNETES_RULES = sorted(
 
 def test_every_rule_has_a_case_with_changes_and_unknowns():
     assert {c.rule for c in CASES if c.changes} == {c.rule for c in CASES if c.unknowns} == set(KUBERNETES_RULES)
-
-
-@pytest.mark.parametrize("case", case_params(CASES))
-def test_compliant_object_passes(case: Case) -> None:
-    assert_baseline_passes(case)
-
-
-@pytest.mark.parametrize(("case", "path", "value", "expected"), change_params(CASES))
-def test_one_changed_property_is_exactly_one_violation(case: Case, path: Path, value: Any, expected: str) -> None:
-    assert_one_violation(case, path, value, expected)
-
-
-@pytest.mark.parametrize(("case", "path", "sentinel"), unknown_params(CASES))
-def test_unknown_preview_value_cannot_be_judged(case: Case, path: Path, sentinel: Any) -> None:
-    assert_cannot_judge(case, path, sentinel)
-
-
-@pytest.mark.parametrize("case", case_params(CASES))
-def test_object_of_another_type_is_ignored(case: Case) -> None:
-    assert_other_types_ignored(case)
 
 
 # --- k8s-rbac-no-cluster-admin-binding ---------------------------------------------------------------------

@@ -33,16 +33,9 @@ from tests.rule_judging import (
     DELETE,
     Case,
     Path,
-    assert_baseline_passes,
-    assert_cannot_judge,
-    assert_one_violation,
-    assert_other_types_ignored,
-    case_params,
-    change_params,
     changed,
     resource,
     stack_violations,
-    unknown_params,
     violations,
 )
 
@@ -353,26 +346,6 @@ CASES = [
         id="gcs-dual-region",
     ),
 ]
-
-
-@pytest.mark.parametrize("case", case_params(CASES))
-def test_compliant_baseline_has_no_violation(case: Case) -> None:
-    assert_baseline_passes(case)
-
-
-@pytest.mark.parametrize(("case", "path", "value", "expected"), change_params(CASES))
-def test_each_change_is_one_violation_naming_region_and_source(case: Case, path: Path, value: Any, expected: str):
-    assert_one_violation(case, path, value, expected)
-
-
-@pytest.mark.parametrize(("case", "path", "sentinel"), unknown_params(CASES))
-def test_unknown_preview_value_is_not_a_violation(case: Case, path: Path, sentinel: Any) -> None:
-    assert_cannot_judge(case, path, sentinel)
-
-
-@pytest.mark.parametrize("case", case_params(CASES))
-def test_a_type_the_rule_does_not_judge_is_ignored(case: Case) -> None:
-    assert_other_types_ignored(case)
 
 
 def test_every_data_type_and_provider_has_a_case():
@@ -787,26 +760,6 @@ REPLICATION_CASES = [
         id="s3-replication-destination-residency-linked",
     ),
 ]
-
-
-@pytest.mark.parametrize("case", case_params(REPLICATION_CASES))
-def test_replication_baseline_passes(case: Case) -> None:
-    assert_baseline_passes(case)
-
-
-@pytest.mark.parametrize(("case", "path", "value", "expected"), change_params(REPLICATION_CASES))
-def test_replication_to_a_bucket_outside_is_one_violation(case: Case, path: Path, value: Any, expected: str) -> None:
-    assert_one_violation(case, path, value, expected)
-
-
-@pytest.mark.parametrize(("case", "path", "sentinel"), unknown_params(REPLICATION_CASES))
-def test_replication_unknown_value_is_not_a_violation(case: Case, path: Path, sentinel: Any) -> None:
-    assert_cannot_judge(case, path, sentinel)
-
-
-@pytest.mark.parametrize("case", case_params(REPLICATION_CASES))
-def test_replication_rule_ignores_another_type(case: Case) -> None:
-    assert_other_types_ignored(case)
 
 
 def test_replication_rule_metadata():

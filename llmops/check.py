@@ -82,7 +82,7 @@ def read_policy_config(path: Path) -> dict[str, Any]:
     return config
 
 
-def _check_config(config: PolicyConfig, infos: Sequence[AnalyzerInfo], source: str) -> None:
+def check_config(config: PolicyConfig, infos: Sequence[AnalyzerInfo], source: str) -> None:
     """Fail before analysis on a policy no pack has, or a parameter its schema rejects."""
     schemas = {p.name: p.config_schema for info in infos for p in info.policies}
     for key, entry in config.items():
@@ -109,13 +109,13 @@ def _check_config(config: PolicyConfig, infos: Sequence[AnalyzerInfo], source: s
                 raise InputError(f"{source}: {where}: {error.message}")
 
 
-def _for_pack(config: PolicyConfig, info: AnalyzerInfo) -> dict[str, Any]:
+def config_for_pack(config: PolicyConfig, info: AnalyzerInfo) -> dict[str, Any]:
     # One config serves every pack; each pack gets the entries for the policies it has.
     names = {p.name for p in info.policies}
     return {k: v for k, v in config.items() if k == "all" or k in names}
 
 
-def _levels(config: PolicyConfig, info: AnalyzerInfo) -> dict[str, str]:
+def enforcement_levels(config: PolicyConfig, info: AnalyzerInfo) -> dict[str, str]:
     def level(entry: Any) -> str | None:
         return entry if isinstance(entry, str) else entry.get("enforcementLevel") if isinstance(entry, dict) else None
 
@@ -157,7 +157,7 @@ def _without_secret_values(value: Any) -> Any:
     return value
 
 
-def _policy_docs(info: AnalyzerInfo, levels: Mapping[str, str]) -> list[PolicyDoc]:
+def policy_docs(info: AnalyzerInfo, levels: Mapping[str, str]) -> list[PolicyDoc]:
     return [
         PolicyDoc(
             pack=info.name,
@@ -259,7 +259,7 @@ class PackProcesses:
         self.close()
 
 
-def _context(target: Target) -> StackContext:
+def stack_context(target: Target) -> StackContext:
     return StackContext(project=target.project, stack=target.stack, config=dict(target.config))
 
 
@@ -315,8 +315,8 @@ def judge(
     docs: dict[tuple[str, str], PolicyDoc] = {}
     for group, info in zip(groups, infos, strict=True):
         for host in group:
-            host.configure(_for_pack(config, info))
-        docs.update({(d.pack, d.name): d for d in _policy_docs(info, _levels(config, info))})
+            host.configure(config_for_pack(config, info))
+        docs.update({(d.pack, d.name): d for d in policy_docs(info, enforcement_levels(config, info))})
     with ThreadPoolExecutor(max_workers=max(len(groups), 1), thread_name_prefix="llmops-judge") as pool:
         diagnostics = [d for found in pool.map(lambda g: _judge_with(g, calls, stack), groups) for d in found]
     by_urn = {r.urn: r for r in target.resources}
@@ -336,12 +336,12 @@ def check_target(
     target: Target, config: PolicyConfig, config_source: str = "", jobs: int = 1
 ) -> tuple[StackResult, list[PolicyDoc]]:
     """Run every pack of the target over its resources; the result and the policies that judged it."""
-    with PackProcesses(target.packs, _context(target)) as processes:
+    with PackProcesses(target.packs, stack_context(target)) as processes:
         result, docs, _ = judge(target, processes, config, jobs)
     return result, docs
 
 
-def _pack_infos(packs: Sequence[Path]) -> list[AnalyzerInfo]:
+def pack_infos(packs: Sequence[Path]) -> list[AnalyzerInfo]:
     infos = []
     for pack in packs:
         with PolicyPackHost(pack) as host:
@@ -356,7 +356,7 @@ def check(
     a stack that runs fewer packs simply has fewer of its policies to configure."""
     packs = list(dict.fromkeys(p for t in targets for p in t.packs))
     if config and packs:
-        _check_config(config, _pack_infos(packs), config_source)
+        check_config(config, pack_infos(packs), config_source)
     results: list[StackResult] = []
     docs: dict[tuple[str, str], PolicyDoc] = {}
     for target in targets:
@@ -434,7 +434,7 @@ def check_stacks(
             stderr.local.buffer = None
 
     def judge_stack(i: int) -> tuple[StackResult, list[PolicyDoc], list[AnalyzerInfo]]:
-        with PackProcesses(planned[i].packs, _context(planned[i])) as processes:  # they start now
+        with PackProcesses(planned[i].packs, stack_context(planned[i])) as processes:  # they start now
             resources = loaded[i].result()
             return judge(replace(planned[i], resources=resources), processes, config or {}, jobs)
 
@@ -479,8 +479,8 @@ def _merged(
                 for pack, info in zip(target.packs, future.result()[2], strict=True):
                     infos.setdefault(pack, info)
         missing = [p for p in packs if p not in infos]  # only when a pack failed: started again, as check would
-        infos.update(zip(missing, _pack_infos(missing), strict=True))
-        _check_config(config, [infos[p] for p in packs], config_source)
+        infos.update(zip(missing, pack_infos(missing), strict=True))
+        check_config(config, [infos[p] for p in packs], config_source)
     results: list[StackResult] = []
     docs: dict[tuple[str, str], PolicyDoc] = {}
     for future in judged:

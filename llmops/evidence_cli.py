@@ -109,7 +109,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
         _writable(args.output)
 
     from llmops_infra.cli import evidence_run
-    from llmops_infra.cli.check import _check_config, _pack_infos
+    from llmops_infra.cli.check import check_config, pack_infos
     from llmops_infra.cli.evidence import Evidence, PackRef, PolicyConfigUsed, policy_settings
     from llmops_infra.policies.runtime.controls import CONTROLS
 
@@ -119,7 +119,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     planned = [cli._planned_target(stack, args.pack) for stack in stacks]  # bad declarations: before any program
     pack_dirs = list(dict.fromkeys(p for t in planned for p in t.packs))
     if config and pack_dirs:
-        _check_config(config, _pack_infos(pack_dirs), args.policy_config)
+        check_config(config, pack_infos(pack_dirs), args.policy_config)
     judged = []
     for stack, target in zip(stacks, planned, strict=True):
         judged.append(evidence_run.evidence_of(replace(target, resources=cli._program_resources(stack)), config))

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from llmops_infra.cli.analyzer_host import Answers, PolicyPackHost, analyze_call, analyze_stack_payload
-from llmops_infra.cli.check import PackProcesses, Target, _context, _for_pack, _levels, _policy_docs, resource_inputs
+from llmops_infra.cli.check import (
+    PackProcesses,
+    Target,
+    config_for_pack,
+    enforcement_levels,
+    policy_docs,
+    resource_inputs,
+    stack_context,
+)
 from llmops_infra.cli.evidence import PackRun, ResourceRef, StackEvidence, stack_evidence
 from llmops_infra.cli.stackfile import InputError
 
@@ -31,15 +39,17 @@ def run_packs(target: Target, config: Mapping[str, Any]) -> list[PackRun]:
     inputs = resource_inputs(target.resources)  # secret values stay unknown: no pack, and no report, sees them
     calls = [analyze_call(r) for r in inputs]
     stack = analyze_stack_payload(calls)
-    with PackProcesses(target.packs, _context(target)) as processes:
+    with PackProcesses(target.packs, stack_context(target)) as processes:
         hosts = [group[0] for group in processes.groups()]
         infos = [host.info() for host in hosts]
         for host, info in zip(hosts, infos, strict=True):
-            host.configure(_for_pack(config, info))
+            host.configure(config_for_pack(config, info))
         with ThreadPoolExecutor(max_workers=len(hosts), thread_name_prefix="llmops-evidence") as pool:
             answers = list(pool.map(lambda h: _answers(h, calls, stack), hosts))
     return [
-        PackRun(info, _levels(config, info), found, tuple(_policy_docs(info, _levels(config, info))))
+        PackRun(
+            info, enforcement_levels(config, info), found, tuple(policy_docs(info, enforcement_levels(config, info)))
+        )
         for info, found in zip(infos, answers, strict=True)
     ]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from llmops_infra.cli.analyzer_host import AnalyzerInfo, PolicyPackHost
-from llmops_infra.cli.check import _check_config, read_policy_config
+from llmops_infra.cli.check import check_config, read_policy_config
 from llmops_infra.cli.stackfile import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,11 +38,11 @@ def test_there_are_examples_for_both_packs():
 def test_example_config_fits_its_pack(example: Path, infos: dict[str, AnalyzerInfo]):
     config = read_policy_config(example)
     for pack in packs_for(example):
-        _check_config(config, [infos[pack]], str(example))  # raises InputError on any misfit
+        check_config(config, [infos[pack]], str(example))  # raises InputError on any misfit
 
 
 def test_a_misfit_is_caught(tmp_path: Path, infos: dict[str, AnalyzerInfo]):
     bad = tmp_path / "bad.json"
     bad.write_text('{"data-residency": {"allowAdequacyRegions": "yes"}}')
     with pytest.raises(InputError, match=r"data-residency\.allowAdequacyRegions"):
-        _check_config(read_policy_config(bad), [infos["gdpr"]], str(bad))
+        check_config(read_policy_config(bad), [infos["gdpr"]], str(bad))

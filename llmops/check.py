@@ -34,13 +34,11 @@ from llmops_infra.cli.analyzer_host import (
     analyze_call,
     analyze_stack_payload,
 )
-from llmops_infra.cli.engine import Registration
 from llmops_infra.cli.findings import CheckReport, PackSource, PolicyDoc, StackResult, Violation
 from llmops_infra.cli.locations import Locator
+from llmops_infra.cli.recording import STACK_TYPE, Registration
 from llmops_infra.cli.stackfile import InputError, read_input
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
-
-STACK_TYPE = "pulumi:pulumi:Stack"
 
 PolicyConfig = Mapping[str, Any]  # the `--policy-pack-config` file: {"all": level, "<policy>": level | {...}}
 S = TypeVar("S")

@@ -42,7 +42,6 @@ VERDICT_LABELS: dict[Verdict, str] = {
     "not-applicable": "not applicable",
 }
 FRAMEWORK_LABELS = {"hipaa": "HIPAA", "gdpr": "GDPR"}
-STACK_TYPE = "pulumi:pulumi:Stack"
 
 StackStatus = Literal["judged", "unchecked"]
 

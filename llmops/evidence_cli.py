@@ -108,14 +108,15 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     if args.output:
         _writable(args.output)
 
+    config = cli._policy_config(args)
+    stacks = all_stacks() if args.all else [resolve(s, stack=args.stack_name) for s in args.stacks]
+
     from llmops_infra.cli import evidence_run
     from llmops_infra.cli.check import check_config, pack_infos
     from llmops_infra.cli.evidence import Evidence, PackRef, PolicyConfigUsed, policy_settings
     from llmops_infra.policies.runtime.controls import CONTROLS
 
     when = evidence_run.generated_at(os.environ)
-    config = cli._policy_config(args)
-    stacks = all_stacks() if args.all else [resolve(s, stack=args.stack_name) for s in args.stacks]
     planned = [cli._planned_target(stack, args.pack) for stack in stacks]  # bad declarations: before any program
     pack_dirs = list(dict.fromkeys(p for t in planned for p in t.packs))
     if config and pack_dirs:

@@ -27,8 +27,8 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from llmops_infra.cli.engine import Registration
 from llmops_infra.cli.findings import Location
+from llmops_infra.cli.recording import Registration
 
 # The key of our own platform's value (stacks/config.py PLATFORM_KEY; not imported: that loads the spec models).
 PLATFORM_KEY = "llmops-infra:platform"

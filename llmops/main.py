@@ -23,8 +23,8 @@ from llmops_infra.cli.stackfile import InputError, Stack, all_stacks, resolve
 
 if TYPE_CHECKING:
     from llmops_infra.cli.check import Target
-    from llmops_infra.cli.engine import Registration
     from llmops_infra.cli.findings import CheckReport
+    from llmops_infra.cli.recording import Registration
 
 
 def run_stack(stack: Stack) -> Any:
@@ -136,9 +136,11 @@ def _positive(text: str) -> int:
 
 
 def _policy_config(args: argparse.Namespace) -> dict[str, Any]:
+    if not args.policy_config:
+        return {}
     from llmops_infra.cli.check import read_policy_config
 
-    return read_policy_config(Path(args.policy_config)) if args.policy_config else {}
+    return read_policy_config(Path(args.policy_config))
 
 
 def _report_files(args: argparse.Namespace) -> list[tuple[str, str | None]]:

@@ -29,7 +29,7 @@ from pulumi import _types as pulumi_types
 from .wire import UNKNOWN, is_unknown
 
 if TYPE_CHECKING:
-    from .engine import Registration, StackSettings
+    from .recording import Registration, StackSettings
 
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"

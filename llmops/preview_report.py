@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llmops_infra.cli.engine import STACK_TYPE, Recording, Registration
+from llmops_infra.cli.recording import STACK_TYPE, Recording, Registration
 from llmops_infra.cli.stackfile import Stack
 from llmops_infra.cli.wire import redact
 

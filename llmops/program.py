@@ -19,13 +19,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.cli.stackfile import InputError, Project, Stack, venv_python
 from llmops_infra.stacks.config import PLATFORM_KEY, platform_from_config, runs_this_program
 
 ENGINE_DIR = Path(__file__).resolve().parent
 # What the child loads from ENGINE_DIR: only the standard library, pulumi and each other (relative imports).
-ENGINE_MODULES = ("engine", "mock_outputs", "wire", "program_host")
+ENGINE_MODULES = ("engine", "recording", "mock_outputs", "wire", "program_host")
 PRIVATE_PACKAGE = "_llmops_offline"
 TOOLCHAINS = ("pip", "uv", "poetry")
 

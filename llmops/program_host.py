@@ -22,7 +22,8 @@ import traceback
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .engine import Recording, StackSettings, run
+from .engine import run
+from .recording import Recording, StackSettings
 
 EXIT_PROGRAM_FAILED = 3
 

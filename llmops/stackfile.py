@@ -12,23 +12,13 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
-if TYPE_CHECKING:  # the engine imports pulumi: only when a stack's settings are built
-    from llmops_infra.cli.engine import StackSettings
+from llmops_infra.cli.recording import SECRET_PLACEHOLDER, StackSettings
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
-
-
-def __getattr__(name: str) -> Any:
-    """SECRET_PLACEHOLDER and StackSettings, the engine's, as before: the engine is imported when they are asked for."""
-    if name in ("SECRET_PLACEHOLDER", "StackSettings"):
-        from llmops_infra.cli import engine
-
-        return getattr(engine, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class InputError(Exception):
@@ -240,8 +230,6 @@ def _named_stack(project: Project, name: str) -> Stack:
 
 
 def _settings(project: Project, name: str, file: Path) -> StackSettings:
-    from llmops_infra.cli.engine import SECRET_PLACEHOLDER, StackSettings
-
     data = _read_yaml(file, "stack file") or {}
     if not isinstance(data, dict):
         raise InputError(f"{file}: a stack file is a mapping with a `config:` key")

@@ -15,7 +15,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.cli.stackfile import InputError, read_input
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret
 

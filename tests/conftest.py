@@ -8,7 +8,8 @@ from typing import Any
 import hypothesis  # noqa: F401 - imported here, shallow: see below
 import pytest
 
-from llmops_infra.cli.engine import Recording, StackSettings, run
+from llmops_infra.cli.engine import run
+from llmops_infra.cli.recording import Recording, StackSettings
 
 # Why hypothesis is imported above: its pytest plugin otherwise imports it lazily, deep inside Pulumi's
 # async stack when a program fails, and CPython 3.11 then fails to parse it ("AST constructor recursion

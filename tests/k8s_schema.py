@@ -13,7 +13,7 @@ from typing import Any
 import kubernetes_validate
 from kubernetes_validate.utils import all_versions
 
-from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.recording import Recording, Registration
 
 NOT_OBJECTS = ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart", "kubernetes:yaml/v2:ConfigGroup")
 

@@ -38,7 +38,7 @@ from pulumi_policy.proxy import (
 )
 
 import llmops_infra.policies.rules  # noqa: F401 - registers every rule
-from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.cli.wire import UNKNOWN
 from llmops_infra.policies.runtime.rule import RULES, CannotJudge, Resource, Settings, evaluate, evaluate_stack
 from llmops_infra.policies.runtime.stack import Stack

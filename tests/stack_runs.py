@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from llmops_infra.cli import main as cli
-from llmops_infra.cli.engine import Recording
 from llmops_infra.cli.program import run_stack
+from llmops_infra.cli.recording import Recording
 from llmops_infra.cli.stackfile import resolve
 
 ROOT = Path(__file__).resolve().parents[1]

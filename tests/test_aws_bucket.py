@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from llmops_infra.cli.engine import Recording, Registration
 from llmops_infra.cli.mock_outputs import ACCOUNT_ID
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.components.aws.bucket import AccessLogBucket, EncryptedBucket
 from llmops_infra.components.spec import BucketSpec
 from tests.conftest import preview

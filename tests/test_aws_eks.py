@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY
 from llmops_infra.components.aws.eks import EksCluster, RemoteNetwork
 from llmops_infra.components.spec import ClusterSpec

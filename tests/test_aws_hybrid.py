@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from llmops_infra.cli.engine import Recording
+from llmops_infra.cli.recording import Recording
 from llmops_infra.cli.wire import is_secret
 from llmops_infra.components.aws.hybrid import (
     HybridGpuPool,

@@ -8,8 +8,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from llmops_infra.cli.engine import Recording
 from llmops_infra.cli.mock_outputs import ACCOUNT_ID
+from llmops_infra.cli.recording import Recording
 from llmops_infra.components.aws.iam import NODE_MANAGED_POLICIES, NodeRole, WorkloadAccess, WorkloadRole
 from tests.conftest import preview
 

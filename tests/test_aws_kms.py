@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.components.aws.kms import KeySpec, KmsKeys
 from tests.conftest import preview
 

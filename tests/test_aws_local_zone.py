@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from llmops_infra.cli.engine import Recording
+from llmops_infra.cli.recording import Recording
 from llmops_infra.components.aws.local_zone import LocalZoneGpuNodes
 from llmops_infra.components.spec import EdgeSiteSpec
 from tests.conftest import preview

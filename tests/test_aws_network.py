@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.components.aws.network import FlowLogSettings, IsolatedVpc, subnet_cidrs
 from llmops_infra.components.spec import DEFAULT_INTERFACE_ENDPOINTS, NetworkSpec
 from tests.conftest import preview

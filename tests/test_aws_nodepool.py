@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.components.aws.nodepool import GpuNodePool, label_value
 from llmops_infra.components.catalog import aws as catalog
 from llmops_infra.components.spec import AcceleratorPoolSpec, Taint, TaintEffect

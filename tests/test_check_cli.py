@@ -16,7 +16,7 @@ import pytest
 from stack_runs import remember_stacks, run_cli
 
 from llmops_infra.cli import main as cli
-from llmops_infra.cli.engine import Recording
+from llmops_infra.cli.recording import Recording
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY
 
 ROOT = Path(__file__).resolve().parents[1]

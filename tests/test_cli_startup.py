@@ -43,6 +43,10 @@ def _run(*argv: str) -> dict:
         (["check", "dev", "--jobs", "0"], 2, "at least 1"),
         (["check"], 2, "name the stacks to check, or --all"),
         (["analyze"], 2, "--state"),
+        # A wrong stack name is found from the stack files alone: nothing heavy either.
+        (["check", "no-such-stack"], 2, "unknown stack 'no-such-stack'"),
+        (["preview", "no-such-stack"], 2, "unknown stack 'no-such-stack'"),
+        (["evidence", "no-such-stack"], 2, "unknown stack 'no-such-stack'"),
     ],
 )
 def test_help_and_wrong_command_lines_load_no_sdk(argv: list[str], code: int, says: str) -> None:

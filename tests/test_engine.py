@@ -8,7 +8,8 @@ import pulumi
 import pulumi_aws as aws
 
 from llmops_infra.cli import state
-from llmops_infra.cli.engine import StackSettings, run
+from llmops_infra.cli.engine import run
+from llmops_infra.cli.recording import StackSettings
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY, UNKNOWN, redact
 from tests.conftest import preview
 

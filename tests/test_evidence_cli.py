@@ -25,10 +25,10 @@ from stack_runs import recorded, recording
 import llmops_infra.policies.rules  # noqa: F401 - registers every rule
 from llmops_infra.cli import main as cli
 from llmops_infra.cli.check import Target, check_target
-from llmops_infra.cli.engine import Registration
 from llmops_infra.cli.evidence import judged_types
 from llmops_infra.cli.evidence_run import evidence_of
 from llmops_infra.cli.packs import pack_dir
+from llmops_infra.cli.recording import Registration
 from llmops_infra.cli.wire import SECRET_SIG, UNKNOWN
 from llmops_infra.policies.runtime.controls import CONTROLS
 from llmops_infra.policies.runtime.rule import RULES

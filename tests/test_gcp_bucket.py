@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.components.gcp.bucket import AccessLogBucket, EncryptedBucket, grant_on_bucket
 from llmops_infra.components.gcp.kms import CloudKmsKeys, CloudKmsKeySpec
 from llmops_infra.components.spec import BucketSpec

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY
 from llmops_infra.components.gcp.gke import GkeCluster
 from llmops_infra.components.spec import GkeClusterSpec, GkeSystemNodesSpec

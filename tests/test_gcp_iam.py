@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from llmops_infra.cli.engine import Recording
+from llmops_infra.cli.recording import Recording
 from llmops_infra.components.gcp.iam import WorkloadAccess, WorkloadServiceAccount
 from llmops_infra.policies.runtime.rule import RULES, evaluate
 from tests.conftest import preview

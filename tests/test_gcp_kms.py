@@ -9,8 +9,8 @@ import pulumi
 import pulumi_gcp as gcp
 import pytest
 
-from llmops_infra.cli.engine import Recording, Registration
 from llmops_infra.cli.mock_outputs import GCP_PROJECT_NUMBER
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.components.gcp.kms import CloudKmsKeys, CloudKmsKeySpec
 from tests.conftest import preview
 from tests.rule_judging import judge

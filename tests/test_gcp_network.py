@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.components.gcp.network import PrivateNetwork
 from llmops_infra.components.spec import FirewallAllowSpec, GcpNetworkSpec
 from tests.conftest import preview

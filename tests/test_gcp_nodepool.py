@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.components.aws.nodepool import GpuNodePool as AwsGpuNodePool
 from llmops_infra.components.catalog.gcp import GpuShape
 from llmops_infra.components.gcp import nodepool

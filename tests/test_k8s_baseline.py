@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import llmops_infra.policies.rules.kubernetes  # noqa: F401 - registers the Kubernetes rules
-from llmops_infra.cli.engine import Recording, Registration
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.components.catalog.charts import CHARTS
 from llmops_infra.components.k8s.baseline import ClusterBaseline
 from llmops_infra.components.spec import GpuSoftwareSpec, KubernetesSpec, RbacSpec, TeamSpec

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from llmops_infra.cli.engine import Recording
+from llmops_infra.cli.recording import Recording
 from llmops_infra.components.k8s.cilium import HybridCilium
 from llmops_infra.components.spec import HybridPoolSpec, HybridSpec
 from tests.conftest import preview

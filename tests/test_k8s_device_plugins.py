@@ -17,7 +17,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from llmops_infra.cli.engine import Recording
+from llmops_infra.cli.recording import Recording
 from llmops_infra.cli.stackfile import resolve
 from llmops_infra.components.catalog.charts import CHARTS
 from llmops_infra.components.config.platform import parse_platform

@@ -17,7 +17,7 @@ import pytest
 from pydantic import TypeAdapter
 
 import llmops_infra.policies.rules.kubernetes  # noqa: F401 - registers the rules
-from llmops_infra.cli.engine import Recording
+from llmops_infra.cli.recording import Recording
 from llmops_infra.components.config.base import PinnedImage
 from llmops_infra.components.config.edge import DEFAULT_SERVER_IMAGE, DEFAULT_SERVER_IMAGE_ARCH, check_site
 from llmops_infra.components.k8s.edge import EdgeInferenceSite, rollout_pods

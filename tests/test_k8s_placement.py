@@ -10,7 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from llmops_infra.cli.engine import Recording
+from llmops_infra.cli.recording import Recording
 from llmops_infra.components.k8s.placement import DataPlacementPolicy
 from llmops_infra.components.tagging import allow_label
 from tests.conftest import preview

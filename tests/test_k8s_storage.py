@@ -10,7 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from llmops_infra.cli.engine import Recording
+from llmops_infra.cli.recording import Recording
 from llmops_infra.components.k8s.storage import EncryptedStorageClass, encryption_problems
 from llmops_infra.components.spec import StorageClassSpec
 from tests.conftest import preview

@@ -17,9 +17,10 @@ from stack_runs import remember_stacks, run_cli
 from test_sarif import schema_errors
 
 from llmops_infra.cli import github, locations
-from llmops_infra.cli.engine import Registration, SourcePositions
+from llmops_infra.cli.engine import SourcePositions
 from llmops_infra.cli.findings import CheckReport, Location, StackResult, Violation
 from llmops_infra.cli.locations import ConfigLines, Locator, position_path, repository_root
+from llmops_infra.cli.recording import Registration
 from llmops_infra.cli.state import read_export, to_export
 from llmops_infra.stacks.config import PLATFORM_KEY
 

@@ -19,7 +19,6 @@ import pulumi_kubernetes as k8s
 import pytest
 
 import llmops_infra.policies.rules.aws.data_protection  # noqa: F401  (registers the rules)
-from llmops_infra.cli.engine import Registration
 from llmops_infra.cli.mock_outputs import (
     ACCOUNT_ID,
     GCP_PROJECT_NUMBER,
@@ -28,6 +27,7 @@ from llmops_infra.cli.mock_outputs import (
     id_rule,
     result_type,
 )
+from llmops_infra.cli.recording import Registration
 from llmops_infra.cli.wire import UNKNOWN
 from llmops_infra.policies.runtime.rule import RULES, Resource, evaluate_stack
 from tests.conftest import preview

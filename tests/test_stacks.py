@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from llmops_infra.cli.engine import Recording, Registration
 from llmops_infra.cli.program import run_stack
+from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.cli.stackfile import resolve
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY
 

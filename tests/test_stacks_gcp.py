@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from llmops_infra.cli import program
-from llmops_infra.cli.engine import Registration
+from llmops_infra.cli.recording import Registration
 from llmops_infra.cli.stackfile import resolve
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY
 from tests.stack_runs import ROOT, recording, remember_stacks, run_cli

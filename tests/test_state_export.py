@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from llmops_infra.cli.check import resource_inputs
-from llmops_infra.cli.engine import Recording
 from llmops_infra.cli.program import run_stack
+from llmops_infra.cli.recording import Recording
 from llmops_infra.cli.stackfile import InputError, resolve
 from llmops_infra.cli.state import WITHHELD, read_export, to_export
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY, UNKNOWN

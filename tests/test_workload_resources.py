@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from llmops_infra.cli.engine import Registration
+from llmops_infra.cli.recording import Registration
 from llmops_infra.policies.rules.kubernetes.pod_security import CONTAINER_FIELDS, WORKLOAD_TEMPLATES
 from tests.rule_judging import DELETE, changed
 from tests.stack_runs import recording

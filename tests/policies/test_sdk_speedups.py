@@ -36,8 +36,8 @@ from llmops_infra.cli.analyzer_host import (
     analyze_stack_request,
 )
 from llmops_infra.cli.check import resource_inputs
-from llmops_infra.cli.engine import Registration
 from llmops_infra.cli.program import run_stack
+from llmops_infra.cli.recording import Registration
 from llmops_infra.cli.stackfile import resolve
 from llmops_infra.cli.wire import SECRET_SIG, SIG_KEY, UNKNOWN
 from llmops_infra.policies.runtime import sdk_speedups

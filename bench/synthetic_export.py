@@ -2,24 +2,41 @@
 
 The export looks like what the engine writes for a large multi-tenant platform: a root Stack, default aws, gcp
 and kubernetes providers, and repeated "tenants", each a set of the units this project's components create
-(components/aws) plus some GCP and Kubernetes resources the rule modules (policies/rules) read:
+(components/aws), the data stores a team adds beside them, and some GCP and Kubernetes resources the rule modules
+(policies/rules) read:
 
 - an EncryptedBucket: S3 bucket, server-side encryption, public access block, bucket policy, versioning,
   lifecycle and logging; every companion's `bucket` input carries the bucket's auto-assigned name and its
   propertyDependencies name the bucket's URN, as the engine records them;
 - KmsKeys: a KMS key and its alias;
-- an IsolatedVpc: VPC, flow-log role, CloudWatch log group, flow log (vpcId depends on the VPC), security group;
+- an IsolatedVpc: VPC, its managed default security group (no rules), flow-log role, CloudWatch log group, flow
+  log (vpcId depends on the VPC), security group;
 - a WorkloadRole: IAM role, IAM policy and the attachment;
+- two AWS data-store units, the next two of a rotation of thirteen (DEFECTS_AWS_DATA), so that any 7 tenants in
+  a row hold all of them: an RDS instance; an Aurora cluster and its instance; a DynamoDB table; an ElastiCache
+  replication group; a MemoryDB cluster; an OpenSearch domain in the VPC; an FSx for Lustre file system; an ECR
+  repository; a Secrets Manager secret; an SQS queue; an SNS topic; an EC2 instance in an AWS Backup plan (vault,
+  plan, selection); an internet-facing ALB edge (HTTPS listener, a security group admitting only 443). Each store
+  is encrypted with the tenant's KMS key (propertyDependencies on the key), private, TLS-only, backed up where it
+  holds phi and tagged with owner, purpose and data-classification, as the packs require;
 - every second tenant an EksCluster (cluster, launch template, node group) and a Kubernetes Namespace with a
-  default-deny NetworkPolicy (metadata depends on the Namespace) and an inference Deployment;
-- every third tenant a Cloud KMS key, a GCS bucket, a GKE cluster and a GPU node pool.
+  default-deny NetworkPolicy (metadata depends on the Namespace), an inference Deployment, a LoadBalancer Service
+  (internal by annotation, or every other one limited to the VPC's range) and an Ingress with TLS;
+- every third tenant a Cloud KMS key, a GCS bucket, a GKE cluster and a GPU node pool, and two GCP data stores of a
+  rotation of nine (DEFECTS_GCP_DATA; any 15 tenants in a row hold all of them): Cloud SQL, Memorystore Redis, AlloyDB,
+  Filestore, Artifact Registry, Secret Manager, BigQuery, Pub/Sub and a Compute Engine instance, each with the
+  tenant's Cloud KMS key, private networking, TLS and labels.
 
 Every custom resource has inputs, outputs, parent, provider reference and propertyDependencies (one for each
-input, empty when it depends on nothing). Each part of a tenant (its AWS units, EKS cluster, Kubernetes objects,
-GCP resources) carries one deliberate defect with probability --defect-rate (an AES256 bucket, an open security
-group, a wildcard IAM policy, a privileged container ...), so the packs find violations; with --defect-rate 0
-the export passes both packs in eu-west-1. The same arguments always give the same bytes. Small leftovers up
-to exactly N are Kubernetes ConfigMaps, a type no rule reads.
+input, empty when it depends on nothing). Each part of a tenant (its AWS units, each data-store unit, its EKS
+cluster, Kubernetes objects, GCP resources) carries one deliberate defect with probability --defect-rate (an
+AES256 bucket, an open security group, a wildcard IAM policy, a privileged container, a public RDS instance, an
+unencrypted queue, IMDSv1, a Cloud SQL public IP ...), so the packs find violations; a defect the packs judge only
+on some classifications (DEFECT_CLASSES) goes only to tenants of those. Generated.placed says which defect went on
+which resource (the one it makes a violation); --every-defect puts one in every part, each kind in turn, so that a
+small export holds every kind. With --defect-rate 0 the export passes both packs in eu-west-1 (in us-east-1 only
+GDPR's data residency fires). The same arguments always give the same bytes. Small leftovers up to exactly N are
+Kubernetes ConfigMaps, a type no rule reads.
 
     python bench/synthetic_export.py --resources 10000 --output /tmp/x.json
     python bench/synthetic_export.py --resources 1000 --region us-east-1 > /tmp/y.json
@@ -34,14 +51,16 @@ import json
 import random
 import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 PROJECT = "llmops-infra"
 STACK = "bench"
 ACCOUNT = "123456789012"
 GCP_PROJECT = "llmops-bench"
+GCP_PROJECT_NUMBER = "210987654321"
+GCP_NETWORK = f"projects/{GCP_PROJECT}/global/networks/llmops"
 PULUMI_VERSION = "3.272.0"
 # The provider plugin versions the default providers are named after (default_<version>), as installed here.
 AWS_VERSION = "7.51.1"
@@ -72,7 +91,62 @@ DEFECTS_AWS = (
 )
 DEFECTS_EKS = ("eks-public-endpoint", "eks-no-audit-logs", "launch-template-unencrypted")
 DEFECTS_GCP = ("gcs-public-access-inherited", "gke-default-service-account", "gke-no-workload-identity")
-DEFECTS_K8S = ("k8s-privileged", "k8s-no-network-policy", "k8s-run-as-root", "k8s-namespace-unlabelled")
+DEFECTS_K8S = (
+    "k8s-privileged",
+    "k8s-no-network-policy",
+    "k8s-run-as-root",
+    "k8s-namespace-unlabelled",
+    "service-lb-open",  # a LoadBalancer Service neither internal nor limited to source ranges
+    "ingress-no-tls",
+)
+# The data-store units, each with its own defects (one unit is one part: it carries at most one). A tenant holds
+# two AWS units and, every third tenant, two GCP units, by rotation (AWS_DATA_PER_TENANT, _rotation).
+DEFECTS_AWS_DATA: dict[str, tuple[str, ...]] = {
+    "rds": ("rds-unencrypted", "rds-public"),
+    "dynamodb": ("dynamodb-no-pitr", "dynamodb-aws-owned-key"),
+    "elasticache": ("elasticache-no-transit-encryption",),
+    "memorydb": ("memorydb-no-cmk", "memorydb-no-tls"),
+    "opensearch": ("opensearch-no-cmk", "opensearch-public"),
+    "fsx": ("fsx-no-cmk",),
+    "ecr": ("ecr-aes256",),
+    "secretsmanager": ("secret-aws-managed-key",),
+    "sqs": ("sqs-no-cmk",),
+    "sns": ("sns-aws-managed-key",),
+    "ec2": ("ec2-imdsv1", "ec2-public-ip", "ec2-root-unencrypted", "ec2-not-backed-up", "backup-vault-no-cmk"),
+    "lb": ("lb-http-listener", "lb-open-port"),
+    "aurora": ("aurora-aws-managed-key", "aurora-instance-public"),
+}
+DEFECTS_GCP_DATA: dict[str, tuple[str, ...]] = {
+    "sql": ("sql-public-ip", "sql-no-cmek", "sql-no-tls"),
+    "redis": ("redis-no-transit-encryption", "redis-no-cmek"),
+    "alloydb": ("alloydb-no-backup", "alloydb-no-cmek"),
+    "filestore": ("filestore-no-cmek", "filestore-no-deletion-protection"),
+    "artifactregistry": ("artifact-registry-no-cmek",),
+    "secretmanager": ("gcp-secret-auto-replication",),  # replication.auto without a CMEK
+    "bigquery": ("bigquery-no-cmek",),
+    "pubsub": ("pubsub-no-storage-policy", "pubsub-no-cmek"),
+    "compute": ("gce-external-ip", "gce-default-service-account"),
+}
+AWS_DATA_PER_TENANT = 2
+GCP_DATA_PER_TENANT = 2
+# Defects the packs judge only on some classifications (a backup rule reads only phi stores, versioning only phi and
+# personal buckets): placed only on a tenant of those, so every placed defect is a violation. Others: any tenant.
+DEFECT_CLASSES: dict[str, tuple[str, ...]] = {
+    "versioning-suspended": ("phi", "personal"),
+    "no-lifecycle-expiry": ("phi", "personal"),
+    "pubsub-no-storage-policy": ("phi", "personal"),  # residency: internal data may be stored anywhere
+    "dynamodb-no-pitr": ("phi",),
+    "ec2-not-backed-up": ("phi",),
+    "alloydb-no-backup": ("phi",),
+}
+ALL_DEFECTS = (
+    *DEFECTS_AWS,
+    *DEFECTS_EKS,
+    *DEFECTS_GCP,
+    *DEFECTS_K8S,
+    *(d for defects in DEFECTS_AWS_DATA.values() for d in defects),
+    *(d for defects in DEFECTS_GCP_DATA.values() for d in defects),
+)
 
 
 def _hex(text: str, length: int) -> str:
@@ -177,18 +251,36 @@ class ExportBuilder:
         }
 
 
+class _Tenant(NamedTuple):
+    """What a tenant's data-store units share: its name, classification, storage key and network."""
+
+    number: int  # the tenant's index
+    t: str
+    classification: str
+    key: str  # the KMS key's URN
+    key_arn: str
+    vpc_id: str
+    vpc: str  # the VPC's URN
+    cidr: str
+    endpoints_sg_id: str
+    endpoints_sg: str  # the endpoints security group's URN
+    subnets: tuple[str, ...]  # private subnet ids (not resources of the export, as the EKS cluster's)
+
+
 class _Platform:
     """The generator proper: shared resources first, then tenants until N resources."""
 
-    def __init__(self, region: str, seed: int, defect_rate: float, stack: str) -> None:
+    def __init__(self, region: str, seed: int, defect_rate: float, stack: str, every_defect: bool = False) -> None:
         if region not in REGIONS:
             raise ValueError(f"region must be one of {', '.join(REGIONS)}")
         self.region = region
         self.gcp_region = GCP_REGIONS[region]
         self.rng = random.Random(seed)
         self.defect_rate = defect_rate
+        self.every_defect = every_defect
         self.out = ExportBuilder(stack, PROJECT)
         self.defects: collections.Counter[str] = collections.Counter()
+        self.placed: list[tuple[str, str]] = []  # (defect, URN of the resource it makes a violation)
         self.aws = self.out.provider("aws", AWS_VERSION, {"region": region})
         self.gcp = self.out.provider("gcp", GCP_VERSION, {"project": GCP_PROJECT, "region": self.gcp_region})
         self.k8s = self.out.provider("kubernetes", K8S_VERSION, {})
@@ -211,12 +303,28 @@ class _Platform:
             "tenant": tenant,
         }
 
-    def _defect(self, choices: Sequence[str]) -> str | None:
-        if self.rng.random() >= self.defect_rate:
-            return None
-        defect = self.rng.choice(choices)
+    def _defect(self, choices: Sequence[str], classification: str) -> str | None:
+        """The defect a part carries, if any: with probability defect_rate one of `choices` that the packs judge on
+        this classification; with every_defect always one, the least placed so far (each kind in turn)."""
+        allowed = [d for d in choices if classification in DEFECT_CLASSES.get(d, CLASSIFICATIONS)]
+        if self.every_defect:
+            defect = min(allowed, key=lambda d: self.defects[d])
+        else:
+            if self.rng.random() >= self.defect_rate:
+                return None
+            defect = self.rng.choice(allowed)
         self.defects[defect] += 1
         return defect
+
+    def _placed(self, defect: str | None, urn: str, *kinds: str) -> None:
+        """Records that `defect`, when it is one of `kinds`, was placed on (makes a violation of) `urn`."""
+        if defect in kinds:
+            self.placed.append((defect, urn))
+
+    @staticmethod
+    def _rotation(units: Sequence[str], index: int, per_tenant: int) -> list[str]:
+        """The `per_tenant` units of the index-th tenant: the next ones of `units`, round and round."""
+        return [units[(index * per_tenant + k) % len(units)] for k in range(per_tenant)]
 
     # -- shared --------------------------------------------------------------------------------------------
 
@@ -333,16 +441,22 @@ class _Platform:
     def tenant(self, index: int) -> None:
         t = f"t{index:05d}"
         classification = CLASSIFICATIONS[index % len(CLASSIFICATIONS)]
-        defect = self._defect(DEFECTS_AWS)
+        defect = self._defect(DEFECTS_AWS, classification)
         key_urn, key_arn = self._kms_keys(t, classification, defect)
         self._encrypted_bucket(t, classification, key_urn, key_arn, defect)
-        self._isolated_vpc(t, classification, key_urn, key_arn, defect)
+        network = self._isolated_vpc(t, classification, key_urn, key_arn, defect)
+        tenant = _Tenant(index, t, classification, key_urn, key_arn, *network)
         self._workload_role(t, classification, defect)
+        for unit in self._rotation(tuple(DEFECTS_AWS_DATA), index, AWS_DATA_PER_TENANT):
+            self.AWS_DATA_UNITS[unit](self, tenant, self._defect(DEFECTS_AWS_DATA[unit], classification))
         if index % 2 == 0:
-            self._eks_cluster(t, classification, key_urn, key_arn, self._defect(DEFECTS_EKS))
-            self._kubernetes(t, classification, self._defect(DEFECTS_K8S))
+            self._eks_cluster(t, classification, key_urn, key_arn, self._defect(DEFECTS_EKS, classification))
+            self._kubernetes(tenant, self._defect(DEFECTS_K8S, classification))
         if index % 3 == 0:
-            self._gcp(t, classification, self._defect(DEFECTS_GCP))
+            gcp_key, gcp_key_name = self._gcp(t, classification, self._defect(DEFECTS_GCP, classification))
+            for unit in self._rotation(tuple(DEFECTS_GCP_DATA), index // 3, GCP_DATA_PER_TENANT):
+                defect = self._defect(DEFECTS_GCP_DATA[unit], classification)
+                self.GCP_DATA_UNITS[unit](self, t, classification, gcp_key, gcp_key_name, defect)
 
     def _kms_keys(self, t: str, classification: str, defect: str | None) -> tuple[str, str]:
         out, aws = self.out, self.aws
@@ -374,6 +488,7 @@ class _Platform:
             parent=parent,
             outputs={"arn": arn, "keyId": key_id},
         )
+        self._placed(defect, key, "kms-short-deletion-window")
         out.custom(
             "aws:kms/alias:Alias",
             f"{t}-storage",
@@ -401,6 +516,8 @@ class _Platform:
             parent=parent,
             outputs={"bucket": physical, "arn": arn, "region": self.region},
         )
+        self._placed(defect, bucket, "sse-aes256", "no-sse", "no-bucket-logging", "versioning-suspended")
+        self._placed(defect, bucket, "no-lifecycle-expiry", "missing-owner-tag")
         on_bucket = {"bucket": [bucket]}
         if defect != "no-sse":
             by_default: dict[str, Any] = {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn}
@@ -431,6 +548,7 @@ class _Platform:
             parent=parent,
             deps=on_bucket,
         )
+        self._placed(defect, block, "public-access-block-open")
         out.custom(
             "aws:s3/bucketPolicy:BucketPolicy",
             f"{name}-policy",
@@ -483,7 +601,11 @@ class _Platform:
             depends_on=[versioning],
         )
 
-    def _isolated_vpc(self, t: str, classification: str, key: str, key_arn: str, defect: str | None) -> None:
+    def _isolated_vpc(
+        self, t: str, classification: str, key: str, key_arn: str, defect: str | None
+    ) -> tuple[str, str, str, str, str, tuple[str, ...]]:
+        """The tenant's network; returns the VPC's id and URN, its CIDR, the endpoints group's id and URN and the
+        private subnet ids."""
         out, aws = self.out, self.aws
         parent = out.component("llmops:aws:IsolatedVpc", f"{t}-net")
         octet = int(_hex(t, 4), 16) % 250
@@ -498,6 +620,17 @@ class _Platform:
             parent=parent,
             id_=vpc_id,
             outputs={"arn": self._arn("ec2", f"vpc/{vpc_id}")},
+        )
+        self._placed(defect, vpc, "flow-log-reject-only")
+        # Empty rule lists take AWS's allow-all rules off the VPC's default group (components/aws/network.py).
+        out.custom(
+            "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+            f"{t}-default-sg",
+            {"vpcId": vpc_id, "ingress": [], "egress": [], "tags": tags | {"Name": f"{t}-default-sg"}},
+            provider=aws,
+            parent=parent,
+            deps={"vpcId": [vpc]},
+            id_=f"sg-{_hex(t + 'default-sg', 17)}",
         )
         role_name = f"{t}-flow-logs-{_hex(t + 'role', 7)}"
         role = out.custom(
@@ -534,6 +667,7 @@ class _Platform:
             deps={"kmsKeyId": [key]},
             outputs={"name": group_name, "arn": group_arn},
         )
+        self._placed(defect, group, "log-group-forever")
         out.custom(
             "aws:ec2/flowLog:FlowLog",
             f"{t}-flow-logs",
@@ -561,7 +695,8 @@ class _Platform:
         ]
         if defect == "security-group-open-ssh":
             ingress.append({"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]})
-        out.custom(
+        sg_id = f"sg-{_hex(t + 'sg', 17)}"
+        group_urn = out.custom(
             "aws:ec2/securityGroup:SecurityGroup",
             f"{t}-endpoints",
             {
@@ -574,8 +709,11 @@ class _Platform:
             provider=aws,
             parent=parent,
             deps={"vpcId": [vpc]},
-            id_=f"sg-{_hex(t + 'sg', 17)}",
+            id_=sg_id,
         )
+        self._placed(defect, group_urn, "security-group-open-ssh")
+        subnets = tuple(f"subnet-{_hex(f'{t}-subnet-{i}', 17)}" for i in range(3))
+        return vpc_id, vpc, cidr, sg_id, group_urn, subnets
 
     def _workload_role(self, t: str, classification: str, defect: str | None) -> None:
         out, aws = self.out, self.aws
@@ -627,6 +765,7 @@ class _Platform:
             parent=parent,
             outputs={"name": policy_name, "arn": f"arn:aws:iam::{ACCOUNT}:policy/{policy_name}"},
         )
+        self._placed(defect, policy, "iam-wildcard")
         out.custom(
             "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
             f"{t}-reader-access",
@@ -635,6 +774,457 @@ class _Platform:
             parent=parent,
             deps={"policyArn": [policy], "role": [role]},
         )
+
+    # -- a tenant's AWS data stores (raw pulumi_aws resources, as a team writes them beside our components) ---
+
+    def _rds(self, n: _Tenant, defect: str | None) -> None:
+        identifier = f"{n.t}-db"
+        inputs: dict[str, Any] = {
+            "identifier": identifier,
+            "engine": "postgres",
+            "engineVersion": "16.4",
+            "instanceClass": "db.r6g.large",
+            "allocatedStorage": 200,
+            "dbSubnetGroupName": f"{n.t}-private",
+            "storageEncrypted": True,
+            "kmsKeyId": n.key_arn,
+            "publiclyAccessible": defect == "rds-public",
+            "deletionProtection": True,
+            "backupRetentionPeriod": 14,
+            "tags": self._tags(n.t, "rag-metadata", n.classification),
+        }
+        if defect == "rds-unencrypted":
+            inputs["storageEncrypted"] = False
+            del inputs["kmsKeyId"]
+        urn = self.out.custom(
+            "aws:rds/instance:Instance",
+            identifier,
+            inputs,
+            provider=self.aws,
+            deps={"kmsKeyId": [n.key] if "kmsKeyId" in inputs else []},
+            id_=identifier,
+            outputs={"arn": self._arn("rds", f"db:{identifier}")},
+        )
+        self._placed(defect, urn, "rds-unencrypted", "rds-public")
+
+    def _aurora(self, n: _Tenant, defect: str | None) -> None:
+        identifier = f"{n.t}-rag"
+        key = self._arn("kms", "alias/aws/rds") if defect == "aurora-aws-managed-key" else n.key_arn
+        cluster = self.out.custom(
+            "aws:rds/cluster:Cluster",
+            identifier,
+            {
+                "clusterIdentifier": identifier,
+                "engine": "aurora-postgresql",
+                "engineVersion": "16.4",
+                "masterUsername": "llmops",
+                "manageMasterUserPassword": True,
+                "dbSubnetGroupName": f"{n.t}-private",
+                "storageEncrypted": True,
+                "kmsKeyId": key,
+                "deletionProtection": True,
+                "backupRetentionPeriod": 7,
+                "tags": self._tags(n.t, "rag-store", n.classification),
+            },
+            provider=self.aws,
+            deps={"kmsKeyId": [n.key] if key == n.key_arn else []},
+            id_=identifier,
+            outputs={"arn": self._arn("rds", f"cluster:{identifier}")},
+        )
+        self._placed(defect, cluster, "aurora-aws-managed-key")
+        instance = self.out.custom(
+            "aws:rds/clusterInstance:ClusterInstance",
+            f"{identifier}-1",
+            {
+                "identifier": f"{identifier}-1",
+                "clusterIdentifier": identifier,
+                "engine": "aurora-postgresql",
+                "instanceClass": "db.r6g.large",
+                "publiclyAccessible": defect == "aurora-instance-public",
+                "tags": self._tags(n.t, "rag-store", n.classification),
+            },
+            provider=self.aws,
+            deps={"clusterIdentifier": [cluster]},
+            id_=f"{identifier}-1",
+        )
+        self._placed(defect, instance, "aurora-instance-public")
+
+    def _dynamodb(self, n: _Tenant, defect: str | None) -> None:
+        name = f"{n.t}-sessions"
+        inputs: dict[str, Any] = {
+            "name": name,
+            "billingMode": "PAY_PER_REQUEST",
+            "hashKey": "id",
+            "attributes": [{"name": "id", "type": "S"}],
+            "serverSideEncryption": {"enabled": True, "kmsKeyArn": n.key_arn},
+            "pointInTimeRecovery": {"enabled": defect != "dynamodb-no-pitr"},
+            "deletionProtectionEnabled": True,
+            "tags": self._tags(n.t, "chat-sessions", n.classification),
+        }
+        if defect == "dynamodb-aws-owned-key":
+            del inputs["serverSideEncryption"]  # encrypted with an AWS-owned key
+        urn = self.out.custom(
+            "aws:dynamodb/table:Table",
+            name,
+            inputs,
+            provider=self.aws,
+            deps={"serverSideEncryption": [n.key] if "serverSideEncryption" in inputs else []},
+            id_=name,
+            outputs={"arn": self._arn("dynamodb", f"table/{name}")},
+        )
+        self._placed(defect, urn, "dynamodb-no-pitr", "dynamodb-aws-owned-key")
+
+    def _elasticache(self, n: _Tenant, defect: str | None) -> None:
+        name = f"{n.t}-cache"
+        inputs: dict[str, Any] = {
+            "replicationGroupId": name,
+            "description": f"{n.t} session cache",
+            "engine": "redis",
+            "engineVersion": "7.1",
+            "nodeType": "cache.r7g.large",
+            "numCacheClusters": 2,
+            "automaticFailoverEnabled": True,
+            "subnetGroupName": f"{n.t}-private",
+            "securityGroupIds": [n.endpoints_sg_id],
+            "atRestEncryptionEnabled": True,
+            "kmsKeyId": n.key_arn,
+            "transitEncryptionEnabled": True,
+            "transitEncryptionMode": "required",
+            "snapshotRetentionLimit": 7,
+            "tags": self._tags(n.t, "session-cache", n.classification),
+        }
+        if defect == "elasticache-no-transit-encryption":
+            inputs["transitEncryptionEnabled"] = False
+            del inputs["transitEncryptionMode"]
+        urn = self.out.custom(
+            "aws:elasticache/replicationGroup:ReplicationGroup",
+            name,
+            inputs,
+            provider=self.aws,
+            deps={"kmsKeyId": [n.key], "securityGroupIds": [n.endpoints_sg]},
+            id_=name,
+            outputs={"arn": self._arn("elasticache", f"replicationgroup:{name}")},
+        )
+        self._placed(defect, urn, "elasticache-no-transit-encryption")
+
+    def _memorydb(self, n: _Tenant, defect: str | None) -> None:
+        name = f"{n.t}-vectors"
+        inputs: dict[str, Any] = {
+            "name": name,
+            "aclName": f"{n.t}-vectors",
+            "nodeType": "db.r7g.large",
+            "numShards": 1,
+            "subnetGroupName": f"{n.t}-private",
+            "securityGroupIds": [n.endpoints_sg_id],
+            "tlsEnabled": defect != "memorydb-no-tls",
+            "snapshotRetentionLimit": 7,
+            "kmsKeyArn": n.key_arn,
+            "tags": self._tags(n.t, "embedding-cache", n.classification),
+        }
+        if defect == "memorydb-no-cmk":
+            del inputs["kmsKeyArn"]
+        urn = self.out.custom(
+            "aws:memorydb/cluster:Cluster",
+            name,
+            inputs,
+            provider=self.aws,
+            deps={"kmsKeyArn": [n.key] if "kmsKeyArn" in inputs else [], "securityGroupIds": [n.endpoints_sg]},
+            id_=name,
+            outputs={"arn": self._arn("memorydb", f"cluster/{name}")},
+        )
+        self._placed(defect, urn, "memorydb-no-cmk", "memorydb-no-tls")
+
+    def _opensearch(self, n: _Tenant, defect: str | None) -> None:
+        name = f"{n.t}-rag-index"
+        at_rest: dict[str, Any] = {"enabled": True, "kmsKeyId": n.key_arn}
+        if defect == "opensearch-no-cmk":
+            at_rest = {"enabled": True}  # the aws/es service key
+        inputs: dict[str, Any] = {
+            "domainName": name,
+            "engineVersion": "OpenSearch_2.13",
+            "clusterConfig": {"instanceType": "r6g.large.search", "instanceCount": 2},
+            "ebsOptions": {"ebsEnabled": True, "volumeSize": 100, "volumeType": "gp3"},
+            "encryptAtRest": at_rest,
+            "nodeToNodeEncryption": {"enabled": True},
+            "domainEndpointOptions": {"enforceHttps": True, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10"},
+            "vpcOptions": {"subnetIds": [n.subnets[0]], "securityGroupIds": [n.endpoints_sg_id]},
+            "tags": self._tags(n.t, "rag-index", n.classification),
+        }
+        if defect == "opensearch-public":
+            del inputs["vpcOptions"]
+        urn = self.out.custom(
+            "aws:opensearch/domain:Domain",
+            name,
+            inputs,
+            provider=self.aws,
+            deps={
+                "encryptAtRest": [n.key] if "kmsKeyId" in at_rest else [],
+                "vpcOptions": [n.endpoints_sg] if "vpcOptions" in inputs else [],
+            },
+            outputs={"arn": self._arn("es", f"domain/{name}")},
+        )
+        self._placed(defect, urn, "opensearch-no-cmk", "opensearch-public")
+
+    def _fsx(self, n: _Tenant, defect: str | None) -> None:
+        inputs: dict[str, Any] = {
+            "storageCapacity": 2400,
+            "subnetIds": n.subnets[0],  # one subnet, a string in pulumi-aws v7
+            "securityGroupIds": [n.endpoints_sg_id],
+            "deploymentType": "PERSISTENT_2",
+            "perUnitStorageThroughput": 250,
+            "kmsKeyId": n.key_arn,
+            "tags": self._tags(n.t, "training-data", n.classification),
+        }
+        if defect == "fsx-no-cmk":
+            del inputs["kmsKeyId"]  # an AWS-managed key
+        urn = self.out.custom(
+            "aws:fsx/lustreFileSystem:LustreFileSystem",
+            f"{n.t}-training-fs",
+            inputs,
+            provider=self.aws,
+            deps={"kmsKeyId": [n.key] if "kmsKeyId" in inputs else [], "securityGroupIds": [n.endpoints_sg]},
+            id_=f"fs-{_hex(n.t + 'fsx', 17)}",
+        )
+        self._placed(defect, urn, "fsx-no-cmk")
+
+    def _ecr(self, n: _Tenant, defect: str | None) -> None:
+        name = f"llmops/{n.t}-inference"
+        encryption: dict[str, Any] = {"encryptionType": "KMS", "kmsKey": n.key_arn}
+        if defect == "ecr-aes256":
+            encryption = {"encryptionType": "AES256"}
+        urn = self.out.custom(
+            "aws:ecr/repository:Repository",
+            f"{n.t}-images",
+            {
+                "name": name,
+                "imageTagMutability": "IMMUTABLE",
+                "imageScanningConfiguration": {"scanOnPush": True},
+                "encryptionConfigurations": [encryption],
+                "tags": self._tags(n.t, "inference-images", n.classification),
+            },
+            provider=self.aws,
+            deps={"encryptionConfigurations": [n.key] if "kmsKey" in encryption else []},
+            id_=name,
+            outputs={"arn": self._arn("ecr", f"repository/{name}")},
+        )
+        self._placed(defect, urn, "ecr-aes256")
+
+    def _secretsmanager(self, n: _Tenant, defect: str | None) -> None:
+        name = f"{n.t}/hf-token"
+        key = "alias/aws/secretsmanager" if defect == "secret-aws-managed-key" else n.key_arn
+        urn = self.out.custom(
+            "aws:secretsmanager/secret:Secret",
+            f"{n.t}-hf-token",
+            {
+                "name": name,
+                "kmsKeyId": key,
+                "recoveryWindowInDays": 30,
+                "tags": self._tags(n.t, "model-hub-token", n.classification),
+            },
+            provider=self.aws,
+            deps={"kmsKeyId": [n.key] if key == n.key_arn else []},
+            outputs={"arn": self._arn("secretsmanager", f"secret:{name}-{_hex(name, 6)}")},
+        )
+        self._placed(defect, urn, "secret-aws-managed-key")
+
+    def _sqs(self, n: _Tenant, defect: str | None) -> None:
+        name = f"{n.t}-ingest"
+        inputs: dict[str, Any] = {
+            "name": name,
+            "kmsMasterKeyId": n.key_arn,
+            "kmsDataKeyReusePeriodSeconds": 300,
+            "messageRetentionSeconds": 345600,
+            "tags": self._tags(n.t, "document-ingest", n.classification),
+        }
+        if defect == "sqs-no-cmk":
+            del inputs["kmsMasterKeyId"], inputs["kmsDataKeyReusePeriodSeconds"]
+            inputs["sqsManagedSseEnabled"] = True  # SQS-owned keys
+        urn = self.out.custom(
+            "aws:sqs/queue:Queue",
+            name,
+            inputs,
+            provider=self.aws,
+            deps={"kmsMasterKeyId": [n.key] if "kmsMasterKeyId" in inputs else []},
+            id_=f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT}/{name}",
+            outputs={"arn": self._arn("sqs", name)},
+        )
+        self._placed(defect, urn, "sqs-no-cmk")
+
+    def _sns(self, n: _Tenant, defect: str | None) -> None:
+        name = f"{n.t}-alerts"
+        key = "alias/aws/sns" if defect == "sns-aws-managed-key" else n.key_arn
+        urn = self.out.custom(
+            "aws:sns/topic:Topic",
+            name,
+            {"name": name, "kmsMasterKeyId": key, "tags": self._tags(n.t, "alerts", n.classification)},
+            provider=self.aws,
+            deps={"kmsMasterKeyId": [n.key] if key == n.key_arn else []},
+            id_=self._arn("sns", name),
+            outputs={"arn": self._arn("sns", name)},
+        )
+        self._placed(defect, urn, "sns-aws-managed-key")
+
+    def _ec2(self, n: _Tenant, defect: str | None) -> None:
+        """A batch VM with its encrypted volumes, in an AWS Backup plan (vault, plan, selection)."""
+        out, aws = self.out, self.aws
+        tags = self._tags(n.t, "batch-vm", n.classification)
+        root: dict[str, Any] = {"encrypted": True, "kmsKeyId": n.key_arn, "volumeSize": 100, "volumeType": "gp3"}
+        if defect == "ec2-root-unencrypted":
+            root = {"encrypted": False, "volumeSize": 100, "volumeType": "gp3"}
+        instance_id = f"i-{_hex(n.t + 'batch-vm', 17)}"
+        instance_arn = self._arn("ec2", f"instance/{instance_id}")
+        instance = out.custom(
+            "aws:ec2/instance:Instance",
+            f"{n.t}-batch-vm",
+            {
+                "ami": "ami-0c1d2e3f4a5b6c7d8",
+                "instanceType": "g6.xlarge",
+                "subnetId": n.subnets[0],
+                "vpcSecurityGroupIds": [n.endpoints_sg_id],
+                "associatePublicIpAddress": defect == "ec2-public-ip",
+                "metadataOptions": {
+                    "httpEndpoint": "enabled",
+                    "httpTokens": "optional" if defect == "ec2-imdsv1" else "required",
+                    "httpPutResponseHopLimit": 1,
+                },
+                "rootBlockDevice": root,
+                "ebsBlockDevices": [
+                    {
+                        "deviceName": "/dev/sdf",
+                        "encrypted": True,
+                        "kmsKeyId": n.key_arn,
+                        "volumeSize": 500,
+                        "volumeType": "gp3",
+                    }
+                ],
+                "tags": tags,
+            },
+            provider=aws,
+            deps={
+                "vpcSecurityGroupIds": [n.endpoints_sg],
+                "rootBlockDevice": [n.key] if "kmsKeyId" in root else [],
+                "ebsBlockDevices": [n.key],
+            },
+            id_=instance_id,
+            outputs={"arn": instance_arn},
+        )
+        self._placed(defect, instance, "ec2-imdsv1", "ec2-public-ip", "ec2-root-unencrypted", "ec2-not-backed-up")
+        vault_name = f"{n.t}-backups"
+        vault_inputs: dict[str, Any] = {"name": vault_name, "kmsKeyArn": n.key_arn, "tags": tags}
+        if defect == "backup-vault-no-cmk":
+            del vault_inputs["kmsKeyArn"]  # the AWS-managed aws/backup key
+        vault = out.custom(
+            "aws:backup/vault:Vault",
+            vault_name,
+            vault_inputs,
+            provider=aws,
+            deps={"kmsKeyArn": [n.key] if "kmsKeyArn" in vault_inputs else []},
+            id_=vault_name,
+            outputs={"arn": self._arn("backup", f"backup-vault:{vault_name}")},
+        )
+        self._placed(defect, vault, "backup-vault-no-cmk")
+        plan_id = _uuid(f"{n.t}-backup-plan")
+        plan = out.custom(
+            "aws:backup/plan:Plan",
+            f"{n.t}-daily",
+            {
+                "name": f"{n.t}-daily",
+                "rules": [
+                    {
+                        "ruleName": "daily",
+                        "targetVaultName": vault_name,
+                        "schedule": "cron(0 3 * * ? *)",
+                        "lifecycle": {"deleteAfter": 35},
+                    }
+                ],
+                "tags": tags,
+            },
+            provider=aws,
+            deps={"rules": [vault]},
+            id_=plan_id,
+        )
+        if defect != "ec2-not-backed-up":
+            out.custom(
+                "aws:backup/selection:Selection",
+                f"{n.t}-batch-vm",
+                {
+                    "name": f"{n.t}-batch-vm",
+                    "planId": plan_id,
+                    "iamRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{n.t}-backup",
+                    "resources": [instance_arn],
+                },
+                provider=aws,
+                deps={"planId": [plan], "resources": [instance]},
+            )
+
+    def _lb(self, n: _Tenant, defect: str | None) -> None:
+        """An internet-facing edge: an ALB with an HTTPS listener only, its security group admitting only 443."""
+        out, aws = self.out, self.aws
+        tags = self._tags(n.t, "edge", n.classification)
+        ingress: list[dict[str, Any]] = [
+            {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"], "description": "HTTPS"}
+        ]
+        if defect == "lb-open-port":
+            ingress.append({"protocol": "tcp", "fromPort": 80, "toPort": 80, "cidrBlocks": ["0.0.0.0/0"]})
+        sg_id = f"sg-{_hex(n.t + 'edge-sg', 17)}"
+        group = out.custom(
+            "aws:ec2/securityGroup:SecurityGroup",
+            f"{n.t}-edge",
+            {
+                "vpcId": n.vpc_id,
+                "description": f"HTTPS from the internet to the edge load balancer of {n.t}",
+                "ingress": ingress,
+                "egress": [{"protocol": "tcp", "fromPort": 8000, "toPort": 8000, "cidrBlocks": [n.cidr]}],
+                "tags": tags | {"Name": f"{n.t}-edge"},
+            },
+            provider=aws,
+            deps={"vpcId": [n.vpc]},
+            id_=sg_id,
+        )
+        self._placed(defect, group, "lb-open-port")
+        name = f"{n.t}-edge"
+        lb_arn = self._arn("elasticloadbalancing", f"loadbalancer/app/{name}/{_hex(name, 16)}")
+        lb = out.custom(
+            "aws:lb/loadBalancer:LoadBalancer",
+            name,
+            {
+                "name": name,
+                "internal": False,
+                "loadBalancerType": "application",
+                "securityGroups": [sg_id],
+                "subnets": list(n.subnets),
+                "dropInvalidHeaderFields": True,
+                "tags": tags,
+            },
+            provider=aws,
+            deps={"securityGroups": [group]},
+            id_=lb_arn,
+            outputs={"arn": lb_arn},
+        )
+        target_group = self._arn("elasticloadbalancing", f"targetgroup/{n.t}-inference/{_hex(n.t + 'tg', 16)}")
+        listener: dict[str, Any] = {
+            "loadBalancerArn": lb_arn,
+            "port": 443,
+            "protocol": "HTTPS",
+            "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            "certificateArn": self._arn("acm", f"certificate/{_uuid(n.t + 'certificate')}"),
+            "defaultActions": [{"type": "forward", "targetGroupArn": target_group}],
+        }
+        if defect == "lb-http-listener":
+            listener = {
+                "loadBalancerArn": lb_arn,
+                "port": 80,
+                "protocol": "HTTP",
+                "defaultActions": [{"type": "forward", "targetGroupArn": target_group}],
+            }
+        urn = out.custom(
+            "aws:lb/listener:Listener",
+            f"{name}-listener",
+            listener,
+            provider=aws,
+            deps={"loadBalancerArn": [lb]},
+        )
+        self._placed(defect, urn, "lb-http-listener")
 
     def _eks_cluster(self, t: str, classification: str, key: str, key_arn: str, defect: str | None) -> None:
         out, aws = self.out, self.aws
@@ -670,6 +1260,7 @@ class _Platform:
             deps={"encryptionConfig": [key]},
             outputs={"arn": self._arn("eks", f"cluster/{name}")},
         )
+        self._placed(defect, cluster, "eks-public-endpoint", "eks-no-audit-logs")
         ebs: dict[str, Any] = {
             "encrypted": "true",
             "kmsKeyId": key_arn,
@@ -693,6 +1284,7 @@ class _Platform:
             deps={"blockDeviceMappings": [key] if "kmsKeyId" in ebs else []},
             id_=lt_id,
         )
+        self._placed(defect, template, "launch-template-unencrypted")
         out.custom(
             "aws:eks/nodeGroup:NodeGroup",
             f"{t}-gpu",
@@ -713,8 +1305,9 @@ class _Platform:
             deps={"clusterName": [cluster], "launchTemplate": [template]},
         )
 
-    def _kubernetes(self, t: str, classification: str, defect: str | None) -> None:
+    def _kubernetes(self, tenant: _Tenant, defect: str | None) -> None:
         out, k8s = self.out, self.k8s
+        t, classification = tenant.t, tenant.classification
         labels = {"llmops.dev/tenant": t}
         # The records-of-processing labels (owner, purpose, data-classification) live on the namespace.
         records = {"owner": f"team-{t}", "purpose": "inference", "data-classification": classification}
@@ -727,6 +1320,7 @@ class _Platform:
             provider=k8s,
             id_=t,
         )
+        self._placed(defect, namespace, "k8s-no-network-policy", "k8s-namespace-unlabelled")
         if defect != "k8s-no-network-policy":
             out.custom(
                 "kubernetes:networking.k8s.io/v1:NetworkPolicy",
@@ -756,7 +1350,7 @@ class _Platform:
         if defect == "k8s-run-as-root":
             pod_context = {"runAsUser": 0, "seccompProfile": {"type": "RuntimeDefault"}}
         app = {"app": "inference", **labels}
-        out.custom(
+        deployment = out.custom(
             "kubernetes:apps/v1:Deployment",
             f"{t}-inference",
             {
@@ -790,8 +1384,72 @@ class _Platform:
             deps={"metadata": [namespace]},
             id_=f"{t}/inference",
         )
+        self._placed(defect, deployment, "k8s-privileged", "k8s-run-as-root")
+        # The server behind an internal load balancer (every other tenant: one open only to the VPC's range
+        # instead) for clients in the VPC, and behind an Ingress that terminates TLS for the platform's gateway.
+        annotations: dict[str, str] = {}
+        service_spec: dict[str, Any] = {
+            "type": "LoadBalancer",
+            "selector": app,
+            "ports": [{"name": "http", "port": 8000, "targetPort": "http", "protocol": "TCP"}],
+        }
+        if tenant.number % 4 == 0:
+            annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"] = "internal"
+        else:
+            service_spec["loadBalancerSourceRanges"] = [tenant.cidr]
+        if defect == "service-lb-open":
+            annotations = {}
+            service_spec["loadBalancerSourceRanges"] = ["0.0.0.0/0"]
+        service_metadata: dict[str, Any] = {"name": "inference", "namespace": t, "labels": app}
+        if annotations:
+            service_metadata["annotations"] = annotations
+        service = out.custom(
+            "kubernetes:core/v1:Service",
+            f"{t}-inference",
+            {"apiVersion": "v1", "kind": "Service", "metadata": service_metadata, "spec": service_spec},
+            provider=k8s,
+            deps={"metadata": [namespace]},
+            id_=f"{t}/inference",
+        )
+        self._placed(defect, service, "service-lb-open")
+        host = f"{t}.inference.llmops.internal"
+        ingress_spec: dict[str, Any] = {
+            "ingressClassName": "alb",
+            "tls": [{"hosts": [host], "secretName": "inference-tls"}],
+            "rules": [
+                {
+                    "host": host,
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "inference", "port": {"number": 8000}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+        }
+        if defect == "ingress-no-tls":
+            del ingress_spec["tls"]
+        ingress = out.custom(
+            "kubernetes:networking.k8s.io/v1:Ingress",
+            f"{t}-inference",
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": {"name": "inference", "namespace": t, "labels": app},
+                "spec": ingress_spec,
+            },
+            provider=k8s,
+            deps={"metadata": [namespace]},
+            id_=f"{t}/inference",
+        )
+        self._placed(defect, ingress, "ingress-no-tls")
 
-    def _gcp(self, t: str, classification: str, defect: str | None) -> None:
+    def _gcp(self, t: str, classification: str, defect: str | None) -> tuple[str, str]:
+        """The tenant's GCP part; returns its Cloud KMS key's URN and name, which its GCP data stores use."""
         out, gcp = self.out, self.gcp
         region = self.gcp_region
         labels = self._tags(t, "datasets", classification)
@@ -809,7 +1467,7 @@ class _Platform:
             provider=gcp,
             id_=key_name,
         )
-        out.custom(
+        gcs = out.custom(
             "gcp:storage/bucket:Bucket",
             f"{t}-gcs",
             {
@@ -827,12 +1485,13 @@ class _Platform:
             provider=gcp,
             deps={"encryption": [key]},
         )
+        self._placed(defect, gcs, "gcs-public-access-inherited")
         cluster_inputs: dict[str, Any] = {
             "name": f"llmops-{t}",
             "location": region,
             "removeDefaultNodePool": True,
             "initialNodeCount": 1,
-            "network": "projects/llmops-bench/global/networks/llmops",
+            "network": GCP_NETWORK,
             "subnetwork": f"projects/llmops-bench/regions/{region}/subnetworks/{t}",
             "privateClusterConfig": {
                 "enablePrivateNodes": True,
@@ -857,10 +1516,11 @@ class _Platform:
             deps={"databaseEncryption": [key]},
             id_=f"projects/{GCP_PROJECT}/locations/{region}/clusters/llmops-{t}",
         )
+        self._placed(defect, cluster, "gke-no-workload-identity")
         account = f"gke-nodes-{t}@{GCP_PROJECT}.iam.gserviceaccount.com"
         if defect == "gke-default-service-account":
             account = "default"
-        out.custom(
+        pool = out.custom(
             "gcp:container/nodePool:NodePool",
             f"{t}-gpu-pool",
             {
@@ -882,6 +1542,234 @@ class _Platform:
             provider=gcp,
             deps={"cluster": [cluster], "nodeConfig": [key]},
         )
+        self._placed(defect, pool, "gke-default-service-account")
+        return key, key_name
+
+    # -- a GCP tenant's data stores (raw pulumi_gcp resources), each with the tenant's Cloud KMS key -------------
+
+    def _gcp_store(self, type_: str, name: str, inputs: Mapping[str, Any], key: str, id_: str, *keyed: str) -> str:
+        """A GCP data store whose inputs `keyed` were computed from the key (the engine's property dependencies)."""
+        deps = {input_: [key] for input_ in keyed if input_ in inputs}
+        return self.out.custom(type_, name, inputs, provider=self.gcp, deps=deps, id_=id_)
+
+    def _sql(self, t: str, classification: str, key: str, key_name: str, defect: str | None) -> None:
+        region = self.gcp_region
+        name = f"{t}-db"
+        ip_configuration: dict[str, Any] = {
+            "ipv4Enabled": False,
+            "privateNetwork": GCP_NETWORK,
+            "sslMode": "ENCRYPTED_ONLY",
+        }
+        if defect == "sql-public-ip":
+            ip_configuration |= {"ipv4Enabled": True, "authorizedNetworks": [{"name": "any", "value": "0.0.0.0/0"}]}
+        if defect == "sql-no-tls":
+            ip_configuration["sslMode"] = "ALLOW_UNENCRYPTED_AND_ENCRYPTED"
+        inputs: dict[str, Any] = {
+            "name": name,
+            "region": region,
+            "databaseVersion": "POSTGRES_16",
+            "encryptionKeyName": key_name,
+            "deletionProtection": True,
+            "settings": {
+                "tier": "db-perf-optimized-N-2",
+                "edition": "ENTERPRISE_PLUS",
+                "userLabels": self._tags(t, "rag-serving", classification),
+                "deletionProtectionEnabled": True,
+                "backupConfiguration": {"enabled": True, "pointInTimeRecoveryEnabled": True, "location": region},
+                "ipConfiguration": ip_configuration,
+            },
+        }
+        if defect == "sql-no-cmek":
+            del inputs["encryptionKeyName"]
+        id_ = f"projects/{GCP_PROJECT}/instances/{name}"
+        urn = self._gcp_store("gcp:sql/databaseInstance:DatabaseInstance", name, inputs, key, id_, "encryptionKeyName")
+        self._placed(defect, urn, "sql-public-ip", "sql-no-cmek", "sql-no-tls")
+
+    def _redis(self, t: str, classification: str, key: str, key_name: str, defect: str | None) -> None:
+        region = self.gcp_region
+        name = f"{t}-cache"
+        inputs: dict[str, Any] = {
+            "name": name,
+            "region": region,
+            "tier": "STANDARD_HA",
+            "memorySizeGb": 4,
+            "locationId": f"{region}-a",
+            "alternativeLocationId": f"{region}-b",
+            "authorizedNetwork": GCP_NETWORK,
+            "connectMode": "PRIVATE_SERVICE_ACCESS",
+            "customerManagedKey": key_name,
+            "transitEncryptionMode": "DISABLED" if defect == "redis-no-transit-encryption" else "SERVER_AUTHENTICATION",
+            "authEnabled": True,
+            "labels": self._tags(t, "session-cache", classification),
+        }
+        if defect == "redis-no-cmek":
+            del inputs["customerManagedKey"]
+        id_ = f"projects/{GCP_PROJECT}/locations/{region}/instances/{name}"
+        urn = self._gcp_store("gcp:redis/instance:Instance", name, inputs, key, id_, "customerManagedKey")
+        self._placed(defect, urn, "redis-no-transit-encryption", "redis-no-cmek")
+
+    def _alloydb(self, t: str, classification: str, key: str, key_name: str, defect: str | None) -> None:
+        region = self.gcp_region
+        name = f"{t}-rag-store"
+        inputs: dict[str, Any] = {
+            "clusterId": name,
+            "location": region,
+            "networkConfig": {"network": GCP_NETWORK},
+            "encryptionConfig": {"kmsKeyName": key_name},
+            "automatedBackupPolicy": {
+                "enabled": defect != "alloydb-no-backup",
+                "location": region,
+                "weeklySchedule": {"startTimes": [{"hours": 2}]},
+                "quantityBasedRetention": {"count": 14},
+                "encryptionConfig": {"kmsKeyName": key_name},
+            },
+            "labels": self._tags(t, "rag-store", classification),
+        }
+        if defect == "alloydb-no-cmek":
+            del inputs["encryptionConfig"]
+        id_ = f"projects/{GCP_PROJECT}/locations/{region}/clusters/{name}"
+        urn = self._gcp_store(
+            "gcp:alloydb/cluster:Cluster", name, inputs, key, id_, "encryptionConfig", "automatedBackupPolicy"
+        )
+        self._placed(defect, urn, "alloydb-no-backup", "alloydb-no-cmek")
+
+    def _filestore(self, t: str, classification: str, key: str, key_name: str, defect: str | None) -> None:
+        zone = f"{self.gcp_region}-a"
+        name = f"{t}-model-cache"
+        inputs: dict[str, Any] = {
+            "name": name,
+            "location": zone,
+            "tier": "BASIC_SSD",
+            "kmsKeyName": key_name,
+            "deletionProtectionEnabled": defect != "filestore-no-deletion-protection",
+            "fileShares": {"name": "models", "capacityGb": 2560},
+            "networks": [{"network": "llmops", "modes": ["MODE_IPV4"]}],
+            "labels": self._tags(t, "model-cache", classification),
+        }
+        if defect == "filestore-no-cmek":
+            del inputs["kmsKeyName"]
+        id_ = f"projects/{GCP_PROJECT}/locations/{zone}/instances/{name}"
+        urn = self._gcp_store("gcp:filestore/instance:Instance", name, inputs, key, id_, "kmsKeyName")
+        self._placed(defect, urn, "filestore-no-cmek", "filestore-no-deletion-protection")
+
+    def _artifactregistry(self, t: str, classification: str, key: str, key_name: str, defect: str | None) -> None:
+        region = self.gcp_region
+        name = f"{t}-images"
+        inputs: dict[str, Any] = {
+            "repositoryId": name,
+            "location": region,
+            "format": "DOCKER",
+            "kmsKeyName": key_name,
+            "labels": self._tags(t, "inference-images", classification),
+        }
+        if defect == "artifact-registry-no-cmek":
+            del inputs["kmsKeyName"]
+        id_ = f"projects/{GCP_PROJECT}/locations/{region}/repositories/{name}"
+        urn = self._gcp_store("gcp:artifactregistry/repository:Repository", name, inputs, key, id_, "kmsKeyName")
+        self._placed(defect, urn, "artifact-registry-no-cmek")
+
+    def _secretmanager(self, t: str, classification: str, key: str, key_name: str, defect: str | None) -> None:
+        name = f"{t}-hf-token"
+        replication: dict[str, Any] = {
+            "userManaged": {
+                "replicas": [{"location": self.gcp_region, "customerManagedEncryption": {"kmsKeyName": key_name}}]
+            }
+        }
+        if defect == "gcp-secret-auto-replication":
+            replication = {"auto": {}}  # anywhere, with Google-managed keys
+        inputs = {
+            "secretId": name,
+            "replication": replication,
+            "deletionProtection": True,
+            "labels": self._tags(t, "model-hub-token", classification),
+        }
+        id_ = f"projects/{GCP_PROJECT}/secrets/{name}"
+        keyed = ("replication",) if "userManaged" in replication else ()
+        urn = self._gcp_store("gcp:secretmanager/secret:Secret", name, inputs, key, id_, *keyed)
+        self._placed(defect, urn, "gcp-secret-auto-replication")
+
+    def _bigquery(self, t: str, classification: str, key: str, key_name: str, defect: str | None) -> None:
+        dataset = f"{t}_evals"  # letters, digits and underscores only
+        inputs: dict[str, Any] = {
+            "datasetId": dataset,
+            "location": self.gcp_region,
+            "defaultEncryptionConfiguration": {"kmsKeyName": key_name},
+            "labels": self._tags(t, "evaluations", classification),
+        }
+        if defect == "bigquery-no-cmek":
+            del inputs["defaultEncryptionConfiguration"]
+        id_ = f"projects/{GCP_PROJECT}/datasets/{dataset}"
+        urn = self._gcp_store(
+            "gcp:bigquery/dataset:Dataset", f"{t}-evals", inputs, key, id_, "defaultEncryptionConfiguration"
+        )
+        self._placed(defect, urn, "bigquery-no-cmek")
+
+    def _pubsub(self, t: str, classification: str, key: str, key_name: str, defect: str | None) -> None:
+        name = f"{t}-ingest"
+        inputs: dict[str, Any] = {
+            "name": name,
+            "kmsKeyName": key_name,
+            "messageStoragePolicy": {"allowedPersistenceRegions": [self.gcp_region]},
+            "labels": self._tags(t, "document-ingest", classification),
+        }
+        if defect == "pubsub-no-storage-policy":
+            del inputs["messageStoragePolicy"]  # messages may be stored in any region
+        if defect == "pubsub-no-cmek":
+            del inputs["kmsKeyName"]
+        id_ = f"projects/{GCP_PROJECT}/topics/{name}"
+        urn = self._gcp_store("gcp:pubsub/topic:Topic", name, inputs, key, id_, "kmsKeyName")
+        self._placed(defect, urn, "pubsub-no-storage-policy", "pubsub-no-cmek")
+
+    def _compute(self, t: str, classification: str, key: str, key_name: str, defect: str | None) -> None:
+        zone = f"{self.gcp_region}-a"
+        name = f"{t}-batch-vm"
+        interface: dict[str, Any] = {"subnetwork": f"projects/{GCP_PROJECT}/regions/{self.gcp_region}/subnetworks/{t}"}
+        if defect == "gce-external-ip":
+            interface["accessConfigs"] = [{"networkTier": "PREMIUM"}]
+        account = f"batch-{t}@{GCP_PROJECT}.iam.gserviceaccount.com"
+        if defect == "gce-default-service-account":
+            account = f"{GCP_PROJECT_NUMBER}-compute@developer.gserviceaccount.com"
+        inputs = {
+            "name": name,
+            "zone": zone,
+            "machineType": "g2-standard-8",
+            "bootDisk": {"initializeParams": {"image": "debian-cloud/debian-12"}, "kmsKeySelfLink": key_name},
+            "networkInterfaces": [interface],
+            "serviceAccount": {"email": account, "scopes": ["cloud-platform"]},
+            "shieldedInstanceConfig": {"enableSecureBoot": True, "enableIntegrityMonitoring": True},
+            "labels": self._tags(t, "batch-vm", classification),
+        }
+        id_ = f"projects/{GCP_PROJECT}/zones/{zone}/instances/{name}"
+        urn = self._gcp_store("gcp:compute/instance:Instance", name, inputs, key, id_, "bootDisk")
+        self._placed(defect, urn, "gce-external-ip", "gce-default-service-account")
+
+    # The data-store units by name (DEFECTS_AWS_DATA, DEFECTS_GCP_DATA).
+    AWS_DATA_UNITS: ClassVar[dict[str, Callable[[_Platform, _Tenant, str | None], None]]] = {
+        "rds": _rds,
+        "dynamodb": _dynamodb,
+        "elasticache": _elasticache,
+        "memorydb": _memorydb,
+        "opensearch": _opensearch,
+        "fsx": _fsx,
+        "ecr": _ecr,
+        "secretsmanager": _secretsmanager,
+        "sqs": _sqs,
+        "sns": _sns,
+        "ec2": _ec2,
+        "lb": _lb,
+        "aurora": _aurora,
+    }
+    GCP_DATA_UNITS: ClassVar[dict[str, Callable[[_Platform, str, str, str, str, str | None], None]]] = {
+        "sql": _sql,
+        "redis": _redis,
+        "alloydb": _alloydb,
+        "filestore": _filestore,
+        "artifactregistry": _artifactregistry,
+        "secretmanager": _secretmanager,
+        "bigquery": _bigquery,
+        "pubsub": _pubsub,
+        "compute": _compute,
+    }
 
 
 def _deny_insecure_transport(arn: str) -> dict[str, Any]:
@@ -898,10 +1786,18 @@ def _deny_insecure_transport(arn: str) -> dict[str, Any]:
 class Generated:
     """An export and what went into it."""
 
-    def __init__(self, document: dict[str, Any], tenants: int, defects: collections.Counter[str]) -> None:
+    def __init__(
+        self,
+        document: dict[str, Any],
+        tenants: int,
+        defects: collections.Counter[str],
+        placed: Sequence[tuple[str, str]] = (),
+    ) -> None:
         self.document = document
         self.tenants = tenants
         self.defects = defects
+        # Each defect placed, in order, with the URN of the resource it makes a violation.
+        self.placed = list(placed)
 
     @property
     def resources(self) -> list[dict[str, Any]]:
@@ -916,10 +1812,18 @@ class Generated:
 
 
 def generate(
-    resources: int, region: str = "eu-west-1", seed: int = 1972, defect_rate: float = 0.15, stack: str = STACK
+    resources: int,
+    region: str = "eu-west-1",
+    seed: int = 1972,
+    defect_rate: float = 0.15,
+    stack: str = STACK,
+    every_defect: bool = False,
 ) -> Generated:
-    """An export of exactly `resources` resources (the Stack and providers included)."""
-    platform = _Platform(region, seed, defect_rate, stack)
+    """An export of exactly `resources` resources (the Stack and providers included).
+
+    With every_defect, every part of every tenant carries a defect, each kind of its part in turn, whatever
+    defect_rate says: a small export then holds every kind of defect (ALL_DEFECTS) at least once."""
+    platform = _Platform(region, seed, defect_rate, stack, every_defect)
     base = len(platform.out.resources)
     if resources < base:
         raise ValueError(f"at least {base} resources: the stack, its providers and the access-log bucket")
@@ -928,17 +1832,19 @@ def generate(
         before = len(platform.out.resources)
         state = platform.rng.getstate()
         defects = platform.defects.copy()
+        placed = len(platform.placed)
         platform.tenant(tenants)
         if len(platform.out.resources) > resources:
             # The tenant does not fit: take it back and fill the rest with resources no rule judges.
             del platform.out.resources[before:]
+            del platform.placed[placed:]
             platform.rng.setstate(state)
             platform.defects = defects
             break
         tenants += 1
     for index in range(resources - len(platform.out.resources)):
         platform.filler(index)
-    return Generated(platform.out.document(), tenants, platform.defects)
+    return Generated(platform.out.document(), tenants, platform.defects, platform.placed)
 
 
 def write(generated: Generated, path: Path | None) -> None:
@@ -960,10 +1866,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--defect-rate", type=float, default=0.15, help="chance a tenant unit carries one defect (default 0.15)"
     )
     parser.add_argument("--stack", default=STACK, help=f"stack name in the URNs (default {STACK})")
+    parser.add_argument(
+        "--every-defect", action="store_true", help="a defect in every part, each kind in turn (ignores --defect-rate)"
+    )
     parser.add_argument("--summary", action="store_true", help="print resource counts by type to standard error")
     args = parser.parse_args(argv)
     try:
-        generated = generate(args.resources, args.region, args.seed, args.defect_rate, args.stack)
+        generated = generate(args.resources, args.region, args.seed, args.defect_rate, args.stack, args.every_defect)
     except ValueError as error:
         parser.error(str(error))
     write(generated, args.output)

@@ -61,27 +61,27 @@ def fired_policies(report: CheckReport) -> list[PolicyDoc]:
     return list(fired.values())
 
 
-def _plural(count: int, noun: str) -> str:
+def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def summary_line(report: CheckReport) -> str:
     mandatory, advisory = totals(report)
-    return f"{mandatory} mandatory, {advisory} advisory violations in {_plural(len(report.stacks), 'stack')}"
+    return f"{mandatory} mandatory, {advisory} advisory violations in {plural(len(report.stacks), 'stack')}"
 
 
 def verdict_line(report: CheckReport) -> str:
     mandatory, advisory = totals(report)
     if report.failed:
-        return f"FAILED: {_plural(mandatory, 'mandatory violation')} must be fixed"
-    review = f" ({_plural(advisory, 'advisory violation')} to review)" if advisory else ""
+        return f"FAILED: {plural(mandatory, 'mandatory violation')} must be fixed"
+    review = f" ({plural(advisory, 'advisory violation')} to review)" if advisory else ""
     if report.passed:
         return f"PASSED: no mandatory violations{review}" if advisory else "PASSED: no violations"
     # Nothing failed, but not every stack was judged by packs it chose: that is not a pass.
     undeclared = sum(s.status == "undeclared" for s in report.stacks)
     unchecked = sum(s.status == "unchecked" for s in report.stacks)
-    gaps = [f"{_plural(undeclared, 'stack')} declaring no packs"] if undeclared else []
-    gaps += [f"{_plural(unchecked, 'stack')} unchecked by choice"] if unchecked else []
+    gaps = [f"{plural(undeclared, 'stack')} declaring no packs"] if undeclared else []
+    gaps += [f"{plural(unchecked, 'stack')} unchecked by choice"] if unchecked else []
     return f"NOT PASSED: no mandatory violations{review}, but {' and '.join(gaps)}"
 
 
@@ -183,12 +183,12 @@ def to_text(report: CheckReport) -> str:
     for stack in report.stacks:
         if not stack.packs:
             # Nothing judged this stack: say so, rather than "no violations", which reads as a pass.
-            lines.append(f"stack {stack.stack} ({stack.source}): {_plural(stack.resources, 'resource')}, {UNCHECKED}")
+            lines.append(f"stack {stack.stack} ({stack.source}): {plural(stack.resources, 'resource')}, {UNCHECKED}")
             lines.append("")
             continue
         packs = ", ".join(stack.packs)
         lines.append(
-            f"stack {stack.stack} ({stack.source}): {_plural(stack.resources, 'resource')} analyzed, packs {packs}"
+            f"stack {stack.stack} ({stack.source}): {plural(stack.resources, 'resource')} analyzed, packs {packs}"
         )
         if stack.status == "undeclared" or (stack.pack_source == "default" and stack.violations):
             lines.append(f"  note: {UNDECLARED}")
@@ -242,7 +242,7 @@ def to_markdown(report: CheckReport) -> str:
     title = "❌ failed" if report.failed else "✅ passed" if report.passed else "⚠️ not passed"
     lines = [f"## llmops check: {title}", ""]
     if mandatory + advisory == 0 and report.passed:
-        lines.append(f"**No violations** in {_plural(len(report.stacks), 'stack')}: every resource complies.")
+        lines.append(f"**No violations** in {plural(len(report.stacks), 'stack')}: every resource complies.")
     else:
         lines.append(f"{summary_line(report)}. {verdict_line(report)}.")
     lines.append("")

@@ -142,10 +142,13 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     text = render(evidence, fmt)
     if args.output:
         cli._write(args.output, text)
+        from llmops_infra.cli.check_report import plural
+
         counts = evidence.counts
         print(
-            f"{len(evidence.stacks)} stacks, {counts.in_scope} (control, resource) verdicts: {counts.passed} pass, "
-            f"{counts.failed} fail, {counts.not_judged} not judged, {counts.not_applicable} not applicable; "
+            f"{plural(len(evidence.stacks), 'stack')}, {counts.in_scope} (control, resource) verdicts: "
+            f"{counts.passed} pass, {counts.failed} fail, {counts.not_judged} not judged, "
+            f"{counts.not_applicable} not applicable; "
             f"wrote the {fmt} evidence to {args.output}"
         )
     else:

@@ -60,6 +60,7 @@ def all_json(remembered: None, tmp_path_factory: pytest.TempPathFactory) -> dict
     code, out, err = _run("evidence", "--all", "--format", "json", "--output", str(path))
     assert code == 0, err
     assert f"wrote the json evidence to {path}" in out
+    assert out.split(" ")[1] == "stacks,", out  # --all: the shipped stacks, more than one
     return dict(json.loads(path.read_text()))
 
 
@@ -342,6 +343,7 @@ def hipaa_html(remembered: None, tmp_path_factory: pytest.TempPathFactory) -> Pa
     path = tmp_path_factory.mktemp("html") / "prod-hipaa.html"
     code, out, err = _run("evidence", "prod-hipaa", "--format", "html", "--output", str(path))
     assert code == 0, err
+    assert out.startswith("1 stack, "), out  # one stack, not "1 stacks"
     return path
 
 

@@ -28,8 +28,8 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-# Relative imports only, and nothing but the standard library and pulumi: this module, mock_outputs, wire and
-# program_host also run inside a project's own interpreter, loaded under a private name (llmops/program.py).
+# Relative imports only, and nothing but the standard library and pulumi: this module, recording, mock_outputs, wire
+# and program_host also run inside a project's own interpreter, loaded under a private name (llmops/program.py).
 from . import mock_outputs
 from .recording import SECRET_PLACEHOLDER, STACK_TYPE, Recording, Registration, StackSettings
 from .wire import SECRET_SIG, SIG_KEY

@@ -19,28 +19,39 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from llmops_infra.cli import fork_servers
 from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.cli.stackfile import InputError, Project, Stack, venv_python
 from llmops_infra.stacks.config import PLATFORM_KEY, platform_from_config, runs_this_program
 
 ENGINE_DIR = Path(__file__).resolve().parent
 # What the child loads from ENGINE_DIR: only the standard library, pulumi and each other (relative imports).
-ENGINE_MODULES = ("engine", "recording", "mock_outputs", "wire", "program_host")
+ENGINE_MODULES = ("engine", "recording", "mock_outputs", "wire", "program_host", "fork_server")
 PRIVATE_PACKAGE = "_llmops_offline"
 TOOLCHAINS = ("pip", "uv", "poetry")
 
-# `python -c`: load ENGINE_DIR as a private package, then hand over to program_host.main.
-_BOOTSTRAP = f"""
-import importlib.util, sys
+# `python -c`: load ENGINE_DIR as a private package, then hand over to program_host (one run: request and result
+# files as arguments) or to fork_server (a server of runs). The server's standard output is kept for its answers
+# before anything is imported, and what it would print goes to standard error.
+_LOAD_ENGINE = f"""
+import importlib.util, os, sys
+{{before}}
 spec = importlib.util.spec_from_file_location(
     "{PRIVATE_PACKAGE}", sys.argv[1] + "/__init__.py", submodule_search_locations=[sys.argv[1]]
 )
 package = importlib.util.module_from_spec(spec)
 sys.modules[spec.name] = package
 spec.loader.exec_module(package)
-from {PRIVATE_PACKAGE}.program_host import leave, main
-leave(main(sys.argv[2], sys.argv[3]))
+from {PRIVATE_PACKAGE}.program_host import leave
+{{then}}
 """
+_RUN_ONE = _LOAD_ENGINE.format(
+    before="", then=f"from {PRIVATE_PACKAGE}.program_host import main\nleave(main(sys.argv[2], sys.argv[3]))"
+)
+_SERVE = _LOAD_ENGINE.format(
+    before="answers = os.dup(1)\nos.dup2(2, 1)",
+    then=f"from {PRIVATE_PACKAGE}.fork_server import serve\nleave(serve(answers))",
+)
 
 _NO_PULUMI = "No module named 'pulumi'"
 
@@ -116,6 +127,7 @@ def run_stack(stack: Stack) -> Recording:
             f"{project.file}: runtime {project.runtime!r}: only Python programs are supported "
             "(llmops runs the program offline; for other runtimes check a `pulumi stack export` with llmops analyze)"
         )
+    _start_server_early(project)
     if PLATFORM_KEY in settings.config or runs_this_program(project.name, project.main):
         # Our own stacks: report config problems with the real file path, and never start the program.
         is_secret = settings.secret_keys.__contains__
@@ -133,6 +145,28 @@ def run_stack(stack: Stack) -> Recording:
     return recording
 
 
+def _start_server_early(project: Project) -> None:
+    """Have the project's fork server load the engine while the config is validated (no program starts here)."""
+    try:
+        python = interpreter(project).python
+    except InputError:  # said again, in its place, after the config
+        return
+    fork_servers.server_for(python, project.root, _server_argv(python))
+
+
+def _server_argv(python: str) -> list[str]:
+    return [python, "-c", _SERVE, str(ENGINE_DIR)]
+
+
+@dataclass(frozen=True)
+class _Finished:
+    """How the program's process ended, and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 def run_program(python: str, project: Project, entry: Path, stack: Stack) -> Recording:
     settings = stack.settings
     request = {
@@ -147,33 +181,53 @@ def run_program(python: str, project: Project, entry: Path, stack: Stack) -> Rec
         },
     }
     with tempfile.TemporaryDirectory(prefix="llmops-run-") as scratch:
-        request_file, result_file = Path(scratch, "request.json"), Path(scratch, "result.json")
-        request_file.write_text(json.dumps(request), encoding="utf-8")
-        try:
-            child = subprocess.run(
-                [python, "-c", _BOOTSTRAP, str(ENGINE_DIR), str(request_file), str(result_file)],
-                cwd=project.root,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-        except OSError as error:
-            raise InputError(f"{stack.display_file}: cannot start the project's Python {python}: {error}") from None
+        files = fork_servers.RunFiles(Path(scratch, "result.json"), Path(scratch, "stdout"), Path(scratch, "stderr"))
+        server = fork_servers.server_for(python, project.root, _server_argv(python))
+        finished = _forked(server, request, files) if server else None
+        if finished is None:
+            finished = _spawned(python, project, request, files, stack)
         # What the program prints is not the report: it goes to standard error, as Pulumi shows it apart.
-        sys.stderr.write(child.stdout)
-        if not result_file.is_file():
-            if _NO_PULUMI in child.stderr:
+        sys.stderr.write(finished.stdout)
+        if not files.result.is_file():
+            if _NO_PULUMI in finished.stderr:
                 raise InputError(
                     f"{stack.display_file}: the project's Python {python} has no pulumi SDK; "
                     "install the project's requirements into it (pip install -r requirements.txt)"
                 )
-            sys.stderr.write(child.stderr)
-            raise ProgramError(f"the program's interpreter {python} exited with {child.returncode}")
-        sys.stderr.write(child.stderr)
-        result = json.loads(result_file.read_text(encoding="utf-8"))
+            sys.stderr.write(finished.stderr)
+            raise ProgramError(f"the program's interpreter {python} exited with {finished.returncode}")
+        sys.stderr.write(finished.stderr)
+        result = json.loads(files.result.read_text(encoding="utf-8"))
     if "error" in result:
         failure = result["error"]
         raise ProgramError(f"{failure['type']}: {failure['message']}", failure["traceback"])
+    if server is not None:
+        server.preload(result.get("provider_modules", ()))
     resources = [Registration(**r) for r in result["resources"]]
     return Recording(settings, resources, list(result["warnings"]))
+
+
+def _forked(server: fork_servers.ForkServer, request: dict, files: fork_servers.RunFiles) -> _Finished | None:
+    returncode = server.run(request, files)
+    if returncode is None:
+        return None
+    printed = [p.read_text(errors="replace") if p.is_file() else "" for p in (files.stdout, files.stderr)]
+    return _Finished(returncode, *printed)
+
+
+def _spawned(python: str, project: Project, request: dict, files: fork_servers.RunFiles, stack: Stack) -> _Finished:
+    request_file = files.result.with_name("request.json")
+    request_file.write_text(json.dumps(request), encoding="utf-8")
+    try:
+        child = subprocess.run(
+            [python, "-c", _RUN_ONE, str(ENGINE_DIR), str(request_file), str(files.result)],
+            cwd=project.root,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            check=False,
+        )
+    except OSError as error:
+        raise InputError(f"{stack.display_file}: cannot start the project's Python {python}: {error}") from None
+    return _Finished(child.returncode, child.stdout, child.stderr)

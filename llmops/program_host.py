@@ -19,6 +19,7 @@ import os
 import runpy
 import sys
 import traceback
+import types
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -48,8 +49,12 @@ def recording_to_json(recording: Recording) -> dict[str, Any]:
 
 
 def main(request_file: str, result_file: str) -> int:
+    return run_request(json.loads(Path(request_file).read_text(encoding="utf-8")), result_file)
+
+
+def run_request(request: dict[str, Any], result_file: str) -> int:
+    """Run the program the request names and write what it registered (or how it failed) to `result_file`."""
     gc.set_threshold(*GC_THRESHOLDS)
-    request = json.loads(Path(request_file).read_text(encoding="utf-8"))
     project_dir, entry = request["project_dir"], request["entry"]
     os.chdir(project_dir)
     # `python -c` put "" (the working directory) first; the language host puts the project directory there.
@@ -64,8 +69,37 @@ def main(request_file: str, result_file: str) -> int:
         failure = {"type": type(error).__name__, "message": str(error), "traceback": traceback.format_exc()}
         Path(result_file).write_text(json.dumps({"error": failure}), encoding="utf-8")
         return EXIT_PROGRAM_FAILED
-    Path(result_file).write_text(json.dumps(recording_to_json(recording)), encoding="utf-8")
+    result = recording_to_json(recording) | {"provider_modules": provider_modules()}
+    Path(result_file).write_text(json.dumps(result), encoding="utf-8")
     return 0
+
+
+def provider_modules() -> list[str]:
+    """The modules of provider SDKs the program imported, for the fork server (fork_server.py) to import once for
+    the next programs of the project.
+
+    A provider SDK is generated code whose import only defines classes; it is known by the `pulumi-plugin.json`
+    with `"resource": true` that Pulumi's code generator writes into the package (installed, or generated into the
+    project by `pulumi package add`). Any other package, the project's own or a team's component library, may read
+    the stack's config when it is imported, so each program imports it for itself.
+    """
+    verdicts: dict[str, bool] = {}
+    found = []
+    for name, module in list(sys.modules.items()):
+        top = name.partition(".")[0]
+        if top not in verdicts:
+            verdicts[top] = _is_provider_sdk(sys.modules.get(top))
+        # A module Pulumi's lazy_import registered but the program never used is not a plain module yet.
+        if verdicts[top] and type(module) is types.ModuleType:
+            found.append(name)
+    return sorted(found)
+
+
+def _is_provider_sdk(package: Any) -> bool:
+    for folder in getattr(package, "__path__", None) or ():
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            return json.loads(Path(folder, "pulumi-plugin.json").read_text(encoding="utf-8")).get("resource") is True
+    return False
 
 
 def leave(code: int) -> NoReturn:

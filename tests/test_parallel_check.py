@@ -76,21 +76,23 @@ def _reports(folder: Path) -> dict[str, bytes]:
 def test_check_all_side_by_side_writes_what_the_sequential_run_writes(tmp_path: Path) -> None:
     project = _project(tmp_path / "project")
     runs = {}
-    for jobs in ("1", "3"):
-        out = tmp_path / f"reports-{jobs}"
+    # "spawned": side by side, every program in an interpreter of its own instead of forked from a fork server.
+    for run, jobs, servers in (("1", "1", "1"), ("3", "3", "1"), ("spawned", "3", "0")):
+        out = tmp_path / f"reports-{run}"
         out.mkdir()
         argv = ["check", "--all", "--pack", "hipaa", "--pack", "gdpr", "--jobs", jobs]
         argv += ["--output", str(out / "r.json"), "--output", str(out / "r.sarif"), "--output", str(out / "r.md")]
-        timings = tmp_path / f"timings-{jobs}.json"
-        code, stdout, stderr = _llmops(project, *argv, env={timing.ENV: str(timings)})
-        runs[jobs] = (code, stdout.replace(str(out), "OUT"), stderr, _reports(out))
+        timings = tmp_path / f"timings-{run}.json"
+        env = {timing.ENV: str(timings), "LLMOPS_FORK_SERVER": servers}
+        code, stdout, stderr = _llmops(project, *argv, env=env)
+        runs[run] = (code, stdout.replace(str(out), "OUT"), stderr, _reports(out))
         spans = [s for s in json.loads(timings.read_text())["spans"] if s["kind"] == "program"]
         assert [s["label"] for s in sorted(spans, key=lambda s: s["start"])] == list(STACKS)
-        if jobs == "3":  # the programs did run side by side: the last started before the first ended
+        if run == "3":  # the programs did run side by side: the last started before the first ended
             by_label = {s["label"]: s for s in spans}
             assert by_label["gamma"]["start"] < by_label["alpha"]["end"]
             assert by_label["gamma"]["end"] < by_label["alpha"]["end"]  # finished first, reported last
-    assert runs["1"] == runs["3"]
+    assert runs["1"] == runs["3"] == runs["spawned"]
     code, stdout, stderr, reports = runs["3"]
     assert code == 1 and set(reports) == {"r.json", "r.sarif", "r.md"}
     report = json.loads(reports["r.json"])

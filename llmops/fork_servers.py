@@ -1,0 +1,165 @@
+"""The fork servers of this llmops process: one per project and interpreter, each a process of the project's own
+Python that has loaded the engine and forks one child per program run (llmops/fork_server.py speaks the other side).
+
+Only where forking is cheap and safe for such a process (Linux). Anywhere else, and whenever a server cannot take a
+run (it failed to start, exited, or refused), program.py starts the project's interpreter for the run as before:
+a run through a server gives the same result, output and exit code, it only starts sooner.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import itertools
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# LLMOPS_FORK_SERVER=0 turns the servers off (every run then starts its interpreter, as on other systems).
+ENABLED = sys.platform.startswith("linux") and os.environ.get("LLMOPS_FORK_SERVER", "1") != "0"
+# Servers kept at once (each holds pulumi and the provider SDKs it has imported, 60 to 200 MB): a command checks
+# the stacks of one project; a long-lived caller (the test suite) meets many.
+MAX_SERVERS = 2
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    """Where a forked run writes what a spawned one's pipes would carry."""
+
+    result: Path
+    stdout: Path
+    stderr: Path
+
+
+class ForkServer:
+    """One server process; `run` may be called from several threads at once."""
+
+    def __init__(self, argv: Sequence[str], cwd: Path) -> None:
+        # The server's own standard error carries nothing of a program's (each child writes to its RunFiles): what
+        # could reach it is why the server failed, and a run it cannot take is started on its own, which says why.
+        self.process = subprocess.Popen(
+            list(argv), cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        self._lock = threading.Lock()
+        self._ready: Future[bool] = Future()
+        self._waiting: dict[int, Future[dict[str, Any]]] = {}
+        self._ids = itertools.count(1)
+        self._preloaded: set[str] = set()
+        self.gone = False
+        threading.Thread(target=self._read_answers, name="llmops-fork-server", daemon=True).start()
+
+    def run(self, request: Mapping[str, Any], files: RunFiles) -> int | None:
+        """The exit code of the program's process, or None when the server could not run it (nothing ran)."""
+        if not self._ready.result():
+            return None
+        future: Future[dict[str, Any]] = Future()
+        message = {
+            "request": request,
+            "env": dict(os.environ),
+            "result": str(files.result),
+            "stdout": str(files.stdout),
+            "stderr": str(files.stderr),
+        }
+        with self._lock:
+            if self.gone:
+                return None
+            run_id = next(self._ids)
+            self._waiting[run_id] = future
+            if not self._send({"run": run_id, **message}):
+                del self._waiting[run_id]
+                return None
+        answer = future.result()
+        return answer.get("exit")
+
+    def preload(self, modules: Sequence[str]) -> None:
+        """Have the server import these modules (once each) for the runs still to come."""
+        with self._lock:
+            new = sorted(set(modules) - self._preloaded)
+            if new and not self.gone and self._send({"preload": new}):
+                self._preloaded.update(new)
+
+    def close(self) -> None:
+        """End the server's input: it finishes the runs it has started, answers them, and exits."""
+        with self._lock:
+            self.gone = True
+            if self.process.stdin is not None and not self.process.stdin.closed:
+                with contextlib.suppress(OSError):  # the server has exited already
+                    self.process.stdin.close()
+
+    def _send(self, message: Mapping[str, Any]) -> bool:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(json.dumps(message).encode("utf-8") + b"\n")
+            self.process.stdin.flush()
+        except (OSError, ValueError):  # the server has exited, or was closed
+            self.gone = True
+            return False
+        return True
+
+    def _read_answers(self) -> None:
+        assert self.process.stdout is not None
+        try:
+            for line in self.process.stdout:
+                answer = json.loads(line)
+                if "ready" in answer:
+                    self._ready.set_result(True)
+                    continue
+                with self._lock:
+                    waiting = self._waiting.pop(answer["done"])
+                waiting.set_result(answer)
+        except (ValueError, KeyError):  # not the server's protocol: treat it as gone (every run falls back)
+            self.process.kill()
+        finally:
+            self.process.wait()
+            with self._lock:
+                self.gone = True
+                waiting_runs, self._waiting = list(self._waiting.values()), {}
+            if not self._ready.done():
+                self._ready.set_result(False)
+            for waiting in waiting_runs:
+                waiting.set_result({"refused": "the fork server exited"})
+
+
+_servers: OrderedDict[tuple[str, Path], ForkServer] = OrderedDict()
+_servers_lock = threading.Lock()
+
+
+def server_for(python: str, project_root: Path, argv: Sequence[str]) -> ForkServer | None:
+    """The running server of this interpreter and project (started with `argv` if there is none), or None where
+    there are no servers or one cannot start."""
+    if not ENABLED:
+        return None
+    key = (python, project_root)
+    with _servers_lock:
+        server = _servers.get(key)
+        if server is None or server.gone:
+            try:
+                server = ForkServer(argv, project_root)
+            except OSError:  # no such interpreter: the spawned run says so
+                return None
+            _servers[key] = server
+        _servers.move_to_end(key)
+        while len(_servers) > MAX_SERVERS:
+            _servers.popitem(last=False)[1].close()
+    return server
+
+
+@atexit.register
+def close_all() -> None:
+    """Stop every server, so that no process outlives llmops. Every run has been answered by then: what a server
+    may still be doing is a preload for runs that will not come."""
+    with _servers_lock:
+        servers = list(_servers.values())
+        _servers.clear()
+    for server in servers:
+        server.close()
+        server.process.kill()
+        server.process.wait()

@@ -7,7 +7,11 @@ the stack programs offline (side by side, one process each) and starts one proce
 - both packs: `check --all --pack hipaa --pack gdpr` (every stack judged by both);
 - declared packs: `check --all` (each stack's own `compliance` list; a stack that declares none is not judged).
 
-    python bench/check_all.py [--repeat K] [--no-identical]
+    python bench/check_all.py [--repeat K] [--no-identical] [--spawned]
+
+Each case gets a fork-server cache of its own (XDG_CACHE_HOME, see docs/architecture.md): its first run starts with
+nothing learned and is reported apart as the cold run; the K runs after it are the ones timed. --spawned adds each
+case once more with LLMOPS_FORK_SERVER=0 (every program in an interpreter of its own), for comparison.
 
 Targets (issue 15, 2 cores): `check prod-hipaa` at most 1.5 s, `check --all` at most 4 s, reported as information.
 Unless --no-identical, each --all case runs once more with --jobs 1 (one stack after the other) and its reports
@@ -44,6 +48,7 @@ class Result:
     mandatory: int
     advisory: int
     identical: bool | None = None  # a --jobs 1 run wrote the same reports and output (None: not compared)
+    cold: measure.Run | None = None  # the first run, before the fork server had learned anything (not timed)
 
     @property
     def violations(self) -> int:
@@ -66,19 +71,26 @@ def _written(run: measure.Run, folder: Path) -> tuple[str, str, dict[str, bytes]
     return run.stdout.replace(str(folder), "DIR"), run.stderr, reports
 
 
-def check_all(name: str, arguments: Sequence[str], repeat: int = 1, identical: bool = False) -> Result:
-    series = measure.Series(name)
+def check_all(
+    name: str, arguments: Sequence[str], repeat: int = 1, identical: bool = False, spawned: bool = False
+) -> Result:
+    series = measure.Series(name + (", spawned" if spawned else ""))
     report: dict = {}
-    same = None
+    same = cold = None
     with tempfile.TemporaryDirectory(prefix="llmops-bench-") as tmp:
         folder, sequential = Path(tmp, "side-by-side"), Path(tmp, "jobs-1")
         folder.mkdir()
         sequential.mkdir()
+        env = {"XDG_CACHE_HOME": str(Path(tmp, "cache"))}
+        if spawned:
+            env["LLMOPS_FORK_SERVER"] = "0"
+        else:
+            cold = measure.run(_argv(arguments, folder), ok_codes=(0, 1), env=env)
         for _ in range(repeat):
-            series.runs.append(measure.run(_argv(arguments, folder), ok_codes=(0, 1)))
+            series.runs.append(measure.run(_argv(arguments, folder), ok_codes=(0, 1), env=env))
             report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
         if identical:  # the sequential run, not timed
-            one = measure.run(_argv(arguments, sequential, "--jobs", "1"), ok_codes=(0, 1))
+            one = measure.run(_argv(arguments, sequential, "--jobs", "1"), ok_codes=(0, 1), env=env)
             same = _written(one, sequential) == _written(series.runs[-1], folder)
     stacks = report["stacks"]
     return Result(
@@ -89,11 +101,17 @@ def check_all(name: str, arguments: Sequence[str], repeat: int = 1, identical: b
         mandatory=report["summary"]["mandatory"],
         advisory=report["summary"]["advisory"],
         identical=same,
+        cold=cold,
     )
 
 
-def run_cases(repeat: int = 1, identical: bool = True) -> list[Result]:
-    return [check_all(name, args, repeat, identical and "--all" in args) for name, args in CASES.items()]
+def run_cases(repeat: int = 1, identical: bool = True, spawned: bool = False) -> list[Result]:
+    variants = (False, True) if spawned else (False,)
+    return [
+        check_all(name, args, repeat, identical and "--all" in args, spawn)
+        for spawn in variants
+        for name, args in CASES.items()
+    ]
 
 
 def target_lines(results: Sequence[Result]) -> list[str]:
@@ -115,6 +133,9 @@ def print_result(result: Result) -> None:
     print(series.name)
     print(f"  command          python {' '.join(series.runs[0].argv[1:])}")
     print(f"  wall time        {measure.seconds(series)}")
+    if result.cold is not None:
+        cold = result.cold
+        print(f"  cold cache       {cold.wall_seconds:.2f} s wall, {cold.cpu_seconds:.2f} s cpu (first run, untimed)")
     print(f"  cpu time         {series.median_cpu:.2f} s (user + system, llmops and its packs; median)")
     print(f"  stacks           {result.stacks} ({result.resources} resources judged by at least one pack)")
     print(f"  resources/s      {result.resources_per_second:.0f} (judged resources / median wall time)")
@@ -131,11 +152,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Wall time and peak memory of `llmops check --all`.")
     parser.add_argument("--repeat", type=int, default=1, metavar="K", help="runs per case; min and median reported")
     parser.add_argument("--no-identical", action="store_true", help="skip comparing with a --jobs 1 run")
+    parser.add_argument("--spawned", action="store_true", help="each case also with LLMOPS_FORK_SERVER=0")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     measure.print_machine_facts()
-    results = run_cases(args.repeat, not args.no_identical)
+    results = run_cases(args.repeat, not args.no_identical, args.spawned)
     for result in results:
         print_result(result)
     for line in target_lines(results):

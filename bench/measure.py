@@ -35,7 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -159,15 +159,18 @@ class Run:
     spans: list[dict[str, Any]] = field(default_factory=list)  # llmops' own steps (LLMOPS_TIMINGS)
 
 
-def run(argv: Sequence[str], ok_codes: Sequence[int] = (0,), cwd: Path = REPO) -> Run:
-    """Run `argv` to the end, measuring it; raise when it exits with a code outside `ok_codes`."""
+def run(
+    argv: Sequence[str], ok_codes: Sequence[int] = (0,), cwd: Path = REPO, env: Mapping[str, str] | None = None
+) -> Run:
+    """Run `argv` to the end, measuring it; raise when it exits with a code outside `ok_codes`. `env` is added to
+    this process's environment."""
     with (
         tempfile.TemporaryFile() as out,
         tempfile.TemporaryFile() as err,
         tempfile.TemporaryDirectory(prefix="llmops-timings-") as scratch,
     ):
         timings = Path(scratch, "timings.json")
-        env = {**os.environ, TIMINGS_ENV: str(timings)}
+        env = {**os.environ, **(env or {}), TIMINGS_ENV: str(timings)}
         start = time.perf_counter()
         process = subprocess.Popen(list(argv), cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
         sampler = _TreeSampler(process.pid)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import itertools
 import json
 import os
@@ -19,13 +20,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 # LLMOPS_FORK_SERVER=0 turns the servers off (every run then starts its interpreter, as on other systems).
 ENABLED = sys.platform.startswith("linux") and os.environ.get("LLMOPS_FORK_SERVER", "1") != "0"
-# Servers kept at once (each holds pulumi and the provider SDKs it has imported, 60 to 200 MB): a command checks
+# Servers kept at once (each holds pulumi and the SDKs it has imported, 60 to 200 MB): a command checks
 # the stacks of one project; a long-lived caller (the test suite) meets many.
 MAX_SERVERS = 2
 
@@ -39,10 +40,56 @@ class RunFiles:
     stderr: Path
 
 
+@dataclass
+class LearnedModules:
+    """The modules each stack's program has imported that the server may import ahead (program_host.PRELOAD_MARKS),
+    kept from one llmops run to the next in a file per project and interpreter (under $XDG_CACHE_HOME, or
+    ~/.cache): what the server imports before it forks a run of that stack. The file only makes runs start sooner:
+    lost, stale or unreadable, it is taken as empty, and the server imports nothing from it but marked packages
+    (fork_server._import)."""
+
+    file: Path | None
+    by_stack: dict[str, list[str]] = field(default_factory=dict)
+    changed: bool = False
+
+    @classmethod
+    def of(cls, python: str, project_root: Path) -> LearnedModules:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        digest = hashlib.sha256(f"{python}\n{project_root}".encode()).hexdigest()[:24]
+        file = Path(base, "llmops-infra", "fork-server", f"{digest}.json")
+        try:
+            stacks = json.loads(file.read_text(encoding="utf-8"))["stacks"]
+            by_stack = {str(k): [str(m) for m in v] for k, v in stacks.items() if isinstance(v, list)}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            by_stack = {}
+        return cls(file, by_stack)
+
+    def needs(self, stack: str) -> list[str]:
+        return list(self.by_stack.get(stack, ()))
+
+    def learn(self, stack: str, modules: Sequence[str]) -> None:
+        """Add what a run imported itself. A run forked from a server that had imported a module before it does not
+        name that module again: so a stack's list only grows, with what its program has been seen to import."""
+        known = self.by_stack.get(stack, [])
+        if not set(modules) <= set(known):
+            self.by_stack[stack] = sorted(set(known) | set(modules))
+            self.changed = True
+
+    def save(self) -> None:
+        if not self.changed or self.file is None:
+            return
+        with contextlib.suppress(OSError):  # no cache where none can be written
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.file.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps({"stacks": self.by_stack}, indent=1, sort_keys=True), encoding="utf-8")
+            os.replace(partial, self.file)
+        self.changed = False
+
+
 class ForkServer:
     """One server process; `run` may be called from several threads at once."""
 
-    def __init__(self, argv: Sequence[str], cwd: Path) -> None:
+    def __init__(self, argv: Sequence[str], cwd: Path, learned: LearnedModules | None = None) -> None:
         # The server's own standard error carries nothing of a program's (each child writes to its RunFiles): what
         # could reach it is why the server failed, and a run it cannot take is started on its own, which says why.
         self.process = subprocess.Popen(
@@ -52,16 +99,17 @@ class ForkServer:
         self._ready: Future[bool] = Future()
         self._waiting: dict[int, Future[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
-        self._preloaded: set[str] = set()
+        self.learned = learned or LearnedModules(None)
         self.gone = False
         threading.Thread(target=self._read_answers, name="llmops-fork-server", daemon=True).start()
 
-    def run(self, request: Mapping[str, Any], files: RunFiles) -> int | None:
+    def run(self, stack: str, request: Mapping[str, Any], files: RunFiles) -> int | None:
         """The exit code of the program's process, or None when the server could not run it (nothing ran)."""
         if not self._ready.result():
             return None
         future: Future[dict[str, Any]] = Future()
         message = {
+            "needs": self.learned.needs(stack),
             "request": request,
             "env": dict(os.environ),
             "result": str(files.result),
@@ -79,16 +127,22 @@ class ForkServer:
         answer = future.result()
         return answer.get("exit")
 
-    def preload(self, modules: Sequence[str]) -> None:
-        """Have the server import these modules (once each) for the runs still to come."""
+    def preload(self, stack: str) -> None:
+        """Have the server import what a run of `stack` needs now, ahead of the run (which waits for it anyway)."""
         with self._lock:
-            new = sorted(set(modules) - self._preloaded)
-            if new and not self.gone and self._send({"preload": new}):
-                self._preloaded.update(new)
+            needs = self.learned.needs(stack)
+            if needs and not self.gone:
+                self._send({"preload": needs})
+
+    def learn(self, stack: str, modules: Sequence[str]) -> None:
+        """The marked modules a run of `stack` imported itself: needed by its next runs, here and later."""
+        with self._lock:
+            self.learned.learn(stack, modules)
 
     def close(self) -> None:
         """End the server's input: it finishes the runs it has started, answers them, and exits."""
         with self._lock:
+            self.learned.save()
             self.gone = True
             if self.process.stdin is not None and not self.process.stdin.closed:
                 with contextlib.suppress(OSError):  # the server has exited already
@@ -142,7 +196,7 @@ def server_for(python: str, project_root: Path, argv: Sequence[str]) -> ForkServ
         server = _servers.get(key)
         if server is None or server.gone:
             try:
-                server = ForkServer(argv, project_root)
+                server = ForkServer(argv, project_root, LearnedModules.of(python, project_root))
             except OSError:  # no such interpreter: the spawned run says so
                 return None
             _servers[key] = server

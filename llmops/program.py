@@ -127,7 +127,7 @@ def run_stack(stack: Stack) -> Recording:
             f"{project.file}: runtime {project.runtime!r}: only Python programs are supported "
             "(llmops runs the program offline; for other runtimes check a `pulumi stack export` with llmops analyze)"
         )
-    _start_server_early(project)
+    _start_server_early(stack)
     if PLATFORM_KEY in settings.config or runs_this_program(project.name, project.main):
         # Our own stacks: report config problems with the real file path, and never start the program.
         is_secret = settings.secret_keys.__contains__
@@ -145,13 +145,16 @@ def run_stack(stack: Stack) -> Recording:
     return recording
 
 
-def _start_server_early(project: Project) -> None:
-    """Have the project's fork server load the engine while the config is validated (no program starts here)."""
+def _start_server_early(stack: Stack) -> None:
+    """Have the project's fork server import the engine, and what the stack's program needs, while the config is
+    validated (no program starts here)."""
     try:
-        python = interpreter(project).python
+        python = interpreter(stack.project).python
     except InputError:  # said again, in its place, after the config
         return
-    fork_servers.server_for(python, project.root, _server_argv(python))
+    server = fork_servers.server_for(python, stack.project.root, _server_argv(python))
+    if server is not None:
+        server.preload(stack.settings.stack)
 
 
 def _server_argv(python: str) -> list[str]:
@@ -183,7 +186,7 @@ def run_program(python: str, project: Project, entry: Path, stack: Stack) -> Rec
     with tempfile.TemporaryDirectory(prefix="llmops-run-") as scratch:
         files = fork_servers.RunFiles(Path(scratch, "result.json"), Path(scratch, "stdout"), Path(scratch, "stderr"))
         server = fork_servers.server_for(python, project.root, _server_argv(python))
-        finished = _forked(server, request, files) if server else None
+        finished = _forked(server, settings.stack, request, files) if server else None
         if finished is None:
             finished = _spawned(python, project, request, files, stack)
         # What the program prints is not the report: it goes to standard error, as Pulumi shows it apart.
@@ -202,13 +205,15 @@ def run_program(python: str, project: Project, entry: Path, stack: Stack) -> Rec
         failure = result["error"]
         raise ProgramError(f"{failure['type']}: {failure['message']}", failure["traceback"])
     if server is not None:
-        server.preload(result.get("provider_modules", ()))
+        server.learn(settings.stack, result.get("preloadable_modules", ()))
     resources = [Registration(**r) for r in result["resources"]]
     return Recording(settings, resources, list(result["warnings"]))
 
 
-def _forked(server: fork_servers.ForkServer, request: dict, files: fork_servers.RunFiles) -> _Finished | None:
-    returncode = server.run(request, files)
+def _forked(
+    server: fork_servers.ForkServer, stack: str, request: dict, files: fork_servers.RunFiles
+) -> _Finished | None:
+    returncode = server.run(stack, request, files)
     if returncode is None:
         return None
     printed = [p.read_text(errors="replace") if p.is_file() else "" for p in (files.stdout, files.stderr)]

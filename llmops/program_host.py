@@ -20,6 +20,7 @@ import runpy
 import sys
 import traceback
 import types
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -27,6 +28,12 @@ from .engine import run
 from .recording import Recording, StackSettings
 
 EXIT_PROGRAM_FAILED = 3
+
+# The marks of a package whose import only defines classes and functions, which the fork server may therefore import
+# ahead of a program (file in the package folder, and the key that must be true in it): the `pulumi-plugin.json`
+# Pulumi's code generator writes into a provider SDK ("resource": true; installed, or generated into a project by
+# `pulumi package add`), and a package's own declaration, as llmops_infra makes it.
+PRELOAD_MARKS = (("pulumi-plugin.json", "resource"), ("llmops-preload.json", "preload"))
 
 # A program imports thousands of SDK classes and allocates objects by the hundred thousand, almost none of them in
 # reference cycles: with the default thresholds (700, 10, 10) the collector rescans that growing heap over and over
@@ -55,6 +62,7 @@ def main(request_file: str, result_file: str) -> int:
 def run_request(request: dict[str, Any], result_file: str) -> int:
     """Run the program the request names and write what it registered (or how it failed) to `result_file`."""
     gc.set_threshold(*GC_THRESHOLDS)
+    imported_before = set(sys.modules)  # a forked run starts with modules the server imported
     project_dir, entry = request["project_dir"], request["entry"]
     os.chdir(project_dir)
     # `python -c` put "" (the working directory) first; the language host puts the project directory there.
@@ -69,36 +77,37 @@ def run_request(request: dict[str, Any], result_file: str) -> int:
         failure = {"type": type(error).__name__, "message": str(error), "traceback": traceback.format_exc()}
         Path(result_file).write_text(json.dumps({"error": failure}), encoding="utf-8")
         return EXIT_PROGRAM_FAILED
-    result = recording_to_json(recording) | {"provider_modules": provider_modules()}
+    result = recording_to_json(recording) | {"preloadable_modules": preloadable_modules(imported_before)}
     Path(result_file).write_text(json.dumps(result), encoding="utf-8")
     return 0
 
 
-def provider_modules() -> list[str]:
-    """The modules of provider SDKs the program imported, for the fork server (fork_server.py) to import once for
-    the next programs of the project.
-
-    A provider SDK is generated code whose import only defines classes; it is known by the `pulumi-plugin.json`
-    with `"resource": true` that Pulumi's code generator writes into the package (installed, or generated into the
-    project by `pulumi package add`). Any other package, the project's own or a team's component library, may read
-    the stack's config when it is imported, so each program imports it for itself.
-    """
+def preloadable_modules(imported_before: set[str]) -> list[str]:
+    """The modules the program imported (not among `imported_before`) of packages that may be preloaded, for the
+    fork server (fork_server.py) to import before the next run of the same stack."""
     verdicts: dict[str, bool] = {}
     found = []
     for name, module in list(sys.modules.items()):
         top = name.partition(".")[0]
         if top not in verdicts:
-            verdicts[top] = _is_provider_sdk(sys.modules.get(top))
+            verdicts[top] = may_preload(getattr(sys.modules.get(top), "__path__", None) or ())
         # A module Pulumi's lazy_import registered but the program never used is not a plain module yet.
-        if verdicts[top] and type(module) is types.ModuleType:
+        if verdicts[top] and type(module) is types.ModuleType and name not in imported_before:
             found.append(name)
     return sorted(found)
 
 
-def _is_provider_sdk(package: Any) -> bool:
-    for folder in getattr(package, "__path__", None) or ():
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            return json.loads(Path(folder, "pulumi-plugin.json").read_text(encoding="utf-8")).get("resource") is True
+def may_preload(package_folders: Iterable[str]) -> bool:
+    """Whether the package in these folders says that importing it only defines classes and functions (PRELOAD_MARKS).
+
+    Any other package, the project's own or a team's component library, may read the stack's config or environment
+    when it is imported, so each program imports it for itself, after the fork.
+    """
+    for folder in package_folders:
+        for file, key in PRELOAD_MARKS:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                if json.loads(Path(folder, file).read_text(encoding="utf-8")).get(key) is True:
+                    return True
     return False
 
 

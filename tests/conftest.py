@@ -26,3 +26,12 @@ def preview(program: Callable[[], Any], config: dict[str, str] | None = None, st
 @pytest.fixture
 def run_preview() -> Callable[..., Recording]:
     return preview
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_cache(tmp_path_factory: pytest.TempPathFactory):
+    """The fork servers' cache (llmops/fork_servers.py) is this session's, not the user's ~/.cache: the commands
+    the tests run, in this process or another, learn from the tests' own runs only."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield

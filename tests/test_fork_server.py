@@ -46,9 +46,10 @@ def _project(root: Path, program_text: str = PROGRAM, stacks: tuple[str, ...] = 
 
 
 @pytest.fixture
-def servers(monkeypatch: pytest.MonkeyPatch):
-    """Fork servers on, and none left from another test (each test starts and stops its own)."""
+def servers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Fork servers on, with a cache of their own, and none left from another test (each starts and stops its own)."""
     monkeypatch.setattr(fork_servers, "ENABLED", True)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     fork_servers.close_all()
     yield fork_servers
     fork_servers.close_all()
@@ -74,14 +75,54 @@ def test_a_forked_run_records_and_prints_what_a_spawned_run_does(servers, capsys
     assert forked_err.index("LLMOPS_TEST_VALUE") < forked_err.index("to standard error")  # stdout, then stderr
 
 
-def test_the_next_run_starts_with_the_provider_modules_the_first_imported(servers, capsys, tmp_path: Path):
+def test_the_next_run_of_a_stack_starts_with_the_provider_modules_it_imported(servers, capsys, tmp_path: Path):
     project = _project(tmp_path / "p")
     first, first_err = _run(capsys, project, "one")
     assert "s3 imported before the program: False" in first_err
-    assert "pulumi_aws.s3" in _server(project)._preloaded
-    second, second_err = _run(capsys, project, "two")
+    assert "pulumi_aws.s3" in _server(project).learned.needs("one")
+    assert _server(project).learned.needs("two") == []  # another stack's program may import other modules
+    second, second_err = _run(capsys, project, "one")
     assert "s3 imported before the program: True" in second_err
-    assert [r.type for r in second.resources] == [r.type for r in first.resources]
+    assert second == first
+
+
+def test_the_next_llmops_starts_with_what_the_last_one_learned(servers, capsys, tmp_path: Path):
+    project = _project(tmp_path / "p")
+    _run(capsys, project, "one")
+    fork_servers.close_all()  # as at the end of llmops: the cache is written
+    cache_files = list((tmp_path / "cache" / "llmops-infra" / "fork-server").glob("*.json"))
+    assert len(cache_files) == 1
+    saved = json.loads(cache_files[0].read_text())
+    assert "pulumi_aws.s3" in saved["stacks"]["one"] and all(m.startswith("pulumi_") for m in saved["stacks"]["one"])
+    _, err = _run(capsys, project, "one")  # a new server
+    assert "s3 imported before the program: True" in err
+
+
+def test_an_unreadable_cache_is_taken_as_empty(servers, capsys, tmp_path: Path):
+    project = _project(tmp_path / "p")
+    learned = fork_servers.LearnedModules.of(sys.executable, project)
+    assert learned.file is not None
+    learned.file.parent.mkdir(parents=True)
+    for junk in ("{not json", '{"stacks": ["a list"]}', '{"stacks": {"one": "not a list"}}', "[]"):
+        learned.file.write_text(junk)
+        assert fork_servers.LearnedModules.of(sys.executable, project).by_stack == {}
+        recording, err = _run(capsys, project, "one")
+        assert recording.resources and "s3 imported before the program: False" in err
+        fork_servers.close_all()
+        learned.file.write_text(junk)
+
+
+def test_a_cache_that_names_other_modules_makes_the_server_import_none_of_them(servers, capsys, tmp_path: Path):
+    # The cache is a file anyone with the account can write: the server imports from it provider SDKs only.
+    project = _project(tmp_path / "p")
+    marker = tmp_path / "imported"
+    (project / "side_effect.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    learned = fork_servers.LearnedModules.of(sys.executable, project)
+    learned.learn("one", ["side_effect", "pulumi.policy.__main__", "antigravity", "pulumi_aws.s3"])
+    learned.save()
+    recording, err = _run(capsys, project, "one")
+    assert recording.resources and "s3 imported before the program: True" in err
+    assert not marker.exists()
 
 
 def test_a_preloaded_package_is_whole_when_a_program_reaches_it_through_its_parent(servers, capsys, tmp_path):
@@ -94,8 +135,8 @@ def test_a_preloaded_package_is_whole_when_a_program_reaches_it_through_its_pare
     )
     project = _project(tmp_path / "p", text)
     first, _ = _run(capsys, project, "one")
-    assert "pulumi_gcp.kms.crypto_key" in _server(project)._preloaded
-    second, _ = _run(capsys, project, "two")
+    assert "pulumi_gcp.kms.crypto_key" in _server(project).learned.needs("one")
+    second, _ = _run(capsys, project, "one")
     assert [r.type for r in second.resources] == [r.type for r in first.resources]
     assert "gcp:kms/cryptoKey:CryptoKey" in [r.type for r in second.resources]
 
@@ -134,8 +175,8 @@ def test_a_generated_sdk_of_the_project_is_preloaded_and_a_server_with_a_thread_
     _, err = _run(capsys, project, "one")
     server = _server(project)
     assert f"parent: {server.process.pid}" in err  # forked
-    assert "pulumi_local" in server._preloaded
-    recording, err = _run(capsys, project, "two")
+    assert "pulumi_local" in server.learned.needs("one")
+    recording, err = _run(capsys, project, "one")  # the server imports pulumi_local first
     assert "parent: " in err and f"parent: {server.process.pid}" not in err  # refused by the server, spawned
     assert recording.resources[0].outputs == {"n": 1}
     assert server.process.poll() is None
@@ -146,7 +187,7 @@ def test_a_package_without_the_generated_marker_is_never_preloaded(servers, caps
     (project / "pulumi_team_components").mkdir()
     (project / "pulumi_team_components" / "__init__.py").write_text("import pulumi\nSTACK = pulumi.get_stack()\n")
     _run(capsys, project, "one")
-    assert not [m for m in _server(project)._preloaded if m.startswith("pulumi_team_components")]
+    assert not [m for m in _server(project).learned.needs("one") if m.startswith("pulumi_team_components")]
 
 
 def test_a_run_after_the_server_died_is_spawned(servers, capsys, tmp_path: Path):
@@ -184,7 +225,7 @@ def test_at_most_max_servers_run_at_once(servers, capsys, tmp_path: Path):
     assert list(fork_servers._servers) == [(sys.executable, p) for p in projects[1:]]
 
 
-def test_provider_modules_name_only_modules_a_program_ran(tmp_path: Path):
+def test_preloadable_modules_name_only_modules_a_program_ran(tmp_path: Path):
     # In a fresh interpreter: pulumi_aws registers every service module lazily; only the one used is listed.
     script = textwrap.dedent(
         f"""
@@ -194,10 +235,10 @@ def test_provider_modules_name_only_modules_a_program_ran(tmp_path: Path):
             submodule_search_locations=[{str(program.ENGINE_DIR)!r}])
         package = importlib.util.module_from_spec(spec); sys.modules["engine"] = package
         spec.loader.exec_module(package)
-        from engine.program_host import provider_modules
+        from engine.program_host import preloadable_modules
         import pulumi_aws
         pulumi_aws.s3.Bucket
-        print(json.dumps(provider_modules()))
+        print(json.dumps(preloadable_modules(set())))
         """
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
@@ -205,3 +246,14 @@ def test_provider_modules_name_only_modules_a_program_ran(tmp_path: Path):
     assert "pulumi_aws" in modules and "pulumi_aws.s3" in modules and "pulumi_aws.s3.bucket" in modules
     assert "pulumi_aws.ec2" not in modules  # registered by pulumi_aws, never run
     assert not [m for m in modules if not m.startswith("pulumi_aws")]  # pulumi itself is no provider SDK
+
+
+def test_llmops_infra_says_it_may_be_preloaded_and_a_program_composing_it_learns_its_modules(
+    servers, capsys, tmp_path: Path
+):
+    text = "import pulumi\nimport llmops_infra.components.spec\npulumi.export('ok', True)\n"
+    project = _project(tmp_path / "p", text)
+    _run(capsys, project, "one")
+    assert "llmops_infra.components.spec" in _server(project).learned.needs("one")
+    marker = json.loads((program.ENGINE_DIR.parent / "llmops_infra" / "llmops-preload.json").read_text())
+    assert marker["preload"] is True

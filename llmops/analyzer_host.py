@@ -33,6 +33,7 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
+from llmops_infra.cli import pack_forks
 from llmops_infra.cli.stackfile import venv_python
 from llmops_infra.cli.wire import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN
 
@@ -203,7 +204,7 @@ class PolicyPackHost:
         self._python_given = python is not None
         self.timeout = timeout
         self.stack = stack
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | pack_forks.ForkedPack | None = None
         self._engine = _Engine()
         self._engine_server: grpc.Server | None = None
         self._channel: grpc.Channel | None = None
@@ -324,7 +325,10 @@ class PolicyPackHost:
             "w", encoding="utf-8", prefix=f"llmops-pack-{self.pack_dir.name}-", suffix=".log", delete=False
         )
         # "-u": the pack writes its port with an unflushed sys.stdout.buffer.write and then sleeps forever.
-        self.process = subprocess.Popen(
+        # Forked from the interpreter's pack fork server where there is one (pack_forks), else spawned.
+        self.process = pack_forks.start(
+            self.python, ["pulumi.policy", engine_address, "."], self.pack_dir, env
+        ) or subprocess.Popen(
             [self.python, "-u", "-m", "pulumi.policy", engine_address, "."],
             cwd=self.pack_dir,
             env=env,

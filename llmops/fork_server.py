@@ -23,6 +23,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import gc
 import importlib
 import importlib.util
 import json
@@ -34,7 +35,7 @@ import traceback
 import types
 from typing import IO, Any, NoReturn
 
-from .program_host import leave, may_preload, run_request
+from .program_host import GC_THRESHOLDS, leave, may_preload, run_request
 
 # The exit code of a run whose child failed before the program started (it says why on its standard error).
 EXIT_CHILD_FAILED = 70
@@ -46,6 +47,7 @@ def serve(answers_fd: int) -> int:
     # As program_host.run_request will: the project directory, not "", first on sys.path, so that a module the
     # server imports is the file a program's own import would find.
     sys.path[0] = os.getcwd()
+    gc.set_threshold(*GC_THRESHOLDS)  # as in each run: the imports here allocate as a program's do
     _Server(os.fdopen(answers_fd, "w", encoding="utf-8")).loop()
     return 0
 

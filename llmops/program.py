@@ -2,10 +2,11 @@
 
 The program runs in a child process: the project's own interpreter (Pulumi.yaml `runtime.options`: `virtualenv`,
 or the `toolchain`'s environment), the project directory as working directory and first on sys.path, `main`
-run with runpy. The child loads the engine (ENGINE_MODULES: engine, recording, mock_outputs, wire, program_host) from
-this folder under a private package name, so neither llmops-infra nor the environment llmops runs in is on the
-program's path: its own modules and dependencies are the ones it imports. Our own stacks are validated here
-first, so a bad platform config is reported with its file and key path before any program starts.
+run with runpy. The child loads the engine (ENGINE_MODULES: engine, recording, mock_outputs, wire, program_host,
+fork_server) from this folder under a private package name, so neither llmops-infra nor the environment llmops runs
+in is on the program's path: its own modules and dependencies are the ones it imports. On Linux the child is a fork
+of the project's fork server (fork_servers.py, fork_server.py), spawned only when there is none. Our own stacks are
+validated here first, so a bad platform config is reported with its file and key path before any program starts.
 """
 
 from __future__ import annotations

@@ -165,7 +165,8 @@ def print_result(result: Result) -> None:
     print(f"  violations       {result.mandatory} mandatory, {result.advisory} advisory")
     print(f"  time split       {measure.split_line(series)}")
     processes = max(r.tree_processes for r in series.runs)
-    print(f"  peak tree RSS    {measure.mib(series.tree_peak_rss)} (llmops and its pack processes, up to {processes})")
+    tree = measure.mib(series.tree_peak_rss)
+    print(f"  peak tree PSS    {tree} (llmops and every process under it, up to {processes})")
     print(f"  largest process  {measure.mib(series.largest_process_maxrss)} (ru_maxrss from wait4)")
     print()
 

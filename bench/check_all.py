@@ -143,7 +143,7 @@ def print_result(result: Result) -> None:
     print(f"  time split       {measure.split_line(series)}")
     tree = series.tree_peak_rss
     processes = max(r.tree_processes for r in series.runs)
-    print(f"  peak tree RSS    {measure.mib(tree)} (llmops and its pack processes, up to {processes} at once)")
+    print(f"  peak tree PSS    {measure.mib(tree)} (llmops and every process under it, up to {processes} at once)")
     print(f"  largest process  {measure.mib(series.largest_process_maxrss)} (ru_maxrss from wait4)")
     print()
 

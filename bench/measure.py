@@ -66,7 +66,18 @@ def _proc_children(pid: int) -> list[int]:
     return children
 
 
-def _proc_rss(pid: int) -> int:
+def _proc_memory(pid: int) -> int:
+    """The process's proportional set size: its own pages, plus each page it shares with n processes over n.
+
+    Resident size would count a page that forked processes share (a fork server and its children) once per
+    process; PSS counts it once in all. Resident size where the kernel has no smaps_rollup."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
     try:
         with open(f"/proc/{pid}/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -74,42 +85,27 @@ def _proc_rss(pid: int) -> int:
         return 0  # exited in between
 
 
-def _proc_cmdline(pid: int) -> bytes:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read()
-    except OSError:
-        return b""
-
-
 def _tree_rss_proc(root: int) -> tuple[int, int]:
-    total, count, pending = 0, 0, [(root, b"")]
+    total, count, pending = 0, 0, [root]
     while pending:
-        pid, parent_cmdline = pending.pop()
-        cmdline = _proc_cmdline(pid)
-        if cmdline == parent_cmdline:
-            # Forked but not yet exec'd (subprocess starting a pack): its RSS is the parent's memory again.
-            continue
-        rss = _proc_rss(pid)
-        if rss:
-            total += rss
+        pid = pending.pop()
+        memory = _proc_memory(pid)
+        if memory:
+            total += memory
             count += 1
-        pending.extend((child, cmdline) for child in _proc_children(pid))
+        pending.extend(_proc_children(pid))
     return total, count
 
 
 def _tree_rss_psutil(root: int) -> tuple[int, int]:
-    total, count, pending = 0, 0, [(root, None)]
+    total, count, pending = 0, 0, [root]
     while pending:
-        pid, parent_cmdline = pending.pop()
+        pid = pending.pop()
         try:
             process = psutil.Process(pid)
-            cmdline = process.cmdline()
-            if cmdline == parent_cmdline:
-                continue  # forked but not yet exec'd: the parent's memory again
-            total += process.memory_info().rss
+            total += getattr(process.memory_full_info(), "pss", None) or process.memory_info().rss
             count += 1
-            pending.extend((child.pid, cmdline) for child in process.children())
+            pending.extend(child.pid for child in process.children())
         except psutil.Error:
             continue
     return total, count

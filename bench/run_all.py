@@ -53,7 +53,7 @@ def print_split(rows: Sequence[dict[str, Any]]) -> None:
 
 
 def print_table(rows: Sequence[dict[str, Any]]) -> None:
-    header = ("benchmark", "min s", "median s", "cpu s", "resources", "res/s", "violations", "tree RSS", "largest proc")
+    header = ("benchmark", "min s", "median s", "cpu s", "resources", "res/s", "violations", "tree PSS", "largest proc")
     lines = [
         (
             row["benchmark"],
@@ -111,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(
         "summary (res/s at the median wall time; cpu s = median user + system time of llmops and its packs; "
-        "tree RSS = peak sum over llmops and its pack processes)"
+        "tree PSS = peak sum of proportional set sizes over llmops and every process under it)"
     )
     print_table(rows)
     print()

@@ -100,6 +100,7 @@ class ForkServer:
         self._waiting: dict[int, Future[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self.learned = learned or LearnedModules(None)
+        self._preloaded: set[str] = set()  # the stacks whose needs were sent ahead
         self.gone = False
         threading.Thread(target=self._read_answers, name="llmops-fork-server", daemon=True).start()
 
@@ -131,7 +132,8 @@ class ForkServer:
         """Have the server import what a run of `stack` needs now, ahead of the run (which waits for it anyway)."""
         with self._lock:
             needs = self.learned.needs(stack)
-            if needs and not self.gone:
+            if needs and not self.gone and stack not in self._preloaded:
+                self._preloaded.add(stack)
                 self._send({"preload": needs})
 
     def learn(self, stack: str, modules: Sequence[str]) -> None:

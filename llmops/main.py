@@ -9,6 +9,7 @@ SDKs, gRPC or the stack configuration models (tests/test_cli_startup.py).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -32,6 +33,15 @@ def run_stack(stack: Stack) -> Any:
     from llmops_infra.cli.program import run_stack as run
 
     return run(stack)
+
+
+def _start_servers(stacks: Sequence[Stack]) -> None:
+    """The stacks' fork servers start importing while llmops imports what checking takes (program.start_server)."""
+    from llmops_infra.cli import program
+
+    for stack in stacks:
+        with contextlib.suppress(InputError):  # said in its place, when the stack runs
+            program.start_server(stack)
 
 
 REPORT_FORMATS = ("text", "json", "sarif", "markdown", "github")
@@ -212,6 +222,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     jobs = _jobs(args)
     config = _policy_config(args)
     stacks = all_stacks() if args.all else [resolve(s, stack=args.stack_name) for s in args.stacks]
+    _start_servers(stacks)
     from llmops_infra.cli.check import check_stacks
 
     plan = lambda stack: _planned_target(stack, args.pack)  # noqa: E731

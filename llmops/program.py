@@ -23,7 +23,6 @@ from pathlib import Path
 from llmops_infra.cli import fork_servers
 from llmops_infra.cli.recording import Recording, Registration
 from llmops_infra.cli.stackfile import InputError, Project, Stack, venv_python
-from llmops_infra.stacks.config import PLATFORM_KEY, platform_from_config, runs_this_program
 
 ENGINE_DIR = Path(__file__).resolve().parent
 # What the child loads from ENGINE_DIR: only the standard library, pulumi and each other (relative imports).
@@ -128,7 +127,10 @@ def run_stack(stack: Stack) -> Recording:
             f"{project.file}: runtime {project.runtime!r}: only Python programs are supported "
             "(llmops runs the program offline; for other runtimes check a `pulumi stack export` with llmops analyze)"
         )
-    _start_server_early(stack)
+    start_server(stack)
+    # Imported here, not at the top: the config models are what llmops imports while the fork server starts.
+    from llmops_infra.stacks.config import PLATFORM_KEY, platform_from_config, runs_this_program
+
     if PLATFORM_KEY in settings.config or runs_this_program(project.name, project.main):
         # Our own stacks: report config problems with the real file path, and never start the program.
         is_secret = settings.secret_keys.__contains__
@@ -146,9 +148,11 @@ def run_stack(stack: Stack) -> Recording:
     return recording
 
 
-def _start_server_early(stack: Stack) -> None:
-    """Have the project's fork server import the engine, and what the stack's program needs, while the config is
-    validated (no program starts here)."""
+def start_server(stack: Stack) -> None:
+    """Have the project's fork server import the engine, and what the stack's program needs, while llmops gets
+    ready to run it (imports the check machinery, validates the config). No program starts here."""
+    if stack.project.runtime != "python":  # refused in its place, by run_stack
+        return
     try:
         python = interpreter(stack.project).python
     except InputError:  # said again, in its place, after the config

@@ -16,6 +16,7 @@ from llmops_infra.cli.stackfile import resolve
 from llmops_infra.components import spec
 from llmops_infra.components.config.messages import PATTERN_WORDING
 from llmops_infra.components.spec import BucketSpec
+from llmops_infra.stacks import config as stacks_config
 from tests.stack_runs import ROOT, run_cli
 
 # A project of our own stack program outside the repository, as a platform team keeps one.
@@ -448,7 +449,8 @@ def test_the_program_itself_gives_the_same_credentials_message(
     [case] = [c for c in CASES if c.id == "onprem-kubeconfig-in-plain-text"]
     file = tmp_path / "Pulumi.bad.yaml"
     file.write_text(case.stack)
-    monkeypatch.setattr(program, "platform_from_config", lambda *_args, **_kwargs: None)  # llmops's own check
+    # llmops's own check, which program.run_stack imports when it runs
+    monkeypatch.setattr(stacks_config, "platform_from_config", lambda *_args, **_kwargs: None)
     code, _, err = run_cli(capsys, "preview", str(file))
     assert code == 2 and "Traceback" not in err
     assert "the stack program failed: SpecError: the config of stack bad: 1 problem in llmops-infra:platform:" in err

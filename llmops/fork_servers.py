@@ -31,6 +31,11 @@ ENABLED = sys.platform.startswith("linux") and os.environ.get("LLMOPS_FORK_SERVE
 MAX_SERVERS = 2
 
 
+def server_stderr() -> int | None:
+    """Where a server's own standard error goes: nowhere, or with LLMOPS_DEBUG set, to llmops's (why it failed)."""
+    return None if os.environ.get("LLMOPS_DEBUG") else subprocess.DEVNULL
+
+
 @dataclass(frozen=True)
 class RunFiles:
     """Where a forked run writes what a spawned one's pipes would carry."""
@@ -93,7 +98,7 @@ class ForkServer:
         # The server's own standard error carries nothing of a program's (each child writes to its RunFiles): what
         # could reach it is why the server failed, and a run it cannot take is started on its own, which says why.
         self.process = subprocess.Popen(
-            list(argv), cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            list(argv), cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=server_stderr()
         )
         self._lock = threading.Lock()
         self._ready: Future[bool] = Future()

@@ -82,7 +82,7 @@ class PackForkServer:
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stderr=fork_servers.server_stderr(),
             )
         finally:
             theirs.close()

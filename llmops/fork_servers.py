@@ -26,9 +26,13 @@ from typing import Any
 
 # LLMOPS_FORK_SERVER=0 turns the servers off (every run then starts its interpreter, as on other systems).
 ENABLED = sys.platform.startswith("linux") and os.environ.get("LLMOPS_FORK_SERVER", "1") != "0"
-# Servers kept at once (each holds pulumi and the SDKs it has imported, 60 to 200 MB): a command checks
-# the stacks of one project; a long-lived caller (the test suite) meets many.
-MAX_SERVERS = 2
+# Projects whose servers are kept at once (a server holds pulumi and the SDKs it has imported, 60 to 250 MB): a
+# command checks the stacks of one project; a long-lived caller (the test suite) meets many.
+MAX_PROJECTS = 2
+# Servers of one project: two, so that stacks needing different SDKs have them imported on two cores side by side.
+SERVERS_PER_PROJECT = 2
+# A stack goes to a server already sent at least this share of the modules it needs; else, room left, to a new one.
+SHARED_ENOUGH = 0.5
 
 
 def server_stderr() -> int | None:
@@ -106,6 +110,7 @@ class ForkServer:
         self._ids = itertools.count(1)
         self.learned = learned or LearnedModules(None)
         self._preloaded: set[str] = set()  # the stacks whose needs were sent ahead
+        self.sent: set[str] = set()  # every module the server was asked to import
         self.gone = False
         threading.Thread(target=self._read_answers, name="llmops-fork-server", daemon=True).start()
 
@@ -127,6 +132,7 @@ class ForkServer:
                 return None
             run_id = next(self._ids)
             self._waiting[run_id] = future
+            self.sent.update(message["needs"])
             if not self._send({"run": run_id, **message}):
                 del self._waiting[run_id]
                 return None
@@ -139,7 +145,12 @@ class ForkServer:
             needs = self.learned.needs(stack)
             if needs and not self.gone and stack not in self._preloaded:
                 self._preloaded.add(stack)
+                self.sent.update(needs)
                 self._send({"preload": needs})
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._waiting)
 
     def learn(self, stack: str, modules: Sequence[str]) -> None:
         """The marked modules a run of `stack` imported itself: needed by its next runs, here and later."""
@@ -189,28 +200,60 @@ class ForkServer:
                 waiting.set_result({"refused": "the fork server exited"})
 
 
-_servers: OrderedDict[tuple[str, Path], ForkServer] = OrderedDict()
+class _Project:
+    """The servers of one project and interpreter, what its stacks need, and which server runs which stack.
+
+    Up to SERVERS_PER_PROJECT servers, so that stacks needing different SDKs (an AWS stack, a GCP stack) have them
+    imported side by side, on two cores, instead of one after the other by one server. A stack goes to the server
+    that has been sent most of what it needs, or to a new one when none has been sent SHARED_ENOUGH of it.
+    """
+
+    def __init__(self, python: str, root: Path, argv: Sequence[str]) -> None:
+        self.python, self.root, self.argv = python, root, list(argv)
+        self.learned = LearnedModules.of(python, root)
+        self.servers: list[ForkServer] = []
+        self.by_stack: dict[str, ForkServer] = {}
+
+    def server(self, stack: str) -> ForkServer:
+        chosen = self.by_stack.get(stack)
+        if chosen is not None and not chosen.gone:
+            return chosen
+        needs = set(self.learned.needs(stack))
+        live = [s for s in self.servers if not s.gone]
+        chosen = max(live, key=lambda s: (len(needs & s.sent), -s.in_flight), default=None)
+        shared = len(needs & chosen.sent) if chosen else 0
+        if chosen is None or (shared < SHARED_ENOUGH * len(needs) and len(live) < SERVERS_PER_PROJECT):
+            chosen = ForkServer(self.argv, self.root, self.learned)
+            self.servers.append(chosen)
+        self.by_stack[stack] = chosen
+        return chosen
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.close()
+
+
+_projects: OrderedDict[tuple[str, Path], _Project] = OrderedDict()
 _servers_lock = threading.Lock()
 
 
-def server_for(python: str, project_root: Path, argv: Sequence[str]) -> ForkServer | None:
-    """The running server of this interpreter and project (started with `argv` if there is none), or None where
-    there are no servers or one cannot start."""
+def server_for(python: str, project_root: Path, argv: Sequence[str], stack: str) -> ForkServer | None:
+    """The running server for this stack of this interpreter and project (started with `argv` if need be), or None
+    where there are no servers or one cannot start."""
     if not ENABLED:
         return None
     key = (python, project_root)
     with _servers_lock:
-        server = _servers.get(key)
-        if server is None or server.gone:
-            try:
-                server = ForkServer(argv, project_root, LearnedModules.of(python, project_root))
-            except OSError:  # no such interpreter: the spawned run says so
-                return None
-            _servers[key] = server
-        _servers.move_to_end(key)
-        while len(_servers) > MAX_SERVERS:
-            _servers.popitem(last=False)[1].close()
-    return server
+        project = _projects.get(key)
+        if project is None:
+            project = _projects[key] = _Project(python, project_root, argv)
+        _projects.move_to_end(key)
+        while len(_projects) > MAX_PROJECTS:
+            _projects.popitem(last=False)[1].close()
+        try:
+            return project.server(stack)
+        except OSError:  # no such interpreter: the spawned run says so
+            return None
 
 
 @atexit.register
@@ -218,8 +261,8 @@ def close_all() -> None:
     """Stop every server, so that no process outlives llmops. Every run has been answered by then: what a server
     may still be doing is a preload for runs that will not come."""
     with _servers_lock:
-        servers = list(_servers.values())
-        _servers.clear()
+        servers = [server for project in _projects.values() for server in project.servers]
+        _projects.clear()
     for server in servers:
         server.close()
         server.process.kill()

@@ -157,7 +157,7 @@ def start_server(stack: Stack) -> None:
         python = interpreter(stack.project).python
     except InputError:  # said again, in its place, after the config
         return
-    server = fork_servers.server_for(python, stack.project.root, _server_argv(python))
+    server = fork_servers.server_for(python, stack.project.root, _server_argv(python), stack.settings.stack)
     if server is not None:
         server.preload(stack.settings.stack)
 
@@ -190,7 +190,7 @@ def run_program(python: str, project: Project, entry: Path, stack: Stack) -> Rec
     }
     with tempfile.TemporaryDirectory(prefix="llmops-run-") as scratch:
         files = fork_servers.RunFiles(Path(scratch, "result.json"), Path(scratch, "stdout"), Path(scratch, "stderr"))
-        server = fork_servers.server_for(python, project.root, _server_argv(python))
+        server = fork_servers.server_for(python, project.root, _server_argv(python), settings.stack)
         finished = _forked(server, settings.stack, request, files) if server else None
         if finished is None:
             finished = _spawned(python, project, request, files, stack)

@@ -56,7 +56,7 @@ def servers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
 
 
 def _server(project: Path) -> fork_servers.ForkServer:
-    return fork_servers._servers[(sys.executable, project)]
+    return fork_servers._projects[(sys.executable, project)].by_stack["one"]
 
 
 def _run(capsys: pytest.CaptureFixture[str], project: Path, stack: str):
@@ -215,14 +215,49 @@ def test_no_server_outlives_close_all(servers, capsys, tmp_path: Path):
     _run(capsys, project, "one")
     server = _server(project)
     fork_servers.close_all()
-    assert server.process.returncode is not None and not fork_servers._servers
+    assert server.process.returncode is not None and not fork_servers._projects
 
 
-def test_at_most_max_servers_run_at_once(servers, capsys, tmp_path: Path):
-    projects = [_project(tmp_path / f"p{i}", "import pulumi\n", ("one",)) for i in range(fork_servers.MAX_SERVERS + 1)]
+def test_the_servers_of_at_most_max_projects_run_at_once(servers, capsys, tmp_path: Path):
+    count = fork_servers.MAX_PROJECTS + 1
+    projects = [_project(tmp_path / f"p{i}", "import pulumi\n", ("one",)) for i in range(count)]
+    first = None
     for project in projects:
         _run(capsys, project, "one")
-    assert list(fork_servers._servers) == [(sys.executable, p) for p in projects[1:]]
+        first = first or _server(project)
+    assert list(fork_servers._projects) == [(sys.executable, p) for p in projects[1:]]
+    assert first is not None and first.process.wait(timeout=30) is not None  # closed when its project was dropped
+
+
+# An AWS stack and a GCP stack of one project: their programs import different SDKs.
+TWO_CLOUDS = """\
+import pulumi
+
+if pulumi.get_stack().startswith("aws"):
+    import pulumi_aws as aws
+    aws.s3.Bucket("data")
+else:
+    import pulumi_gcp as gcp
+    gcp.storage.Bucket("data", location="EU")
+"""
+
+
+def test_stacks_that_need_different_sdks_are_served_by_two_servers_side_by_side(servers, capsys, tmp_path: Path):
+    project = _project(tmp_path / "p", TWO_CLOUDS, ("aws-a", "aws-b", "gcp-a"))
+    for stack in ("aws-a", "gcp-a"):  # learn what each needs, then start again as the next llmops would
+        _run(capsys, project, stack)
+    fork_servers.close_all()
+    stacks = {name: resolve(str(project / f"Pulumi.{name}.yaml")) for name in ("aws-a", "gcp-a", "aws-b")}
+    for stack in stacks.values():
+        program.start_server(stack)
+    chosen = fork_servers._projects[(sys.executable, project)].by_stack
+    assert chosen["aws-a"] is not chosen["gcp-a"] and chosen["aws-b"] is chosen["aws-a"]
+    assert any(m.startswith("pulumi_gcp.storage") for m in chosen["gcp-a"].sent)
+    assert not any(m.startswith("pulumi_gcp.storage") for m in chosen["aws-a"].sent)
+    recordings = {name: run_stack(stack) for name, stack in stacks.items()}
+    assert [r.type for r in recordings["gcp-a"].resources if r.custom][-1] == "gcp:storage/bucket:Bucket"
+    assert [r.type for r in recordings["aws-b"].resources if r.custom][-1] == "aws:s3/bucket:Bucket"
+    assert len(fork_servers._projects[(sys.executable, project)].servers) == fork_servers.SERVERS_PER_PROJECT
 
 
 def test_preloadable_modules_name_only_modules_a_program_ran(tmp_path: Path):

@@ -2,14 +2,13 @@
 
 Memory is measured two ways, because `llmops` starts one process per policy pack:
 
-- tree peak RSS: while the command runs, a sampler adds up the resident set size of the command's process and
-  every descendant (the packs) every POLL_SECONDS and keeps the largest sum. It uses psutil when installed,
-  else Linux /proc (.../task/<tid>/children and statm). Shared pages (the Python runtime, shared libraries)
-  are counted once per process, so the sum somewhat overstates physical memory; a peak shorter than the poll
-  interval can be missed. A child that is forked but not yet exec'd (same command line as its parent) is
-  skipped: for that instant it shows its parent's memory again, which would double the host's share.
-  (PSS from /proc/<pid>/smaps_rollup would split shared pages exactly, but reading it costs milliseconds per
-  process per sample, CPU the benchmark itself needs on two cores.)
+- tree peak PSS: while the command runs, a sampler adds up the proportional set size (/proc/<pid>/smaps_rollup)
+  of the command's process and every descendant (fork servers, the programs and packs they fork, spawned
+  children) and keeps the largest sum. A page shared by n processes counts 1/n to each, so a fork server and its
+  children are counted once; resident size (statm) where the kernel has no smaps_rollup, psutil when installed.
+  Reading smaps_rollup costs about 0.7 ms per process, so the sampler waits at least POLL_SECONDS and at least
+  SAMPLER_SHARE times its last sample's cost between samples (at most about 5 % of one core, CPU the benchmark
+  itself needs on two cores); a peak shorter than that interval can be missed.
 - largest process ru_maxrss: the kernel's high-water mark of the single largest process among the command and
   the descendants it waited for, from os.wait4 on the command: the same number as
   resource.getrusage(RUSAGE_CHILDREN).ru_maxrss, but for this one run only (getrusage accumulates over every
@@ -43,6 +42,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 POLL_SECONDS = 0.05
+SAMPLER_SHARE = 19  # wait between two samples at least this many times what one sample took
 MIB = 1024 * 1024
 TIMINGS_ENV = "LLMOPS_TIMINGS"  # llmops/timing.py
 # The steps of the time split, in the order they happen.
@@ -132,10 +132,11 @@ class _TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
+            started = time.perf_counter()
             total, count = self._sample(self.pid)
             if total > self.peak:
                 self.peak, self.processes_at_peak = total, count
-            self.stop.wait(POLL_SECONDS)
+            self.stop.wait(max(POLL_SECONDS, SAMPLER_SHARE * (time.perf_counter() - started)))
 
 
 # ---- one measured run --------------------------------------------------------------------------------------
@@ -357,7 +358,7 @@ def machine_facts() -> list[tuple[str, str]]:
         ("commit", f"{commit or 'unknown'}{dirty}"),
         ("load average", f"{load_average()} (1, 5, 15 min) at start"),
         ("cpu check", f"{cpu_check_ms():.0f} ms at start (a fixed Python workload, best of 5; lower is faster)"),
-        ("tree memory", f"sampled with {method} every {POLL_SECONDS:g} s" if method else "not available"),
+        ("tree memory", f"PSS sampled with {method} every {POLL_SECONDS:g} s or more" if method else "not available"),
     ]
 
 

@@ -110,6 +110,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 
     config = cli._policy_config(args)
     stacks = all_stacks() if args.all else [resolve(s, stack=args.stack_name) for s in args.stacks]
+    cli.start_servers(stacks)
 
     from llmops_infra.cli import evidence_run
     from llmops_infra.cli.check import check_config, pack_infos

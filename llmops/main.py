@@ -35,8 +35,8 @@ def run_stack(stack: Stack) -> Any:
     return run(stack)
 
 
-def _start_servers(stacks: Sequence[Stack]) -> None:
-    """The stacks' fork servers start importing while llmops imports what checking takes (program.start_server)."""
+def start_servers(stacks: Sequence[Stack]) -> None:
+    """The stacks' fork servers start importing while llmops imports the rest of a check or evidence run."""
     from llmops_infra.cli import program
 
     for stack in stacks:
@@ -222,7 +222,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     jobs = _jobs(args)
     config = _policy_config(args)
     stacks = all_stacks() if args.all else [resolve(s, stack=args.stack_name) for s in args.stacks]
-    _start_servers(stacks)
+    start_servers(stacks)
     from llmops_infra.cli.check import check_stacks
 
     plan = lambda stack: _planned_target(stack, args.pack)  # noqa: E731

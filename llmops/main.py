@@ -36,12 +36,17 @@ def run_stack(stack: Stack) -> Any:
 
 
 def start_servers(stacks: Sequence[Stack]) -> None:
-    """The stacks' fork servers start importing while llmops imports the rest of a check or evidence run."""
-    from llmops_infra.cli import program
+    """The stacks' fork servers start importing while llmops imports the rest of a check or evidence run.
 
+    Only for the first projects that fit (fork_servers.MAX_PROJECTS): a server started for a later project would
+    push out one that is about to be used, and be started again when its own stacks run."""
+    from llmops_infra.cli import fork_servers, program
+
+    first = list(dict.fromkeys(stack.project.root for stack in stacks))[: fork_servers.MAX_PROJECTS]
     for stack in stacks:
-        with contextlib.suppress(InputError):  # said in its place, when the stack runs
-            program.start_server(stack)
+        if stack.project.root in first:
+            with contextlib.suppress(InputError):  # said in its place, when the stack runs
+                program.start_server(stack)
 
 
 REPORT_FORMATS = ("text", "json", "sarif", "markdown", "github")

@@ -16,6 +16,7 @@ import pytest
 from llmops_infra.cli import fork_servers, program
 from llmops_infra.cli.program import ProgramError, run_stack
 from llmops_infra.cli.stackfile import resolve
+from tests.stack_runs import run_cli
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork servers run on Linux only")
 
@@ -292,3 +293,18 @@ def test_llmops_infra_says_it_may_be_preloaded_and_a_program_composing_it_learns
     assert "llmops_infra.components.spec" in _server(project).learned.needs("one")
     marker = json.loads((program.ENGINE_DIR.parent / "llmops_infra" / "llmops-preload.json").read_text())
     assert marker["preload"] is True
+
+
+def test_checking_stacks_of_more_projects_than_are_kept_starts_each_server_once(servers, capsys, tmp_path, monkeypatch):
+    projects = [_project(tmp_path / f"p{i}", "import pulumi\n", ("one",)) for i in range(fork_servers.MAX_PROJECTS + 1)]
+    started: list[Path] = []
+    original = fork_servers.ForkServer.__init__
+
+    def counting(self, argv, cwd, learned=None):
+        started.append(cwd)
+        original(self, argv, cwd, learned)
+
+    monkeypatch.setattr(fork_servers.ForkServer, "__init__", counting)
+    code, _, err = run_cli(capsys, "check", "--pack", "gdpr", *(str(p / "Pulumi.one.yaml") for p in projects))
+    assert code == 0, err
+    assert sorted(started) == sorted(projects)

@@ -1,5 +1,6 @@
-"""The fork servers of this llmops process: one per project and interpreter, each a process of the project's own
-Python that has loaded the engine and forks one child per program run (llmops/fork_server.py speaks the other side).
+"""The fork servers of this llmops process: up to two per project and interpreter (_Project), each a process of the
+project's own Python that has loaded the engine and forks one child per program run (llmops/fork_server.py speaks
+the other side).
 
 Only where forking is cheap and safe for such a process (Linux). Anywhere else, and whenever a server cannot take a
 run (it failed to start, exited, or refused), program.py starts the project's interpreter for the run as before:
@@ -57,7 +58,7 @@ class LearnedModules:
     lost, stale or unreadable, it is taken as empty, and the server imports nothing from it but marked packages
     (fork_server._import)."""
 
-    file: Path | None
+    file: Path
     by_stack: dict[str, list[str]] = field(default_factory=dict)
     changed: bool = False
 
@@ -85,7 +86,7 @@ class LearnedModules:
             self.changed = True
 
     def save(self) -> None:
-        if not self.changed or self.file is None:
+        if not self.changed:
             return
         with contextlib.suppress(OSError):  # no cache where none can be written
             self.file.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +99,7 @@ class LearnedModules:
 class ForkServer:
     """One server process; `run` may be called from several threads at once."""
 
-    def __init__(self, argv: Sequence[str], cwd: Path, learned: LearnedModules | None = None) -> None:
+    def __init__(self, argv: Sequence[str], cwd: Path, learned: LearnedModules) -> None:
         # The server's own standard error carries nothing of a program's (each child writes to its RunFiles): what
         # could reach it is why the server failed, and a run it cannot take is started on its own, which says why.
         self.process = subprocess.Popen(
@@ -108,7 +109,7 @@ class ForkServer:
         self._ready: Future[bool] = Future()
         self._waiting: dict[int, Future[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
-        self.learned = learned or LearnedModules(None)
+        self.learned = learned  # shared by the servers of one project
         self._preloaded: set[str] = set()  # the stacks whose needs were sent ahead
         self.sent: set[str] = set()  # every module the server was asked to import
         self.gone = False
@@ -209,7 +210,7 @@ class _Project:
     """
 
     def __init__(self, python: str, root: Path, argv: Sequence[str]) -> None:
-        self.python, self.root, self.argv = python, root, list(argv)
+        self.root, self.argv = root, list(argv)
         self.learned = LearnedModules.of(python, root)
         self.servers: list[ForkServer] = []
         self.by_stack: dict[str, ForkServer] = {}

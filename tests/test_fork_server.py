@@ -102,7 +102,6 @@ def test_the_next_llmops_starts_with_what_the_last_one_learned(servers, capsys, 
 def test_an_unreadable_cache_is_taken_as_empty(servers, capsys, tmp_path: Path):
     project = _project(tmp_path / "p")
     learned = fork_servers.LearnedModules.of(sys.executable, project)
-    assert learned.file is not None
     learned.file.parent.mkdir(parents=True)
     for junk in ("{not json", '{"stacks": ["a list"]}', '{"stacks": {"one": "not a list"}}', "[]"):
         learned.file.write_text(junk)
@@ -300,7 +299,7 @@ def test_checking_stacks_of_more_projects_than_are_kept_starts_each_server_once(
     started: list[Path] = []
     original = fork_servers.ForkServer.__init__
 
-    def counting(self, argv, cwd, learned=None):
+    def counting(self, argv, cwd, learned):
         started.append(cwd)
         original(self, argv, cwd, learned)
 
